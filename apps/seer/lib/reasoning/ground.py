@@ -1,0 +1,102 @@
+"""Stage 3, ground: turn each parsed mention into ontology concepts, using its side, numbers and range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .parse import Mention
+
+
+@dataclass
+class Grounding:
+    """What one mention resolves to before the image is consulted."""
+
+    mention: Mention
+    ids: list[str] = field(default_factory=list)  # concepts asked for (may be groups)
+    options: list[str] = field(default_factory=list)  # a side or number was needed: the alternatives
+    explicit: bool = True  # a single named structure (absence is an error), not a group or range
+    rule: str = ""
+    penalty: float = 0.0  # how much less sure this reading is than an exact lexicon hit
+
+
+def _top_lateral(ontology, concept_id: str, side: str) -> list[str]:
+    """The highest concepts under `concept_id` on `side` ("left lung" -> lung_left, not its lobes)."""
+    found: list[str] = []
+    for member in ontology[concept_id].members:
+        if ontology[member].laterality == side:
+            found.append(member)
+        elif ontology[member].laterality is None:
+            found.extend(_top_lateral(ontology, member, side))
+    return found
+
+
+def _series_members(ontology, concept_id: str) -> list[str]:
+    return [c for c in sorted(ontology.descendants(concept_id)) if ontology[c].series and ontology[c].order]
+
+
+def _lateral_options(ontology, concept_id: str) -> list[str]:
+    return _top_lateral(ontology, concept_id, "left") + _top_lateral(ontology, concept_id, "right")
+
+
+def ground_mention(mention: Mention, ontology) -> Grounding:
+    concept = ontology[mention.concept]
+    side = mention.side
+    g = Grounding(mention=mention, rule=f'"{mention.text}" -> {concept.id} ({mention.source})')
+
+    if mention.range_to:
+        end = ontology[mention.range_to]
+        low, high = sorted((concept.order or 0, end.order or 0))
+        sides = {concept.laterality, end.laterality} - {None}
+        if side in ("left", "right"):
+            sides = {side}
+        g.ids = [c.id for c in sorted(ontology.concepts.values(), key=lambda c: c.order or 0)
+                 if c.series == concept.series and c.kind == "structure" and low <= (c.order or 0) <= high
+                 and (not sides or c.laterality in sides)]
+        g.explicit = False
+        g.rule = f'range "{mention.text}" .. {end.id}: {concept.series} {low}-{high}'
+        return g
+
+    if mention.numbers and (concept.members or concept.series):
+        pool = _series_members(ontology, concept.id) or [concept.id]
+        chosen = [c for c in pool if ontology[c].order in mention.numbers]
+        if side in ("left", "right"):
+            chosen = [c for c in chosen if ontology[c].laterality in (side, None)]
+        lateral = {ontology[c].laterality for c in chosen} - {None}
+        if mention.form == "singular" and side is None and len(lateral) > 1:
+            g.options, g.rule = chosen, f'"{mention.text}" {mention.numbers}: side not given'
+            return g
+        g.ids, g.explicit = chosen, len(chosen) == 1
+        g.rule = f'"{mention.text}" numbered {mention.numbers}' + (f", {side}" if side else "")
+        return g
+
+    if side in ("left", "right"):
+        if concept.laterality == side:
+            return g
+        if concept.laterality and concept.laterality != side:
+            # "left kidney (R)": the words contradict each other, so ask.
+            g.options, g.rule = [concept.id, concept.pair], f'"{mention.text}" contradicts side "{side}"'
+            g.penalty = 0.3
+            return g
+        lateral = _top_lateral(ontology, concept.id, side) if concept.members else []
+        if lateral:
+            g.ids = lateral
+            g.explicit = mention.form == "singular" and len(lateral) == 1 and not ontology[lateral[0]].members
+            g.rule = f'"{mention.text}" + side {side} -> {", ".join(lateral)}'
+            return g
+        g.ids, g.penalty = [concept.id], 0.25
+        g.rule += f'; side "{side}" does not apply and was ignored'
+        return g
+
+    if side == "both":
+        g.ids = [concept.id, concept.pair] if concept.pair and not concept.members else [concept.id]
+        g.explicit = False
+        return g
+
+    if mention.form == "singular":
+        options = _lateral_options(ontology, concept.id) or list(concept.members)
+        g.options, g.rule = options, f'"{mention.text}" names one of {len(options)} without saying which'
+        return g
+
+    g.ids = [concept.id]
+    g.explicit = not concept.members
+    return g

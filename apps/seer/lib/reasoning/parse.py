@@ -1,0 +1,242 @@
+"""Stage 2, parse: find concept mentions in the tokens, with their side, numbers, ranges and exclusions.
+
+The term index holds every phrase we know (ontology lexicon, group nouns, function words, learned skill
+triggers). Matching is longest-phrase-first over tokens, so "l1" is a vertebra while "l kidney" is a side and
+a noun.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .normalize import tokenize
+
+# When a phrase is both an anatomy term and a function word, anatomy wins; among function words, the order here.
+KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "range", "conjunction", "anaphora", "number", "filler"]
+MAX_PHRASE_TOKENS = 10
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str  # one of KIND_PRIORITY
+    value: str | int
+    source: str = "lexicon"  # "lexicon", "language" or "skill:<skill_id>"
+
+
+@dataclass
+class Item:
+    start: int
+    end: int
+    term: Term
+    text: str
+
+
+class TermIndex:
+    """Phrase (as a token tuple) -> what it means."""
+
+    def __init__(self) -> None:
+        self.phrases: dict[tuple[str, ...], Term] = {}
+        self.known_tokens: set[str] = set()
+
+    def add(self, phrase: str, term: Term) -> None:
+        key = tuple(tokenize(phrase))
+        if not key or len(key) > MAX_PHRASE_TOKENS:
+            return
+        current = self.phrases.get(key)
+        if current is None or KIND_PRIORITY.index(term.kind) < KIND_PRIORITY.index(current.kind):
+            self.phrases[key] = term
+        self.known_tokens.update(key)
+
+    @classmethod
+    def build(cls, ontology, language: dict, extra: list[tuple[str, Term]] = ()) -> "TermIndex":
+        index = cls()
+        for concept in ontology.concepts.values():
+            for phrase in (concept.name, concept.id.replace("_", " "), *concept.lexicon):
+                index.add(phrase, Term("concept", concept.id))
+            for phrase in concept.singular:
+                index.add(phrase, Term("singular", concept.id))
+        for side, words in language["side_words"].items():
+            for word in words:
+                index.add(word, Term("side", side, "language"))
+        for side, phrases in language["side_phrases"].items():
+            for phrase in phrases:
+                index.add(phrase, Term("side", side, "language"))
+        for kind, key in (("exclusion", "exclusion_words"), ("conjunction", "conjunctions"),
+                          ("range", "range_connectors"), ("anaphora", "anaphora"), ("filler", "filler_words"),
+                          ("filler", "report_headers")):
+            for word in language[key]:
+                index.add(word, Term(kind, word, "language"))
+        for word, number in language["ordinals"].items():
+            index.add(word, Term("number", number, "language"))
+            index.known_tokens.add(word)
+        for phrase, term in extra:
+            index.add(phrase, term)
+        return index
+
+    def scan(self, tokens: list[str]) -> list[Item]:
+        items: list[Item] = []
+        i = 0
+        while i < len(tokens):
+            for length in range(min(MAX_PHRASE_TOKENS, len(tokens) - i), 0, -1):
+                key = tuple(tokens[i:i + length])
+                term = self.phrases.get(key)
+                if term is not None:
+                    items.append(Item(i, i + length, term, " ".join(key)))
+                    i += length
+                    break
+            else:
+                token = tokens[i]
+                term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
+                items.append(Item(i, i + 1, term, token))
+                i += 1
+        return items
+
+
+@dataclass
+class Mention:
+    """One thing the request names, with the modifiers that belong to it."""
+
+    concept: str
+    form: str  # "concept": the term names this concept; "singular": one member of this group, side unsaid
+    text: str
+    source: str
+    sides: set[str] = field(default_factory=set)
+    numbers: list[int] = field(default_factory=list)
+    range_to: str | None = None  # concept id at the far end of a range in the same series
+
+    @property
+    def side(self) -> str | None:
+        if "both" in self.sides or {"left", "right"} <= self.sides:
+            return "both"
+        return next(iter(self.sides)) if self.sides else None
+
+
+@dataclass
+class ParsedRequest:
+    include: list[Mention] = field(default_factory=list)
+    exclude: list[Mention] = field(default_factory=list)
+    exclude_sides: list[str] = field(default_factory=list)  # "except the left one": a side without a noun
+    unknown: list[str] = field(default_factory=list)  # tokens nobody knows
+    items: list[Item] = field(default_factory=list)
+
+
+def _split(items: list[Item], kind: str) -> list[list[Item]]:
+    parts: list[list[Item]] = [[]]
+    for item in items:
+        if item.term.kind == kind:
+            parts.append([])
+        else:
+            parts[-1].append(item)
+    return parts
+
+
+def _has_mention(chunk: list[Item]) -> bool:
+    return any(item.term.kind in ("concept", "singular") for item in chunk)
+
+
+def _merge_bare_chunks(chunks: list[list[Item]]) -> list[list[Item]]:
+    """A chunk that names nothing ("..., left side") belongs to its neighbour that does."""
+    merged: list[list[Item]] = []
+    pending: list[Item] = []
+    for chunk in chunks:
+        if _has_mention(chunk):
+            merged.append(pending + chunk)
+            pending = []
+        elif merged:
+            merged[-1].extend(chunk)
+        else:
+            pending.extend(chunk)
+    if pending:
+        merged.append(pending)
+    return merged
+
+
+def _expand_numbers(chunk: list[Item]) -> list[int]:
+    numbers: list[int] = []
+    for position, item in enumerate(chunk):
+        if item.term.kind != "number":
+            continue
+        value = int(item.term.value)
+        previous = chunk[position - 1] if position >= 1 else None
+        before = chunk[position - 2] if position >= 2 else None
+        if previous is not None and previous.term.kind == "range" and before is not None \
+                and before.term.kind == "number" and numbers and numbers[-1] < value:
+            numbers.extend(range(numbers[-1] + 1, value + 1))
+        elif value not in numbers:
+            numbers.append(value)
+    return numbers
+
+
+def _sibling_in_series(concept_id: str, number: int, ontology) -> str | None:
+    """"l1-3": the concept whose id differs from `concept_id` only in its trailing number."""
+    candidate = re.sub(r"\d+$", str(number), concept_id)
+    return candidate if candidate != concept_id and candidate in ontology else None
+
+
+def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
+    mentions: list[Mention] = []
+    positions: list[int] = []
+    skip_next_number = False
+    for position, item in enumerate(chunk):
+        kind = item.term.kind
+        if kind not in ("concept", "singular"):
+            continue
+        previous = chunk[position - 1] if position else None
+        before = chunk[position - 2] if position >= 2 else None
+        concept = ontology[item.term.value]
+        # "T12 to L2": a second member of the same series closes the range opened by the first.
+        if (previous is not None and previous.term.kind == "range" and mentions and before is not None
+                and before.term.kind == "concept" and concept.series
+                and ontology[mentions[-1].concept].series == concept.series and mentions[-1].range_to is None):
+            mentions[-1].range_to = concept.id
+            continue
+        mentions.append(Mention(concept=concept.id, form="concept" if kind == "concept" else "singular",
+                                text=item.text, source=item.term.source))
+        positions.append(position)
+    if not mentions:
+        return []
+    # "L1-3": a range ending in a bare number after a series member.
+    for position, item in enumerate(chunk[:-2]):
+        if item.term.kind == "concept" and chunk[position + 1].term.kind == "range" \
+                and chunk[position + 2].term.kind == "number":
+            for mention in mentions:
+                if mention.text == item.text and ontology[mention.concept].series:
+                    mention.range_to = _sibling_in_series(mention.concept, int(chunk[position + 2].term.value),
+                                                          ontology)
+                    skip_next_number = mention.range_to is not None
+    # Each side word belongs to the nearest mention in its chunk.
+    for position, item in enumerate(chunk):
+        if item.term.kind == "side":
+            nearest = min(range(len(mentions)), key=lambda m: abs(positions[m] - position))
+            mentions[nearest].sides.add(str(item.term.value))
+    if not skip_next_number:
+        numbers = _expand_numbers(chunk)
+        if numbers:
+            numbered = [m for m in mentions if ontology.descendants(m.concept) or ontology[m.concept].series]
+            for mention in numbered[:1] or mentions[:1]:
+                mention.numbers = numbers
+    return mentions
+
+
+def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
+    items = index.scan(tokens)
+    segments = _split(items, "exclusion")
+    parsed = ParsedRequest(items=items, unknown=[i.text for i in items if i.term.kind == "unknown"])
+    for number, segment in enumerate(segments):
+        chunks = _merge_bare_chunks(_split(segment, "conjunction"))
+        previous_side: str | None = None
+        for chunk in chunks:
+            mentions = _parse_chunk(chunk, ontology)
+            if number == 0:
+                for mention in mentions:
+                    # "left kidney and adrenal": a bare paired noun takes the side said just before it.
+                    if mention.form == "singular" and not mention.sides and previous_side in ("left", "right"):
+                        mention.sides.add(previous_side)
+                    previous_side = mention.side or previous_side
+                parsed.include.extend(mentions)
+            elif mentions:
+                parsed.exclude.extend(mentions)
+            else:
+                parsed.exclude_sides.extend(str(i.term.value) for i in chunk if i.term.kind == "side")
+    return parsed

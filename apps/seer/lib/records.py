@@ -1,0 +1,77 @@
+"""The typed records that cross stage boundaries. Each concept has exactly one definition, here.
+
+`Skill` lives with the skill bank (`lib/skills/bank.py`); `Concept` with the ontology.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["ok", "rejected", "clarify"]
+
+
+class PresentStructure(BaseModel):
+    """One structure seen in the image's segment-everything map."""
+
+    id: str
+    voxels: int
+    volume_ml: float
+    centroid_ras_mm: tuple[float, float, float]
+
+
+class Evidence(BaseModel):
+    """What the image says, as plain data (the reasoning never touches voxels)."""
+
+    modality: str = "unknown"  # CT, MR or unknown
+    modality_source: str = "unknown"  # metadata, intensity or unknown
+    orientation: str = "unknown"  # axis codes of the array, e.g. RAS or LPS
+    region: list[str] = Field(default_factory=list)  # body regions covered, largest first
+    vertebral_levels: str | None = None  # e.g. "T11–L2"
+    vocabulary: list[str] = Field(default_factory=list)  # concept ids the backbone can segment
+    present: dict[str, PresentStructure] | None = None  # None: presence unknown (no segment-everything map)
+    midline_x_ras_mm: float | None = None  # sagittal midline, RAS x (patient's left is -x)
+
+    def describe_coverage(self) -> str:
+        parts = []
+        if self.region:
+            parts.append("the " + ", ".join(r.replace("_", " ") for r in self.region))
+        if self.vertebral_levels:
+            parts.append(self.vertebral_levels)
+        return ", ".join(parts) if parts else "an unknown region"
+
+
+class Trace(BaseModel):
+    """The paper's output shape: what was seen, why this target, and the executable answer."""
+
+    evidence: dict = Field(default_factory=dict)
+    rationale: list[str] = Field(default_factory=list)
+    answer: dict = Field(default_factory=dict)
+
+
+class TargetSpec(BaseModel):
+    """The canonical, executable target of a request."""
+
+    status: Status
+    targets: list[str] = Field(default_factory=list)  # canonical leaf ids, in order
+    exclude: list[str] = Field(default_factory=list)  # ids subtracted from the mask
+    candidates: list[str] = Field(default_factory=list)  # ranked, for clarify
+    message: str = ""
+    confidence: float = 0.0  # calibrated: low means likely wrong
+    skill: str | None = None  # id of the skill used, if any
+    trace: Trace = Field(default_factory=Trace)
+
+
+class RequestRecord(BaseModel):
+    """One infer call, kept so that a later correction can be paired with the request that produced it."""
+
+    request_id: str
+    image_id: str
+    prompt: str
+    spec: TargetSpec
+    backbone: str
+    time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    mask_digest: str | None = None  # sha256 of the label map's bytes
+    mask_confidence: float | None = None

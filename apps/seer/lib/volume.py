@@ -1,0 +1,112 @@
+"""Reading images and label maps, and putting them on one grid in physical space.
+
+SimpleITK works in LPS physical coordinates; everything we report is in RAS (NIfTI's convention), so the
+conversion happens here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0])
+
+
+class VolumeError(ValueError):
+    """An input image or label map cannot be read."""
+
+
+@dataclass
+class Volume:
+    """An image on disk, read once.
+
+    Args:
+        image: the SimpleITK image; its array is (z, y, x) = (k, j, i).
+        source: where it came from (file or DICOM folder).
+        modality: from DICOM metadata when known, else None.
+    """
+
+    image: sitk.Image
+    source: str
+    modality: str | None = None
+
+    @property
+    def array(self) -> np.ndarray:
+        return sitk.GetArrayViewFromImage(self.image)
+
+    def index_to_ras(self, zyx: np.ndarray) -> np.ndarray:
+        """Continuous (z, y, x) indices, shape (N, 3) -> RAS millimetres, shape (N, 3)."""
+        ijk = np.asarray(zyx, dtype=float)[:, ::-1]
+        direction = np.array(self.image.GetDirection()).reshape(3, 3)
+        spacing = np.array(self.image.GetSpacing())
+        lps = np.array(self.image.GetOrigin()) + (ijk * spacing) @ direction.T
+        return lps @ LPS_TO_RAS.T
+
+    @property
+    def orientation(self) -> str:
+        """Axis codes of the array's i, j, k axes in RAS terms, e.g. "RAS" or "LPS"."""
+        direction = np.array(self.image.GetDirection()).reshape(3, 3)
+        ras_direction = LPS_TO_RAS @ direction
+        codes = []
+        for axis in range(3):
+            column = ras_direction[:, axis]
+            dominant = int(np.argmax(np.abs(column)))
+            towards, away = ("R", "A", "S")[dominant], ("L", "P", "I")[dominant]
+            codes.append(towards if column[dominant] > 0 else away)
+        return "".join(codes)
+
+    @property
+    def voxel_volume_ml(self) -> float:
+        return float(np.prod(self.image.GetSpacing())) / 1000.0
+
+
+def _read_dicom_series(folder: Path) -> Volume:
+    reader = sitk.ImageSeriesReader()
+    series_ids = reader.GetGDCMSeriesIDs(str(folder))
+    if not series_ids:
+        raise VolumeError(f"{folder}: no DICOM series found in this folder")
+    files = reader.GetGDCMSeriesFileNames(str(folder), series_ids[0])
+    reader.SetFileNames(files)
+    reader.MetaDataDictionaryArrayUpdateOn()
+    image = reader.Execute()
+    modality = reader.GetMetaData(0, "0008|0060").strip() if reader.HasMetaDataKey(0, "0008|0060") else None
+    return Volume(image=image, source=str(folder), modality=modality or None)
+
+
+def read_volume(path: str | Path) -> Volume:
+    """Read a NIfTI or NRRD file, or a folder holding one DICOM series."""
+    path = Path(path)
+    if not path.exists():
+        raise VolumeError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return _read_dicom_series(path)
+    try:
+        image = sitk.ReadImage(str(path))
+    except RuntimeError as error:
+        raise VolumeError(f"{path}: not a readable image ({str(error).strip().splitlines()[-1]})") from None
+    if image.GetDimension() != 3:
+        raise VolumeError(f"{path}: expected a 3D image, got {image.GetDimension()}D")
+    return Volume(image=image, source=str(path))
+
+
+def align_label_map(label_map: sitk.Image, reference: sitk.Image) -> np.ndarray:
+    """Put a label map on the reference image's grid by physical position, never by array index.
+
+    The map may have another orientation, spacing or extent; nearest-neighbour keeps label ids intact and voxels
+    outside the map become background. Returns an integer array shaped like the reference's (z, y, x).
+    """
+    aligned = sitk.Resample(label_map, reference, sitk.Transform(), sitk.sitkNearestNeighbor, 0,
+                            sitk.sitkUInt16 if label_map.GetPixelID() != sitk.sitkUInt32 else sitk.sitkUInt32)
+    return sitk.GetArrayFromImage(aligned)
+
+
+def write_label_map(labels: np.ndarray, reference: sitk.Image, path: str | Path) -> str:
+    """Write a uint8 label map on the reference grid; return the sha256 of its voxels."""
+    image = sitk.GetImageFromArray(labels.astype(np.uint8))
+    image.CopyInformation(reference)
+    sitk.WriteImage(image, str(path), useCompression=True)
+    return hashlib.sha256(np.ascontiguousarray(labels, dtype=np.uint8).tobytes()).hexdigest()
