@@ -28,11 +28,13 @@ class Volume:
         image: the SimpleITK image; its array is (z, y, x) = (k, j, i).
         source: where it came from (file or DICOM folder).
         modality: from DICOM metadata when known, else None.
+        id: the datastore's image id, when the image came from one.
     """
 
     image: sitk.Image
     source: str
     modality: str | None = None
+    id: str | None = None
 
     @property
     def array(self) -> np.ndarray:

@@ -1,0 +1,113 @@
+"""SEER Label command line: segment, ground, bench, skills, studies.
+
+    python apps/seer/cli.py segment --image IMG --labelmap MAP --prompt "left kidney" [--out OUT.nii.gz]
+
+Exit status: 0 when the request was answered (ok, rejected or clarify); 2, with one line on stderr, when the
+input cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # MONAI Label's convention: the app's package is `lib`
+
+from lib.backbones.base import BackboneError  # noqa: E402
+from lib.ontology import OntologyError, load_ontology  # noqa: E402
+from lib.volume import VolumeError  # noqa: E402
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+
+
+class UsageError(ValueError):
+    """Bad input on the command line."""
+
+
+def build_pipeline(labelmap: str, vocab: str, embeddings: bool = True):
+    from lib.backbones.labelmap import LabelmapBackbone
+    from lib.pipeline import SeerPipeline
+    from lib.reasoning.engine import ReasoningEngine
+
+    ontology = load_ontology()
+    encoder = None
+    if embeddings:
+        from lib.reasoning.embed import TextEncoder
+
+        encoder = TextEncoder()
+    engine = ReasoningEngine(ontology, encoder=encoder, cache_dir=str(MODEL_DIR))
+    backbone = LabelmapBackbone(ontology, vocab, lambda volume: labelmap)
+    return SeerPipeline(engine, backbone)
+
+
+def cmd_segment(args) -> int:
+    from lib.volume import read_volume, write_label_map
+
+    if not args.prompt or not args.prompt.strip():
+        raise UsageError("--prompt is empty: name the structure to segment, e.g. --prompt 'left kidney'")
+    if not Path(args.labelmap).is_file():
+        raise UsageError(f"--labelmap {args.labelmap}: no such file")
+    volume = read_volume(args.image)
+    pipeline = build_pipeline(args.labelmap, args.vocab, embeddings=not args.no_embeddings)
+    result = pipeline.run(volume, args.prompt)
+    if args.out and result.labels is not None:
+        write_label_map(result.labels, volume.image, args.out)
+    print(json.dumps(result.spec.model_dump(mode="json"), indent=None if args.compact else 2))
+    return 0
+
+
+def cmd_studies(args) -> int:
+    from lib.sample import lay_out_studies
+
+    image_id = lay_out_studies(Path(args.out), args.tag, download_to=Path(args.out) / ".sample")
+    print(image_id)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from lib.bench.run import run_bench
+
+    run_bench(args)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cli.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    segment = sub.add_parser("segment", help="free text -> TargetSpec (stdout) and a label map (--out)")
+    segment.add_argument("--image", required=True, help="NIfTI/NRRD file or DICOM series folder")
+    segment.add_argument("--labelmap", required=True, help="segment-everything map for the image")
+    segment.add_argument("--prompt", required=True)
+    segment.add_argument("--out", help="write a uint8 label map on the image grid (value k = k-th target)")
+    segment.add_argument("--vocab", default="total", help="the map's vocabulary: total, total_mr or vista3d")
+    segment.add_argument("--no-embeddings", action="store_true", help="lexicon only; skip the text encoder")
+    segment.add_argument("--compact", action="store_true", help="one-line JSON")
+    segment.set_defaults(func=cmd_segment)
+
+    studies = sub.add_parser("studies", help="lay out the sample CT as a MONAI Label studies folder")
+    studies.add_argument("--out", required=True)
+    studies.add_argument("--tag", default="everything", help="label tag for the segment-everything map")
+    studies.set_defaults(func=cmd_studies)
+
+    bench = sub.add_parser("bench", help="robustness benchmark: seer against exact and embedding baselines")
+    bench.add_argument("--suite", required=True, help="JSONL rows {id, prompt, style, expect}")
+    bench.add_argument("--image", required=True)
+    bench.add_argument("--reference", required=True, help="reference map; also the labelmap backbone's input")
+    bench.add_argument("--vocab", default="total")
+    bench.add_argument("--out", required=True, help="output folder")
+    bench.add_argument("--methods", default="seer,exact,embedding")
+    bench.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, VolumeError, BackboneError, OntologyError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""MONAI Label infer task `seer`: a free-text `prompt` in, a named label map and the TargetSpec out."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+
+import numpy as np
+from fastapi import HTTPException
+from monailabel.interfaces.tasks.infer_v2 import InferTask, InferType
+
+from ..pipeline import SeerPipeline
+from ..records import RequestRecord
+from ..volume import Volume, VolumeError, read_volume, write_label_map
+
+logger = logging.getLogger(__name__)
+
+
+class SeerInfer(InferTask):
+    def __init__(self, pipeline: SeerPipeline, on_request: Callable[[RequestRecord], None] | None = None):
+        """
+        Args:
+            pipeline: reasoning + backbone.
+            on_request: called with each request's record (the request log), if given.
+        """
+        super().__init__(
+            type=InferType.SEGMENTATION,
+            labels=pipeline.backbone.vocabulary(),
+            dimension=3,
+            description="Segment what a free-text request names (e.g. 'outline the lt kidny', 'T12 to L2'); "
+                        "refuses or asks back when the request cannot be met.",
+            # Slicer and OHIF show config entries as editable options: this is where the user types.
+            config={"prompt": ""},
+        )
+        self.pipeline = pipeline
+        self.on_request = on_request
+
+    def is_valid(self) -> bool:
+        return True
+
+    def info(self):
+        info = super().info()
+        info["backbone"] = self.pipeline.backbone.name
+        info["vocabulary"] = self.pipeline.backbone.vocabulary()
+        return info
+
+    def __call__(self, request) -> tuple[str, dict]:
+        started = time.perf_counter()
+        prompt = request.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise HTTPException(status_code=400, detail='params must carry a non-empty "prompt", '
+                                                        'e.g. params={"prompt": "left kidney"}')
+        try:
+            volume = read_volume(request["image"])
+        except VolumeError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        volume.id = request.get("image_id") or volume.id
+        result = self.pipeline.run(volume, prompt)
+        spec = result.spec
+        labels = result.labels if result.labels is not None else np.zeros(volume.array.shape, np.uint8)
+        out = tempfile.NamedTemporaryFile(suffix=".nii.gz", delete=False).name
+        digest = write_label_map(labels, volume.image, out)
+        record = RequestRecord(request_id=uuid.uuid4().hex, image_id=volume.id or volume.source, prompt=prompt,
+                               spec=spec, backbone=self.pipeline.backbone.name, mask_digest=digest)
+        if self.on_request is not None:
+            self.on_request(record)
+        result_json = {
+            "label_names": {target: value for value, target in enumerate(spec.targets, start=1)},
+            "status": spec.status,
+            "message": spec.message,
+            "spec": spec.model_dump(mode="json"),
+            "request_id": record.request_id,
+            "latencies": {"total": round(time.perf_counter() - started, 4)},
+        }
+        logger.info(f"seer: {prompt!r} -> {spec.status} {spec.targets} ({spec.message})")
+        return out, result_json

