@@ -36,6 +36,9 @@ class TextEncoder:
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a bar per start-up is noise in server logs and CLI output
 
         directory = Path(model_dir or os.environ.get("SEER_ENCODER_DIR") or default_model_dir())
         if not (directory / "config.json").exists():

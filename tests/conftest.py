@@ -1,0 +1,92 @@
+"""Shared fixtures: the real sample data (never copied into the repository), the real engine and encoder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "apps" / "seer"
+sys.path.insert(0, str(APP))
+
+from lib.sample import label_maps_dir, sample_dir  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return sample_dir()
+
+
+@pytest.fixture(scope="session")
+def ct_path(data_dir) -> Path:
+    return data_dir / "example_ct_sm.nii.gz"
+
+
+@pytest.fixture(scope="session")
+def ct_map_path(data_dir) -> Path:
+    return data_dir / "example_seg.nii.gz"
+
+
+@pytest.fixture(scope="session")
+def mr_path(data_dir) -> Path:
+    return data_dir / "example_mr_sm.nii.gz"
+
+
+@pytest.fixture(scope="session")
+def mr_map_path(data_dir) -> Path:
+    return data_dir / "example_seg_mr.nii.gz"
+
+
+@pytest.fixture(scope="session")
+def maps_dir() -> Path:
+    return label_maps_dir()
+
+
+@pytest.fixture(scope="session")
+def ontology():
+    from lib.ontology import load_ontology
+
+    return load_ontology()
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from lib.reasoning.embed import TextEncoder
+
+    return TextEncoder()
+
+
+@pytest.fixture(scope="session")
+def engine(ontology, encoder, tmp_path_factory):
+    from lib.reasoning.engine import ReasoningEngine
+
+    return ReasoningEngine(ontology, encoder=encoder, cache_dir=str(tmp_path_factory.mktemp("embed-cache")))
+
+
+@pytest.fixture(scope="session")
+def ct_pipeline(engine, ontology, ct_map_path):
+    from lib.backbones.labelmap import LabelmapBackbone
+    from lib.pipeline import SeerPipeline
+
+    return SeerPipeline(engine, LabelmapBackbone(ontology, "total", lambda volume: ct_map_path))
+
+
+@pytest.fixture(scope="session")
+def ct_volume(ct_path):
+    from lib.volume import read_volume
+
+    return read_volume(ct_path)
+
+
+@pytest.fixture(scope="session")
+def ct_evidence(ct_pipeline, ct_volume):
+    return ct_pipeline.evidence_for(ct_volume)
+
+
+def reference_mask(map_path: Path, label_ids: list[int]) -> np.ndarray:
+    array = sitk.GetArrayFromImage(sitk.ReadImage(str(map_path)))
+    return np.isin(array, label_ids)
