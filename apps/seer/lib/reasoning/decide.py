@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..records import Evidence, TargetSpec, Trace
 from .ground import Grounding
+from .parse import ExclusionRef
 
 CONFIDENCE_EXACT = 0.97
 CONFIDENCE_REFUSE_ABSENT = 0.95  # we know what was asked and can see it is not there
@@ -20,7 +21,7 @@ class Reading:
 
     include: list[Grounding] = field(default_factory=list)
     exclude: list[Grounding] = field(default_factory=list)
-    exclude_sides: list[str] = field(default_factory=list)
+    exclude_refs: list[ExclusionRef] = field(default_factory=list)
     rationale: list[str] = field(default_factory=list)
     confidence: float = CONFIDENCE_EXACT
     skill: str | None = None
@@ -73,9 +74,12 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         if grounding.options:
             options = [o for o in grounding.options if any(_present(evidence, leaf)
                                                            for leaf in ontology.leaves(o, vocabulary))]
+            # "kidney, not the left one": an excluded side settles the question.
+            excluded_sides = {ref.side for ref in reading.exclude_refs if ref.side and not ref.numbers}
+            options = [o for o in options if ontology[o].laterality not in excluded_sides]
             if len(options) == 1:
                 grounding.ids = options
-                reading.rationale.append(f"{grounding.rule}; only {_name(ontology, options[0])} is in the image")
+                reading.rationale.append(f"{grounding.rule}; only {_name(ontology, options[0])} remains")
             elif not options:
                 absent.extend(grounding.options)
                 continue
@@ -85,27 +89,27 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
                 continue
         else:
             reading.rationale.append(grounding.rule)
-        for concept_id in grounding.ids:
-            leaves = ontology.leaves(concept_id, vocabulary)
-            if not leaves:
-                unsupported.append(concept_id)
-                continue
-            present = [leaf for leaf in leaves if _present(evidence, leaf)]
-            if not present or (grounding.explicit and len(present) < len(leaves)):
-                absent.append(concept_id)
-                continue
-            if len(present) < len(leaves):
-                missing = [leaf for leaf in leaves if leaf not in present]
-                reading.rationale.append(f"{concept_id}: {len(missing)} of {len(leaves)} parts are outside the image "
-                                         f"({', '.join(missing[:4])}{'...' if len(missing) > 4 else ''})")
-            targets.extend(leaf for leaf in present if leaf not in targets)
+        leaves = [leaf for concept_id in grounding.ids for leaf in ontology.leaves(concept_id, vocabulary)]
+        unsupported.extend(c for c in grounding.ids if not ontology.leaves(c, vocabulary))
+        present = [leaf for leaf in leaves if _present(evidence, leaf)]
+        missing = [leaf for leaf in leaves if leaf not in present]
+        # A named structure must be there; a group or range is satisfied by the part of it that is.
+        if leaves and (not present or (grounding.explicit and missing)):
+            absent.extend(missing or grounding.ids)
+            continue
+        if missing:
+            reading.rationale.append(f"{', '.join(grounding.ids)}: {len(missing)} of {len(leaves)} parts are outside "
+                                     f"the image ({', '.join(missing[:4])}{'...' if len(missing) > 4 else ''})")
+        targets.extend(leaf for leaf in present if leaf not in targets)
 
     excluded: list[str] = []
     for grounding in reading.exclude:
         for concept_id in grounding.ids or grounding.options:
             excluded.extend(leaf for leaf in ontology.leaves(concept_id, vocabulary) if leaf not in excluded)
-    for side in reading.exclude_sides:
-        excluded.extend(t for t in targets if ontology[t].laterality == side and t not in excluded)
+    for ref in reading.exclude_refs:
+        excluded.extend(t for t in targets if t not in excluded
+                        and (ref.side is None or ontology[t].laterality == ref.side)
+                        and (not ref.numbers or (ontology[t].series and ontology[t].order in ref.numbers)))
     if excluded:
         reading.rationale.append(f"excluded: {', '.join(excluded)}")
 

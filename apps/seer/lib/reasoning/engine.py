@@ -11,18 +11,25 @@ from dataclasses import dataclass
 from ..ontology import load_language, load_ontology
 from ..records import Evidence, TargetSpec
 from .decide import CONFIDENCE_CLARIFY, PENALTY_PER_REPAIR, Reading, decide, finish, refuse_unrecognised
-from .ground import ground_mention
-from .normalize import SpellingRepairer, normalize, tokenize
+from .ground import Grounding, ground_mention
+from .normalize import Normalizer, tokenize
 from .parse import Mention, Term, TermIndex, parse
 
-# Embedding fallback (only when no lexicon term or skill matched): accept the nearest concept above
-# EMBED_ACCEPT when it leads the runner-up by EMBED_MARGIN and the request shares a content word with it;
-# ask back above EMBED_CLARIFY; refuse below.
+# Embedding fallback (only when no term matched): accept the nearest concept above EMBED_ACCEPT when it leads
+# the runner-up by EMBED_MARGIN and the request shares a content word with it; ask back above EMBED_CLARIFY
+# under the same condition; refuse otherwise.
 EMBED_ACCEPT = 0.55
 EMBED_MARGIN = 0.03
-EMBED_CLARIFY = 0.42
+EMBED_CLARIFY = 0.45
 EMBED_CONFIDENCE_CAP = 0.8
 CLARIFY_TOP = 3
+# A description ("the little gland on top of the left kidney") names its target by what it is and does; the
+# organs it mentions are landmarks. Such a request goes to the encoder first, and its answer stands when it
+# is this close and this clear; otherwise the terms found in the text decide.
+DESCRIPTION_ACCEPT = 0.62
+DESCRIPTION_MARGIN = 0.04
+DESCRIPTION_WINDOW = 3  # a head noun followed within this many tokens by a linking word
+DESCRIPTION_CONFIDENCE = 0.75
 
 
 @dataclass(frozen=True)
@@ -34,23 +41,42 @@ class LearnedTrigger:
     skill_id: str
 
 
+def _scope(ontology, concepts) -> set[str]:
+    out: set[str] = set()
+    for concept_id in concepts:
+        out |= ontology.descendants(concept_id) | {concept_id}
+    return out
+
+
 class ReasoningEngine:
-    def __init__(self, ontology=None, language: dict | None = None, encoder=None, cache_dir: str | None = None):
+    def __init__(self, ontology=None, language: dict | None = None, encoder=None, cache_dir: str | None = None,
+                 common_words: set[str] | None = None):
         """
         Args:
             ontology: the loaded ontology (default: the packaged data file).
             language: function words (default: the packaged language file).
-            encoder: a `TextEncoder` for the embedding fallback, or None to run on the lexicon alone.
+            encoder: a `TextEncoder` for descriptions and the fallback, or None to run on the lexicon alone.
             cache_dir: where concept embeddings are cached.
+            common_words: ordinary words never to be "repaired" (default: the encoder's vocabulary).
         """
+        from .embed import common_words as encoder_words
+
         self.ontology = ontology or load_ontology()
         self.language = language or load_language()
         self.encoder = encoder
         self.cache_dir = cache_dir
+        self.common_words = encoder_words() if common_words is None else common_words
         self._embeddings = None
         self._concept_words = {c.id: set(tokenize(" ".join((c.name, c.description, *c.lexicon, *c.singular))))
                                for c in self.ontology.concepts.values()}
-        self._filler = set(tokenize(" ".join(self.language["filler_words"] + self.language["report_headers"])))
+        # Words that carry no anatomy: they may not count as evidence that a request and a concept agree.
+        self._function_words = {t for key, words in self.language.items() if isinstance(words, list)
+                                for w in words for t in tokenize(w)}
+        self._function_words |= {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
+        self._function_words |= set(self.language["descriptive_heads"])
+        self._heads = set(self.language["descriptive_heads"])
+        self._links = set(self.language["descriptive_links"])
+        self._side_of = {w: side for side, words in self.language["side_words"].items() for w in words}
         self.set_learned([])
 
     def set_learned(self, triggers: list[LearnedTrigger]) -> None:
@@ -58,7 +84,9 @@ class ReasoningEngine:
         extra = [(t.phrase, Term("concept", t.concept, f"skill:{t.skill_id}")) for t in triggers
                  if t.concept in self.ontology]
         self.index = TermIndex.build(self.ontology, self.language, extra)
-        self.repairer = SpellingRepairer(self.index.known_tokens)
+        sides = {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
+        self.normalizer = Normalizer(self.index.known_tokens, self.index.anatomy_tokens, sides,
+                                     self.language["abbreviations"], self.common_words)
 
     @property
     def embeddings(self):
@@ -69,32 +97,103 @@ class ReasoningEngine:
             for concept in self.ontology.concepts.values():
                 phrases.append((concept.id, concept.name))
                 phrases.append((concept.id, f"{concept.name}: {concept.description}"))
-                phrases.extend((concept.id, term) for term in concept.lexicon if len(term.split()) >= 3)
+                phrases.extend((concept.id, term) for term in (*concept.lexicon, *concept.singular)
+                               if len(term.split()) >= 3)
             self._embeddings = ConceptEmbeddings(self.encoder, phrases, self.cache_dir)
         return self._embeddings
 
     def understand(self, prompt: str, evidence: Evidence) -> TargetSpec:
-        text = normalize(prompt, self.repairer)
+        text = self.normalizer.normalize(prompt)
         parsed = parse(text.tokens, self.index, self.ontology)
         reading = Reading()
         if text.repairs:
-            reading.rationale.append("spelling repaired: " + ", ".join(f"{a}->{b}" for a, b in text.repairs))
+            reading.rationale.append("read as: " + ", ".join(f"{a} -> {b}" for a, b in text.repairs))
             reading.confidence -= PENALTY_PER_REPAIR * len(text.repairs)
         skills = sorted({m.source.split(":", 1)[1] for m in parsed.include if m.source.startswith("skill:")})
         if skills:
             reading.skill = skills[0]
             reading.rationale.append("skill used: " + ", ".join(skills))
+        if parsed.context:
+            reading.rationale.append("context, not asked for: " + ", ".join(m.text for m in parsed.context))
+        if self._is_description(text.tokens):
+            described = self._describe(text.tokens, reading)
+            if described is not None:
+                parsed.include, parsed.exclude = [described], []
         if not parsed.include:
             return self._fallback(prompt, text.tokens, reading, evidence)
-        reading.include = [ground_mention(m, self.ontology) for m in parsed.include]
+        include = [ground_mention(m, self.ontology) for m in parsed.include]
+        context = [ground_mention(m, self.ontology) for m in parsed.context]
+        reading.include = self._resolve_references(include, context, reading)
         reading.exclude = [ground_mention(m, self.ontology) for m in parsed.exclude]
-        reading.exclude_sides = parsed.exclude_sides
+        reading.exclude_refs = parsed.exclude_refs
         reading.confidence -= max((g.penalty for g in reading.include), default=0.0)
         return decide(reading, evidence, self.ontology)
 
+    def _resolve_references(self, include: list[Grounding], context: list[Grounding],
+                            reading: Reading) -> list[Grounding]:
+        """Drop a vaguer mention when a more specific one names part of it.
+
+        "the right lower lobe of the lung": the lobe, not both lungs. "Left 11th rib fracture. Segment the
+        fractured rib.": the bare "rib" refers back to the rib named before.
+        """
+        # "upper lobe, left lung": a bare noun whose alternatives fall inside another mention takes that one,
+        # and the container is then only the place it was said to be.
+        containers: set[int] = set()
+        for g in include:
+            for h in include:
+                if g.options and h is not g and h.ids and not h.options:
+                    inside = [o for o in g.options if o in _scope(self.ontology, h.ids)]
+                    if len(inside) == 1:
+                        reading.rationale.append(f'"{g.mention.text}" in "{h.mention.text}" -> {inside[0]}')
+                        g.ids, g.options = inside, []
+                        containers.add(id(h))
+        include = [g for g in include if id(g) not in containers]
+        kept: list[Grounding] = []
+        for g in include:
+            vague = bool(g.options) or any(self.ontology[c].members for c in g.ids)
+            if not vague:
+                kept.append(g)
+                continue
+            scope = _scope(self.ontology, {g.mention.concept, *g.ids, *g.options})
+            inside = [h for h in include if h is not g and h.ids and not h.options and set(h.ids) <= scope
+                      and set(h.ids) != set(g.ids)]
+            earlier = [h for h in context if h.ids and not h.options and set(h.ids) <= scope] if g.options else []
+            if inside:
+                reading.rationale.append(f'"{g.mention.text}" is the whole of which "{inside[0].mention.text}" '
+                                         "is the part asked for")
+            elif earlier:
+                referent = earlier[-1]
+                reading.rationale.append(f'"{g.mention.text}" refers back to "{referent.mention.text}"')
+                kept.append(referent)
+            else:
+                kept.append(g)
+        return kept
+
+    def _is_description(self, tokens: list[str]) -> bool:
+        for position, token in enumerate(tokens):
+            if token in self._heads and any(t in self._links for t in tokens[position + 1:position + 1 + DESCRIPTION_WINDOW]):
+                return True
+        return False
+
+    def _describe(self, tokens: list[str], reading: Reading) -> Mention | None:
+        if self.embeddings is None:
+            return None
+        ranked = self.embeddings.rank(" ".join(tokens), top=2)
+        (best, score), runner_up = ranked[0], ranked[1][1]
+        reading.rationale.append(f"description: nearest {best} {score:.2f} (next {ranked[1][0]} {runner_up:.2f})")
+        if score < DESCRIPTION_ACCEPT or score - runner_up < DESCRIPTION_MARGIN:
+            return None
+        sides = {self._side_of[t] for t in tokens if t in self._side_of} & {"left", "right"}
+        concept = self.ontology[best]
+        if concept.laterality and len(sides) == 1 and concept.laterality not in sides and concept.pair:
+            concept = self.ontology[concept.pair]  # the encoder is weak on left/right; the words are not
+        reading.confidence = min(reading.confidence, DESCRIPTION_CONFIDENCE)
+        return Mention(concept=concept.id, form="concept", text=" ".join(tokens), source="description",
+                       sides=sides if not concept.laterality else set())
+
     def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence) -> TargetSpec:
         """No term matched: ask the sentence encoder, but let it decide alone only when it is clearly right."""
-        content = [t for t in tokens if t.isalpha() and t not in self._filler]
+        content = [t for t in tokens if t.isalpha() and t not in self._function_words]
         if self.embeddings is None or not content:
             reading.rationale.append("no anatomical term recognised")
             return refuse_unrecognised(reading, evidence, self.ontology, prompt)
@@ -108,7 +207,7 @@ class ReasoningEngine:
             reading.include = [ground_mention(mention, self.ontology)]
             reading.confidence = min(EMBED_CONFIDENCE_CAP, score + 0.2)
             return decide(reading, evidence, self.ontology)
-        if score >= EMBED_CLARIFY:
+        if score >= EMBED_CLARIFY and shared:
             candidates = [c for c, _ in ranked[:CLARIFY_TOP]]
             names = " or ".join(self.ontology[c].name for c in candidates)
             spec = TargetSpec(status="clarify", candidates=candidates, confidence=CONFIDENCE_CLARIFY * score,

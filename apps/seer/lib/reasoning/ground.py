@@ -56,8 +56,8 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
         g.rule = f'range "{mention.text}" .. {end.id}: {concept.series} {low}-{high}'
         return g
 
-    if mention.numbers and (concept.members or concept.series):
-        pool = _series_members(ontology, concept.id) or [concept.id]
+    pool = _series_members(ontology, concept.id) if mention.numbers else []
+    if pool:
         chosen = [c for c in pool if ontology[c].order in mention.numbers]
         if side in ("left", "right"):
             chosen = [c for c in chosen if ontology[c].laterality in (side, None)]

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from .normalize import tokenize
 
 # When a phrase is both an anatomy term and a function word, anatomy wins; among function words, the order here.
-KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "range", "conjunction", "anaphora", "number", "filler"]
+KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "range", "conjunction", "plural", "action", "break",
+                 "anaphora", "number", "filler"]
 MAX_PHRASE_TOKENS = 10
 
 
@@ -38,6 +39,7 @@ class TermIndex:
     def __init__(self) -> None:
         self.phrases: dict[tuple[str, ...], Term] = {}
         self.known_tokens: set[str] = set()
+        self.anatomy_tokens: dict[str, set[str]] = {}  # token -> concepts whose terms use it
 
     def add(self, phrase: str, term: Term) -> None:
         key = tuple(tokenize(phrase))
@@ -47,6 +49,9 @@ class TermIndex:
         if current is None or KIND_PRIORITY.index(term.kind) < KIND_PRIORITY.index(current.kind):
             self.phrases[key] = term
         self.known_tokens.update(key)
+        if term.kind in ("concept", "singular"):
+            for token in key:
+                self.anatomy_tokens.setdefault(token, set()).add(str(term.value))
 
     @classmethod
     def build(cls, ontology, language: dict, extra: list[tuple[str, Term]] = ()) -> "TermIndex":
@@ -64,12 +69,13 @@ class TermIndex:
                 index.add(phrase, Term("side", side, "language"))
         for kind, key in (("exclusion", "exclusion_words"), ("conjunction", "conjunctions"),
                           ("range", "range_connectors"), ("anaphora", "anaphora"), ("filler", "filler_words"),
-                          ("filler", "report_headers")):
+                          ("filler", "report_headers"), ("plural", "plural_markers"), ("action", "action_words"),
+                          ("break", "clause_breaks")):
             for word in language[key]:
                 index.add(word, Term(kind, word, "language"))
-        for word, number in language["ordinals"].items():
-            index.add(word, Term("number", number, "language"))
-            index.known_tokens.add(word)
+        for key in ("ordinals", "roman_numerals"):
+            for word, number in language[key].items():
+                index.add(word, Term("number", number, "language"))
         for phrase, term in extra:
             index.add(phrase, term)
         return index
@@ -113,10 +119,19 @@ class Mention:
 
 
 @dataclass
+class ExclusionRef:
+    """An exclusion without a noun: it picks from the targets by side, by number, or both ("the right 7th")."""
+
+    side: str | None = None
+    numbers: list[int] = field(default_factory=list)
+
+
+@dataclass
 class ParsedRequest:
     include: list[Mention] = field(default_factory=list)
     exclude: list[Mention] = field(default_factory=list)
-    exclude_sides: list[str] = field(default_factory=list)  # "except the left one": a side without a noun
+    exclude_refs: list["ExclusionRef"] = field(default_factory=list)  # "except the left one", "except 11 and 12"
+    context: list[Mention] = field(default_factory=list)  # named, but not asked for ("SBRT pancreas: ...")
     unknown: list[str] = field(default_factory=list)  # tokens nobody knows
     items: list[Item] = field(default_factory=list)
 
@@ -219,15 +234,87 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     return mentions
 
 
+def _clauses(items: list[Item]) -> list[tuple[list[Item], str]]:
+    """Split at sentence ends and reason markers; each clause keeps the break that ended it."""
+    clauses: list[tuple[list[Item], str]] = []
+    current: list[Item] = []
+    for item in items:
+        if item.term.kind == "break":
+            clauses.append((current, item.text))
+            current = []
+        else:
+            current.append(item)
+    clauses.append((current, ""))
+    return [(c, b) for c, b in clauses if c]
+
+
+def select_clauses(items: list[Item]) -> tuple[list[Item], list[Item]]:
+    """Keep what the request asks for; set aside the context around it.
+
+    "SBRT pancreas: contour duodenum and stomach as OARs" asks for two organs; the pancreas is context. When some
+    clause both asks (segment, contour, need, ROI...) and names anatomy, only such clauses count. A header that
+    asks and ends in a colon ("OARs: duodenum, stomach") hands the asking to the clause after it.
+    Returns (selected items, context items).
+    """
+    clauses = _clauses(items)
+    asking: list[int] = []
+    for k, (clause, ended_by) in enumerate(clauses):
+        if not any(i.term.kind == "action" for i in clause):
+            continue
+        if ended_by == ":" and k + 1 < len(clauses) and _has_mention(clauses[k + 1][0]):
+            asking.append(k + 1)
+        elif _has_mention(clause):
+            asking.append(k)
+    if not asking:
+        return items, []
+    selected = [i for k in sorted(set(asking)) for i in clauses[k][0]]
+    context = [i for k, (clause, _) in enumerate(clauses) if k not in asking for i in clause]
+    return selected, context
+
+
+def _apply_plural_markers(chunk: list[Item]) -> None:
+    """"all ribs", "every rib": a singular noun after a plural marker means the whole group."""
+    for position, item in enumerate(chunk[1:], start=1):
+        if item.term.kind == "singular" and chunk[position - 1].term.kind == "plural":
+            chunk[position] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source),
+                                   item.text)
+
+
+def _exclusions_after_a_mention(items: list[Item]) -> list[Item]:
+    """"not sure how this works, but outline the stomach": a negation before anything is named negates nothing."""
+    out, named = [], False
+    for item in items:
+        named = named or item.term.kind in ("concept", "singular")
+        if item.term.kind == "exclusion" and not named:
+            continue
+        out.append(item)
+    return out
+
+
+def _spread_trailing_side(segment: list[Item], mentions: list[Mention]) -> None:
+    """"psoas and erector spinae, both sides": one side said after every noun applies to each bare noun."""
+    sides = [i for i in segment if i.term.kind == "side"]
+    named = [i for i in segment if i.term.kind in ("concept", "singular")]
+    if len(sides) == 1 and named and sides[0].start > named[-1].start:
+        for mention in mentions:
+            if mention.form == "singular" and not mention.sides:
+                mention.sides.add(str(sides[0].term.value))
+
+
 def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
     items = index.scan(tokens)
-    segments = _split(items, "exclusion")
+    selected, context = select_clauses(items)
     parsed = ParsedRequest(items=items, unknown=[i.text for i in items if i.term.kind == "unknown"])
-    for number, segment in enumerate(segments):
+    for chunk in _merge_bare_chunks(_split(context, "conjunction")):
+        parsed.context.extend(_parse_chunk(chunk, ontology))
+    for number, segment in enumerate(_split(_exclusions_after_a_mention(selected), "exclusion")):
         chunks = _merge_bare_chunks(_split(segment, "conjunction"))
         previous_side: str | None = None
+        segment_mentions: list[Mention] = []
         for chunk in chunks:
+            _apply_plural_markers(chunk)
             mentions = _parse_chunk(chunk, ontology)
+            segment_mentions.extend(mentions)
             if number == 0:
                 for mention in mentions:
                     # "left kidney and adrenal": a bare paired noun takes the side said just before it.
@@ -238,5 +325,9 @@ def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
             elif mentions:
                 parsed.exclude.extend(mentions)
             else:
-                parsed.exclude_sides.extend(str(i.term.value) for i in chunk if i.term.kind == "side")
+                sides = [str(i.term.value) for i in chunk if i.term.kind == "side"]
+                numbers = _expand_numbers(chunk)
+                if sides or numbers:
+                    parsed.exclude_refs.append(ExclusionRef(side=sides[0] if sides else None, numbers=numbers))
+        _spread_trailing_side(segment, segment_mentions)
     return parsed
