@@ -22,6 +22,9 @@ EMBED_ACCEPT = 0.55
 EMBED_MARGIN = 0.03
 EMBED_CLARIFY = 0.45
 EMBED_CONFIDENCE_CAP = 0.8
+# Without a shared word the encoder may still decide, but only when it is sure and far ahead.
+EMBED_STRONG = 0.78
+EMBED_STRONG_MARGIN = 0.08
 CLARIFY_TOP = 3
 # A description ("the little gland on top of the left kidney") names its target by what it is and does; the
 # organs it mentions are landmarks. Such a request goes to the encoder first, and its answer stands when it
@@ -85,8 +88,13 @@ class ReasoningEngine:
                  if t.concept in self.ontology]
         self.index = TermIndex.build(self.ontology, self.language, extra)
         sides = {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
+        standalone = {key[0] for key, term in self.index.phrases.items()
+                      if len(key) == 1 and term.kind in ("concept", "singular")}
+        bigrams = {pair for key, term in self.index.phrases.items() if term.kind in ("concept", "singular")
+                   for pair in zip(key, key[1:])}
         self.normalizer = Normalizer(self.index.known_tokens, self.index.anatomy_tokens, sides,
-                                     self.language["abbreviations"], self.common_words)
+                                     self.language["abbreviations"], self.common_words,
+                                     self.language["organ_suffixes"], standalone, bigrams)
 
     @property
     def embeddings(self):
@@ -175,21 +183,32 @@ class ReasoningEngine:
                 return True
         return False
 
+    def _family(self, concept_id: str) -> str:
+        """A lateral structure and its pair are one answer to "what is described"; the side is read from words."""
+        concept = self.ontology[concept_id]
+        if concept.pair:
+            for group in concept.groups:
+                if concept.pair in self.ontology[group].members:
+                    return group
+        return concept_id
+
     def _describe(self, tokens: list[str], reading: Reading) -> Mention | None:
         if self.embeddings is None:
             return None
-        ranked = self.embeddings.rank(" ".join(tokens), top=2)
-        (best, score), runner_up = ranked[0], ranked[1][1]
-        reading.rationale.append(f"description: nearest {best} {score:.2f} (next {ranked[1][0]} {runner_up:.2f})")
-        if score < DESCRIPTION_ACCEPT or score - runner_up < DESCRIPTION_MARGIN:
+        ranked = self.embeddings.rank(" ".join(tokens), top=8)
+        best, score = ranked[0]
+        family = self._family(best)
+        runner_up, runner_score = next(((c, s) for c, s in ranked[1:] if self._family(c) != family), ("-", 0.0))
+        reading.rationale.append(f"description: nearest {family} {score:.2f} (next {runner_up} {runner_score:.2f})")
+        if score < DESCRIPTION_ACCEPT or score - runner_score < DESCRIPTION_MARGIN:
             return None
-        sides = {self._side_of[t] for t in tokens if t in self._side_of} & {"left", "right"}
-        concept = self.ontology[best]
-        if concept.laterality and len(sides) == 1 and concept.laterality not in sides and concept.pair:
-            concept = self.ontology[concept.pair]  # the encoder is weak on left/right; the words are not
         reading.confidence = min(reading.confidence, DESCRIPTION_CONFIDENCE)
-        return Mention(concept=concept.id, form="concept", text=" ".join(tokens), source="description",
-                       sides=sides if not concept.laterality else set())
+        # The encoder is weak on left and right; the side words are not.
+        sides = {self._side_of[t] for t in tokens if t in self._side_of}
+        if family == best:
+            return Mention(concept=best, form="concept", text=" ".join(tokens), source="description",
+                           sides=sides if self.ontology[best].members else set())
+        return Mention(concept=family, form="singular", text=" ".join(tokens), source="description", sides=sides)
 
     def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence) -> TargetSpec:
         """No term matched: ask the sentence encoder, but let it decide alone only when it is clearly right."""
@@ -202,7 +221,8 @@ class ReasoningEngine:
         shared = sorted(set(content) & self._concept_words[best])
         reading.rationale.append(f"embedding: nearest {', '.join(f'{c} {s:.2f}' for c, s in ranked[:CLARIFY_TOP])}"
                                  + (f"; shared words {shared}" if shared else "; no shared words"))
-        if score >= EMBED_ACCEPT and score - runner_up >= EMBED_MARGIN and shared:
+        clear = score >= EMBED_ACCEPT and score - runner_up >= EMBED_MARGIN
+        if clear and (shared or (score >= EMBED_STRONG and score - runner_up >= EMBED_STRONG_MARGIN)):
             mention = Mention(concept=best, form="concept", text=" ".join(content), source="embedding")
             reading.include = [ground_mention(mention, self.ontology)]
             reading.confidence = min(EMBED_CONFIDENCE_CAP, score + 0.2)

@@ -34,8 +34,26 @@ def _series_members(ontology, concept_id: str) -> list[str]:
     return [c for c in sorted(ontology.descendants(concept_id)) if ontology[c].series and ontology[c].order]
 
 
-def _lateral_options(ontology, concept_id: str) -> list[str]:
-    return _top_lateral(ontology, concept_id, "left") + _top_lateral(ontology, concept_id, "right")
+def _options(ontology, concept_id: str) -> list[str]:
+    """What a bare singular noun may mean: one side of a pair group ("kidney"), else any structure of the group
+    ("vein")."""
+    members = [ontology[m] for m in ontology[concept_id].members]
+    if members and all(m.laterality in ("left", "right") for m in members):
+        return [m.id for m in members]
+    return sorted(d for d in ontology.descendants(concept_id) if not ontology[d].members)
+
+
+def _pick_in_series(ontology, pool: list[str], numbers: list[int], extreme: str | None) -> list[str]:
+    """Members of a series by number ("ribs 10-12"), by position ("the first lumbar vertebra"), or at an end
+    ("the lowest rib")."""
+    orders = sorted({ontology[c].order for c in pool})
+    if extreme:
+        wanted = {orders[-1] if extreme == "last" else orders[0]}
+    else:
+        wanted = {n for n in numbers if n in orders}
+        if not wanted:  # numbers count within the group: "the second bone of the lower back" is L2
+            wanted = {orders[n - 1] for n in numbers if 0 < n <= len(orders)}
+    return [c for c in pool if ontology[c].order in wanted]
 
 
 def ground_mention(mention: Mention, ontology) -> Grounding:
@@ -56,17 +74,17 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
         g.rule = f'range "{mention.text}" .. {end.id}: {concept.series} {low}-{high}'
         return g
 
-    pool = _series_members(ontology, concept.id) if mention.numbers else []
+    pool = _series_members(ontology, concept.id) if (mention.numbers or mention.extreme) else []
+    if side in ("left", "right"):
+        pool = [c for c in pool if ontology[c].laterality in (side, None)]
     if pool:
-        chosen = [c for c in pool if ontology[c].order in mention.numbers]
-        if side in ("left", "right"):
-            chosen = [c for c in chosen if ontology[c].laterality in (side, None)]
+        chosen = _pick_in_series(ontology, pool, mention.numbers, mention.extreme)
         lateral = {ontology[c].laterality for c in chosen} - {None}
         if mention.form == "singular" and side is None and len(lateral) > 1:
-            g.options, g.rule = chosen, f'"{mention.text}" {mention.numbers}: side not given'
+            g.options, g.rule = chosen, f'"{mention.text}" {mention.numbers or mention.extreme}: side not given'
             return g
         g.ids, g.explicit = chosen, len(chosen) == 1
-        g.rule = f'"{mention.text}" numbered {mention.numbers}' + (f", {side}" if side else "")
+        g.rule = f'"{mention.text}" {mention.extreme or mention.numbers}' + (f", {side}" if side else "")
         return g
 
     if side in ("left", "right"):
@@ -93,7 +111,7 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
         return g
 
     if mention.form == "singular":
-        options = _lateral_options(ontology, concept.id) or list(concept.members)
+        options = _options(ontology, concept.id)
         g.options, g.rule = options, f'"{mention.text}" names one of {len(options)} without saying which'
         return g
 

@@ -28,6 +28,7 @@ _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
 MIN_REPAIR_LENGTH = 4
 ONE_EDIT_FROM, TWO_EDITS_FROM = 5, 9
 REPAIR_CANDIDATES = 8
+MAX_GLUED, MAX_GLUED_LENGTH, MAX_WORD_LENGTH = 4, 40, 20
 MIN_PREFIX = 3  # "duod", "stom", "liv": shorthand by truncation
 
 
@@ -54,7 +55,9 @@ class Normalizer:
     """Turns typed text into tokens the term index knows, recording every change it makes."""
 
     def __init__(self, known: set[str], anatomy: dict[str, set[str]], sides: set[str],
-                 abbreviations: dict[str, str], common_words: set[str] = frozenset()):
+                 abbreviations: dict[str, str], common_words: set[str] = frozenset(),
+                 organ_suffixes: list[str] = (), standalone: set[str] = frozenset(),
+                 anatomy_bigrams: set[tuple[str, str]] = frozenset()):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -62,34 +65,54 @@ class Normalizer:
             sides: side words ("left", "lt", "l", ...).
             abbreviations: shorthand -> expansion ("lwr" -> "lower").
             common_words: ordinary words of the language; never "repaired" into anatomy.
+            organ_suffixes: "-ectomy", "-itis"...: a word built on an organ's stem names that organ.
+            standalone: tokens that are an anatomy term on their own (an abbreviation never overrides these).
+            anatomy_bigrams: adjacent token pairs inside anatomy terms ("vena", "cava"), so that a real word
+                that completes a term with its neighbour ("vena cave") may still be repaired.
         """
         self.known = known
         self.anatomy = anatomy
         self.sides = sides
         self.abbreviations = {k: tokenize(v) for k, v in abbreviations.items()}
         self.common_words = common_words
+        self.organ_suffixes = sorted(organ_suffixes, key=len, reverse=True)
+        self.standalone = standalone
+        self.anatomy_bigrams = anatomy_bigrams
+        self._words = {t for t in known if t.isalpha()} | {w for w in common_words if len(w) >= 2}
         self._targets = sorted(t for t in set(anatomy) | sides if t.isalpha() and len(t) >= MIN_REPAIR_LENGTH - 1)
         self._anatomy_sorted = sorted(t for t in anatomy if t.isalpha())
 
     def _max_edits(self, token: str) -> int:
         return 2 if len(token) >= TWO_EDITS_FROM else 1
 
-    def repair(self, token: str) -> str | None:
-        if token in self.known or token in self.common_words or len(token) < MIN_REPAIR_LENGTH or not token.isalpha():
+    def repair(self, token: str, before: str = "", after: str = "") -> str | None:
+        """The nearest anatomy or side word, or None. A real word is repaired only when the result completes an
+        anatomy term with its neighbour ("inferior vena cave" -> "cava")."""
+        if token in self.known or not token.isalpha():
+            return None
+        if len(token) == MIN_REPAIR_LENGTH - 1:  # "lef": only a side word that lost its last letters
+            return next((s for s in sorted(self.sides) if len(s) == len(token) + 1 and s.startswith(token)), None)
+        if len(token) < MIN_REPAIR_LENGTH:
             return None
         near = process.extract(token, self._targets, scorer=OSA.distance, score_cutoff=self._max_edits(token),
                                limit=REPAIR_CANDIDATES)
         for candidate, _, _ in sorted(near, key=lambda hit: hit[1]):
-            if len(token) >= ONE_EDIT_FROM or self._lost_or_doubled_letter(token, candidate):
-                return candidate
+            if len(token) < ONE_EDIT_FROM and not self._plausible_short_typo(token, candidate):
+                continue
+            if token in self.common_words and (before, candidate) not in self.anatomy_bigrams \
+                    and (candidate, after) not in self.anatomy_bigrams:
+                continue
+            return candidate
         return None
 
     @staticmethod
-    def _lost_or_doubled_letter(token: str, candidate: str) -> bool:
-        """A 4-letter typo is trusted only as a dropped letter ("livr") or a doubled one ("ribb"):
-        "tips" is not "hips"."""
+    def _plausible_short_typo(token: str, candidate: str) -> bool:
+        """A 4-letter typo is trusted only as a dropped letter ("livr"), a doubled one ("ribb") or two swapped
+        letters ("vien"): "tips" is not "hips"."""
         if len(candidate) == len(token) + 1:
             return True
+        if len(candidate) == len(token):
+            return sorted(candidate) == sorted(token)
         return len(candidate) == len(token) - 1 and any(a == b for a, b in zip(token, token[1:]))
 
     def expand_prefix(self, token: str) -> str | None:
@@ -102,13 +125,43 @@ class Normalizer:
         shared = set.intersection(*(self.anatomy[c] for c in candidates))
         return min(candidates, key=len) if shared else None
 
-    def split_glued(self, token: str) -> list[str] | None:
-        """"leftkidney" -> ["left", "kidney"]: a side or anatomy word glued to an anatomy word."""
-        for cut in range(1, len(token) - MIN_REPAIR_LENGTH + 1):
-            head, tail = token[:cut], token[cut:]
-            if (head in self.sides or head in self.anatomy) and tail in self.anatomy and len(tail) >= MIN_REPAIR_LENGTH:
-                return [head, tail]
+    def organ_of(self, token: str) -> str | None:
+        """"adrenalectomy" -> "adrenal", "nephrectomy" -> "nephric": the stem before a procedure or disease
+        suffix, read as the anatomy word it begins."""
+        for suffix in self.organ_suffixes:
+            stem = token.removesuffix(suffix)
+            if stem != token and len(stem) >= MIN_PREFIX + 1:
+                if stem in self.anatomy:
+                    return stem
+                return self.expand_prefix(stem)
         return None
+
+    def split_glued(self, token: str) -> list[str] | None:
+        """"leftkidney" -> ["left", "kidney"], "segmentthepancreas" -> ["segment", "the", "pancreas"]: the
+        fewest known words (at most MAX_GLUED) that spell the token, one of them an anatomy word."""
+        if len(token) > MAX_GLUED_LENGTH:
+            return None
+        best: dict[int, list[str]] = {0: []}
+        for end in range(1, len(token) + 1):
+            for start in range(max(0, end - MAX_WORD_LENGTH), end):
+                piece = token[start:end]
+                if start in best and (piece in self._words or piece in self.sides):
+                    candidate = best[start] + [piece]
+                    if end not in best or len(candidate) < len(best[end]):
+                        best[end] = candidate
+        parts = best.get(len(token))
+        if not parts or len(parts) < 2 or len(parts) > MAX_GLUED:
+            return None
+        return parts if any(p in self.anatomy and len(p) >= MIN_REPAIR_LENGTH for p in parts) else None
+
+    def _best_reading(self, token: str, before: str, after: str) -> list[str] | None:
+        """A side glued to a word ("rkidney") splits; otherwise a near spelling ("galbladder") beats a split into
+        words ("gal bladder"); a split is the last resort ("segmentthepancreas")."""
+        glued = None if token in self.common_words else self.split_glued(token)
+        if glued and glued[0] in self.sides:
+            return glued
+        repaired = self.repair(token, before, after)
+        return [repaired] if repaired else glued
 
     def normalize(self, prompt: str) -> NormalizedText:
         folded = fold(prompt)
@@ -126,20 +179,24 @@ class Normalizer:
                 skip = False
                 continue
             following = raw[position + 1] if position + 1 < len(raw) else ""
-            if token in self.known:
-                tokens.append(token)
-            elif token in self.abbreviations:
+            if token in self.abbreviations and token not in self.standalone:
                 read_as(token, self.abbreviations[token])
+            elif token in self.known:
+                tokens.append(token)
             elif len(token) == 1 and following.isdigit() and token + following in self.known:
                 read_as(f"{token} {following}", [token + following])  # "T 12" -> "t12"
                 skip = True
             elif (match := _LETTERS_DIGITS.fullmatch(token)) and match.group(1) in self.known:
                 read_as(token, [match.group(1), match.group(2)])  # "rib R9" -> "r 9", "rib10" -> "rib 10"
-            elif not token.isalpha() or token in self.common_words:
+            elif (organ := self.organ_of(token)) is not None:
+                read_as(token, [organ])
+            elif not token.isalpha():
                 tokens.append(token)
-            elif glued := self.split_glued(token):
-                read_as(token, glued)
-            elif fixed := (self.repair(token) or self.expand_prefix(token)):
+            elif reading := self._best_reading(token, tokens[-1] if tokens else "", following):
+                read_as(token, reading)
+            elif token in self.common_words:
+                tokens.append(token)
+            elif fixed := self.expand_prefix(token):
                 read_as(token, [fixed])
             else:
                 tokens.append(token)

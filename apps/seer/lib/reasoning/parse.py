@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from .normalize import tokenize
 
 # When a phrase is both an anatomy term and a function word, anatomy wins; among function words, the order here.
-KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "range", "conjunction", "plural", "action", "break",
-                 "anaphora", "number", "filler"]
+KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "range", "conjunction", "plural", "extreme",
+                 "locative", "action", "break", "anaphora", "number", "head", "filler"]
 MAX_PHRASE_TOKENS = 10
 
 
@@ -70,9 +70,11 @@ class TermIndex:
         for kind, key in (("exclusion", "exclusion_words"), ("conjunction", "conjunctions"),
                           ("range", "range_connectors"), ("anaphora", "anaphora"), ("filler", "filler_words"),
                           ("filler", "report_headers"), ("plural", "plural_markers"), ("action", "action_words"),
-                          ("break", "clause_breaks")):
+                          ("break", "clause_breaks"), ("locative", "locatives"), ("head", "descriptive_heads")):
             for word in language[key]:
                 index.add(word, Term(kind, word, "language"))
+        for word, end in language["series_extremes"].items():
+            index.add(word, Term("extreme", end, "language"))
         for key in ("ordinals", "roman_numerals"):
             for word, number in language[key].items():
                 index.add(word, Term("number", number, "language"))
@@ -110,6 +112,7 @@ class Mention:
     sides: set[str] = field(default_factory=set)
     numbers: list[int] = field(default_factory=list)
     range_to: str | None = None  # concept id at the far end of a range in the same series
+    extreme: str | None = None  # "first" or "last" member of a series ("the lowest rib")
 
     @property
     def side(self) -> str | None:
@@ -225,6 +228,11 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
         if item.term.kind == "side":
             nearest = min(range(len(mentions)), key=lambda m: abs(positions[m] - position))
             mentions[nearest].sides.add(str(item.term.value))
+    extremes = [str(i.term.value) for i in chunk if i.term.kind == "extreme"]
+    if extremes:
+        numbered = [m for m in mentions if ontology.descendants(m.concept)]
+        for mention in numbered[:1]:
+            mention.extreme = extremes[0]
     if not skip_next_number:
         numbers = _expand_numbers(chunk)
         if numbers:
@@ -272,6 +280,29 @@ def select_clauses(items: list[Item]) -> tuple[list[Item], list[Item]]:
     return selected, context
 
 
+def split_landmarks(items: list[Item]) -> tuple[list[Item], list[Item]]:
+    """"the big artery in front of the spine": after a target is named or described, anatomy behind a locative ("in front of",
+    "on top of", "next to") only says where it is. Returns (items without landmarks, landmark items)."""
+    kept: list[Item] = []
+    landmarks: list[Item] = []
+    named, locating = False, False
+    for item in items:
+        kind = item.term.kind
+        if kind in ("break", "conjunction"):
+            named, locating = False, False
+        elif kind == "locative" and named:
+            locating = True
+        elif kind in ("concept", "singular"):
+            if locating:
+                landmarks.append(item)
+                continue
+            named = True
+        elif kind == "head":  # "the little cap on top of the left kidney": the cap is the target
+            named = True
+        kept.append(item)
+    return kept, landmarks
+
+
 def _apply_plural_markers(chunk: list[Item]) -> None:
     """"all ribs", "every rib": a singular noun after a plural marker means the whole group."""
     for position, item in enumerate(chunk[1:], start=1):
@@ -304,6 +335,8 @@ def _spread_trailing_side(segment: list[Item], mentions: list[Mention]) -> None:
 def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
     items = index.scan(tokens)
     selected, context = select_clauses(items)
+    selected, landmarks = split_landmarks(selected)
+    context = context + landmarks
     parsed = ParsedRequest(items=items, unknown=[i.text for i in items if i.term.kind == "unknown"])
     for chunk in _merge_bare_chunks(_split(context, "conjunction")):
         parsed.context.extend(_parse_chunk(chunk, ontology))

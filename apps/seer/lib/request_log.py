@@ -1,0 +1,92 @@
+"""Append-only JSONL logs of requests and corrections, safe for several writers at once.
+
+Each append takes an exclusive `flock` on the file, writes one line and fsyncs, so concurrent infer threads or
+processes never interleave lines, and a record survives a crash or restart once `append` returns.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from .records import RequestRecord, TargetSpec
+
+
+class Correction(BaseModel):
+    """A clinician's final label, paired with the request whose answer it corrects."""
+
+    image_id: str
+    label_id: str
+    request_id: str | None  # None: no earlier request for this image
+    prompt: str | None
+    spec: TargetSpec | None
+    segment: str | None = None  # the concept the label names, when its info says so
+    label_value: int | None = None  # that segment's value in the label file; None: any foreground
+    time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+class JsonlLog:
+    def __init__(self, path: str | Path, model: type[BaseModel]):
+        self.path = Path(path)
+        self.model = model
+
+    def append(self, record: BaseModel) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = (record.model_dump_json() + "\n").encode("utf-8")
+        with open(self.path, "ab") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def read(self) -> list:
+        if not self.path.exists():
+            return []
+        with open(self.path, encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_SH)
+            try:
+                lines = f.read().splitlines()
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+        return [self.model.model_validate(json.loads(line)) for line in lines if line.strip()]
+
+
+class RequestLog(JsonlLog):
+    def __init__(self, path: str | Path):
+        super().__init__(path, RequestRecord)
+
+    def latest_for(self, image_id: str, prompt: str | None = None) -> RequestRecord | None:
+        """The newest request for this image (with this prompt, when one is given)."""
+        matches = [r for r in self.read() if r.image_id == image_id and (prompt is None or r.prompt == prompt)]
+        return max(matches, key=lambda r: r.time) if matches else None
+
+
+class CorrectionLog(JsonlLog):
+    def __init__(self, path: str | Path):
+        super().__init__(path, Correction)
+
+
+def pair_correction(requests: RequestLog, image_id: str, label_id: str, label_info: dict) -> Correction:
+    """Pair a saved final label with the request it corrects.
+
+    The label's info may name the prompt (`prompt`) or the segment (`segment`, or a one-entry `label_names`
+    map); otherwise the newest request for the image is taken and the label's whole foreground is the target.
+    """
+    prompt = label_info.get("prompt")
+    request = requests.latest_for(image_id, prompt) or (requests.latest_for(image_id) if prompt else None)
+    segment, value = label_info.get("segment"), None
+    names = label_info.get("label_names") or {}
+    if isinstance(names, dict) and len(names) == 1:
+        segment, value = next(iter(names.items()))
+        value = int(value)
+    return Correction(image_id=image_id, label_id=label_id, request_id=request.request_id if request else None,
+                      prompt=request.prompt if request else prompt, spec=request.spec if request else None,
+                      segment=segment, label_value=value)
