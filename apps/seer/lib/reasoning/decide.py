@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..records import Evidence, TargetSpec, Trace
 from .ground import Grounding
-from .parse import ExclusionRef
+from .parse import BareReference
 
 CONFIDENCE_EXACT = 0.97
 CONFIDENCE_REFUSE_ABSENT = 0.95  # we know what was asked and can see it is not there
@@ -21,7 +21,7 @@ class Reading:
 
     include: list[Grounding] = field(default_factory=list)
     exclude: list[Grounding] = field(default_factory=list)
-    exclude_refs: list[ExclusionRef] = field(default_factory=list)
+    exclude_refs: list[BareReference] = field(default_factory=list)
     rationale: list[str] = field(default_factory=list)
     confidence: float = CONFIDENCE_EXACT
     skill: str | None = None

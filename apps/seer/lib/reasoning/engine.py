@@ -33,6 +33,10 @@ DESCRIPTION_ACCEPT = 0.62
 DESCRIPTION_MARGIN = 0.04
 DESCRIPTION_WINDOW = 3  # a head noun followed within this many tokens by a linking word
 DESCRIPTION_CONFIDENCE = 0.75
+SIDE_TOLERANCE_MM = 20.0  # how far past the midline a structure may reach and still be "on the other side"
+PENALTY_LENIENT = 0.15
+# Below this similarity to every concept, a request that would be answered with a question is off topic.
+OFF_TOPIC_SIMILARITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,14 @@ class ReasoningEngine:
         text = self.normalizer.normalize(prompt)
         parsed = parse(text.tokens, self.index, self.ontology)
         reading = Reading()
+        if not parsed.include and not parsed.bare_refs:
+            # Nothing anatomical at all: a real word may be the typo ("colin"). Read once more, leniently.
+            lenient = self.normalizer.normalize(prompt, lenient=True)
+            reparsed = parse(lenient.tokens, self.index, self.ontology)
+            if reparsed.include:
+                text, parsed = lenient, reparsed
+                reading.rationale.append("no anatomy as typed; the lenient reading is the only one that names any")
+                reading.confidence -= PENALTY_LENIENT
         if text.repairs:
             reading.rationale.append("read as: " + ", ".join(f"{a} -> {b}" for a, b in text.repairs))
             reading.confidence -= PENALTY_PER_REPAIR * len(text.repairs)
@@ -123,19 +135,34 @@ class ReasoningEngine:
             reading.rationale.append("skill used: " + ", ".join(skills))
         if parsed.context:
             reading.rationale.append("context, not asked for: " + ", ".join(m.text for m in parsed.context))
+        context = [ground_mention(m, self.ontology) for m in parsed.context]
         if self._is_description(text.tokens):
-            described = self._describe(text.tokens, reading)
+            described = self._describe(text.tokens, reading, evidence, context)
             if described is not None:
                 parsed.include, parsed.exclude = [described], []
-        if not parsed.include:
-            return self._fallback(prompt, text.tokens, reading, evidence)
         include = [ground_mention(m, self.ontology) for m in parsed.include]
-        context = [ground_mention(m, self.ontology) for m in parsed.context]
+        include += self._resolve_bare(parsed.bare_refs, context, reading) if not include else []
+        if not include:
+            return self._fallback(prompt, text.tokens, reading, evidence)
         reading.include = self._resolve_references(include, context, reading)
         reading.exclude = [ground_mention(m, self.ontology) for m in parsed.exclude]
         reading.exclude_refs = parsed.exclude_refs
         reading.confidence -= max((g.penalty for g in reading.include), default=0.0)
-        return decide(reading, evidence, self.ontology)
+        spec = decide(reading, evidence, self.ontology)
+        if spec.status == "clarify" and parsed.unknown and self._off_topic(text.tokens, reading):
+            return refuse_unrecognised(reading, evidence, self.ontology, prompt)
+        return spec
+
+    def _off_topic(self, tokens: list[str], reading: Reading) -> bool:
+        """"rib eye steak recipe": an anatomy word inside text that, as a whole, is about something else. Asking
+        back which rib would be absurd, so such a request is refused."""
+        if self.embeddings is None:
+            return False
+        (best, score), = self.embeddings.rank(" ".join(tokens), top=1)
+        if score < OFF_TOPIC_SIMILARITY:
+            reading.rationale.append(f"the request as a whole is not about anatomy (nearest {best} {score:.2f})")
+            return True
+        return False
 
     def _resolve_references(self, include: list[Grounding], context: list[Grounding],
                             reading: Reading) -> list[Grounding]:
@@ -177,6 +204,21 @@ class ReasoningEngine:
                 kept.append(g)
         return kept
 
+    def _resolve_bare(self, references, context: list[Grounding], reading: Reading) -> list[Grounding]:
+        """"Right 8th rib fracture. Segment R8.": a side and number alone name the structure said before."""
+        found: list[Grounding] = []
+        for reference in references:
+            for g in reversed(context):
+                concept = self.ontology[g.ids[0]] if len(g.ids) == 1 else None
+                if concept is None or (reference.side and concept.laterality != reference.side) \
+                        or (reference.numbers and not (concept.series and concept.order in reference.numbers)):
+                    continue
+                reading.rationale.append(f'"{reference.side or ""} {reference.numbers or ""}" refers back to '
+                                         f'"{g.mention.text}"')
+                found.append(g)
+                break
+        return found
+
     def _is_description(self, tokens: list[str]) -> bool:
         for position, token in enumerate(tokens):
             if token in self._heads and any(t in self._links for t in tokens[position + 1:position + 1 + DESCRIPTION_WINDOW]):
@@ -192,23 +234,42 @@ class ReasoningEngine:
                     return group
         return concept_id
 
-    def _describe(self, tokens: list[str], reading: Reading) -> Mention | None:
+    def _describe(self, tokens: list[str], reading: Reading, evidence: Evidence,
+                  landmarks: list[Grounding]) -> Mention | None:
+        """Read a description by meaning. Two checks keep the encoder honest: a landmark the description is
+        placed against is not its answer ("the cap on top of the left kidney" is not the kidney), and a side in
+        the words must agree with where the candidate lies in this image."""
         if self.embeddings is None:
             return None
-        ranked = self.embeddings.rank(" ".join(tokens), top=8)
+        sides = {self._side_of[t] for t in tokens if t in self._side_of}
+        ruled_out = {self._family(c) for g in landmarks for c in (*g.ids, *g.options, g.mention.concept)}
+        ranked = [(c, s) for c, s in self.embeddings.rank(" ".join(tokens), top=12)
+                  if self._family(c) not in ruled_out and self._on_side(c, sides, evidence)]
+        if len(ranked) < 2:
+            return None
         best, score = ranked[0]
         family = self._family(best)
         runner_up, runner_score = next(((c, s) for c, s in ranked[1:] if self._family(c) != family), ("-", 0.0))
-        reading.rationale.append(f"description: nearest {family} {score:.2f} (next {runner_up} {runner_score:.2f})")
+        reading.rationale.append(f"description: nearest {family} {score:.2f} (next {runner_up} {runner_score:.2f})"
+                                 + (f"; landmarks ruled out: {sorted(ruled_out)}" if ruled_out else ""))
         if score < DESCRIPTION_ACCEPT or score - runner_score < DESCRIPTION_MARGIN:
             return None
         reading.confidence = min(reading.confidence, DESCRIPTION_CONFIDENCE)
         # The encoder is weak on left and right; the side words are not.
-        sides = {self._side_of[t] for t in tokens if t in self._side_of}
         if family == best:
             return Mention(concept=best, form="concept", text=" ".join(tokens), source="description",
                            sides=sides if self.ontology[best].members else set())
         return Mention(concept=family, form="singular", text=" ".join(tokens), source="description", sides=sides)
+
+    def _on_side(self, concept_id: str, sides: set[str], evidence: Evidence) -> bool:
+        """An unpaired structure said to be on one side must lie on that side of the midline in this image."""
+        side = next(iter(sides)) if len(sides) == 1 else None
+        concept = self.ontology[concept_id]
+        if side not in ("left", "right") or concept.laterality or concept.pair or evidence.present is None \
+                or evidence.midline_x_ras_mm is None or concept_id not in evidence.present:
+            return True
+        offset = evidence.present[concept_id].centroid_ras_mm[0] - evidence.midline_x_ras_mm  # left is -x in RAS
+        return offset <= SIDE_TOLERANCE_MM if side == "left" else offset >= -SIDE_TOLERANCE_MM
 
     def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence) -> TargetSpec:
         """No term matched: ask the sentence encoder, but let it decide alone only when it is clearly right."""

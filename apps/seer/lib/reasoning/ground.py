@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .parse import Mention
 
@@ -49,10 +49,8 @@ def _pick_in_series(ontology, pool: list[str], numbers: list[int], extreme: str 
     orders = sorted({ontology[c].order for c in pool})
     if extreme:
         wanted = {orders[-1] if extreme == "last" else orders[0]}
-    else:
-        wanted = {n for n in numbers if n in orders}
-        if not wanted:  # numbers count within the group: "the second bone of the lower back" is L2
-            wanted = {orders[n - 1] for n in numbers if 0 < n <= len(orders)}
+    else:  # numbers count within the group: the 11th thoracic vertebra is T11, the 10th left rib is rib 10
+        wanted = {orders[n - 1] for n in numbers if 0 < n <= len(orders)}
     return [c for c in pool if ontology[c].order in wanted]
 
 
@@ -61,18 +59,24 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
     side = mention.side
     g = Grounding(mention=mention, rule=f'"{mention.text}" -> {concept.id} ({mention.source})')
 
-    if mention.range_to:
-        end = ontology[mention.range_to]
-        low, high = sorted((concept.order or 0, end.order or 0))
-        sides = {concept.laterality, end.laterality} - {None}
-        if side in ("left", "right"):
-            sides = {side}
-        g.ids = [c.id for c in sorted(ontology.concepts.values(), key=lambda c: c.order or 0)
-                 if c.series == concept.series and c.kind == "structure" and low <= (c.order or 0) <= high
-                 and (not sides or c.laterality in sides)]
-        g.explicit = False
-        g.rule = f'range "{mention.text}" .. {end.id}: {concept.series} {low}-{high}'
-        return g
+    if mention.range_end is not None:
+        start = ground_mention(replace(mention, range_end=None), ontology)
+        end = ground_mention(mention.range_end, ontology)
+        ends = [ontology[c] for c in (*start.ids, *end.ids)]
+        if len(start.ids) == len(end.ids) == 1 and ends[0].series and ends[0].series == ends[1].series:
+            low, high = sorted((ends[0].order, ends[1].order))
+            sides = {side} if side in ("left", "right") else {c.laterality for c in ends} - {None}
+            g.ids = [c.id for c in sorted(ontology.concepts.values(), key=lambda c: c.order or 0)
+                     if c.series == ends[0].series and not c.members and low <= (c.order or 0) <= high
+                     and (not sides or c.laterality in sides)]
+            g.explicit = False
+            g.rule = f'range "{mention.text}" .. "{mention.range_end.text}": {ends[0].id} to {ends[1].id}'
+            return g
+        # Not a range within one series: both ends are simply asked for.
+        start.ids += end.ids
+        start.options += end.options
+        start.explicit = start.explicit and end.explicit
+        return start
 
     pool = _series_members(ontology, concept.id) if (mention.numbers or mention.extreme) else []
     if side in ("left", "right"):
@@ -89,6 +93,7 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
 
     if side in ("left", "right"):
         if concept.laterality == side:
+            g.ids, g.explicit = [concept.id], not concept.members
             return g
         if concept.laterality and concept.laterality != side:
             # "left kidney (R)": the words contradict each other, so ask.

@@ -85,7 +85,7 @@ class Normalizer:
     def _max_edits(self, token: str) -> int:
         return 2 if len(token) >= TWO_EDITS_FROM else 1
 
-    def repair(self, token: str, before: str = "", after: str = "") -> str | None:
+    def repair(self, token: str, before: str = "", after: str = "", lenient: bool = False) -> str | None:
         """The nearest anatomy or side word, or None. A real word is repaired only when the result completes an
         anatomy term with its neighbour ("inferior vena cave" -> "cava")."""
         if token in self.known or not token.isalpha():
@@ -99,8 +99,8 @@ class Normalizer:
         for candidate, _, _ in sorted(near, key=lambda hit: hit[1]):
             if len(token) < ONE_EDIT_FROM and not self._plausible_short_typo(token, candidate):
                 continue
-            if token in self.common_words and (before, candidate) not in self.anatomy_bigrams \
-                    and (candidate, after) not in self.anatomy_bigrams:
+            if token in self.common_words and not (lenient and len(token) >= ONE_EDIT_FROM) \
+                    and (before, candidate) not in self.anatomy_bigrams and (candidate, after) not in self.anatomy_bigrams:
                 continue
             return candidate
         return None
@@ -154,16 +154,20 @@ class Normalizer:
             return None
         return parts if any(p in self.anatomy and len(p) >= MIN_REPAIR_LENGTH for p in parts) else None
 
-    def _best_reading(self, token: str, before: str, after: str) -> list[str] | None:
+    def _best_reading(self, token: str, before: str, after: str, lenient: bool) -> list[str] | None:
         """A side glued to a word ("rkidney") splits; otherwise a near spelling ("galbladder") beats a split into
         words ("gal bladder"); a split is the last resort ("segmentthepancreas")."""
         glued = None if token in self.common_words else self.split_glued(token)
         if glued and glued[0] in self.sides:
             return glued
-        repaired = self.repair(token, before, after)
+        repaired = self.repair(token, before, after, lenient)
         return [repaired] if repaired else glued
 
-    def normalize(self, prompt: str) -> NormalizedText:
+    def normalize(self, prompt: str, lenient: bool = False) -> NormalizedText:
+        """Args:
+            lenient: also treat ordinary words as possible typos ("colin" -> "colon"); for a second reading
+                when the first found no anatomy at all.
+        """
         folded = fold(prompt)
         raw = _TOKEN.findall(folded)
         tokens: list[str] = []
@@ -192,7 +196,7 @@ class Normalizer:
                 read_as(token, [organ])
             elif not token.isalpha():
                 tokens.append(token)
-            elif reading := self._best_reading(token, tokens[-1] if tokens else "", following):
+            elif reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient):
                 read_as(token, reading)
             elif token in self.common_words:
                 tokens.append(token)

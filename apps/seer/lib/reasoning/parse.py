@@ -16,6 +16,8 @@ from .normalize import tokenize
 KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "range", "conjunction", "plural", "extreme",
                  "locative", "action", "break", "anaphora", "number", "head", "filler"]
 MAX_PHRASE_TOKENS = 10
+# What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
+RANGE_FILLING = {"range", "number", "filler", "side", "extreme"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class Mention:
     source: str
     sides: set[str] = field(default_factory=set)
     numbers: list[int] = field(default_factory=list)
-    range_to: str | None = None  # concept id at the far end of a range in the same series
+    range_end: "Mention | None" = None  # the far end of a range ("T12 to L2")
     extreme: str | None = None  # "first" or "last" member of a series ("the lowest rib")
 
     @property
@@ -122,8 +124,8 @@ class Mention:
 
 
 @dataclass
-class ExclusionRef:
-    """An exclusion without a noun: it picks from the targets by side, by number, or both ("the right 7th")."""
+class BareReference:
+    """A side or numbers without a noun: "except the right 7th", or "Segment R8." after "Right 8th rib fracture"."""
 
     side: str | None = None
     numbers: list[int] = field(default_factory=list)
@@ -133,7 +135,8 @@ class ExclusionRef:
 class ParsedRequest:
     include: list[Mention] = field(default_factory=list)
     exclude: list[Mention] = field(default_factory=list)
-    exclude_refs: list["ExclusionRef"] = field(default_factory=list)  # "except the left one", "except 11 and 12"
+    exclude_refs: list["BareReference"] = field(default_factory=list)  # "except the left one", "except 11 and 12"
+    bare_refs: list["BareReference"] = field(default_factory=list)  # asked for without a noun: "segment R8"
     context: list[Mention] = field(default_factory=list)  # named, but not asked for ("SBRT pancreas: ...")
     unknown: list[str] = field(default_factory=list)  # tokens nobody knows
     items: list[Item] = field(default_factory=list)
@@ -170,20 +173,24 @@ def _merge_bare_chunks(chunks: list[list[Item]]) -> list[list[Item]]:
     return merged
 
 
-def _expand_numbers(chunk: list[Item]) -> list[int]:
-    numbers: list[int] = []
+def _number_runs(chunk: list[Item]) -> list[tuple[int, int, list[int]]]:
+    """Runs of numbers ("10", "10-12", "7, 8") as (first position, last position, numbers), ranges expanded."""
+    runs: list[tuple[int, int, list[int]]] = []
     for position, item in enumerate(chunk):
         if item.term.kind != "number":
             continue
         value = int(item.term.value)
-        previous = chunk[position - 1] if position >= 1 else None
-        before = chunk[position - 2] if position >= 2 else None
-        if previous is not None and previous.term.kind == "range" and before is not None \
-                and before.term.kind == "number" and numbers and numbers[-1] < value:
-            numbers.extend(range(numbers[-1] + 1, value + 1))
-        elif value not in numbers:
-            numbers.append(value)
-    return numbers
+        joined = position >= 2 and chunk[position - 1].term.kind == "range" and runs and runs[-1][1] == position - 2
+        if joined and runs[-1][2][-1] < value:
+            first, _, numbers = runs[-1]
+            runs[-1] = (first, position, numbers + list(range(numbers[-1] + 1, value + 1)))
+        else:
+            runs.append((position, position, [value]))
+    return runs
+
+
+def _expand_numbers(chunk: list[Item]) -> list[int]:
+    return [n for _, _, numbers in _number_runs(chunk) for n in numbers]
 
 
 def _sibling_in_series(concept_id: str, number: int, ontology) -> str | None:
@@ -194,51 +201,51 @@ def _sibling_in_series(concept_id: str, number: int, ontology) -> str | None:
 
 def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     mentions: list[Mention] = []
-    positions: list[int] = []
-    skip_next_number = False
+    positions: list[int] = []  # chunk position of each mention, including the ends of ranges
+    owner: list[Mention] = []  # the mention each position speaks for
     for position, item in enumerate(chunk):
-        kind = item.term.kind
-        if kind not in ("concept", "singular"):
+        if item.term.kind not in ("concept", "singular"):
             continue
-        previous = chunk[position - 1] if position else None
-        before = chunk[position - 2] if position >= 2 else None
-        concept = ontology[item.term.value]
-        # "T12 to L2": a second member of the same series closes the range opened by the first.
-        if (previous is not None and previous.term.kind == "range" and mentions and before is not None
-                and before.term.kind == "concept" and concept.series
-                and ontology[mentions[-1].concept].series == concept.series and mentions[-1].range_to is None):
-            mentions[-1].range_to = concept.id
-            continue
-        mentions.append(Mention(concept=concept.id, form="concept" if kind == "concept" else "singular",
-                                text=item.text, source=item.term.source))
+        mention = Mention(concept=str(item.term.value), form="concept" if item.term.kind == "concept" else "singular",
+                          text=item.text, source=item.term.source)
+        between = chunk[positions[-1] + 1:position] if positions else []
+        # "T12 to L2", "from the 11th thoracic to the 1st lumbar": a range joins this mention to the last one.
+        if (between and any(i.term.kind == "range" for i in between) and mentions[-1].range_end is None
+                and all(i.term.kind in RANGE_FILLING for i in between)):
+            mentions[-1].range_end = mention
+        else:
+            mentions.append(mention)
         positions.append(position)
+        owner.append(mention)
     if not mentions:
         return []
-    # "L1-3": a range ending in a bare number after a series member.
-    for position, item in enumerate(chunk[:-2]):
-        if item.term.kind == "concept" and chunk[position + 1].term.kind == "range" \
-                and chunk[position + 2].term.kind == "number":
-            for mention in mentions:
-                if mention.text == item.text and ontology[mention.concept].series:
-                    mention.range_to = _sibling_in_series(mention.concept, int(chunk[position + 2].term.value),
-                                                          ontology)
-                    skip_next_number = mention.range_to is not None
-    # Each side word belongs to the nearest mention in its chunk.
+    runs = _number_runs(chunk)
+    for first, last, numbers in runs:
+        target = None
+        if first >= 2 and chunk[first - 1].term.kind == "range" and chunk[first - 2].term.kind == "concept":
+            # "L1-3": a range ending in a bare number after a series member.
+            start = owner[positions.index(first - 2)]
+            sibling = _sibling_in_series(start.concept, numbers[0], ontology) if ontology[start.concept].series else None
+            if sibling:
+                start.range_end = Mention(concept=sibling, form="concept", text=str(numbers[0]), source="language")
+                continue
+        following = [k for k, p in enumerate(positions) if p == last + 1]
+        preceding = [k for k, p in enumerate(positions) if p < first]
+        if following:
+            target = owner[following[0]]  # "11th rib"
+        elif preceding:
+            target = owner[preceding[-1]]  # "rib 11", "ribs 10-12"
+        else:
+            target = owner[0]
+        target.numbers.extend(n for n in numbers if n not in target.numbers)
+    # Each side word, and each "lowest"/"first", belongs to the nearest mention in its chunk.
     for position, item in enumerate(chunk):
-        if item.term.kind == "side":
-            nearest = min(range(len(mentions)), key=lambda m: abs(positions[m] - position))
-            mentions[nearest].sides.add(str(item.term.value))
-    extremes = [str(i.term.value) for i in chunk if i.term.kind == "extreme"]
-    if extremes:
-        numbered = [m for m in mentions if ontology.descendants(m.concept)]
-        for mention in numbered[:1]:
-            mention.extreme = extremes[0]
-    if not skip_next_number:
-        numbers = _expand_numbers(chunk)
-        if numbers:
-            numbered = [m for m in mentions if ontology.descendants(m.concept) or ontology[m.concept].series]
-            for mention in numbered[:1] or mentions[:1]:
-                mention.numbers = numbers
+        if item.term.kind in ("side", "extreme"):
+            nearest = owner[min(range(len(positions)), key=lambda k: abs(positions[k] - position))]
+            if item.term.kind == "side":
+                nearest.sides.add(str(item.term.value))
+            else:
+                nearest.extreme = str(item.term.value)
     return mentions
 
 
@@ -311,6 +318,12 @@ def _apply_plural_markers(chunk: list[Item]) -> None:
                                    item.text)
 
 
+def _bare_reference(chunk: list[Item]) -> BareReference | None:
+    sides = [str(i.term.value) for i in chunk if i.term.kind == "side"]
+    numbers = _expand_numbers(chunk)
+    return BareReference(side=sides[0] if sides else None, numbers=numbers) if sides or numbers else None
+
+
 def _exclusions_after_a_mention(items: list[Item]) -> list[Item]:
     """"not sure how this works, but outline the stomach": a negation before anything is named negates nothing."""
     out, named = [], False
@@ -348,6 +361,10 @@ def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
             _apply_plural_markers(chunk)
             mentions = _parse_chunk(chunk, ontology)
             segment_mentions.extend(mentions)
+            if number == 0 and not mentions:
+                reference = _bare_reference(chunk)
+                if reference is not None:
+                    parsed.bare_refs.append(reference)
             if number == 0:
                 for mention in mentions:
                     # "left kidney and adrenal": a bare paired noun takes the side said just before it.
@@ -357,10 +374,7 @@ def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
                 parsed.include.extend(mentions)
             elif mentions:
                 parsed.exclude.extend(mentions)
-            else:
-                sides = [str(i.term.value) for i in chunk if i.term.kind == "side"]
-                numbers = _expand_numbers(chunk)
-                if sides or numbers:
-                    parsed.exclude_refs.append(ExclusionRef(side=sides[0] if sides else None, numbers=numbers))
+            elif (reference := _bare_reference(chunk)) is not None:
+                parsed.exclude_refs.append(reference)
         _spread_trailing_side(segment, segment_mentions)
     return parsed
