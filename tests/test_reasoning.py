@@ -85,3 +85,56 @@ def test_trace_has_the_paper_shape(engine, ct_evidence):
     assert any("kidney_left" in line for line in spec.trace.rationale)
     assert spec.trace.answer["targets"] == ["kidney_left"]
     assert spec.confidence < ask(engine, ct_evidence, "left kidney").confidence  # a repair costs confidence
+
+
+@pytest.mark.parametrize("prompt,targets", [
+    # only the clause that asks counts; the rest is context
+    ("SBRT pancreas: contour duodenum and stomach as OARs", ["duodenum", "stomach"]),
+    ("pancreatic SBRT OARs: duodenum, stomach", ["duodenum", "stomach"]),
+    ("Please segment the first lumbar vertebra; we are measuring bone density.", ["vertebrae_L1"]),
+    # a part named inside its whole, and a bare noun that refers back
+    ("the right lower lobe of the lung", ["lung_lower_lobe_right"]),
+    ("upper lobe, left lung", ["lung_upper_lobe_left"]),
+    ("IMPRESSION: Left 11th rib fracture. Segment the fractured rib.", ["rib_left_11"]),
+    ("FINDINGS: Right 8th rib fracture. Segment R8.", ["rib_right_8"]),
+    # numbers, ordinals, ranges and series ends
+    ("vertebrae from the 11th thoracic to the 1st lumbar", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1"]),
+    ("L1-3", ["vertebrae_L1", "vertebrae_L2"]),
+    ("rib R9", ["rib_right_9"]),
+    ("costa XII sinistra", ["rib_left_12"]),
+    ("the lowest rib on the left", ["rib_left_12"]),
+    # exclusions by side and number without a noun
+    ("all right ribs except 11 and 12", ["rib_right_7", "rib_right_8", "rib_right_9", "rib_right_10"]),
+    ("iliopsoas, not the right one", ["iliopsoas_left"]),
+    # a side said once after a list applies to each bare noun
+    ("psoas and erector spinae, both sides", ["iliopsoas_left", "iliopsoas_right", "autochthon_left",
+                                               "autochthon_right"]),
+    # descriptions: landmarks are not answers
+    ("the big artery running down in front of the spine", ["aorta"]),
+    # shorthand, procedure stems, glued words, real words that complete a term
+    ("R adrenalectomy planning", ["adrenal_gland_right"]),
+    ("portal v.", ["portal_vein_and_splenic_vein"]),
+    ("segmentthepancreas", ["pancreas"]),
+    ("inferior vena cave", ["inferior_vena_cava"]),
+    ("colin", ["colon"]),
+])
+def test_harder_phrasings(engine, ct_evidence, prompt, targets):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok", f"{spec.status}: {spec.message} {spec.trace.rationale}"
+    assert sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["rib eye steak recipe", "kidney beans recipe"])
+def test_anatomy_words_in_off_topic_text_are_refused(engine, ct_evidence, prompt):
+    assert ask(engine, ct_evidence, prompt).status == "rejected"
+
+
+def test_real_words_are_not_forced_into_anatomy(engine, ct_evidence):
+    spec = ask(engine, ct_evidence, "gastric ca staging, stomach please")
+    assert spec.targets == ["stomach"]
+    assert not any("staging" in line and "->" in line for line in spec.trace.rationale)
+
+
+def test_description_side_is_checked_against_the_image(engine, ct_evidence):
+    spec = ask(engine, ct_evidence, "the organ in the upper left belly that gets big with mono")
+    assert spec.targets == ["spleen"], spec.trace.rationale  # the liver lies on the right in this image

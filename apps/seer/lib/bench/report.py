@@ -30,7 +30,7 @@ def write_plots(summary: dict, out: Path) -> list[str]:
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 105)
     ax.set_title("Accuracy by phrasing style")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig(out / "accuracy_by_style.png", dpi=110)
     plt.close(fig)

@@ -1,0 +1,78 @@
+"""The robustness benchmark on the public suites: the accuracy floors and the paper's margins are asserted here.
+
+This runs the same code as `cli.py bench`, in-process, on the real sample CT and MR and the real encoder.
+"""
+
+import argparse
+import json
+
+import pytest
+
+from conftest import APP
+from lib.bench.run import REFUSAL_STYLES, load_suite, run_bench
+
+SUITES = APP / "lib" / "bench" / "suites"
+PAPER_VARIANCE_REDUCTION = 81.94
+PAPER_WORST_CASE_GAIN = 18.60
+
+
+@pytest.fixture(scope="module")
+def ct_bench(tmp_path_factory, ct_path, ct_map_path):
+    out = tmp_path_factory.mktemp("bench-ct")
+    args = argparse.Namespace(suite=str(SUITES / "ct_public.jsonl"), image=str(ct_path), reference=str(ct_map_path),
+                              vocab="total", out=str(out), methods="seer,exact,embedding")
+    return run_bench(args), out
+
+
+@pytest.fixture(scope="module")
+def mr_bench(tmp_path_factory, mr_path, mr_map_path):
+    out = tmp_path_factory.mktemp("bench-mr")
+    args = argparse.Namespace(suite=str(SUITES / "mr_public.jsonl"), image=str(mr_path), reference=str(mr_map_path),
+                              vocab="total_mr", out=str(out), methods="seer,exact,embedding")
+    return run_bench(args), out
+
+
+def test_public_suite_covers_what_the_issue_asks():
+    rows = load_suite(SUITES / "ct_public.jsonl") + load_suite(SUITES / "mr_public.jsonl")
+    targets = {t for r in rows if isinstance(r["expect"], list) for t in r["expect"]}
+    styles = {r["style"] for r in rows}
+    assert len(rows) >= 600 and len(targets) >= 40
+    assert {"formal", "abbreviation", "misspelling", "verbose", "clinical", "report", "lay", "latin_synonym",
+            "laterality", "group", "range", "exclusion", "out_of_region", "nonsense"} <= styles
+
+
+def test_ct_accuracy_floor_and_refusals(ct_bench):
+    summary, out = ct_bench
+    seer = summary["methods"]["seer"]
+    assert seer["accuracy"] >= 0.98, f"seer CT accuracy {seer['accuracy']:.3f} < 0.98; see {out / 'report.md'}"
+    refused, total = map(int, seer["refused_out_of_region_and_nonsense"].split("/"))
+    assert refused == total, f"only {refused}/{total} out-of-region and nonsense rows were refused"
+    assert seer["refused_rows_with_mask"] == 0
+
+
+def test_mr_accuracy_floor(mr_bench):
+    summary, out = mr_bench
+    seer = summary["methods"]["seer"]
+    assert seer["accuracy"] >= 0.95, f"seer MR accuracy {seer['accuracy']:.3f} < 0.95; see {out / 'report.md'}"
+    refused, total = map(int, seer["refused_out_of_region_and_nonsense"].split("/"))
+    assert refused == total
+
+
+@pytest.mark.parametrize("baseline", ["exact", "embedding"])
+def test_ct_beats_baselines_by_the_paper_margins(ct_bench, baseline):
+    summary, _ = ct_bench
+    comparison = summary["comparisons"][f"seer_vs_{baseline}"]
+    assert comparison["variance_reduction_pct"] >= PAPER_VARIANCE_REDUCTION, comparison
+    assert comparison["worst_case_gain_pct"] >= PAPER_WORST_CASE_GAIN, comparison
+
+
+def test_outputs_are_written(ct_bench):
+    summary, out = ct_bench
+    rows = [json.loads(line) for line in (out / "rows.jsonl").read_text().splitlines()]
+    assert {"id", "method", "status", "targets", "dice", "latency_ms"} <= set(rows[0])
+    assert len(rows) == 3 * summary["methods"]["seer"]["rows"]
+    assert (out / "report.md").read_text().startswith("# Robustness benchmark")
+    for plot in ("accuracy_by_style.png", "dice_per_target.png"):
+        assert (out / plot).read_bytes()[:4] == b"\x89PNG"
+    refusal_rows = [r for r in rows if r["method"] == "seer" and r["style"] in REFUSAL_STYLES]
+    assert all(r["status"] == "rejected" and not r["has_mask"] for r in refusal_rows)
