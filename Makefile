@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STUDIES ?= studies
+SERVER_ARGS ?=  # e.g. SERVER_ARGS="--conf model_dir /tmp/seer-model"
 
 .PHONY: install run test bench clean
 
@@ -27,7 +28,7 @@ run: install
 	@echo "  3D Slicer: MONAI Label module -> server http://127.0.0.1:$(PORT) -> model 'seer' -> set 'prompt' in Options -> Run"
 	@echo "  OHIF:      http://127.0.0.1:$(PORT)/ohif/ (needs a DICOMweb studies source, see README)"
 	@echo ""
-	$(BIN)/python -m monailabel.main start_server --app apps/seer --studies $(STUDIES) --host 127.0.0.1 --port $(PORT)
+	$(BIN)/python -m monailabel.main start_server --app apps/seer --studies $(STUDIES) --host 127.0.0.1 --port $(PORT) $(SERVER_ARGS)
 
 test: install
 	$(BIN)/python -m pytest -q tests

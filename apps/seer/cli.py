@@ -1,4 +1,4 @@
-"""SEER Label command line: segment, ground, bench, skills, studies.
+"""SEER Label command line: segment, bench, skills, studies.
 
     python apps/seer/cli.py segment --image IMG --labelmap MAP --prompt "left kidney" [--out OUT.nii.gz]
 
@@ -67,9 +67,41 @@ def cmd_studies(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from lib.bench.run import run_bench
+    if args.loop:
+        from lib.bench.loop import run_loop
 
-    run_bench(args)
+        run_loop(args)
+    else:
+        from lib.bench.run import run_bench
+
+        run_bench(args)
+    return 0
+
+
+def cmd_skills(args) -> int:
+    from lib.skills.bank import BankError, SkillBank
+
+    bank = SkillBank(Path(args.model_dir) / "skills")
+    try:
+        if args.action == "list":
+            current = bank.current_version()
+            for version in bank.versions():
+                print(f"{'*' if version == current else ' '} {version}  {len(bank.load(version))} skills")
+            for skill in bank.load() if current else []:
+                print(f"  {skill.skill_id}  {skill.tag:<26} {skill.trigger!r:<24} -> {', '.join(skill.canonical)}"
+                      f"  uses={skill.uses} utility={skill.utility:+.2f}")
+        elif args.action == "show":
+            matches = [s for s in bank.load() if s.skill_id == args.target]
+            if not matches:
+                raise UsageError(f"no skill {args.target!r} in version {bank.current_version()}")
+            print(matches[0].model_dump_json(indent=2))
+        elif args.action == "diff":
+            print(json.dumps(bank.diff(args.target, args.other), indent=2))
+        elif args.action == "rollback":
+            bank.rollback(args.target)
+            print(f"skill bank now at {args.target}")
+    except BankError as error:
+        raise UsageError(str(error)) from None
     return 0
 
 
@@ -99,9 +131,25 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--vocab", default="total")
     bench.add_argument("--out", required=True, help="output folder")
     bench.add_argument("--methods", default="seer,exact,embedding")
+    bench.add_argument("--loop", action="store_true",
+                       help="evaluate SEER-Loop: correct failures of a correction split, train, test held-out rows")
+    bench.add_argument("--learning", default=str(Path(__file__).resolve().parent / "lib" / "bench" / "suites"
+                                                 / "learning.jsonl"),
+                       help="rows that need learning (site shorthand, other languages), for --loop")
     bench.set_defaults(func=cmd_bench)
 
+    skills = sub.add_parser("skills", help="the versioned skill bank: list, show ID, diff V1 V2, rollback V")
+    skills.add_argument("action", choices=["list", "show", "diff", "rollback"])
+    skills.add_argument("target", nargs="?", help="skill id (show), version (diff, rollback)")
+    skills.add_argument("other", nargs="?", help="second version (diff)")
+    skills.add_argument("--model-dir", default=str(MODEL_DIR), help="the app's model_dir (holds skills/)")
+    skills.set_defaults(func=cmd_skills)
+
     args = parser.parse_args(argv)
+    if args.command == "skills" and args.action != "list" and not args.target:
+        parser.error(f"skills {args.action} needs an argument")
+    if args.command == "skills" and args.action == "diff" and not args.other:
+        parser.error("skills diff needs two versions")
     try:
         return args.func(args)
     except (UsageError, VolumeError, BackboneError, OntologyError, FileNotFoundError) as error:

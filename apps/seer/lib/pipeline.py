@@ -53,10 +53,16 @@ def compose_label_map(spec: TargetSpec, masks: dict[str, np.ndarray], shape: tup
     return labels
 
 
+# The labelmap backbone copies a finished segment-everything map: its masks carry no uncertainty of their own.
+# A network backbone reports its own (e.g. mean foreground probability).
+LABELMAP_MASK_CONFIDENCE = 1.0
+
+
 class SeerPipeline:
     def __init__(self, engine: ReasoningEngine, backbone):
         self.engine = engine
         self.backbone = backbone
+        self.backbone_confidence = getattr(backbone, "mask_confidence", LABELMAP_MASK_CONFIDENCE)
         self._evidence: dict[str, Evidence] = {}
 
     def evidence_for(self, volume: Volume) -> Evidence:

@@ -69,9 +69,12 @@ class Bench:
             else:
                 raise ValueError(f"unknown method {method!r}; valid methods are {list(METHODS)}")
 
-    def expected_mask(self, expect) -> np.ndarray:
-        ids = expect if isinstance(expect, list) else []
+    def union_mask(self, ids: list[str]) -> np.ndarray:
+        """The reference voxels of these concepts, on the image grid."""
         return np.isin(self.everything, [self.label_of[i] for i in ids if i in self.label_of])
+
+    def expected_mask(self, expect) -> np.ndarray:
+        return self.union_mask(expect if isinstance(expect, list) else [])
 
     def predicted_mask(self, spec) -> np.ndarray:
         if spec.status != "ok":
@@ -120,7 +123,7 @@ def summarize(scored: list[dict], methods: list[str]) -> dict:
     return summary
 
 
-def run_bench(args) -> dict:
+def build_bench(args, methods: list[str]) -> Bench:
     from ..backbones.labelmap import LabelmapBackbone
     from ..ontology import load_ontology
     from ..pipeline import SeerPipeline
@@ -128,10 +131,6 @@ def run_bench(args) -> dict:
     from ..reasoning.engine import ReasoningEngine
     from ..volume import read_volume
 
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    rows = load_suite(args.suite)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     ontology = load_ontology()
     model_dir = Path(__file__).resolve().parents[2] / "model"
     engine = ReasoningEngine(ontology, encoder=TextEncoder(), cache_dir=str(model_dir))
@@ -140,6 +139,15 @@ def run_bench(args) -> dict:
     # Warm up: encoder weights, the concept-embedding cache and the map are loaded before anything is timed.
     for method in methods:
         bench.methods[method]("the organ that stores bile")
+    return bench
+
+
+def run_bench(args) -> dict:
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    rows = load_suite(args.suite)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    bench = build_bench(args, methods)
 
     scored = []
     with open(out / "rows.jsonl", "w", encoding="utf-8") as f:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -14,17 +15,22 @@ from monailabel.interfaces.tasks.infer_v2 import InferTask, InferType
 
 from ..pipeline import SeerPipeline
 from ..records import RequestRecord
+from ..skills.bank import SkillBank
+from ..skills.loop import triggers_of
 from ..volume import Volume, VolumeError, read_volume, write_label_map
 
 logger = logging.getLogger(__name__)
 
 
 class SeerInfer(InferTask):
-    def __init__(self, pipeline: SeerPipeline, on_request: Callable[[RequestRecord], None] | None = None):
+    def __init__(self, pipeline: SeerPipeline, on_request: Callable[[RequestRecord], None] | None = None,
+                 skill_bank: SkillBank | None = None):
         """
         Args:
             pipeline: reasoning + backbone.
             on_request: called with each request's record (the request log), if given.
+            skill_bank: learned skills; a new version written by training (another process) is picked up at the
+                next request, without a restart.
         """
         super().__init__(
             type=InferType.SEGMENTATION,
@@ -37,6 +43,21 @@ class SeerInfer(InferTask):
         )
         self.pipeline = pipeline
         self.on_request = on_request
+        self.skill_bank = skill_bank
+        self._bank_stamp: tuple | None = None
+        self._reload_lock = threading.Lock()
+
+    def refresh_skills(self) -> None:
+        """Reload the skill bank when its CURRENT pointer changed (a stat per request; a reload per round)."""
+        if self.skill_bank is None:
+            return
+        with self._reload_lock:
+            stamp = self.skill_bank.stamp()
+            if stamp != self._bank_stamp:
+                skills = self.skill_bank.load()
+                self.pipeline.engine.set_learned(triggers_of(skills))
+                self._bank_stamp = stamp
+                logger.info(f"seer: skill bank {stamp[0]} loaded ({len(skills)} skills)")
 
     def is_valid(self) -> bool:
         return True
@@ -45,6 +66,9 @@ class SeerInfer(InferTask):
         info = super().info()
         info["backbone"] = self.pipeline.backbone.name
         info["vocabulary"] = self.pipeline.backbone.vocabulary()
+        if self.skill_bank is not None:
+            version = self.skill_bank.current_version()
+            info["skill_bank"] = {"version": version, "size": len(self.skill_bank.load()) if version else 0}
         return info
 
     def __call__(self, request) -> tuple[str, dict]:
@@ -58,13 +82,15 @@ class SeerInfer(InferTask):
         except VolumeError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
         volume.id = request.get("image_id") or volume.id
+        self.refresh_skills()
         result = self.pipeline.run(volume, prompt)
         spec = result.spec
         labels = result.labels if result.labels is not None else np.zeros(volume.array.shape, np.uint8)
         out = tempfile.NamedTemporaryFile(suffix=".nii.gz", delete=False).name
         digest = write_label_map(labels, volume.image, out)
         record = RequestRecord(request_id=uuid.uuid4().hex, image_id=volume.id or volume.source, prompt=prompt,
-                               spec=spec, backbone=self.pipeline.backbone.name, mask_digest=digest)
+                               spec=spec, backbone=self.pipeline.backbone.name, mask_digest=digest,
+                               mask_confidence=self.pipeline.backbone_confidence if spec.status == "ok" else None)
         if self.on_request is not None:
             self.on_request(record)
         result_json = {
@@ -73,6 +99,7 @@ class SeerInfer(InferTask):
             "message": spec.message,
             "spec": spec.model_dump(mode="json"),
             "request_id": record.request_id,
+            "skill_bank": self._bank_stamp[0] if self._bank_stamp else None,
             "latencies": {"total": round(time.perf_counter() - started, 4)},
         }
         logger.info(f"seer: {prompt!r} -> {spec.status} {spec.targets} ({spec.message})")

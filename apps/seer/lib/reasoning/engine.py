@@ -37,6 +37,8 @@ SIDE_TOLERANCE_MM = 20.0  # how far past the midline a structure may reach and s
 PENALTY_LENIENT = 0.15
 # Below this similarity to every concept, a request that would be answered with a question is off topic.
 OFF_TOPIC_SIMILARITY = 0.5
+# A request at least this similar to a learned trigger phrase uses that skill when no term matched.
+SKILL_SIMILARITY = 0.8
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class LearnedTrigger:
     phrase: str
     concept: str
     skill_id: str
+    form: str = "concept"  # "singular": names one member of the pair group `concept`; a side word picks it
 
 
 def _scope(ontology, concepts) -> set[str]:
@@ -88,8 +91,10 @@ class ReasoningEngine:
 
     def set_learned(self, triggers: list[LearnedTrigger]) -> None:
         """Install the skill bank's triggers; they join the lexicon as phrases of their own source."""
-        extra = [(t.phrase, Term("concept", t.concept, f"skill:{t.skill_id}")) for t in triggers
-                 if t.concept in self.ontology]
+        self.learned = [t for t in triggers if t.concept in self.ontology]
+        self._learned_matrix = None
+        extra = [(t.phrase, Term("singular" if t.form == "singular" else "concept", t.concept, f"skill:{t.skill_id}"))
+                 for t in self.learned]
         self.index = TermIndex.build(self.ontology, self.language, extra)
         sides = {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
         standalone = {key[0] for key, term in self.index.phrases.items()
@@ -140,6 +145,10 @@ class ReasoningEngine:
             described = self._describe(text.tokens, reading, evidence, context)
             if described is not None:
                 parsed.include, parsed.exclude = [described], []
+        if not parsed.include and not parsed.bare_refs:
+            parsed.include = self._learned_by_similarity(text.tokens, reading)
+            if parsed.include:
+                reading.skill = parsed.include[0].source.split(":", 1)[1]
         include = [ground_mention(m, self.ontology) for m in parsed.include]
         include += self._resolve_bare(parsed.bare_refs, context, reading) if not include else []
         if not include:
@@ -203,6 +212,38 @@ class ReasoningEngine:
             else:
                 kept.append(g)
         return kept
+
+    def _learned_by_similarity(self, tokens: list[str], reading: Reading) -> list[Mention]:
+        """Skill retrieval by meaning: a request close to a learned trigger phrase uses that skill."""
+        if not self.learned or self.encoder is None:
+            return []
+        if self._learned_matrix is None:
+            self._learned_matrix = self.encoder.encode([t.phrase for t in self.learned])
+        scores = self._learned_matrix @ self.encoder.encode([" ".join(tokens)])[0]
+        best = int(scores.argmax())
+        if scores[best] < SKILL_SIMILARITY:
+            return []
+        trigger = self.learned[best]
+        reading.rationale.append(f'skill {trigger.skill_id}: "{" ".join(tokens)}" is close to its trigger '
+                                 f'"{trigger.phrase}" ({scores[best]:.2f})')
+        sides = {self._side_of[t] for t in tokens if t in self._side_of}
+        return [Mention(concept=trigger.concept, form=trigger.form, text=trigger.phrase,
+                        source=f"skill:{trigger.skill_id}", sides=sides if trigger.form == "singular" else set())]
+
+    def side_of(self, token: str) -> str | None:
+        return self._side_of.get(token)
+
+    def family(self, concept_id: str) -> str:
+        return self._family(concept_id)
+
+    def core_phrase(self, tokens: list[str]) -> str:
+        """The request without its leading and trailing function words: "pls do niere links" -> "niere links"."""
+        words = [t for t in tokens if t.isalnum() or "'" in t]
+        while words and words[0] in self._function_words and self.side_of(words[0]) is None:
+            words.pop(0)
+        while words and words[-1] in self._function_words and self.side_of(words[-1]) is None:
+            words.pop()
+        return " ".join(words)
 
     def _resolve_bare(self, references, context: list[Grounding], reading: Reading) -> list[Grounding]:
         """"Right 8th rib fracture. Segment R8.": a side and number alone name the structure said before."""

@@ -43,12 +43,12 @@ class TermIndex:
         self.known_tokens: set[str] = set()
         self.anatomy_tokens: dict[str, set[str]] = {}  # token -> concepts whose terms use it
 
-    def add(self, phrase: str, term: Term) -> None:
+    def add(self, phrase: str, term: Term, override: bool = False) -> None:
         key = tuple(tokenize(phrase))
         if not key or len(key) > MAX_PHRASE_TOKENS:
             return
         current = self.phrases.get(key)
-        if current is None or KIND_PRIORITY.index(term.kind) < KIND_PRIORITY.index(current.kind):
+        if override or current is None or KIND_PRIORITY.index(term.kind) < KIND_PRIORITY.index(current.kind):
             self.phrases[key] = term
         self.known_tokens.update(key)
         if term.kind in ("concept", "singular"):
@@ -80,8 +80,8 @@ class TermIndex:
         for key in ("ordinals", "roman_numerals"):
             for word, number in language[key].items():
                 index.add(word, Term("number", number, "language"))
-        for phrase, term in extra:
-            index.add(phrase, term)
+        for phrase, term in extra:  # learned from corrections: a site's own usage wins over the book
+            index.add(phrase, term, override=True)
         return index
 
     def scan(self, tokens: list[str]) -> list[Item]:

@@ -1,0 +1,84 @@
+"""MONAI Label train task `seer`: one SEER-Loop round over the corrections saved since the last round.
+
+MONAI Label runs training in a separate process; the new skill-bank version it commits is picked up by the
+server's infer task at its next request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+from monailabel.interfaces.tasks.train import TrainTask
+
+from ..pipeline import SeerPipeline
+from ..records import TargetSpec
+from ..request_log import Correction, CorrectionLog
+from ..skills.bank import SkillBank
+from ..skills.loop import Case, run_round
+from ..volume import align_label_map, read_volume
+
+logger = logging.getLogger(__name__)
+
+
+class SeerTrain(TrainTask):
+    def __init__(self, pipeline: SeerPipeline, bank: SkillBank, corrections: CorrectionLog, stats_path: Path,
+                 final_tag: str = "final"):
+        super().__init__("SEER-Loop: turn clinicians' corrected labels into reasoning skills")
+        self.pipeline = pipeline
+        self.bank = bank
+        self.corrections = corrections
+        self.stats_path = Path(stats_path)
+        self.final_tag = final_tag
+
+    def stats(self) -> dict:
+        stats = json.loads(self.stats_path.read_text()) if self.stats_path.exists() else {}
+        stats["bank_version"] = self.bank.current_version()
+        stats["bank_size"] = len(self.bank.load()) if stats["bank_version"] else 0
+        return stats
+
+    def _case(self, correction: Correction, datastore) -> Case | None:
+        image_path = datastore.get_image_uri(correction.image_id)
+        label_path = datastore.get_label_uri(correction.label_id, self.final_tag)
+        if not image_path or not label_path or not os.path.exists(label_path):
+            logger.warning(f"seer train: skipping {correction.image_id}: image or final label no longer exists")
+            return None
+        volume = read_volume(image_path)
+        volume.id = correction.image_id
+        final = align_label_map(sitk.ReadImage(label_path), volume.image)
+        final = final == correction.label_value if correction.label_value else final > 0
+        evidence = self.pipeline.evidence_for(volume)
+        backbone = self.pipeline.backbone
+
+        def union_mask(ids: list[str]) -> np.ndarray:
+            masks = backbone.segment(volume, TargetSpec(status="ok", targets=list(ids)))
+            return np.logical_or.reduce(list(masks.values())) if masks else np.zeros(final.shape, bool)
+
+        return Case(prompt=correction.prompt or "", returned=correction.spec, final=final, evidence=evidence,
+                    union_mask=union_mask, image_id=correction.image_id, label_id=correction.label_id,
+                    request_id=correction.request_id)
+
+    def __call__(self, request, datastore):
+        previous = json.loads(self.stats_path.read_text()) if self.stats_path.exists() else {}
+        seen = int(previous.get("corrections_seen", 0))
+        corrections = self.corrections.read()
+        cases = [case for c in corrections[seen:] if c.prompt and (case := self._case(c, datastore)) is not None]
+        logger.info(f"seer train: {len(cases)} new corrections, bank {self.bank.current_version()}")
+
+        def progress(done: int, total: int) -> None:
+            logger.info(f"seer train: correction {done}/{total}")
+
+        skills, stats = run_round(cases, self.bank.load(), self.pipeline.engine, progress)
+        version = self.bank.commit(skills)
+        result = {**stats.__dict__, "version": version, "corrections_seen": len(corrections),
+                  "time": datetime.now(timezone.utc).isoformat()}
+        tmp = self.stats_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=2))
+        os.replace(tmp, self.stats_path)
+        logger.info(f"seer train: {result}")
+        return result
