@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
+import subprocess
 import time
 from pathlib import Path
 
+import pytest
+import requests
 import SimpleITK as sitk
+
+REPO = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT_S = 300
 
 
 def write_dicom_series(image_path: Path, out_dir: Path, modality: str = "CT") -> Path:
@@ -42,3 +52,40 @@ def reorient(path: Path, out_path: Path, orientation: str = "LPS") -> Path:
     """The same label map, stored with another axis order and direction (same physical space)."""
     sitk.WriteImage(sitk.DICOMOrient(sitk.ReadImage(str(path)), orientation), str(out_path))
     return out_path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(tmp_path_factory, server_args: str = ""):
+    """The real MONAI Label server, started with the README's own command (`make run`) on a free port and a
+    temporary studies folder. Yields {"url", "studies", "log"}; stops the whole process group afterwards."""
+    port = free_port()
+    studies = tmp_path_factory.mktemp("studies")
+    log_path = tmp_path_factory.mktemp("log") / "server.log"
+    log = open(log_path, "w+")
+    command = ["make", "run", f"PORT={port}", f"STUDIES={studies}", f"SERVER_ARGS={server_args}"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"`make run` exited with {process.returncode}:\n{log.read()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("the server did not answer /info/ in time")
+            try:
+                if requests.get(f"{url}/info/", timeout=5).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(1)
+        yield {"url": url, "studies": studies, "log": log_path}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+        log.close()

@@ -2,54 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
 
 import numpy as np
 import pytest
 import requests
 import SimpleITK as sitk
 
-from conftest import REPO, reference_mask
+from conftest import reference_mask
+from helpers import running_server
 
 KIDNEY_LEFT_TOTAL = 3
-STARTUP_TIMEOUT_S = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    studies = tmp_path_factory.mktemp("studies")
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")
-    process = subprocess.Popen(["make", "run", f"PORT={port}", f"STUDIES={studies}"], cwd=REPO, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"`make run` exited with {process.returncode}:\n{log.read()[-3000:]}")
-        try:
-            if requests.get(f"{url}/info/", timeout=5).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(1)
-    else:
-        pytest.fail("the server did not answer /info/ in time")
-    yield {"url": url, "studies": studies, "log": log}
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    with running_server(tmp_path_factory) as running:
+        yield running
 
 
 def infer(server, prompt, image="example_ct_sm", output="json"):
