@@ -76,3 +76,19 @@ def test_outputs_are_written(ct_bench):
         assert (out / plot).read_bytes()[:4] == b"\x89PNG"
     refusal_rows = [r for r in rows if r["method"] == "seer" and r["style"] in REFUSAL_STYLES]
     assert all(r["status"] == "rejected" and not r["has_mask"] for r in refusal_rows)
+
+
+def test_loop_learns_held_out_phrasings_without_hurting_the_rest(tmp_path, ct_path, ct_map_path):
+    from lib.bench.loop import run_loop, split_rows
+
+    args = argparse.Namespace(suite=str(SUITES / "ct_public.jsonl"), learning=str(SUITES / "learning.jsonl"),
+                              image=str(ct_path), reference=str(ct_map_path), vocab="total", out=str(tmp_path))
+    correction, held_out = split_rows(load_suite(args.suite), load_suite(args.learning))
+    assert not {r["prompt"].casefold() for r in correction} & {r["prompt"].casefold() for r in held_out}
+    rounds = run_loop(args)["rounds"]
+    learning = [r["learning"]["accuracy"] for r in rounds]
+    rest = [r["rest"]["accuracy"] for r in rounds]
+    assert learning[0] < learning[1] < learning[2] <= learning[3], learning
+    assert learning[2] - learning[0] >= 0.5, learning
+    assert min(rest) >= rest[0], rest  # no drop on the rest
+    assert (tmp_path / "loop.png").read_bytes()[:4] == b"\x89PNG"
