@@ -16,20 +16,20 @@ PAPER_VARIANCE_REDUCTION = 81.94
 PAPER_WORST_CASE_GAIN = 18.60
 
 
+def _bench(out, suite, image, reference, vocab):
+    args = argparse.Namespace(suite=str(SUITES / suite), image=str(image), reference=str(reference), vocab=vocab,
+                              out=str(out), methods="seer,exact,embedding")
+    return run_bench(args), out
+
+
 @pytest.fixture(scope="module")
 def ct_bench(tmp_path_factory, ct_path, ct_map_path):
-    out = tmp_path_factory.mktemp("bench-ct")
-    args = argparse.Namespace(suite=str(SUITES / "ct_public.jsonl"), image=str(ct_path), reference=str(ct_map_path),
-                              vocab="total", out=str(out), methods="seer,exact,embedding")
-    return run_bench(args), out
+    return _bench(tmp_path_factory.mktemp("bench-ct"), "ct_public.jsonl", ct_path, ct_map_path, "total")
 
 
 @pytest.fixture(scope="module")
 def mr_bench(tmp_path_factory, mr_path, mr_map_path):
-    out = tmp_path_factory.mktemp("bench-mr")
-    args = argparse.Namespace(suite=str(SUITES / "mr_public.jsonl"), image=str(mr_path), reference=str(mr_map_path),
-                              vocab="total_mr", out=str(out), methods="seer,exact,embedding")
-    return run_bench(args), out
+    return _bench(tmp_path_factory.mktemp("bench-mr"), "mr_public.jsonl", mr_path, mr_map_path, "total_mr")
 
 
 def test_public_suite_covers_what_the_issue_asks():

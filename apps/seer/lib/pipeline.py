@@ -56,6 +56,7 @@ def compose_label_map(spec: TargetSpec, masks: dict[str, np.ndarray], shape: tup
 # The labelmap backbone copies a finished segment-everything map: its masks carry no uncertainty of their own.
 # A network backbone reports its own (e.g. mean foreground probability).
 LABELMAP_MASK_CONFIDENCE = 1.0
+EVIDENCE_CACHE_SIZE = 16
 
 
 class SeerPipeline:
@@ -63,21 +64,21 @@ class SeerPipeline:
         self.engine = engine
         self.backbone = backbone
         self.backbone_confidence = getattr(backbone, "mask_confidence", LABELMAP_MASK_CONFIDENCE)
-        self._evidence: dict[str, Evidence] = {}
+        self._evidence: dict[tuple, Evidence] = {}
 
     def evidence_for(self, volume: Volume) -> Evidence:
-        key = volume.source
+        everything = self.backbone.everything(volume)
+        # Keyed by the map object too: the backbone hands out a new array when the map file changes.
+        key = (volume.source, id(everything))
         if key not in self._evidence:
-            everything = self.backbone.everything(volume)
+            if len(self._evidence) >= EVIDENCE_CACHE_SIZE:
+                self._evidence.pop(next(iter(self._evidence)))
             self._evidence[key] = gather_evidence(
                 image=volume.array, everything=everything, label_to_concept=self.backbone.label_to_concept(),
                 vocabulary=self.backbone.vocabulary(), ontology=self.engine.ontology,
                 index_to_ras=volume.index_to_ras, voxel_ml=volume.voxel_volume_ml,
                 orientation=volume.orientation, modality=volume.modality)
         return self._evidence[key]
-
-    def forget(self, volume_source: str) -> None:
-        self._evidence.pop(volume_source, None)
 
     def run(self, volume: Volume, prompt: str, points: list | None = None) -> SegmentationResult:
         evidence = self.evidence_for(volume)
