@@ -82,6 +82,11 @@ def write_report(summary: dict, scored: list[dict], plots: list[str], out: Path)
     for style in styles:
         lines.append(f"| {style} | " + " | ".join(f"{m['accuracy_by_style'].get(style, 0):.1%}"
                                                   for m in methods.values()) + " |")
+    if "seer" in methods:
+        lines += ["", "## Calibration of seer's confidence (answered rows)", "",
+                  "| confidence | rows | accuracy | mean confidence |", "|---|---|---|---|"]
+        lines += [f"| {b['band']} | {b['rows']} | {b['accuracy']:.1%} | {b['mean_confidence']:.3f} |"
+                  for b in methods["seer"]["calibration"]]
     lines += [""] + [f"![{p}]({p})" for p in plots]
     failures = [r for r in scored if r["method"] == "seer" and not r["correct"]]
     if failures:

@@ -97,6 +97,23 @@ class Bench:
                 "latency_ms": round(latency_ms, 3)}
 
 
+CONFIDENCE_BANDS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01))
+
+
+def calibration(rows: list[dict]) -> list[dict]:
+    """Accuracy of the answers (ok or rejected; a question is not an answer) per confidence band: low confidence
+    should mean likely wrong."""
+    answered = [r for r in rows if r["status"] != "clarify"]
+    bands = []
+    for low, high in CONFIDENCE_BANDS:
+        band = [r for r in answered if low <= r["confidence"] < high]
+        if band:
+            bands.append({"band": f"[{low:.2f}, {min(high, 1.0):.2f}]", "rows": len(band),
+                          "accuracy": float(np.mean([r["correct"] for r in band])),
+                          "mean_confidence": float(np.mean([r["confidence"] for r in band]))})
+    return bands
+
+
 def summarize(scored: list[dict], methods: list[str]) -> dict:
     summary: dict = {"methods": {}, "comparisons": {}}
     for method in methods:
@@ -114,6 +131,7 @@ def summarize(scored: list[dict], methods: list[str]) -> dict:
             "latency_ms_p50": float(np.percentile(latencies, 50)),
             "latency_ms_p95": float(np.percentile(latencies, 95)),
             **robustness([r for r in rows if r["dice"] is not None]),
+            "calibration": calibration(rows),
         }
     if "seer" in summary["methods"]:
         for method in methods:
