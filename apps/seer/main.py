@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from fastapi import HTTPException
@@ -36,6 +37,9 @@ class SeerApp(MONAILabelApp):
         self.corrections = CorrectionLog(model_dir / "corrections.jsonl")
         self.skill_bank = SkillBank(model_dir / "skills")
         self.pipeline = self._pipeline()
+        # Embedding ~3,000 concept phrases takes ~20 s on 2 CPU cores the first time (then it is cached on disk):
+        # do it in the background so that neither start-up nor the first description waits for all of it.
+        threading.Thread(target=lambda: self.pipeline.engine.embeddings, name="seer-embeddings", daemon=True).start()
         super().__init__(app_dir=app_dir, studies=studies, conf=conf, name="SEER Label",
                          description="Free-text promptable 3D segmentation with grounded reasoning",
                          version="0.1.0")

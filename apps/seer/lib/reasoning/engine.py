@@ -6,6 +6,7 @@ benchmark all call it. It knows nothing of MONAI Label or of any backbone.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from ..ontology import load_language, load_ontology
@@ -77,6 +78,7 @@ class ReasoningEngine:
         self.cache_dir = cache_dir
         self.common_words = encoder_words() if common_words is None else common_words
         self._embeddings = None
+        self._embeddings_lock = threading.Lock()
         self._concept_words = {c.id: set(tokenize(" ".join((c.name, c.description, *c.lexicon, *c.singular))))
                                for c in self.ontology.concepts.values()}
         # Words that carry no anatomy: they may not count as evidence that a request and a concept agree.
@@ -107,6 +109,10 @@ class ReasoningEngine:
 
     @property
     def embeddings(self):
+        with self._embeddings_lock:  # a warm-up thread and a request may both ask first
+            return self._load_embeddings()
+
+    def _load_embeddings(self):
         if self._embeddings is None and self.encoder is not None:
             from .embed import ConceptEmbeddings
 
