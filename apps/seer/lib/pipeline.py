@@ -37,8 +37,7 @@ def check_laterality(spec: TargetSpec, masks: dict[str, np.ndarray], volume: Vol
         if side is None or not mask.any():
             continue
         centroid_x = volume.index_to_ras(np.argwhere(mask).mean(axis=0, keepdims=True))[0][0]
-        offset = centroid_x - evidence.midline_x_ras_mm  # RAS: the patient's left is -x
-        if (side == "left" and offset > -LATERALITY_TOLERANCE_MM) or (side == "right" and offset < LATERALITY_TOLERANCE_MM):
+        if not evidence.lies_on(side, centroid_x, LATERALITY_TOLERANCE_MM):
             wrong.append(target)
     return wrong
 

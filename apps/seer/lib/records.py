@@ -34,6 +34,14 @@ class Evidence(BaseModel):
     present: dict[str, PresentStructure] | None = None  # None: presence unknown (no segment-everything map)
     midline_x_ras_mm: float | None = None  # sagittal midline, RAS x (patient's left is -x)
 
+    def lies_on(self, side: str, x_ras_mm: float, margin_mm: float = 0.0) -> bool | None:
+        """Whether a point is on the patient's `side` of the midline by at least `margin_mm` (a negative margin
+        lets it reach that far across). None when the midline is unknown. In RAS the patient's left is -x."""
+        if self.midline_x_ras_mm is None:
+            return None
+        offset = x_ras_mm - self.midline_x_ras_mm
+        return -offset >= margin_mm if side == "left" else offset >= margin_mm
+
     def describe_coverage(self) -> str:
         parts = []
         if self.region:

@@ -313,10 +313,9 @@ class ReasoningEngine:
         side = next(iter(sides)) if len(sides) == 1 else None
         concept = self.ontology[concept_id]
         if side not in ("left", "right") or concept.laterality or concept.pair or evidence.present is None \
-                or evidence.midline_x_ras_mm is None or concept_id not in evidence.present:
+                or concept_id not in evidence.present:
             return True
-        offset = evidence.present[concept_id].centroid_ras_mm[0] - evidence.midline_x_ras_mm  # left is -x in RAS
-        return offset <= SIDE_TOLERANCE_MM if side == "left" else offset >= -SIDE_TOLERANCE_MM
+        return evidence.lies_on(side, evidence.present[concept_id].centroid_ras_mm[0], -SIDE_TOLERANCE_MM) is not False
 
     def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence) -> TargetSpec:
         """No term matched: ask the sentence encoder, but let it decide alone only when it is clearly right."""

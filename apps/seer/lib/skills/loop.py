@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..bench.metrics import dice
 from ..records import Evidence, TargetSpec
 from ..reasoning.engine import LearnedTrigger, ReasoningEngine
 from .bank import Skill, SkillAudit
@@ -50,11 +51,6 @@ class RoundStats:
     dice_after: float | None = None  # mean Dice of the new bank's answers to the same requests
     harvested_ids: list[str] = field(default_factory=list)
     purged_ids: list[str] = field(default_factory=list)
-
-
-def dice(a: np.ndarray, b: np.ndarray) -> float:
-    total = int(a.sum()) + int(b.sum())
-    return 1.0 if total == 0 else 2.0 * int((a & b).sum()) / total
 
 
 def answer_dice(spec: TargetSpec, case: Case) -> float:
