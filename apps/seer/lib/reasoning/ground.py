@@ -6,6 +6,10 @@ from dataclasses import dataclass, field, replace
 
 from .parse import Mention
 
+# Confidence lost when the words fight each other ("left kidney (R)") or a side is said of an unpaired organ.
+PENALTY_SIDE_CONFLICT = 0.3
+PENALTY_SIDE_IGNORED = 0.25
+
 
 @dataclass
 class Grounding:
@@ -98,7 +102,7 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
         if concept.laterality and concept.laterality != side:
             # "left kidney (R)": the words contradict each other, so ask.
             g.options, g.rule = [concept.id, concept.pair], f'"{mention.text}" contradicts side "{side}"'
-            g.penalty = 0.3
+            g.penalty = PENALTY_SIDE_CONFLICT
             return g
         lateral = _top_lateral(ontology, concept.id, side) if concept.members else []
         if lateral:
@@ -106,7 +110,7 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
             g.explicit = mention.form == "singular" and len(lateral) == 1 and not ontology[lateral[0]].members
             g.rule = f'"{mention.text}" + side {side} -> {", ".join(lateral)}'
             return g
-        g.ids, g.penalty = [concept.id], 0.25
+        g.ids, g.penalty = [concept.id], PENALTY_SIDE_IGNORED
         g.rule += f'; side "{side}" does not apply and was ignored'
         return g
 
