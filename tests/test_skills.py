@@ -1,10 +1,10 @@
 """The skill bank (versions, atomic writes, rollback) and one SEER-Loop round on the real sample CT."""
 
-import numpy as np
+import functools
+
 import pytest
 
 from lib.reasoning.engine import ReasoningEngine
-from lib.records import TargetSpec
 from lib.skills.bank import BankError, Skill, SkillAudit, SkillBank
 from lib.skills.loop import Case, generalize, merge, run_round, triggers_of
 
@@ -37,12 +37,7 @@ def fresh_engine(ontology, encoder, tmp_path):
 
 
 def ct_case(ct_pipeline, ct_volume, ct_evidence, engine, prompt, final_ids):
-    backbone = ct_pipeline.backbone
-
-    def union_mask(ids):
-        masks = backbone.segment(ct_volume, TargetSpec(status="ok", targets=list(ids)))
-        return np.logical_or.reduce(list(masks.values()))
-
+    union_mask = functools.partial(ct_pipeline.union_mask, ct_volume)
     return Case(prompt=prompt, returned=engine.understand(prompt, ct_evidence), final=union_mask(final_ids),
                 evidence=ct_evidence, union_mask=union_mask, image_id="ct", label_id="ct")
 

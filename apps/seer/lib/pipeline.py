@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backbones.base import Backbone
 from .reasoning.engine import ReasoningEngine
 from .reasoning.evidence import gather_evidence
 from .records import Evidence, TargetSpec
@@ -59,7 +60,7 @@ EVIDENCE_CACHE_SIZE = 16
 
 
 class SeerPipeline:
-    def __init__(self, engine: ReasoningEngine, backbone):
+    def __init__(self, engine: ReasoningEngine, backbone: Backbone):
         self.engine = engine
         self.backbone = backbone
         self.backbone_confidence = getattr(backbone, "mask_confidence", LABELMAP_MASK_CONFIDENCE)
@@ -78,6 +79,11 @@ class SeerPipeline:
                 index_to_ras=volume.index_to_ras, voxel_ml=volume.voxel_volume_ml,
                 orientation=volume.orientation, modality=volume.modality)
         return self._evidence[key]
+
+    def union_mask(self, volume: Volume, ids: list[str]) -> np.ndarray:
+        """The backbone's voxels for all of `ids` together, (z, y, x) bool."""
+        masks = self.backbone.segment(volume, TargetSpec(status="ok", targets=list(ids)))
+        return np.logical_or.reduce(list(masks.values())) if masks else np.zeros(volume.array.shape, bool)
 
     def run(self, volume: Volume, prompt: str, points: list | None = None) -> SegmentationResult:
         evidence = self.evidence_for(volume)

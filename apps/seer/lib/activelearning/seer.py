@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 from monailabel.interfaces.tasks.scoring import ScoringMethod
 from monailabel.interfaces.tasks.strategy import Strategy
 
+from ..files import atomic_write_text
 from ..request_log import RequestLog
 
 
@@ -57,7 +57,5 @@ class SeerUncertainStrategy(Strategy):
         ranked = sorted(images, key=lambda i: (i not in certainty, certainty.get(i, 1.0), served.get(i, 0.0), i))
         chosen = ranked[0]
         served[chosen] = time.time()
-        tmp = self.served_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(served))
-        os.replace(tmp, self.served_path)
+        atomic_write_text(self.served_path, json.dumps(served))
         return {"id": chosen, "seer_certainty": certainty.get(chosen)}

@@ -17,7 +17,7 @@ from ..pipeline import SeerPipeline
 from ..records import RequestRecord
 from ..skills.bank import SkillBank
 from ..skills.loop import triggers_of
-from ..volume import Volume, VolumeError, read_volume, write_label_map
+from ..volume import VolumeError, read_volume, write_label_map
 
 logger = logging.getLogger(__name__)
 

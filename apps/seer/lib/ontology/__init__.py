@@ -52,10 +52,6 @@ class Concept:
     color: tuple[int, int, int] | None = None
     groups: tuple[str, ...] = field(default=())  # derived: the groups that list this concept as a member
 
-    @property
-    def is_group(self) -> bool:
-        return self.kind == "group"
-
 
 def _code(entry: dict | None) -> SnomedCode | None:
     if not entry:

@@ -11,12 +11,13 @@ half-written file, even when the writer is killed. Rollback only repoints CURREN
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import BaseModel, Field
+
+from ..files import atomic_write_text
 
 VERSION_PATTERN = re.compile(r"v(\d{4})\.jsonl")
 
@@ -55,20 +56,6 @@ class BankError(ValueError):
     pass
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 class SkillBank:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
@@ -103,14 +90,14 @@ class SkillBank:
         existing = self.versions()
         number = int(existing[-1][1:]) + 1 if existing else 1
         version = f"v{number:04d}"
-        _atomic_write(self.folder / f"{version}.jsonl", "".join(s.model_dump_json() + "\n" for s in skills))
-        _atomic_write(self.folder / "CURRENT", version + "\n")
+        atomic_write_text(self.folder / f"{version}.jsonl", "".join(s.model_dump_json() + "\n" for s in skills))
+        atomic_write_text(self.folder / "CURRENT", version + "\n")
         return version
 
     def rollback(self, version: str) -> None:
         if version not in self.versions():
             raise BankError(f"cannot roll back to {version!r}; versions: {self.versions()}")
-        _atomic_write(self.folder / "CURRENT", version + "\n")
+        atomic_write_text(self.folder / "CURRENT", version + "\n")
 
     def diff(self, old: str, new: str) -> dict:
         before = {s.skill_id: s for s in self.load(old)}

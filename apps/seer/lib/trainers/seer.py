@@ -6,18 +6,18 @@ server's infer task at its next request.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import SimpleITK as sitk
 from monailabel.interfaces.tasks.train import TrainTask
 
+from ..files import atomic_write_text
 from ..pipeline import SeerPipeline
-from ..records import TargetSpec
 from ..request_log import Correction, CorrectionLog
 from ..skills.bank import SkillBank
 from ..skills.loop import Case, run_round
@@ -52,16 +52,10 @@ class SeerTrain(TrainTask):
         volume.id = correction.image_id
         final = align_label_map(sitk.ReadImage(label_path), volume.image)
         final = final == correction.label_value if correction.label_value else final > 0
-        evidence = self.pipeline.evidence_for(volume)
-        backbone = self.pipeline.backbone
-
-        def union_mask(ids: list[str]) -> np.ndarray:
-            masks = backbone.segment(volume, TargetSpec(status="ok", targets=list(ids)))
-            return np.logical_or.reduce(list(masks.values())) if masks else np.zeros(final.shape, bool)
-
-        return Case(prompt=correction.prompt or "", returned=correction.spec, final=final, evidence=evidence,
-                    union_mask=union_mask, image_id=correction.image_id, label_id=correction.label_id,
-                    request_id=correction.request_id)
+        return Case(prompt=correction.prompt or "", returned=correction.spec, final=final,
+                    evidence=self.pipeline.evidence_for(volume),
+                    union_mask=functools.partial(self.pipeline.union_mask, volume), image_id=correction.image_id,
+                    label_id=correction.label_id, request_id=correction.request_id)
 
     def __call__(self, request, datastore):
         previous = json.loads(self.stats_path.read_text()) if self.stats_path.exists() else {}
@@ -77,8 +71,6 @@ class SeerTrain(TrainTask):
         version = self.bank.commit(skills)
         result = {**stats.__dict__, "version": version, "corrections_seen": len(corrections),
                   "time": datetime.now(timezone.utc).isoformat()}
-        tmp = self.stats_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=2))
-        os.replace(tmp, self.stats_path)
+        atomic_write_text(self.stats_path, json.dumps(result, indent=2))
         logger.info(f"seer train: {result}")
         return result
