@@ -6,21 +6,40 @@ PORT ?= 8000
 STUDIES ?= studies
 SERVER_ARGS ?=  # e.g. SERVER_ARGS="--conf model_dir /tmp/seer-model"
 
-.PHONY: install run test bench clean
+.PHONY: install pacs-deps pacs run test bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-# Re-installs only when requirements.txt changes.
-$(VENV)/.installed: requirements.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	touch $@
+# Re-installs only when the content of requirements.txt changes: the stamp holds its hash, not a time, because
+# a fresh checkout gives requirements.txt a newer mtime than an existing, complete .venv.
+REQ_HASH = $(shell sha256sum requirements.txt | cut -d' ' -f1)
 
-install: $(VENV)/.installed
+install: | $(BIN)/activate
+	@if [ "$$(cat $(VENV)/.installed 2>/dev/null)" != "$(REQ_HASH)" ]; then \
+	  $(BIN)/pip install --quiet --upgrade pip && \
+	  $(BIN)/pip install --quiet -r requirements.txt && \
+	  echo "$(REQ_HASH)" > $(VENV)/.installed; \
+	fi
 
+# The PACS and browser used by the DICOMweb and OHIF tests (Debian packages), installed only when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+pacs-deps:
+	@if [ ! -x /usr/sbin/Orthanc ] || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || \
+	    [ ! -x /usr/bin/chromium ]; then \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y orthanc orthanc-dicomweb chromium; \
+	fi
+
+# Orthanc with DICOMweb on loopback for demos, until Ctrl-C; then `make run STUDIES=http://127.0.0.1:8042/dicom-web`.
+PACS_PORT ?= 8042
+pacs: install pacs-deps
+	$(BIN)/python tests/orthanc.py $(PACS_PORT)
+
+# A DICOMweb address in STUDIES (a PACS) has no local folder to lay the sample out in.
 run: install
-	$(BIN)/python apps/seer/cli.py studies --out $(STUDIES) > /dev/null
+	@case "$(STUDIES)" in http://*|https://*) ;; \
+	  *) $(BIN)/python apps/seer/cli.py studies --out $(STUDIES) > /dev/null ;; esac
 	@echo ""
 	@echo "SEER Label on http://127.0.0.1:$(PORT)  (sample study: example_ct_sm)"
 	@echo "  Ask for a segmentation:"
@@ -30,7 +49,7 @@ run: install
 	@echo ""
 	$(BIN)/python -m monailabel.main start_server --app apps/seer --studies $(STUDIES) --host 127.0.0.1 --port $(PORT) $(SERVER_ARGS)
 
-test: install
+test: install pacs-deps
 	$(BIN)/python -m pytest -q tests
 
 bench: install

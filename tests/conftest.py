@@ -72,14 +72,16 @@ def ct_pipeline(engine, ontology, ct_map_path):
     from lib.backbones.labelmap import LabelmapBackbone
     from lib.pipeline import SeerPipeline
 
-    return SeerPipeline(engine, LabelmapBackbone(ontology, "total", lambda volume: ct_map_path))
+    return SeerPipeline(engine, LabelmapBackbone(ontology, "total"))
 
 
 @pytest.fixture(scope="session")
-def ct_volume(ct_path):
+def ct_volume(ct_path, ct_map_path):
     from lib.volume import read_volume
 
-    return read_volume(ct_path)
+    volume = read_volume(ct_path)
+    volume.everything_path = str(ct_map_path)
+    return volume
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +92,13 @@ def ct_evidence(ct_pipeline, ct_volume):
 def reference_mask(map_path: Path, label_ids: list[int]) -> np.ndarray:
     array = sitk.GetArrayFromImage(sitk.ReadImage(str(map_path)))
     return np.isin(array, label_ids)
+
+
+# --- PACS fixtures ---
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory):
+    """A real Orthanc with DICOMweb on free loopback ports (see tests/orthanc.py), for the whole session."""
+    from orthanc import running_orthanc
+
+    with running_orthanc(tmp_path_factory) as pacs:
+        yield pacs

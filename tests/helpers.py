@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import signal
 import socket
@@ -10,42 +11,78 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 import SimpleITK as sitk
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 REPO = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_S = 300
+CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+HU_INTERCEPT = -1024.0  # the usual CT rescale: stored value + intercept = Hounsfield units
 
 
-def write_dicom_series(image_path: Path, out_dir: Path, modality: str = "CT") -> Path:
-    """Write a NIfTI volume as an uncompressed DICOM series, one file per slice, with full geometry tags."""
-    image = sitk.Cast(sitk.ReadImage(str(image_path)), sitk.sitkInt16)
+def write_dicom_series(image_path: Path, out_dir: Path, modality: str = "CT", orientation: str | None = None,
+                       patient: str = "SEER^TEST", description: str = "SEER test series") -> Path:
+    """Write a volume as an uncompressed (explicit VR little endian) CT series, one file per slice.
+
+    The geometry comes from the image's affine: ImagePositionPatient per slice, ImageOrientationPatient from the
+    direction, PixelSpacing and SliceThickness from the spacing (all LPS, as DICOM wants). `orientation` (e.g.
+    "LPS", "RAI") first re-lays the voxels in that axis order, same physical space, so that a series can be
+    written in another orientation than the source. Patient, study and series tags look like a scanner's.
+    """
+    image = sitk.ReadImage(str(image_path))
+    if orientation:
+        image = sitk.DICOMOrient(image, orientation)
+    array = np.rint(sitk.GetArrayFromImage(image)).astype(np.int32)  # (z, y, x), Hounsfield units
+    stored = np.clip(array - HU_INTERCEPT, np.iinfo(np.int16).min, np.iinfo(np.int16).max).astype(np.int16)
     out_dir.mkdir(parents=True, exist_ok=True)
-    writer = sitk.ImageFileWriter()
-    writer.KeepOriginalImageUIDOn()
-    direction = image.GetDirection()
-    stamp = time.strftime("%Y%m%d"), time.strftime("%H%M%S")
-    uid_root = "1.2.826.0.1.3680043.2.1125." + str(int(time.time()))
-    shared = {
-        "0008|0060": modality, "0008|0020": stamp[0], "0008|0030": stamp[1], "0010|0010": "SEER^TEST",
-        "0010|0020": "seer-test", "0020|000d": uid_root + ".1", "0020|000e": uid_root + ".2",
-        "0020|0037": "\\".join(f"{v:.6f}" for v in (direction[0], direction[3], direction[6],
-                                                      direction[1], direction[4], direction[7])),
-        "0008|103e": "SEER test series",
-    }
-    for k in range(image.GetDepth()):
-        slice_image = image[:, :, k]
-        for tag, value in shared.items():
-            slice_image.SetMetaData(tag, value)
+    direction = np.array(image.GetDirection()).reshape(3, 3)  # columns: the i, j, k axes in LPS
+    spacing = image.GetSpacing()
+    now = datetime.datetime.now()
+    study_uid, series_uid, frame_uid = generate_uid(), generate_uid(), generate_uid()
+    for k in range(stored.shape[0]):
+        sop_uid = generate_uid()
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = CT_IMAGE_STORAGE
+        meta.MediaStorageSOPInstanceUID = sop_uid
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = FileDataset(str(out_dir / f"slice{k:04d}.dcm"), {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.is_little_endian, ds.is_implicit_VR = True, False
+        ds.SOPClassUID, ds.SOPInstanceUID = CT_IMAGE_STORAGE, sop_uid
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = patient, "SEER-0001", "19600101", "O"
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study_uid, series_uid, frame_uid
+        ds.StudyDate = ds.SeriesDate = ds.ContentDate = now.strftime("%Y%m%d")
+        ds.StudyTime = ds.SeriesTime = ds.ContentTime = now.strftime("%H%M%S")
+        ds.AccessionNumber, ds.StudyID = "ACC0001", "1"
+        ds.StudyDescription, ds.SeriesDescription = "CT abdomen", description
+        ds.ReferringPhysicianName, ds.Manufacturer = "", "SEER Label tests"
+        ds.Modality, ds.SeriesNumber, ds.InstanceNumber = modality, 2, k + 1
+        ds.BodyPartExamined = "ABDOMEN"
+        ds.PatientPosition = "HFS"
+        ds.PositionReferenceIndicator = ""
+        ds.ImageOrientationPatient = [_ds(v) for v in (*direction[:, 0], *direction[:, 1])]
         position = image.TransformIndexToPhysicalPoint((0, 0, k))
-        slice_image.SetMetaData("0020|0032", "\\".join(f"{v:.4f}" for v in position))
-        slice_image.SetMetaData("0020|0013", str(k + 1))
-        slice_image.SetMetaData("0008|0018", f"{uid_root}.3.{k + 1}")
-        slice_image.SetMetaData("0018|0050", f"{image.GetSpacing()[2]:.4f}")
-        writer.SetFileName(str(out_dir / f"slice{k:04d}.dcm"))
-        writer.Execute(slice_image)
+        ds.ImagePositionPatient = [_ds(v) for v in position]
+        ds.SliceLocation = _ds(float(np.dot(position, np.cross(direction[:, 0], direction[:, 1]))))
+        ds.PixelSpacing = [_ds(spacing[1]), _ds(spacing[0])]  # row spacing (between rows), then column spacing
+        ds.SliceThickness = _ds(spacing[2])
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.Rows, ds.Columns = stored.shape[1], stored.shape[2]
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+        ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = _ds(HU_INTERCEPT), "1", "HU"
+        ds.WindowCenter, ds.WindowWidth = "40", "400"
+        ds.PixelData = stored[k].tobytes()
+        ds.save_as(ds.filename, write_like_original=False)
     return out_dir
+
+
+def _ds(value: float) -> str:
+    """A decimal string that fits DICOM's 16 characters."""
+    return f"{float(value):.6g}"
 
 
 def reorient(path: Path, out_path: Path, orientation: str = "LPS") -> Path:

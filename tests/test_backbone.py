@@ -35,22 +35,26 @@ def test_map_on_a_coarser_grid_is_resampled_by_position(ct_path, ct_map_path):
 
 
 def test_segment_returns_reference_voxels(ontology, ct_volume, ct_map_path):
-    backbone = LabelmapBackbone(ontology, "total", lambda volume: ct_map_path)
+    backbone = LabelmapBackbone(ontology, "total")
     masks = backbone.segment(ct_volume, TargetSpec(status="ok", targets=["kidney_left", "spleen"]))
-    np.testing.assert_array_equal(masks["kidney_left"], reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
-    assert masks["spleen"].sum() > 1000
+    np.testing.assert_array_equal(masks["kidney_left"].voxels, reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
+    assert masks["spleen"].voxels.sum() > 1000
+    assert masks["kidney_left"].confidence == 1.0
 
 
 def test_missing_map_names_the_setting(ontology, ct_volume):
-    backbone = LabelmapBackbone(ontology, "total", lambda volume: None)
+    backbone = LabelmapBackbone(ontology, "total")
+    volume = read_volume(ct_volume.source)  # no everything_path
     with pytest.raises(BackboneError, match="labelmap_tag"):
-        backbone.everything(ct_volume)
+        backbone.everything(volume)
 
 
-def test_pipeline_excludes_and_orders_targets(ct_pipeline, ct_volume, ct_map_path):
+def test_pipeline_orders_targets_under_their_vocabulary_values(ct_pipeline, ct_volume, ct_map_path):
     result = ct_pipeline.run(ct_volume, "spleen and left kidney")
     assert result.spec.targets == ["spleen", "kidney_left"]
-    np.testing.assert_array_equal(result.labels == 2, reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
+    # Values are the vocabulary's stable label ids (what /info lists), not 1..n: viewers name them from /info.
+    assert result.label_names == {"spleen": 1, "kidney_left": KIDNEY_LEFT_TOTAL}
+    np.testing.assert_array_equal(result.labels == KIDNEY_LEFT_TOTAL, reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
 
 
 def test_laterality_check_catches_a_mirrored_map(engine, ontology, ct_volume, ct_map_path, tmp_path):
@@ -60,8 +64,12 @@ def test_laterality_check_catches_a_mirrored_map(engine, ontology, ct_volume, ct
     mirrored = sitk.GetImageFromArray(sitk.GetArrayFromImage(label_map)[:, :, ::-1].copy())
     mirrored.CopyInformation(label_map)
     sitk.WriteImage(mirrored, str(tmp_path / "mirrored.nii.gz"))
-    pipeline = SeerPipeline(engine, LabelmapBackbone(ontology, "total", lambda v: tmp_path / "mirrored.nii.gz"))
+    pipeline = SeerPipeline(engine, LabelmapBackbone(ontology, "total"))
     volume = read_volume(ct_volume.source)
+    volume.everything_path = str(tmp_path / "mirrored.nii.gz")
     result = pipeline.run(volume, "left kidney")
     assert result.spec.status == "rejected" and "Laterality check failed" in result.spec.message
     assert result.labels is None
+    # The refusal is consistent: no targets, no label names, and the trace's answer says rejected too.
+    assert result.spec.targets == [] and result.label_names == {}
+    assert result.spec.trace.answer["status"] == "rejected"

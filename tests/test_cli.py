@@ -29,7 +29,8 @@ def test_segment_left_kidney_matches_the_reference(ct_path, ct_map_path, tmp_pat
     written = sitk.ReadImage(str(out))
     assert written.GetPixelID() == sitk.sitkUInt8
     assert written.GetSize() == sitk.ReadImage(str(ct_path)).GetSize()
-    np.testing.assert_array_equal(sitk.GetArrayFromImage(written) == 1,
+    assert spec["label_names"] == {"kidney_left": KIDNEY_LEFT_TOTAL}
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(written) == KIDNEY_LEFT_TOTAL,
                                   reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
 
 
@@ -80,4 +81,5 @@ def test_dicom_series_with_a_map_in_another_orientation(ct_path, ct_map_path, tm
     # Compare in physical space: bring our output back onto the NIfTI grid before comparing voxels.
     ours = sitk.Resample(sitk.ReadImage(str(out)), sitk.ReadImage(str(ct_path)), sitk.Transform(),
                          sitk.sitkNearestNeighbor, 0)
-    np.testing.assert_array_equal(sitk.GetArrayFromImage(ours) == 1, reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(ours) == KIDNEY_LEFT_TOTAL,
+                                  reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))

@@ -40,7 +40,8 @@ def test_left_kidney_over_http_matches_the_reference(server, ct_map_path):
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert result["spec"]["status"] == "ok" and result["spec"]["targets"] == ["kidney_left"]
-    assert result["label_names"] == {"kidney_left": 1}
+    # The vocabulary's stable value, as /info lists it: the OHIF panel names returned values from /info.
+    assert result["label_names"] == {"kidney_left": KIDNEY_LEFT_TOTAL}
     assert {"evidence", "rationale", "answer"} <= set(result["spec"]["trace"])
 
     image = infer(server, "left kidney", output="image")
@@ -48,8 +49,8 @@ def test_left_kidney_over_http_matches_the_reference(server, ct_map_path):
     path = server["studies"] / "returned.nii.gz"
     path.write_bytes(image.content)
     returned = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
-    np.testing.assert_array_equal(returned == 1, reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
-    assert set(np.unique(returned)) == {0, 1}
+    np.testing.assert_array_equal(returned == KIDNEY_LEFT_TOTAL, reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
+    assert set(np.unique(returned)) == {0, KIDNEY_LEFT_TOTAL}
 
 
 def test_refused_request_returns_an_empty_label_and_a_reason(server):

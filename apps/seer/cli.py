@@ -26,35 +26,42 @@ class UsageError(ValueError):
     """Bad input on the command line."""
 
 
-def build_pipeline(labelmap: str, vocab: str, embeddings: bool = True):
-    from lib.backbones.labelmap import LabelmapBackbone
-    from lib.pipeline import SeerPipeline
-    from lib.reasoning.engine import ReasoningEngine
+def settings_from_args(args):
+    from lib.settings import SeerSettings
 
-    ontology = load_ontology()
-    encoder = None
-    if embeddings:
-        from lib.reasoning.embed import TextEncoder
-
-        encoder = TextEncoder()
-    engine = ReasoningEngine(ontology, encoder=encoder, cache_dir=str(MODEL_DIR))
-    backbone = LabelmapBackbone(ontology, vocab, lambda volume: labelmap)
-    return SeerPipeline(engine, backbone)
+    return SeerSettings(backbone=args.backbone, vocab="vista3d" if args.backbone == "vista3d" else args.vocab,
+                        embeddings=not args.no_embeddings, model_dir=str(MODEL_DIR), vista3d_weights=args.weights or "",
+                        evidence=args.evidence, device=args.device)
 
 
 def cmd_segment(args) -> int:
+    from lib.pipeline import build_pipeline
     from lib.volume import read_volume, write_label_map
 
     if not args.prompt or not args.prompt.strip():
         raise UsageError("--prompt is empty: name the structure to segment, e.g. --prompt 'left kidney'")
-    if not Path(args.labelmap).is_file():
+    if args.labelmap and not Path(args.labelmap).is_file():
         raise UsageError(f"--labelmap {args.labelmap}: no such file")
+    if args.backbone == "labelmap" and not args.labelmap:
+        raise UsageError("--labelmap is required with the labelmap backbone (or use --backbone vista3d --weights W)")
     volume = read_volume(args.image)
-    pipeline = build_pipeline(args.labelmap, args.vocab, embeddings=not args.no_embeddings)
+    volume.everything_path = args.labelmap
+    pipeline = build_pipeline(settings_from_args(args))
     result = pipeline.run(volume, args.prompt)
     if args.out and result.labels is not None:
         write_label_map(result.labels, volume.image, args.out)
-    print(json.dumps(result.spec.model_dump(mode="json"), indent=None if args.compact else 2))
+    print(json.dumps({**result.spec.model_dump(mode="json"), "label_names": result.label_names},
+                     indent=None if args.compact else 2))
+    return 0
+
+
+def cmd_warm(args) -> int:
+    """Build the concept-embedding cache (~40 s on 2 cores, once per ontology), so servers start ready."""
+    from lib.pipeline import build_pipeline
+    from lib.settings import SeerSettings
+
+    build_pipeline(SeerSettings(model_dir=str(MODEL_DIR))).warm_up()
+    print("concept embeddings cached")
     return 0
 
 
@@ -111,13 +118,22 @@ def main(argv: list[str] | None = None) -> int:
 
     segment = sub.add_parser("segment", help="free text -> TargetSpec (stdout) and a label map (--out)")
     segment.add_argument("--image", required=True, help="NIfTI/NRRD file or DICOM series folder")
-    segment.add_argument("--labelmap", required=True, help="segment-everything map for the image")
+    segment.add_argument("--labelmap", help="segment-everything map for the image (required by the labelmap backbone; "
+                                            "with vista3d it replaces the network's own map for evidence)")
     segment.add_argument("--prompt", required=True)
     segment.add_argument("--out", help="write a uint8 label map on the image grid (value k = k-th target)")
     segment.add_argument("--vocab", default="total", help="the map's vocabulary: total, total_mr or vista3d")
     segment.add_argument("--no-embeddings", action="store_true", help="lexicon only; skip the text encoder")
+    segment.add_argument("--backbone", default="labelmap", choices=["labelmap", "vista3d"])
+    segment.add_argument("--weights", help="vista3d: a bundle folder (models/model.pt) or a state-dict file")
+    segment.add_argument("--evidence", default="cheap", choices=["cheap", "everything"],
+                         help="vista3d: 'everything' runs segment-everything for evidence (slow on CPU)")
+    segment.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     segment.add_argument("--compact", action="store_true", help="one-line JSON")
     segment.set_defaults(func=cmd_segment)
+
+    warm = sub.add_parser("warm", help="build the concept-embedding cache (run by `make install`)")
+    warm.set_defaults(func=cmd_warm)
 
     studies = sub.add_parser("studies", help="lay out the sample CT as a MONAI Label studies folder")
     studies.add_argument("--out", required=True)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 
 from fastapi import HTTPException
 from monailabel.interfaces.app import MONAILabelApp
 
 from lib.activelearning.seer import SeerCertaintyScoring, SeerUncertainStrategy
-from lib.backbones.labelmap import LabelmapBackbone
 from lib.infers.seer import SeerInfer
+from lib.maps import locate_everything
 from lib.ontology import load_ontology
-from lib.pipeline import SeerPipeline
-from lib.reasoning.engine import ReasoningEngine
+from lib.pipeline import build_pipeline
 from lib.request_log import CorrectionLog, RequestLog, pair_correction
 from lib.settings import SeerSettings
 from lib.skills.bank import SkillBank
@@ -36,35 +34,36 @@ class SeerApp(MONAILabelApp):
         self.requests = RequestLog(model_dir / "requests.jsonl")
         self.corrections = CorrectionLog(model_dir / "corrections.jsonl")
         self.skill_bank = SkillBank(model_dir / "skills")
-        self.pipeline = self._pipeline()
-        # Embedding ~3,000 concept phrases takes ~20 s on 2 CPU cores the first time (then it is cached on disk):
-        # do it in the background so that neither start-up nor the first description waits for all of it.
-        threading.Thread(target=lambda: self.pipeline.engine.embeddings, name="seer-embeddings", daemon=True).start()
+        self.pipeline = build_pipeline(self.settings, self.ontology)
+        # Everything the first request would otherwise wait for (concept embeddings, the encoder, ITK's writer) is
+        # ready before the server answers /info. The embeddings are cached across model_dirs and built by
+        # `make install`, so this takes a few seconds, not the ~40 s of embedding 3,000 phrases on 2 cores.
+        self.pipeline.warm_up()
         super().__init__(app_dir=app_dir, studies=studies, conf=conf, name="SEER Label",
                          description="Free-text promptable 3D segmentation with grounded reasoning",
                          version="0.1.0")
 
-    def _pipeline(self) -> SeerPipeline:
-        encoder = None
-        if self.settings.embeddings:
-            from lib.reasoning.embed import TextEncoder
+    def locate_everything(self, volume: Volume) -> str | None:
+        if not volume.id:
+            return None
+        return locate_everything(self.datastore(), volume.id, self.settings, self.pipeline.backbone.model_version)
 
-            encoder = TextEncoder(self.settings.encoder_dir or None)
-        engine = ReasoningEngine(self.ontology, encoder=encoder, cache_dir=self.settings.model_dir)
-        backbone = LabelmapBackbone(self.ontology, self.settings.vocab, self._locate_map)
-        return SeerPipeline(engine, backbone)
-
-    def _locate_map(self, volume: Volume) -> str | None:
-        tag = self.settings.labelmap_tag
-        label_id = self.datastore().get_label_by_image_id(volume.id, tag) if volume.id else ""
-        return self.datastore().get_label_uri(label_id, tag) if label_id else None
+    def persist_everything(self, volume: Volume, path: str) -> None:
+        """Keep a map the backbone computed as the image's datastore label, so the next request and the next
+        server start reuse it instead of running the network again."""
+        if volume.id:
+            self.datastore().save_label(volume.id, path, self.settings.labelmap_tag,
+                                        {"model_version": self.pipeline.backbone.model_version})
 
     def init_infers(self):
-        return {"seer": SeerInfer(self.pipeline, on_request=self.requests.append, skill_bank=self.skill_bank)}
+        return {"seer": SeerInfer(self.pipeline, on_request=self.requests.append, skill_bank=self.skill_bank,
+                                  locate_everything=self.locate_everything,
+                                  persist_everything=self.persist_everything)}
 
     def init_trainers(self):
         stats = Path(self.settings.model_dir) / "train_stats.json"
-        return {"seer": SeerTrain(self.pipeline, self.skill_bank, self.corrections, stats, FINAL_TAG)}
+        return {"seer": SeerTrain(self.pipeline, self.skill_bank, self.corrections, stats, FINAL_TAG,
+                                  locate_everything=self.locate_everything)}
 
     def init_strategies(self):
         served = Path(self.settings.model_dir) / "al_served.json"

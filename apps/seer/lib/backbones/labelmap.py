@@ -6,7 +6,6 @@ resampled onto the image in physical space.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,27 +13,29 @@ import SimpleITK as sitk
 
 from ..records import TargetSpec
 from ..volume import Volume, VolumeError, align_label_map
-from .base import BackboneError
+from .base import BackboneError, Mask, Point
 
 # Aligned maps kept in memory, by (image source, map path, map mtime); a study session asks many questions.
 CACHE_SIZE = 8
+# A copied finished map carries no uncertainty of its own; a network backbone reports its own.
+COPIED_MAP_CONFIDENCE = 1.0
 
 
 class LabelmapBackbone:
     name = "labelmap"
+    model_version = "precomputed"
 
-    def __init__(self, ontology, vocab: str, locate_map: Callable[[Volume], str | Path | None]):
+    def __init__(self, ontology, vocab: str):
         """
         Args:
             ontology: the loaded ontology.
-            vocab: the map's vocabulary: `total`, `total_mr` or `vista3d`.
-            locate_map: finds the map file for an image (a datastore label, or a path given on the CLI).
+            vocab: the map's vocabulary: `total`, `total_mr` or `vista3d`. The map itself arrives with each
+                volume, as `Volume.everything_path`.
         """
         self.ontology = ontology
         self.vocab = ontology.vocabulary_key(vocab)
         self._labels = ontology.label_map(self.vocab)
         self._label_of = {concept: label for label, concept in self._labels.items()}
-        self._locate_map = locate_map
         self._cache: dict[tuple, np.ndarray] = {}
 
     def vocabulary(self) -> list[str]:
@@ -44,10 +45,11 @@ class LabelmapBackbone:
         return dict(self._labels)
 
     def everything(self, volume: Volume) -> np.ndarray:
-        path = self._locate_map(volume)
+        path = volume.everything_path
         if path is None or not Path(path).exists():
-            raise BackboneError(f"no segment-everything map for {volume.source}: save one as a datastore label "
-                                f"with the tag named by the `labelmap_tag` option, or pass --labelmap")
+            raise BackboneError(f"no segment-everything map for {volume.id or volume.source}: save one as a "
+                                "datastore label with the tag named by `--conf labelmap_tag`, put "
+                                "<image id>.nii.gz in `--conf labelmap_dir`, or pass --labelmap on the CLI")
         key = (volume.source, str(path), Path(path).stat().st_mtime_ns)
         if key not in self._cache:
             try:
@@ -59,11 +61,12 @@ class LabelmapBackbone:
             self._cache[key] = align_label_map(label_map, volume.image)
         return self._cache[key]
 
-    def segment(self, volume: Volume, spec: TargetSpec, points: list | None = None) -> dict[str, np.ndarray]:
+    def segment(self, volume: Volume, spec: TargetSpec, points: list[Point] | None = None) -> dict[str, Mask]:
+        """Cut each id's voxels out of the map; clicks cannot refine a finished map and are ignored."""
         everything = self.everything(volume)
         masks = {}
         for concept_id in [*spec.targets, *spec.exclude]:
             if concept_id not in self._label_of:
                 raise BackboneError(f"{concept_id} is not in the {self.vocab} vocabulary of this label map")
-            masks[concept_id] = everything == self._label_of[concept_id]
+            masks[concept_id] = Mask(everything == self._label_of[concept_id], COPIED_MAP_CONFIDENCE)
         return masks

@@ -80,7 +80,7 @@ class Bench:
         if spec.status != "ok":
             return np.zeros(self.everything.shape, bool)
         masks = self.pipeline.backbone.segment(self.volume, spec)
-        return compose_label_map(spec, masks, self.everything.shape) > 0
+        return compose_label_map(spec, masks, self.everything.shape, self.pipeline.label_values) > 0
 
     def score(self, row: dict, method: str) -> dict:
         understand = self.methods[method]
@@ -142,18 +142,15 @@ def summarize(scored: list[dict], methods: list[str]) -> dict:
 
 
 def build_bench(args, methods: list[str]) -> Bench:
-    from ..backbones.labelmap import LabelmapBackbone
-    from ..ontology import load_ontology
-    from ..pipeline import SeerPipeline
-    from ..reasoning.embed import TextEncoder
-    from ..reasoning.engine import ReasoningEngine
+    from ..pipeline import build_pipeline
+    from ..settings import SeerSettings
     from ..volume import read_volume
 
-    ontology = load_ontology()
-    model_dir = Path(__file__).resolve().parents[2] / "model"
-    engine = ReasoningEngine(ontology, encoder=TextEncoder(), cache_dir=str(model_dir))
-    pipeline = SeerPipeline(engine, LabelmapBackbone(ontology, args.vocab, lambda volume: args.reference))
-    bench = Bench(pipeline, read_volume(args.image), methods)
+    pipeline = build_pipeline(SeerSettings(vocab=args.vocab, model_dir=str(Path(__file__).resolve().parents[2]
+                                                                             / "model")))
+    volume = read_volume(args.image)
+    volume.everything_path = args.reference  # the reference map is also the labelmap backbone's input
+    bench = Bench(pipeline, volume, methods)
     # Warm up: encoder weights, the concept-embedding cache and the map are loaded before anything is timed.
     for method in methods:
         bench.methods[method]("the organ that stores bile")

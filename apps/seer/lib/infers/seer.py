@@ -10,31 +10,46 @@ import uuid
 from collections.abc import Callable
 
 import numpy as np
+import SimpleITK as sitk
 from fastapi import HTTPException
 from monailabel.interfaces.tasks.infer_v2 import InferTask, InferType
 
+from ..backbones.base import BackboneError, Point
 from ..pipeline import SeerPipeline
 from ..records import RequestRecord
 from ..skills.bank import SkillBank
 from ..skills.loop import triggers_of
-from ..volume import VolumeError, read_volume, write_label_map
+from ..volume import Volume, VolumeError, read_volume, write_label_map
 
 logger = logging.getLogger(__name__)
 
 
+def points_from_request(request: dict) -> list[Point] | None:
+    """Clicks as the OHIF and Slicer VISTA3D flows send them: `foreground` and `background` lists of (i, j, k)
+    voxel indices of the original image. None when there are none."""
+    points = [Point(tuple(float(v) for v in p), positive=True) for p in request.get("foreground") or []]
+    points += [Point(tuple(float(v) for v in p), positive=False) for p in request.get("background") or []]
+    return points or None
+
+
 class SeerInfer(InferTask):
     def __init__(self, pipeline: SeerPipeline, on_request: Callable[[RequestRecord], None] | None = None,
-                 skill_bank: SkillBank | None = None):
+                 skill_bank: SkillBank | None = None,
+                 locate_everything: Callable[[Volume], str | None] | None = None,
+                 persist_everything: Callable[[Volume, str], None] | None = None):
         """
         Args:
             pipeline: reasoning + backbone.
             on_request: called with each request's record (the request log), if given.
             skill_bank: learned skills; a new version written by training (another process) is picked up at the
                 next request, without a restart.
+            locate_everything: finds an image's persisted segment-everything map (see lib/maps.py).
+            persist_everything: keeps a map the backbone computed during a request, for the next ones.
         """
         super().__init__(
             type=InferType.SEGMENTATION,
-            labels=pipeline.backbone.vocabulary(),
+            # Name -> the value each target comes back under: viewers (OHIF) name returned values from this.
+            labels={concept: pipeline.label_values[concept] for concept in pipeline.backbone.vocabulary()},
             dimension=3,
             description="Segment what a free-text request names (e.g. 'outline the lt kidny', 'T12 to L2'); "
                         "refuses or asks back when the request cannot be met.",
@@ -44,6 +59,8 @@ class SeerInfer(InferTask):
         self.pipeline = pipeline
         self.on_request = on_request
         self.skill_bank = skill_bank
+        self.locate_everything = locate_everything
+        self.persist_everything = persist_everything
         self._bank_stamp: tuple | None = None
         self._reload_lock = threading.Lock()
 
@@ -58,6 +75,15 @@ class SeerInfer(InferTask):
                 self.pipeline.engine.set_learned(triggers_of(skills))
                 self._bank_stamp = stamp
                 logger.info(f"seer: skill bank {stamp[0]} loaded ({len(skills)} skills)")
+
+    def _persist(self, volume: Volume, everything: np.ndarray) -> None:
+        with tempfile.TemporaryDirectory() as scratch:
+            path = f"{scratch}/everything.nii.gz"
+            image = sitk.GetImageFromArray(everything.astype(np.uint16))
+            image.CopyInformation(volume.image)
+            sitk.WriteImage(image, path, useCompression=True)
+            self.persist_everything(volume, path)
+        logger.info(f"seer: persisted the segment-everything map of {volume.id}")
 
     def is_valid(self) -> bool:
         return True
@@ -82,19 +108,26 @@ class SeerInfer(InferTask):
         except VolumeError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
         volume.id = request.get("image_id") or volume.id
+        if self.locate_everything is not None:
+            volume.everything_path = self.locate_everything(volume)
         self.refresh_skills()
-        result = self.pipeline.run(volume, prompt)
+        try:
+            result = self.pipeline.run(volume, prompt, points_from_request(request))
+        except BackboneError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        if result.fresh_everything is not None and self.persist_everything is not None:
+            self._persist(volume, result.fresh_everything)
         spec = result.spec
         labels = result.labels if result.labels is not None else np.zeros(volume.array.shape, np.uint8)
         out = tempfile.NamedTemporaryFile(suffix=".nii.gz", delete=False).name
         digest = write_label_map(labels, volume.image, out)
         record = RequestRecord(request_id=uuid.uuid4().hex, image_id=volume.id or volume.source, prompt=prompt,
                                spec=spec, backbone=self.pipeline.backbone.name, mask_digest=digest,
-                               mask_confidence=self.pipeline.backbone_confidence if spec.status == "ok" else None)
+                               mask_confidence=result.mask_confidence)
         if self.on_request is not None:
             self.on_request(record)
         result_json = {
-            "label_names": {target: value for value, target in enumerate(spec.targets, start=1)},
+            "label_names": result.label_names,
             "status": spec.status,
             "message": spec.message,
             "spec": spec.model_dump(mode="json"),

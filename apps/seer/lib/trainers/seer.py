@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,20 +22,21 @@ from ..pipeline import SeerPipeline
 from ..request_log import Correction, CorrectionLog
 from ..skills.bank import SkillBank
 from ..skills.loop import Case, run_round
-from ..volume import align_label_map, read_volume
+from ..volume import Volume, align_label_map, read_volume
 
 logger = logging.getLogger(__name__)
 
 
 class SeerTrain(TrainTask):
     def __init__(self, pipeline: SeerPipeline, bank: SkillBank, corrections: CorrectionLog, stats_path: Path,
-                 final_tag: str = "final"):
+                 final_tag: str = "final", locate_everything: Callable[[Volume], str | None] | None = None):
         super().__init__("SEER-Loop: turn clinicians' corrected labels into reasoning skills")
         self.pipeline = pipeline
         self.bank = bank
         self.corrections = corrections
         self.stats_path = Path(stats_path)
         self.final_tag = final_tag
+        self.locate_everything = locate_everything
 
     def stats(self) -> dict:
         stats = json.loads(self.stats_path.read_text()) if self.stats_path.exists() else {}
@@ -50,6 +52,8 @@ class SeerTrain(TrainTask):
             return None
         volume = read_volume(image_path)
         volume.id = correction.image_id
+        if self.locate_everything is not None:
+            volume.everything_path = self.locate_everything(volume)
         final = align_label_map(sitk.ReadImage(label_path), volume.image)
         final = final == correction.label_value if correction.label_value else final > 0
         return Case(prompt=correction.prompt or "", returned=correction.spec, final=final,
