@@ -98,15 +98,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(tmp_path_factory, server_args: str = ""):
+def running_server(tmp_path_factory, server_args: str = "", studies: str | None = None, env: dict | None = None):
     """The real MONAI Label server, started with the README's own command (`make run`) on a free port and a
-    temporary studies folder. Yields {"url", "studies", "log"}; stops the whole process group afterwards."""
+    temporary studies folder, or on `studies` when given (e.g. a DICOMweb address). Yields {"url", "studies",
+    "log", "started_s"}; stops the whole process group afterwards."""
     port = free_port()
-    studies = tmp_path_factory.mktemp("studies")
+    studies = studies or tmp_path_factory.mktemp("studies")
     log_path = tmp_path_factory.mktemp("log") / "server.log"
     log = open(log_path, "w+")
     command = ["make", "run", f"PORT={port}", f"STUDIES={studies}", f"SERVER_ARGS={server_args}"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -121,7 +124,7 @@ def running_server(tmp_path_factory, server_args: str = ""):
                     break
             except requests.ConnectionError:
                 time.sleep(1)
-        yield {"url": url, "studies": studies, "log": log_path}
+        yield {"url": url, "studies": studies, "log": log_path, "started_s": time.monotonic() - started}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)

@@ -72,6 +72,16 @@ class SeerApp(MONAILabelApp):
     def init_scoring_methods(self):
         return {"seer_certainty": SeerCertaintyScoring(self.requests)}
 
+    def on_init_complete(self):
+        # MONAI Label scores every image at start-up in a subprocess that loads a second copy of the app, and on
+        # 2 cores that competes with the first requests. Certainty comes from the request log, so scoring after
+        # each served sample and each training round (MONAI Label's other triggers) keeps it fresh.
+        auto_update_scoring, self._auto_update_scoring = self._auto_update_scoring, False
+        try:
+            super().on_init_complete()
+        finally:
+            self._auto_update_scoring = auto_update_scoring
+
     def infer(self, request, datastore=None):
         image_id = request.get("image")
         store = datastore or self.datastore()

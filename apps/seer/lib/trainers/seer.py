@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import SimpleITK as sitk
+from monailabel.datastore.dicom import DICOMWebDatastore
+from monailabel.datastore.local import LocalDatastore
 from monailabel.interfaces.tasks.train import TrainTask
 
 from ..files import atomic_write_text
@@ -25,6 +27,23 @@ from ..skills.loop import Case, run_round
 from ..volume import Volume, align_label_map, read_volume
 
 logger = logging.getLogger(__name__)
+
+
+def final_label_path(datastore, label_id: str, tag: str) -> str | None:
+    """The local file of a saved final label.
+
+    On a DICOMweb datastore, `get_label_uri(label_id, "final")` expects the SEG's own SeriesInstanceUID and would
+    download the *image* series named by `label_id` as if it were a SEG ("DICOM dataset is not a DICOM-SEG
+    storage"). Its `save_label` keeps the saved NIfTI in the local cache under the image's id and records the
+    SEG's UID in the label info, so read that copy, and fetch the SEG from the PACS only when the copy is gone.
+    """
+    if not isinstance(datastore, DICOMWebDatastore):
+        return datastore.get_label_uri(label_id, tag)
+    path = LocalDatastore.get_label_uri(datastore, label_id, tag)
+    if path and os.path.exists(path):
+        return path
+    seg_uid = (datastore.get_label_info(label_id, tag) or {}).get("SeriesInstanceUID")
+    return datastore.get_label_uri(seg_uid, tag, image_id=label_id) if seg_uid else None
 
 
 class SeerTrain(TrainTask):
@@ -46,7 +65,7 @@ class SeerTrain(TrainTask):
 
     def _case(self, correction: Correction, datastore) -> Case | None:
         image_path = datastore.get_image_uri(correction.image_id)
-        label_path = datastore.get_label_uri(correction.label_id, self.final_tag)
+        label_path = final_label_path(datastore, correction.label_id, self.final_tag)
         if not image_path or not label_path or not os.path.exists(label_path):
             logger.warning(f"seer train: skipping {correction.image_id}: image or final label no longer exists")
             return None

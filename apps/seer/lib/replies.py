@@ -1,0 +1,115 @@
+"""How an answer leaves the server when the client cannot read our JSON: a DICOM SEG, or an HTTP error.
+
+- `output=dicom_seg`: MONAI Label's endpoint refuses it without a client-side `label_info` (404), and its
+  converter then codes every segment as SNOMED 78961009 (Spleen). `install_dicom_seg_output` reroutes that
+  output through the infer task, which writes the SEG itself, coded from the ontology (`dicom_seg_reply`).
+- 3D Slicer's MONAI Label module shows only the label map of a 200 reply; the message of a refusal or question
+  would stay in its Python console. For an HTTP error it opens a dialog with the reply's text. So requests that
+  come through MONAI Label's Python client (the Slicer module adds `client_id` to `params`) get a refusal or a
+  question back as HTTP 422 with the message as `detail` (`refusal_error`). `params` may set
+  `"refusal_as_error": true/false` to choose explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from fastapi import HTTPException
+
+from .dicom_seg import DicomSegError, label_map_to_seg
+from .ontology import Ontology
+from .records import TargetSpec
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_KEY = "seer_output"  # set in the infer request by the rerouted endpoint; the task then returns a SEG
+DICOM_SEG = "dicom_seg"
+REFUSAL_AS_ERROR = "refusal_as_error"
+PYTHON_CLIENT_MARK = "client_id"  # MONAI Label's Python client (used by the Slicer module) adds it to every request
+REFUSAL_STATUS = 422
+IMAGE_SUFFIXES = (".nii.gz", ".nii", ".nrrd")
+
+
+def refusal_error(request: dict, spec: TargetSpec) -> HTTPException | None:
+    """The HTTP error that shows a refusal or question to a client that cannot show our JSON, else None."""
+    if spec.status == "ok":
+        return None
+    wanted = request.get(REFUSAL_AS_ERROR)
+    if wanted is None:
+        wanted = PYTHON_CLIENT_MARK in request or request.get(OUTPUT_KEY) == DICOM_SEG
+    if str(wanted).lower() not in ("true", "1", "yes"):
+        return None
+    question = f" (candidates: {', '.join(spec.candidates)})" if spec.status == "clarify" and spec.candidates else ""
+    return HTTPException(status_code=REFUSAL_STATUS, detail=f"{spec.status}: {spec.message}{question}")
+
+
+def source_series_folder(image_path: str) -> Path | None:
+    """The DICOM series folder behind an infer request's image: the folder itself, or the folder that MONAI
+    Label's DICOMweb datastore keeps beside the NIfTI it converted (`<cache>/images/<uid>` and `<uid>.nii.gz`)."""
+    path = Path(image_path)
+    if path.is_dir():
+        return path
+    for suffix in IMAGE_SUFFIXES:
+        if path.name.endswith(suffix):
+            folder = path.with_name(path.name[: -len(suffix)])
+            if folder.is_dir() and any(folder.iterdir()):
+                return folder
+    return None
+
+
+def dicom_seg_reply(image_path: str, labels: np.ndarray, label_names: dict[str, int], ontology: Ontology,
+                    series_description: str = "SEER Label") -> str:
+    """Write the answer as a DICOM SEG beside nothing else; returns its path (the endpoint deletes it after sending).
+
+    Raises:
+        HTTPException: 422 when the image has no DICOM series behind it or there is nothing to encode.
+    """
+    folder = source_series_folder(image_path)
+    if folder is None:
+        raise HTTPException(status_code=422, detail=f"output=dicom_seg needs a DICOM series; {image_path} has none "
+                                                    "(start the server on a DICOMweb source, or use output=image)")
+    out = tempfile.NamedTemporaryFile(suffix=".dcm", delete=False).name
+    try:
+        label_map_to_seg(labels, label_names, folder, ontology, out, series_description)
+    except DicomSegError as error:
+        Path(out).unlink(missing_ok=True)
+        raise HTTPException(status_code=422, detail=f"cannot write a DICOM SEG: {error}") from None
+    return out
+
+
+def install_dicom_seg_output() -> None:
+    """Reroute MONAI Label's `/infer/{model}?output=dicom_seg` through the infer task (idempotent).
+
+    The endpoint module's `run_inference` is looked up by name at each request, so wrapping it is enough: a
+    dicom_seg request becomes an `output=image` request whose params carry `seer_output=dicom_seg`, and the infer
+    task returns the SEG as its result file. Every other output goes to the stock function unchanged.
+    """
+    from monailabel.endpoints import infer as endpoint
+
+    stock = endpoint.run_inference
+    if getattr(stock, "seer_dicom_seg", False):
+        return
+
+    def run_inference(background_tasks, model, image="", session_id="", params="{}", file=None, label=None,
+                      output=None):
+        if output != endpoint.ResultType.dicom_seg:
+            return stock(background_tasks, model, image, session_id, params, file, label, output)
+        try:
+            values = json.loads(params) if params else {}
+        except json.JSONDecodeError as error:
+            raise HTTPException(status_code=400, detail=f"params is not JSON: {error}") from None
+        if not isinstance(values, dict):
+            raise HTTPException(status_code=400, detail="params must be a JSON object, e.g. {\"prompt\": \"liver\"}")
+        values[OUTPUT_KEY] = DICOM_SEG
+        response = stock(background_tasks, model, image, session_id, json.dumps(values), file, label,
+                         endpoint.ResultType.image)
+        response.headers["content-type"] = "application/dicom"
+        return response
+
+    run_inference.seer_dicom_seg = True
+    endpoint.run_inference = run_inference
+    logger.info("seer: output=dicom_seg is written by the infer task, coded from the ontology")
