@@ -69,3 +69,19 @@ def test_bad_requests_get_clear_4xx(server):
     assert missing.status_code == 404 and "no_such_image" in missing.json()["detail"]
     empty = infer(server, "  ")
     assert empty.status_code == 400 and "prompt" in empty.json()["detail"]
+
+
+def test_ohif_style_request_gets_an_nrrd_under_the_info_value(server, ct_map_path):
+    # The exact params the OHIF v3 MONAI Label panel sends with Auto-Segmentation: it parses the reply as NRRD
+    # and names each value from the model's `labels` in /info.
+    params = {"prompt": "outline the left kidney", "result_extension": ".nrrd", "result_dtype": "uint8",
+              "result_compress": False, "restore_label_idx": False}
+    answer = requests.post(f"{server['url']}/infer/seer", params={"image": "example_ct_sm", "output": "image"},
+                           files={"params": (None, json.dumps(params))}, timeout=120)
+    assert answer.status_code == 200, answer.text
+    assert answer.content.startswith(b"NRRD")
+    path = server["studies"] / "returned.nrrd"
+    path.write_bytes(answer.content)
+    labels = requests.get(f"{server['url']}/info/", timeout=30).json()["models"]["seer"]["labels"]
+    returned = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
+    np.testing.assert_array_equal(returned == labels["kidney_left"], reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))

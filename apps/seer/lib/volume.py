@@ -109,9 +109,10 @@ def align_label_map(label_map: sitk.Image, reference: sitk.Image) -> np.ndarray:
     return sitk.GetArrayFromImage(aligned)
 
 
-def write_label_map(labels: np.ndarray, reference: sitk.Image, path: str | Path) -> str:
-    """Write a uint8 label map on the reference grid; return the sha256 of its voxels."""
+def write_label_map(labels: np.ndarray, reference: sitk.Image, path: str | Path, compress: bool = True) -> str:
+    """Write a uint8 label map on the reference grid (the format follows the suffix: .nii.gz, .nii, .nrrd);
+    return the sha256 of its voxels."""
     image = sitk.GetImageFromArray(labels.astype(np.uint8))
     image.CopyInformation(reference)
-    sitk.WriteImage(image, str(path), useCompression=True)
+    sitk.WriteImage(image, str(path), useCompression=compress)
     return hashlib.sha256(np.ascontiguousarray(labels, dtype=np.uint8).tobytes()).hexdigest()

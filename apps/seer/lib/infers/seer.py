@@ -23,6 +23,8 @@ from ..volume import Volume, VolumeError, read_volume, write_label_map
 
 logger = logging.getLogger(__name__)
 
+RESULT_EXTENSIONS = (".nii.gz", ".nii", ".nrrd")
+
 
 def points_from_request(request: dict) -> list[Point] | None:
     """Clicks as the OHIF and Slicer VISTA3D flows send them: `foreground` and `background` lists of (i, j, k)
@@ -119,8 +121,13 @@ class SeerInfer(InferTask):
             self._persist(volume, result.fresh_everything)
         spec = result.spec
         labels = result.labels if result.labels is not None else np.zeros(volume.array.shape, np.uint8)
-        out = tempfile.NamedTemporaryFile(suffix=".nii.gz", delete=False).name
-        digest = write_label_map(labels, volume.image, out)
+        # The OHIF panel asks for ".nrrd" (it parses the reply with nrrd-js); Slicer and the REST API get NIfTI.
+        extension = request.get("result_extension") or ".nii.gz"
+        if extension not in RESULT_EXTENSIONS:
+            raise HTTPException(status_code=400, detail=f"result_extension {extension!r}: use one of "
+                                                        f"{list(RESULT_EXTENSIONS)}")
+        out = tempfile.NamedTemporaryFile(suffix=extension, delete=False).name
+        digest = write_label_map(labels, volume.image, out, compress=request.get("result_compress") is not False)
         record = RequestRecord(request_id=uuid.uuid4().hex, image_id=volume.id or volume.source, prompt=prompt,
                                spec=spec, backbone=self.pipeline.backbone.name, mask_digest=digest,
                                mask_confidence=result.mask_confidence)
