@@ -61,7 +61,8 @@ SEGMENT_CONTENT_JS = """() => {
   for (const [value, s] of Object.entries(stats)) {
     const ijk = s.sum.map((x) => x / s.count);
     const d = volume.direction, sp = volume.spacing, o = volume.origin;
-    const world = [0, 1, 2].map((a) => o[a] + ijk[0] * sp[0] * d[a] + ijk[1] * sp[1] * d[3 + a] + ijk[2] * sp[2] * d[6 + a]);
+    const world = [0, 1, 2].map(
+      (a) => o[a] + ijk[0] * sp[0] * d[a] + ijk[1] * sp[1] * d[3 + a] + ijk[2] * sp[2] * d[6 + a]);
     const name = segments[value] ? segments[value].label : `#${value}`;
     content[name] = {count: s.count, centre: world};
   }
