@@ -11,6 +11,7 @@ SERVER_ARGS ?=  # e.g. SERVER_ARGS="--conf model_dir /tmp/seer-model"
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
+# `cli.py warm` builds the concept-embedding cache, so a server is ready when it answers /info.
 # Re-installs only when the content of requirements.txt changes: the stamp holds its hash, not a time, because
 # a fresh checkout gives requirements.txt a newer mtime than an existing, complete .venv.
 REQ_HASH = $(shell sha256sum requirements.txt | cut -d' ' -f1)
@@ -19,6 +20,7 @@ install: | $(BIN)/activate
 	@if [ "$$(cat $(VENV)/.installed 2>/dev/null)" != "$(REQ_HASH)" ]; then \
 	  $(BIN)/pip install --quiet --upgrade pip && \
 	  $(BIN)/pip install --quiet -r requirements.txt && \
+	  $(BIN)/python apps/seer/cli.py warm && \
 	  echo "$(REQ_HASH)" > $(VENV)/.installed; \
 	fi
 
