@@ -81,8 +81,9 @@ def write_dicom_series(image_path: Path, out_dir: Path, modality: str = "CT", or
 
 
 def _ds(value: float) -> str:
-    """A decimal string that fits DICOM's 16 characters."""
-    return f"{float(value):.6g}"
+    """A decimal string (DS) as precise as DICOM's 16 characters allow."""
+    text = f"{float(value):.10g}"
+    return text if len(text) <= 16 else f"{float(value):.8g}"
 
 
 def reorient(path: Path, out_path: Path, orientation: str = "LPS") -> Path:

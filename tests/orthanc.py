@@ -137,6 +137,13 @@ def upload_series(orthanc_url: str, folder: Path) -> dict:
 
 def main() -> None:
     """`make pacs`: Orthanc on loopback for demos, until Ctrl-C. Optional argument: the HTTP port."""
+    # SIGTERM (and SIGINT, which a shell's background job ignores) end the demo through the context manager's
+    # cleanup, so Orthanc never outlives it.
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     port = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] else None
     storage = Path(os.environ.get("PACS_DIR") or tempfile.mkdtemp(prefix="seer-orthanc-"))
     with start_orthanc(storage, port) as pacs:

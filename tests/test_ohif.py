@@ -38,6 +38,7 @@ SCREENSHOT = ARTIFACTS / "ohif_seer.png"
 PROMPT = "outline the left kidney"
 REQUESTED = "kidney_left"  # the concept's name, as the model's /info `labels` lists it
 KIDNEY_LEFT_TOTAL = 3  # its value in TotalSegmentator `total`, the sample map's vocabulary
+SERIES_DESCRIPTION = "SEER OHIF test CT"
 TIMEOUT_MS = 120_000
 
 # Which segment of OHIF's segmentation "1" holds how many voxels, and where their centre lies (patient LPS, mm).
@@ -96,7 +97,7 @@ def centre_of(map_path: Path, value: int) -> tuple[int, np.ndarray]:
 @pytest.fixture(scope="module")
 def study(orthanc, ct_path, tmp_path_factory):
     """The shared CT as a DICOM series stored in Orthanc: {"study", "series", "instances"}."""
-    folder = write_dicom_series(ct_path, tmp_path_factory.mktemp("ohif-dicom"))
+    folder = write_dicom_series(ct_path, tmp_path_factory.mktemp("ohif-dicom"), description=SERIES_DESCRIPTION)
     return upload_series(orthanc["url"], folder)
 
 
@@ -130,7 +131,11 @@ def browser():
 def test_ohif_names_the_requested_structure_and_draws_it_on_the_ct(server, study, browser, ct_map_path):
     expected_count, expected_centre = centre_of(ct_map_path, KIDNEY_LEFT_TOTAL)
     ARTIFACTS.mkdir(exist_ok=True)
+    for stale in ARTIFACTS.glob("ohif_*"):  # a picture left by an earlier run must not pass for this one's
+        stale.unlink()
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    # Offline: OHIF's index.html asks Google Fonts for a typeface; everything it needs comes from our server.
+    context.route(lambda url: not url.startswith(server["url"]), lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     console: list[str] = []
@@ -142,15 +147,17 @@ def test_ohif_names_the_requested_structure_and_draws_it_on_the_ct(server, study
         page.goto(viewer_url, wait_until="networkidle")
         page.wait_for_function("() => window.services && window.services.displaySetService"
                                ".getActiveDisplaySets().some((d) => d.Modality === 'CT')")
-        page.get_by_text("SEER test series").first.wait_for()
+        page.get_by_text(SERIES_DESCRIPTION).first.wait_for()  # the viewport overlay: the series is shown
         hide_banner = page.get_by_role("button", name="Confirm and Hide")
         if hide_banner.is_visible():
             hide_banner.click()
 
-        # 2. Open the MONAI Label panel (the mode's right panel) and connect it to our server.
+        # 2. The MONAI Label panel (the mode's right panel, open by default; else its header opens it): connect it to
+        #    our server, whose address the panel cannot guess (it defaults to port 8000).
         server_box = page.locator("#monailabelServerURL")
         if not server_box.is_visible():
             page.get_by_text("MONAI Label", exact=True).first.click()
+        server_box.wait_for()
         server_box.fill(f"{server['url']}/")
         server_box.press("Tab")  # the panel stores the address on blur
         with page.expect_response(lambda r: r.url.startswith(f"{server['url']}/info/")) as info:

@@ -112,6 +112,53 @@ def cmd_skills(args) -> int:
     return 0
 
 
+def cmd_perf(args) -> int:
+    from lib.perf import report_json, run_perf
+
+    if args.backbone != "vista3d":
+        raise UsageError(f"perf --backbone {args.backbone}: only vista3d is timed (labelmap has no network)")
+    report = run_perf(device=args.device, shape=tuple(args.shape), inputs=tuple(args.inputs), weights=args.weights,
+                      roi=args.roi, prompt=args.prompt, evidence=args.evidence)
+    if args.json:
+        print(report_json(report))  # the last line: one JSON object
+    return 0
+
+
+def cmd_weights(args) -> int:
+    """Download a released bundle with MONAI's bundle API (needs internet; not exercised by the tests)."""
+    from monai.bundle import download
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    download(name=args.model, bundle_dir=str(out))
+    weights = out / args.model / "models" / "model.pt"
+    if not weights.is_file():
+        raise UsageError(f"the {args.model} bundle was downloaded to {out / args.model}, but it holds no "
+                         "models/model.pt")
+    print(f"{args.model} weights: {weights}\nuse: --conf vista3d_weights {out / args.model} (server) or "
+          f"--weights {out / args.model} (CLI)")
+    return 0
+
+
+def cmd_load(args) -> int:
+    """A bounded load test of a local server (lib/load.py); exit 1 when any request got a 5xx or a record was
+    lost."""
+    from lib.load import LoadError, format_report, run_load
+
+    def progress(done: int, total: int) -> None:
+        print(f"  {done}/{total}", file=sys.stderr)
+
+    try:
+        report = run_load(args.url, args.image, args.concurrency, args.requests, model_dir=args.model_dir,
+                          timeout_s=args.timeout, max_seconds=args.max_seconds, progress=progress)
+    except LoadError as error:
+        raise UsageError(str(error)) from None
+    print(format_report(report))
+    if args.json:
+        print(json.dumps(report.summary()))  # the last line: one JSON object
+    return 1 if report.errors_5xx or report.lost_records or report.no_answer else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +207,41 @@ def main(argv: list[str] | None = None) -> int:
     skills.add_argument("other", nargs="?", help="second version (diff)")
     skills.add_argument("--model-dir", default=str(MODEL_DIR), help="the app's model_dir (holds skills/)")
     skills.set_defaults(func=cmd_skills)
+
+    perf = sub.add_parser("perf", help="time cold start, first request, stages and the bare network (vista3d)")
+    perf.add_argument("--backbone", default="vista3d", choices=["vista3d"])
+    perf.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    perf.add_argument("--shape", type=int, nargs=3, default=[512, 512, 300], metavar=("X", "Y", "Z"),
+                      help="synthetic CT size in voxels at 0.8 x 0.8 x 1.5 mm (default 512 512 300)")
+    perf.add_argument("--inputs", nargs="+", default=["example", "synthetic"], choices=["example", "synthetic"],
+                      help="example: the shared example_ct.nii.gz; synthetic: the --shape phantom")
+    perf.add_argument("--weights", help="VISTA3D bundle folder or state dict; default: random weights in memory")
+    perf.add_argument("--roi", type=int, help="sliding-window side (multiple of 16); default 128 as released")
+    perf.add_argument("--prompt", help="the request to time; default: a lateral structure of the vocabulary")
+    perf.add_argument("--evidence", default="cheap", choices=["cheap", "everything"])
+    perf.add_argument("--json", action="store_true", help="end with one line of JSON")
+    perf.set_defaults(func=cmd_perf)
+
+    weights = sub.add_parser("weights", help="fetch released weights (needs internet)")
+    weights_sub = weights.add_subparsers(dest="action", required=True)
+    fetch_help = ("download a released MONAI bundle with monai.bundle.download. Needs internet: it cannot be "
+                  "tested offline, and no test runs it")
+    fetch = weights_sub.add_parser("fetch", help=fetch_help, description=fetch_help)
+    fetch.add_argument("model", choices=["vista3d"])
+    fetch.add_argument("--out", required=True, help="folder; the bundle lands in OUT/vista3d")
+    fetch.set_defaults(func=cmd_weights)
+
+    load = sub.add_parser("load", help="bounded load test of a local server: mixed requests, latency, lost records")
+    load.add_argument("--url", default="http://127.0.0.1:8000", help="the server; loopback only")
+    load.add_argument("--image", default="example_ct_sm", help="a datastore image id")
+    load.add_argument("--concurrency", type=int, default=8)
+    load.add_argument("--requests", type=int, default=400)
+    load.add_argument("--model-dir", help="the server's model_dir: count acknowledged requests missing from "
+                                          "requests.jsonl")
+    load.add_argument("--timeout", type=float, default=120.0, help="per-request timeout, seconds")
+    load.add_argument("--max-seconds", type=float, default=900.0, help="stop sending after this many seconds")
+    load.add_argument("--json", action="store_true", help="end with one line of JSON")
+    load.set_defaults(func=cmd_load)
 
     args = parser.parse_args(argv)
     if args.command == "skills" and args.action != "list" and not args.target:

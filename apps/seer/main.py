@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
+import sys
 from pathlib import Path
 
 from fastapi import HTTPException
 from monailabel.interfaces.app import MONAILabelApp
 
+from lib.access import install_access
 from lib.activelearning.seer import SeerCertaintyScoring, SeerUncertainStrategy
+from lib.guards import UPLOADED_FILE, RequestRefused, install_error_statuses, install_http_guards, lookup_image
 from lib.infers.seer import SeerInfer
 from lib.maps import locate_everything
 from lib.ontology import load_ontology
@@ -42,6 +44,18 @@ class SeerApp(MONAILabelApp):
         super().__init__(app_dir=app_dir, studies=studies, conf=conf, name="SEER Label",
                          description="Free-text promptable 3D segmentation with grounded reasoning",
                          version="0.1.0")
+        self._install_http_hardening()
+
+    def _install_http_hardening(self) -> None:
+        """Request checks, 4xx answers for bad input, the role policy and the skill routes (lib/guards.py,
+        lib/access.py). Only in the server process, where MONAI Label's FastAPI app is loaded; a training
+        subprocess has none."""
+        server = sys.modules.get("monailabel.app")
+        if server is None:
+            return
+        install_http_guards(lambda: self, FINAL_TAG)
+        install_error_statuses(server.app)
+        install_access(server.app, lambda: self.skill_bank)
 
     def locate_everything(self, volume: Volume) -> str | None:
         if not volume.id:
@@ -83,13 +97,16 @@ class SeerApp(MONAILabelApp):
             self._auto_update_scoring = auto_update_scoring
 
     def infer(self, request, datastore=None):
-        image_id = request.get("image")
-        store = datastore or self.datastore()
-        # MONAI Label answers an unknown image with a 500; say what is wrong instead.
-        if isinstance(image_id, str) and not os.path.exists(image_id):
-            if not store.get_image_uri(image_id):
-                raise HTTPException(status_code=404, detail=f"image {image_id!r} is not in the datastore")
-            request = {**request, "image_id": image_id}
+        # An image id is looked up in the datastore and never opened as a path: "/etc/hostname" gets the same 404
+        # as any unknown id. Only a file that MONAI Label's endpoint stored itself (an upload, a session) arrives
+        # as a path, vouched for by the request guard (lib/guards.py).
+        if not request.get(UPLOADED_FILE):
+            image_id = request.get("image")
+            try:
+                path = lookup_image(datastore or self.datastore(), image_id)
+            except RequestRefused as error:
+                raise HTTPException(status_code=error.status, detail=error.detail) from None
+            request = {**request, "image_id": image_id, **({"image": path} if path else {})}
         return super().infer(request, datastore)
 
     def on_save_label(self, image_id, label_id):

@@ -27,12 +27,13 @@ logger = logging.getLogger(__name__)
 
 DCMQI_BIN = Path(dcmqi.__file__).resolve().parent / "bin"
 DCMQI_TIMEOUT_S = 600
-# Fallbacks for concepts that carry no SNOMED CT code in concepts.json: the category every anatomical concept has,
-# and a private coding scheme (DICOM PS3.16 8.2: "99" prefix) whose code value is the concept id, so that the
-# segment still round-trips to its concept.
+# Fallbacks for concepts that carry no SNOMED CT code in concepts.json (and for names no concept has): the category
+# every anatomical concept has, and a private coding scheme (DICOM PS3.16: a "99" prefix); the segment description
+# carries the concept id, so that the segment still round-trips to its concept.
 ANATOMICAL_STRUCTURE = SnomedCode(scheme="SCT", value="123037004", meaning="Anatomical Structure")
 PRIVATE_SCHEME = "99SEER"
 ALGORITHM_NAME = "SEER Label"
+FINAL_DESCRIPTION = "SEER Label final"  # SeriesDescription of a saved final label (never the labelmap_tag)
 
 
 class DicomSegError(ValueError):
@@ -71,29 +72,59 @@ def display_name(concept: Concept) -> str:
 
 def display_color(concept: Concept) -> tuple[int, int, int]:
     """The concept's colour from concepts.json; a stable colour derived from its id when it has none."""
-    if concept.color:
-        return concept.color
-    digest = hashlib.sha256(concept.id.encode()).digest()
+    return concept.color or hashed_color(concept.id)
+
+
+def hashed_color(key: str) -> tuple[int, int, int]:
+    """A stable, not too dark colour for a name."""
+    digest = hashlib.sha256(key.encode()).digest()
     return (64 + digest[0] % 192, 64 + digest[1] % 192, 64 + digest[2] % 192)
 
 
-def segment_attributes(concept: Concept, label_id: int) -> dict:
-    """dcmqi's segment description (its JSON schema) for one concept; dcmqi turns the RGB into CIELab."""
-    category = concept.snomed_category or ANATOMICAL_STRUCTURE
-    kind = concept.snomed_type or SnomedCode(scheme=PRIVATE_SCHEME, value=concept.id, meaning=display_name(concept))
+def private_code(name: str, meaning: str) -> SnomedCode:
+    """A stable code in our private scheme; CodeValue is at most 16 characters (DICOM SH), so it is a digest and
+    the segment's description carries the name itself."""
+    return SnomedCode(scheme=PRIVATE_SCHEME, value=hashlib.sha1(name.encode()).hexdigest()[:16], meaning=meaning)
+
+
+def segment_attributes(name: str, ontology: Ontology, label_id: int) -> dict:
+    """dcmqi's segment description (its JSON schema) for a concept id, or for a name the ontology does not know
+    (a segment a user added and named in a viewer). dcmqi turns the RGB into CIELab."""
+    concept = concept_by_name(ontology, name)
+    if concept is None:
+        label = name[:64]
+        kind, category, modifier = private_code(name, label), ANATOMICAL_STRUCTURE, None
+        color = hashed_color(name)
+        description = name
+    else:
+        label = display_name(concept)
+        kind = concept.snomed_type or private_code(concept.id, label)
+        category = concept.snomed_category or ANATOMICAL_STRUCTURE
+        modifier, color, description = concept.snomed_modifier, display_color(concept), concept.id
     attributes = {
         "labelID": label_id,
-        "SegmentLabel": display_name(concept),
-        "SegmentDescription": concept.id,
+        "SegmentLabel": label,
+        "SegmentDescription": description,
         "SegmentAlgorithmType": "AUTOMATIC",
         "SegmentAlgorithmName": ALGORITHM_NAME,
         "SegmentedPropertyCategoryCodeSequence": _code(category),
         "SegmentedPropertyTypeCodeSequence": _code(kind),
-        "recommendedDisplayRGBValue": list(display_color(concept)),
+        "recommendedDisplayRGBValue": list(color),
     }
-    if concept.snomed_modifier:
-        attributes["SegmentedPropertyTypeModifierCodeSequence"] = _code(concept.snomed_modifier)
+    if modifier:
+        attributes["SegmentedPropertyTypeModifierCodeSequence"] = _code(modifier)
     return attributes
+
+
+def concept_by_name(ontology: Ontology, name: str) -> Concept | None:
+    """A concept named by its id or its name, in any case ("kidney_left", "Left kidney")."""
+    if name in ontology:
+        return ontology[name]
+    folded = name.strip().lower()
+    for concept in ontology.concepts.values():
+        if folded in (concept.id.lower(), concept.name.lower()):
+            return concept
+    return None
 
 
 def read_series_geometry(series_folder: str | Path) -> sitk.Image:
@@ -113,14 +144,15 @@ def label_map_to_seg(labels: np.ndarray | sitk.Image, label_names: dict[str, int
     Args:
         labels: a label map, either an array (z, y, x) on the source series' grid, or an image on any grid
             (resampled onto the series by physical position, nearest neighbour).
-        label_names: concept id -> its value in `labels`; one segment per concept, in this order.
+        label_names: concept id -> its value in `labels`; one segment per concept, in this order. A name that is no
+            concept (a segment a user named in a viewer) gets a segment in a private coding scheme.
         source_series_folder: the folder holding the source series' DICOM files.
         ontology: names, codes and colours of the concepts.
         out_path: the SEG file to write.
         series_description: the SEG's SeriesDescription.
 
     Raises:
-        DicomSegError: an unknown concept, a grid that does not match the series, no voxels at all, or dcmqi failed.
+        DicomSegError: a grid that does not match the series, no voxels at all, or dcmqi failed.
     """
     reference = read_series_geometry(source_series_folder)
     if isinstance(labels, sitk.Image):
@@ -131,9 +163,6 @@ def label_map_to_seg(labels: np.ndarray | sitk.Image, label_names: dict[str, int
         expected = sitk.GetArrayViewFromImage(reference).shape
         if array.shape != expected:
             raise DicomSegError(f"label map shape {array.shape} does not match the series grid {expected} (z, y, x)")
-    unknown = [concept_id for concept_id in label_names if concept_id not in ontology]
-    if unknown:
-        raise DicomSegError(f"not concepts of the ontology: {unknown}")
     # Renumber 1..n in label_names order, so that segment numbers follow the request's targets.
     segments = np.zeros(array.shape, np.uint16)
     attributes = []
@@ -144,7 +173,7 @@ def label_map_to_seg(labels: np.ndarray | sitk.Image, label_names: dict[str, int
             continue
         number = len(attributes) + 1
         segments[mask] = number
-        attributes.append(segment_attributes(ontology[concept_id], number))
+        attributes.append(segment_attributes(concept_id, ontology, number))
     if not attributes:
         raise DicomSegError("the label map is empty: a DICOM SEG needs at least one segment with voxels")
     metadata = {
@@ -179,15 +208,15 @@ def concept_of_segment(attributes: dict, ontology: Ontology) -> str | None:
     type_code = attributes.get("SegmentedPropertyTypeCodeSequence") or {}
     modifier = (attributes.get("SegmentedPropertyTypeModifierCodeSequence") or {}).get("CodeValue")
     scheme, value = type_code.get("CodingSchemeDesignator"), type_code.get("CodeValue")
-    if scheme == PRIVATE_SCHEME and value in ontology:
-        return value
+    description = str(attributes.get("SegmentDescription", "")).strip()
+    if scheme == PRIVATE_SCHEME:
+        return description if description in ontology else None
     by_code = [c for c in ontology.concepts.values() if c.snomed_type and c.snomed_type.value == value
                and c.snomed_type.scheme == scheme and (c.snomed_modifier.value if c.snomed_modifier else None) == modifier]
     if len(by_code) == 1:
         return by_code[0].id
     # Several concepts share a code (a structure and its group) or none has it: the segment's name decides.
     label = str(attributes.get("SegmentLabel", "")).strip().lower()
-    description = str(attributes.get("SegmentDescription", "")).strip()
     candidates = by_code or list(ontology.concepts.values())
     for concept in candidates:
         if description == concept.id or label in (concept.name.lower(), concept.id.lower()):
@@ -242,3 +271,31 @@ def seg_to_label_map(seg_path: str | Path, reference: sitk.Image, ontology: Onto
             labels[mask] = value
             names[name] = value
     return labels, names
+
+
+def saved_label_to_seg(series_dir: str, label_path: str, label_info: list[dict] | None, ontology: Ontology,
+                       returned: dict[str, int] | None = None) -> str:
+    """The DICOM SEG of a label saved as `final` on a DICOMweb datastore (MONAI Label stores it in the PACS).
+
+    Each value is named, in this order: by `label_info` as MONAI Label's own converter pairs them (the i-th
+    smallest value gets the i-th entry's `name`; 3D Slicer sends its segment names); by `returned`, the
+    label_names of the answer being corrected (a value we returned keeps its name; a one-value mask correcting
+    a one-target answer is that target); else "segment N", in a private code. A value is never guessed from the
+    vocabulary: a binary mask's 1 is not the vocabulary's label 1. Names become codes through the ontology.
+    Returns the SEG's path.
+    """
+    image = sitk.ReadImage(str(label_path))
+    values = [int(v) for v in np.unique(sitk.GetArrayViewFromImage(image)) if v != 0]
+    returned = returned or {}
+    by_value = {value: name for name, value in returned.items()}
+    names: dict[str, int] = {}
+    for index, value in enumerate(values):
+        entry = label_info[index] if label_info and index < len(label_info) else {}
+        name = entry.get("name") or by_value.get(value)
+        if not name and len(values) == 1 and len(returned) == 1:
+            name = next(iter(returned))
+        name = str(name or f"segment {value}")
+        names[name if name not in names else f"{name} ({value})"] = value
+    out = tempfile.NamedTemporaryFile(suffix=".dcm", delete=False).name
+    label_map_to_seg(image, names, series_dir, ontology, out, FINAL_DESCRIPTION)
+    return out

@@ -24,6 +24,7 @@ from .settings import SeerSettings
 
 logger = logging.getLogger(__name__)
 
+PRECOMPUTED = "precomputed"  # model_version of maps that no network of ours made: any backbone may read them
 MAP_SUFFIXES = (".nii.gz", ".nii", ".nrrd")
 SERIES_UID = "0020000E"
 STUDY_UID = "0020000D"
@@ -40,15 +41,6 @@ def _dicomweb_client(datastore) -> Any | None:
 def _value(entry: dict, tag: str) -> str | None:
     values = (entry.get(tag) or {}).get("Value") or []
     return str(values[0]) if values else None
-
-
-def missing_map_message(image_id: str, settings: SeerSettings) -> str:
-    """What the user can do when no map exists (the refusal's reason)."""
-    where = [f"save it as the image's label with tag {settings.labelmap_tag!r}"]
-    where.append(f"put {image_id}.nii.gz in labelmap_dir ({settings.labelmap_dir})" if settings.labelmap_dir
-                 else f"put {image_id}.nii.gz in a folder given by --conf labelmap_dir DIR")
-    where.append(f"store a DICOM SEG with SeriesDescription {settings.labelmap_tag!r} in the same study")
-    return f"no segment-everything map for series {image_id}: " + ", or ".join(where)
 
 
 def series_problem(datastore, image_id: str) -> str | None:
@@ -71,9 +63,6 @@ def series_problem(datastore, image_id: str) -> str | None:
                   if _value(s, MODALITY) not in IMAGE_MODALITIES_EXCLUDED]
         return f"{image_id} is a study, not a series: ask with one of its image series: {series}"
     return f"no series {image_id} on the PACS ({datastore.name()})"
-
-
-PRECOMPUTED = "precomputed"  # model_version of maps that no network of ours made: any backbone may read them
 
 
 def locate_everything(datastore, image_id: str, settings: SeerSettings, model_version: str = PRECOMPUTED,

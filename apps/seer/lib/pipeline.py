@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backbones.base import Backbone, Mask, Point
+from .guards import validate_spec
 from .reasoning.engine import ReasoningEngine
 from .reasoning.evidence import gather_evidence
 from .records import Evidence, TargetSpec
@@ -113,7 +114,8 @@ class SeerPipeline:
     def run(self, volume: Volume, prompt: str, points: list[Point] | None = None) -> SegmentationResult:
         evidence = self.evidence_for(volume)
         fresh = self._fresh.pop(volume.source, None)
-        spec = self.engine.understand(prompt, evidence)
+        # Whatever reasoned (rules now, a language model later), only known ids this backbone can segment pass.
+        spec = validate_spec(self.engine.understand(prompt, evidence), self.engine.ontology, self.backbone.vocabulary())
         if spec.status != "ok":
             return SegmentationResult(spec=spec, labels=None, evidence=evidence, label_names={},
                                       fresh_everything=fresh)

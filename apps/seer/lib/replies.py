@@ -1,8 +1,9 @@
 """How an answer leaves the server when the client cannot read our JSON: a DICOM SEG, or an HTTP error.
 
 - `output=dicom_seg`: MONAI Label's endpoint refuses it without a client-side `label_info` (404), and its
-  converter then codes every segment as SNOMED 78961009 (Spleen). `install_dicom_seg_output` reroutes that
-  output through the infer task, which writes the SEG itself, coded from the ontology (`dicom_seg_reply`).
+  converter then codes every segment as SNOMED 78961009 (Spleen). `install_ontology_seg` reroutes that output
+  through the infer task, which writes the SEG itself, coded from the ontology (`dicom_seg_reply`), and has a
+  label saved as `final` on a DICOMweb datastore stored in the PACS as a SEG coded the same way.
 - 3D Slicer's MONAI Label module shows only the label map of a 200 reply; the message of a refusal or question
   would stay in its Python console. For an HTTP error it opens a dialog with the reply's text. So requests that
   come through MONAI Label's Python client (the Slicer module adds `client_id` to `params`) get a refusal or a
@@ -15,12 +16,14 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import SimpleITK as sitk
 from fastapi import HTTPException
 
-from .dicom_seg import DicomSegError, label_map_to_seg
+from .dicom_seg import DicomSegError, label_map_to_seg, saved_label_to_seg
 from .ontology import Ontology
 from .records import TargetSpec
 
@@ -61,9 +64,16 @@ def source_series_folder(image_path: str) -> Path | None:
     return None
 
 
-def dicom_seg_reply(image_path: str, labels: np.ndarray, label_names: dict[str, int], ontology: Ontology,
-                    series_description: str = "SEER Label") -> str:
-    """Write the answer as a DICOM SEG beside nothing else; returns its path (the endpoint deletes it after sending).
+def dicom_seg_reply(image_path: str, labels: np.ndarray, reference: sitk.Image, label_names: dict[str, int],
+                    ontology: Ontology, series_description: str = "SEER Label") -> str:
+    """Write the answer as a DICOM SEG; returns its path (the endpoint deletes it after sending).
+
+    Args:
+        image_path: the infer request's image (the NIfTI MONAI Label made of the series, or a series folder).
+        labels: the label map (z, y, x) on `reference`'s grid.
+        reference: the image the labels were computed on; the SEG's frames are placed by physical position, so a
+            grid that differs from the series' own (a NIfTI round trip) cannot shift them.
+        label_names: concept id -> value in `labels`.
 
     Raises:
         HTTPException: 422 when the image has no DICOM series behind it or there is nothing to encode.
@@ -74,7 +84,9 @@ def dicom_seg_reply(image_path: str, labels: np.ndarray, label_names: dict[str, 
                                                     "(start the server on a DICOMweb source, or use output=image)")
     out = tempfile.NamedTemporaryFile(suffix=".dcm", delete=False).name
     try:
-        label_map_to_seg(labels, label_names, folder, ontology, out, series_description)
+        image = sitk.GetImageFromArray(np.asarray(labels, dtype=np.uint16))
+        image.CopyInformation(reference)
+        label_map_to_seg(image, label_names, folder, ontology, out, series_description)
     except DicomSegError as error:
         Path(out).unlink(missing_ok=True)
         raise HTTPException(status_code=422, detail=f"cannot write a DICOM SEG: {error}") from None
@@ -113,3 +125,25 @@ def install_dicom_seg_output() -> None:
     run_inference.seer_dicom_seg = True
     endpoint.run_inference = run_inference
     logger.info("seer: output=dicom_seg is written by the infer task, coded from the ontology")
+
+
+def install_ontology_seg(ontology: Ontology, returned: Callable[[str], dict[str, int]] | None = None) -> None:
+    """Every DICOM SEG this server writes is coded from the ontology: `output=dicom_seg` (see
+    `install_dicom_seg_output`), and a `final` label that MONAI Label's DICOMweb datastore converts and stores in
+    the PACS (its `save_label` calls the module-level `nifti_to_dicom_seg` by name, with the series folder
+    `<cache>/images/<SeriesInstanceUID>`).
+
+    Args:
+        ontology: names, codes and colours.
+        returned: image id -> the label_names of the latest answer for it (from the request log), which names
+            the values of a saved label that carries no `label_info`.
+    """
+    from monailabel.datastore import dicom as dicomweb_datastore
+
+    install_dicom_seg_output()
+
+    def nifti_to_dicom_seg(series_dir, label, label_info, file_ext="*", use_itk=True) -> str:
+        answer = returned(Path(series_dir).name) if returned is not None else None
+        return saved_label_to_seg(series_dir, label, label_info, ontology, answer)
+
+    dicomweb_datastore.nifti_to_dicom_seg = nifti_to_dicom_seg

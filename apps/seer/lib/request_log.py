@@ -2,6 +2,9 @@
 
 Each append takes an exclusive `flock` on the file, writes one line and fsyncs, so concurrent infer threads or
 processes never interleave lines, and a record survives a crash or restart once `append` returns.
+
+A writer killed mid-line (kill -9, power loss) can leave an unterminated tail. That line was never acknowledged
+(`append` had not returned), so readers skip it and the next append cuts it off before writing.
 """
 
 from __future__ import annotations
@@ -39,25 +42,62 @@ class JsonlLog:
     def append(self, record: BaseModel) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (record.model_dump_json() + "\n").encode("utf-8")
-        with open(self.path, "ab") as f:
+        created = not self.path.exists()
+        with open(self.path, "a+b") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
             try:
+                _cut_torn_tail(f)
                 f.write(line)
                 f.flush()
                 os.fsync(f.fileno())
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
+        if created:  # the new file's name must survive a crash too
+            folder = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
 
     def read(self) -> list:
         if not self.path.exists():
             return []
-        with open(self.path, encoding="utf-8") as f:
+        with open(self.path, "rb") as f:
             fcntl.flock(f, fcntl.LOCK_SH)
             try:
-                lines = f.read().splitlines()
+                data = f.read()
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
-        return [self.model.model_validate(json.loads(line)) for line in lines if line.strip()]
+        # Split on the newline byte only: str.splitlines() would also split inside a prompt holding U+2028 or
+        # U+0085, which JSON leaves unescaped.
+        lines = data.split(b"\n")
+        lines.pop()  # empty after the last newline; otherwise a line whose writer died (never acknowledged)
+        return [self.model.model_validate_json(line) for line in lines if line.strip()]
+
+
+TAIL_BLOCK = 65536
+
+
+def _cut_torn_tail(f) -> None:
+    """Truncate an unterminated last line (left by a writer killed before its fsync returned). Call under the
+    exclusive lock."""
+    end = f.seek(0, os.SEEK_END)
+    if end == 0:
+        return
+    f.seek(end - 1)
+    if f.read(1) == b"\n":
+        return
+    position = end
+    while position > 0:
+        start = max(0, position - TAIL_BLOCK)
+        f.seek(start)
+        block = f.read(position - start)
+        newline = block.rfind(b"\n")
+        if newline >= 0:
+            f.truncate(start + newline + 1)
+            return
+        position = start
+    f.truncate(0)
 
 
 class RequestLog(JsonlLog):
@@ -68,6 +108,13 @@ class RequestLog(JsonlLog):
         """The newest request for this image (with this prompt, when one is given)."""
         matches = [r for r in self.read() if r.image_id == image_id and (prompt is None or r.prompt == prompt)]
         return max(matches, key=lambda r: r.time) if matches else None
+
+    def returned_labels(self, image_id: str, label_values: dict[str, int]) -> dict[str, int]:
+        """The label_names of the newest answer for this image (target -> value), {} when it was not ok."""
+        latest = self.latest_for(image_id)
+        if latest is None or latest.spec.status != "ok":
+            return {}
+        return {target: label_values[target] for target in latest.spec.targets if target in label_values}
 
 
 class CorrectionLog(JsonlLog):

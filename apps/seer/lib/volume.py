@@ -109,6 +109,27 @@ def align_label_map(label_map: sitk.Image, reference: sitk.Image) -> np.ndarray:
     return sitk.GetArrayFromImage(aligned)
 
 
+# A persisted segment-everything map names its vocabulary in the NIfTI header's description, so that any backbone
+# reading it later knows what its label ids mean (a map a network made is in that network's vocabulary).
+VOCABULARY_NOTE = "seer-vocab="
+
+
+def write_everything_map(everything: np.ndarray, reference: sitk.Image, path: str | Path, vocab: str) -> None:
+    image = sitk.GetImageFromArray(everything.astype(np.uint16))
+    image.CopyInformation(reference)
+    image.SetMetaData("ITK_FileNotes", VOCABULARY_NOTE + vocab)
+    sitk.WriteImage(image, str(path), useCompression=True)
+
+
+def map_vocabulary(label_map: sitk.Image) -> str | None:
+    """The vocabulary a map written by `write_everything_map` names; None for maps made elsewhere."""
+    for key in ("ITK_FileNotes", "descrip"):
+        note = label_map.GetMetaData(key) if label_map.HasMetaDataKey(key) else ""
+        if note.startswith(VOCABULARY_NOTE):
+            return note[len(VOCABULARY_NOTE):].strip()
+    return None
+
+
 def write_label_map(labels: np.ndarray, reference: sitk.Image, path: str | Path, compress: bool = True) -> str:
     """Write a uint8 label map on the reference grid (the format follows the suffix: .nii.gz, .nii, .nrrd);
     return the sha256 of its voxels."""

@@ -40,6 +40,7 @@ class Mask:
 class Backbone(Protocol):
     name: str
     model_version: str  # persisted everything-maps made by another version are not reused
+    vocab: str  # the vocabulary of the label ids in `everything()`
 
     def vocabulary(self) -> list[str]:
         """Concept ids this backbone can segment."""

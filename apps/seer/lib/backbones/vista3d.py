@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import threading
 import time
@@ -36,7 +35,7 @@ import SimpleITK as sitk
 import torch
 
 from ..records import TargetSpec
-from ..volume import Volume, VolumeError, align_label_map
+from ..volume import Volume, VolumeError, align_label_map, map_vocabulary
 from .base import BackboneError, Mask, Point
 
 SETTING_HINT = "--conf vista3d_weights PATH on the server, --weights PATH on the CLI"
@@ -199,68 +198,9 @@ def release_networks() -> None:
         _NETWORKS.clear()
 
 
-class PointError(ValueError):
-    """Point prompts in a request that cannot be read; the message names the key."""
-
-
-def _as_list(request: dict, key: str) -> list:
-    value = request.get(key)
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):  # REST params may carry lists as JSON text
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise PointError(f"{key}: not a JSON list ({value[:60]!r})") from None
-    if not isinstance(value, (list, tuple)):
-        raise PointError(f"{key}: expected a list, got {type(value).__name__}")
-    return list(value)
-
-
-def _ijk(key: str, point) -> tuple[float, float, float]:
-    if not isinstance(point, (list, tuple)) or len(point) != 3:
-        raise PointError(f"{key}: each point is [i, j, k] (voxel indices of the image), got {point!r}")
-    try:
-        return (float(point[0]), float(point[1]), float(point[2]))
-    except (TypeError, ValueError):
-        raise PointError(f"{key}: each point is [i, j, k] of numbers, got {point!r}") from None
-
-
-def points_from_request(request: dict) -> list[Point] | None:
-    """Clicks of an infer request as typed points, or None when there are none.
-
-    Accepted keys (all voxel indices [i, j, k] of the ORIGINAL image, SimpleITK/ITK index order; lists or JSON
-    text):
-    - OHIF v3 MONAI Label panel, VISTA3D flow: `points` [[i, j, k], ...] with `point_labels` [1 | 0, ...]
-      (1 foreground, 0 background; VISTA3D's special-class flags 3 / 2 are read as 1 / 0, and -1 padding is
-      dropped). Its `label_prompt` names the class; the free-text prompt does that here, so it is not read.
-    - 3D Slicer MONAI Label module (and OHIF's deepgrow flow): `foreground` [[i, j, k], ...] and `background`
-      [[i, j, k], ...].
-    Both may appear together; their points are joined.
-    """
-    points = [Point(_ijk("foreground", p), positive=True) for p in _as_list(request, "foreground")]
-    points += [Point(_ijk("background", p), positive=False) for p in _as_list(request, "background")]
-    clicks = _as_list(request, "points")
-    labels = _as_list(request, "point_labels")
-    if clicks and not labels:
-        labels = [1] * len(clicks)  # the OHIF panel always sends labels; a bare list is read as foreground
-    if len(clicks) != len(labels):
-        raise PointError(f"points ({len(clicks)}) and point_labels ({len(labels)}) must have the same length")
-    for click, label in zip(clicks, labels):
-        try:
-            label = int(label)
-        except (TypeError, ValueError):
-            raise PointError(f"point_labels: use 1 (foreground) or 0 (background), got {label!r}") from None
-        if label == -1:
-            continue
-        if label not in (0, 1, 2, 3):
-            raise PointError(f"point_labels: use 1 (foreground) or 0 (background), got {label}")
-        points.append(Point(_ijk("points", click), positive=label in (1, 3)))
-    return points or None
-
-
 class Vista3DBackbone:
     name = "vista3d"
+    vocab = "vista3d"  # the label ids of the maps it computes
 
     def __init__(self, ontology, settings, *, network: torch.nn.Module | None = None,
                  model_version: str = "random-weights", preprocessing: Preprocessing | None = None):
@@ -291,7 +231,7 @@ class Vista3DBackbone:
         self.last_timings: dict[str, float] = {}  # seconds of the last network run, by stage (for `perf`)
         self._fresh: OrderedDict[tuple, tuple[np.ndarray, dict[int, float]]] = OrderedDict()
         self._persisted: dict[tuple, np.ndarray] = {}
-        self._map_table = self._translation(settings.vocab)
+        self._maps_lock = threading.Lock()  # two requests on one new image compute its everything-map once
 
     # ---- vocabulary ------------------------------------------------------------------------------------------
     def vocabulary(self) -> list[str]:
@@ -299,6 +239,12 @@ class Vista3DBackbone:
 
     def label_to_concept(self) -> dict[int, str]:
         return dict(self._labels)
+
+    def label_of(self, concept_id: str) -> int:
+        """The VISTA3D label index a concept is prompted with."""
+        if concept_id not in self._label_of:
+            raise BackboneError(f"{concept_id}: not in the vocabulary the released VISTA3D model supports")
+        return self._label_of[concept_id]
 
     def everything_labels(self) -> list[int]:
         return [label for label in sorted(self._labels) if label not in NOT_IN_EVERYTHING]
@@ -331,7 +277,9 @@ class Vista3DBackbone:
                 raise VolumeError(f"{path}: not a readable label map ({str(error).strip().splitlines()[-1]})") from None
             aligned = align_label_map(label_map, volume.image)
             self._persisted.clear()  # one study at a time; a new array also refreshes the pipeline's evidence
-            self._persisted[key] = self._map_table[np.clip(aligned, 0, len(self._map_table) - 1)]
+            # A map this backbone persisted says it is in VISTA3D ids; any other is in `settings.vocab`.
+            table = self._translation(map_vocabulary(label_map) or self.settings.vocab)
+            self._persisted[key] = table[np.clip(aligned, 0, len(table) - 1)]
         return self._persisted[key]
 
     @staticmethod
@@ -343,7 +291,9 @@ class Vista3DBackbone:
         """All supported classes in one pass: uint16 (z, y, x) on the volume's grid, VISTA3D label ids. Kept in
         memory per image, so evidence and the masks of the same request share one forward."""
         key = self._volume_key(volume)
-        if key not in self._fresh:
+        with self._maps_lock:
+            if key in self._fresh:
+                return self._fresh[key][0]
             labels = self.everything_labels()
             prepared = self._prepare(volume)
             started = time.perf_counter()
@@ -356,7 +306,7 @@ class Vista3DBackbone:
             while len(self._fresh) >= FRESH_MAPS_KEPT:
                 self._fresh.popitem(last=False)
             self._fresh[key] = (everything, confidences)
-        return self._fresh[key][0]
+            return everything
 
     def _everything_logits(self, tensor: torch.Tensor, labels: list[int]) -> tuple[np.ndarray, dict[int, float]]:
         """Arg-max label over `labels` (0 where no class is above threshold), in chunks that fit memory."""
@@ -387,14 +337,11 @@ class Vista3DBackbone:
     # ---- class and point prompts -----------------------------------------------------------------------------
     def segment(self, volume: Volume, spec: TargetSpec, points: list[Point] | None = None) -> dict[str, Mask]:
         ids = list(dict.fromkeys([*spec.targets, *spec.exclude]))
-        unknown = [c for c in ids if c not in self._label_of]
-        if unknown:
-            raise BackboneError(f"{', '.join(unknown)}: not in the vocabulary the released VISTA3D model supports")
+        labels = [self.label_of(c) for c in ids]
         if not points:
             cut = self._cut_from_map(volume, ids)
             if cut is not None:
                 return cut
-        labels = [self._label_of[c] for c in ids]
         voxels, confidences = self._segment_with_network(volume, labels, points or [])
         return {c: Mask(voxels=voxels[n], confidence=confidences[n]) for n, c in enumerate(ids)}
 
@@ -425,10 +372,10 @@ class Vista3DBackbone:
         foreground = probability > FOREGROUND_PROBABILITY
         confidences = [round(float(probability[b][foreground[b]].mean()), 4) if foreground[b].any() else 0.0
                        for b in range(len(labels))]
-        foreground = foreground.cpu().numpy()
+        probability = probability.cpu().numpy()
         network_s = time.perf_counter() - started
         started = time.perf_counter()
-        voxels = self._masks_to_input_grid(foreground, prepared, volume)
+        voxels = self._masks_to_input_grid(probability, prepared, volume)
         self.last_timings = {**prepared.timings, "network_s": network_s, "resample_s": time.perf_counter() - started}
         return voxels, confidences
 
@@ -511,31 +458,32 @@ class Vista3DBackbone:
         return Prepared(tensor=tensor, grid=grid, crop_start=tuple(int(v) for v in start),
                         timings={"preprocess_s": time.perf_counter() - started})
 
-    def _to_input_grid(self, labels_ijk: np.ndarray, prepared: Prepared, volume: Volume, pixel: int) -> np.ndarray:
-        """A (I, J, K) integer array of the cropped network space -> (z, y, x) on the input grid (nearest)."""
+    def _to_input_grid(self, labels_ijk: np.ndarray, prepared: Prepared, volume: Volume, pixel: int,
+                       interpolator: int = sitk.sitkNearestNeighbor) -> np.ndarray:
+        """A (I, J, K) array of the cropped network space -> (z, y, x) on the input grid, in physical space."""
         full = np.zeros(prepared.grid.GetSize()[::-1], dtype=labels_ijk.dtype)  # (k, j, i)
         i, j, k = prepared.crop_start
         ni, nj, nk = labels_ijk.shape
         full[k:k + nk, j:j + nj, i:i + ni] = labels_ijk.transpose(2, 1, 0)
         image = sitk.GetImageFromArray(full)
         image.CopyInformation(prepared.grid)
-        back = sitk.GetArrayFromImage(sitk.Resample(image, volume.image, sitk.Transform(),
-                                                    sitk.sitkNearestNeighbor, 0, pixel))
+        back = sitk.GetArrayFromImage(sitk.Resample(image, volume.image, sitk.Transform(), interpolator, 0, pixel))
         if back.shape != volume.array.shape:
             raise BackboneError(f"vista3d output {back.shape} does not match the input grid {volume.array.shape}")
         return back
 
-    def _masks_to_input_grid(self, foreground: np.ndarray, prepared: Prepared, volume: Volume) -> list[np.ndarray]:
-        """(B, I, J, K) bool -> B bool (z, y, x) masks. Up to 32 masks travel as the bits of one uint32 image, so
-        overlapping targets stay independent and one nearest-neighbour resample serves them all."""
-        masks: list[np.ndarray] = []
-        for start in range(0, len(foreground), 32):
-            part = foreground[start:start + 32]
-            bits = np.zeros(part.shape[1:], dtype=np.uint32)
-            for b, mask in enumerate(part):
-                bits |= mask.astype(np.uint32) << np.uint32(b)
-            back = self._to_input_grid(bits, prepared, volume, sitk.sitkUInt32)
-            masks.extend((back >> np.uint32(b)) & 1 == 1 for b in range(len(part)))
+    def _masks_to_input_grid(self, probability: np.ndarray, prepared: Prepared, volume: Volume
+                             ) -> list[np.ndarray]:
+        """(B, I, J, K) foreground probabilities -> B bool (z, y, x) masks on the input grid.
+
+        The probability is resampled linearly and then thresholded, rather than the mask by nearest neighbour:
+        going from 1.5 mm back to e.g. 3 mm puts every input voxel centre halfway between two network voxels,
+        and nearest neighbour would break those ties by storage order, so an LPS and a RAS copy of one image
+        would get different masks. Overlapping targets stay independent."""
+        masks = []
+        for channel in probability:
+            back = self._to_input_grid(channel, prepared, volume, sitk.sitkFloat32, sitk.sitkLinear)
+            masks.append(back > FOREGROUND_PROBABILITY)
         return masks
 
     def bare_forward(self, volume: Volume, labels: list[int]) -> tuple[Prepared, float]:

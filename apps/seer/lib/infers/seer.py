@@ -10,28 +10,20 @@ import uuid
 from collections.abc import Callable
 
 import numpy as np
-import SimpleITK as sitk
 from fastapi import HTTPException
 from monailabel.interfaces.tasks.infer_v2 import InferTask, InferType
 
-from ..backbones.base import BackboneError, Point
+from ..backbones.base import BackboneError
 from ..pipeline import SeerPipeline
+from ..points import PointError, points_from_request
 from ..records import RequestRecord
 from ..skills.bank import SkillBank
 from ..skills.loop import triggers_of
-from ..volume import Volume, VolumeError, read_volume, write_label_map
+from ..volume import Volume, VolumeError, read_volume, write_everything_map, write_label_map
 
 logger = logging.getLogger(__name__)
 
 RESULT_EXTENSIONS = (".nii.gz", ".nii", ".nrrd")
-
-
-def points_from_request(request: dict) -> list[Point] | None:
-    """Clicks as the OHIF and Slicer VISTA3D flows send them: `foreground` and `background` lists of (i, j, k)
-    voxel indices of the original image. None when there are none."""
-    points = [Point(tuple(float(v) for v in p), positive=True) for p in request.get("foreground") or []]
-    points += [Point(tuple(float(v) for v in p), positive=False) for p in request.get("background") or []]
-    return points or None
 
 
 class SeerInfer(InferTask):
@@ -81,9 +73,7 @@ class SeerInfer(InferTask):
     def _persist(self, volume: Volume, everything: np.ndarray) -> None:
         with tempfile.TemporaryDirectory() as scratch:
             path = f"{scratch}/everything.nii.gz"
-            image = sitk.GetImageFromArray(everything.astype(np.uint16))
-            image.CopyInformation(volume.image)
-            sitk.WriteImage(image, path, useCompression=True)
+            write_everything_map(everything, volume.image, path, self.pipeline.backbone.vocab)
             self.persist_everything(volume, path)
         logger.info(f"seer: persisted the segment-everything map of {volume.id}")
 
@@ -114,7 +104,11 @@ class SeerInfer(InferTask):
             volume.everything_path = self.locate_everything(volume)
         self.refresh_skills()
         try:
-            result = self.pipeline.run(volume, prompt, points_from_request(request))
+            points = points_from_request(request)
+        except PointError as error:
+            raise HTTPException(status_code=400, detail=str(error)) from None
+        try:
+            result = self.pipeline.run(volume, prompt, points)
         except BackboneError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
         if result.fresh_everything is not None and self.persist_everything is not None:

@@ -32,14 +32,17 @@ def default_model_dir() -> Path:
 
 def common_words(model_dir: str | Path | None = None) -> set[str]:
     """Whole English words from the encoder's WordPiece vocabulary (no model load): a real word such as
-    "staging" or "score" is never mistaken for a typo of an anatomy term."""
-    try:
-        directory = Path(model_dir or os.environ.get("SEER_ENCODER_DIR") or default_model_dir())
-    except EncoderUnavailable:
-        return set()
+    "staging" or "score" is never mistaken for a typo of an anatomy term.
+
+    Raises:
+        EncoderUnavailable: no vocabulary to read. An empty word list would silently let spelling repair turn
+            real words into anatomy, so a missing encoder is an error, not an empty set.
+    """
+    directory = Path(model_dir or os.environ.get("SEER_ENCODER_DIR") or default_model_dir())
     vocab = directory / "vocab.txt"
-    if not vocab.exists():
-        return set()
+    if not vocab.is_file():
+        raise EncoderUnavailable(f"no encoder vocabulary at {vocab}: set SEER_ENCODER_DIR (or the app's "
+                                 "`encoder_dir` option) to a folder holding all-MiniLM-L6-v2, or run `make install`")
     words = vocab.read_text(encoding="utf-8").split()
     return {w for w in words if w.isalpha() and w.isascii() and len(w) >= 3}
 

@@ -18,6 +18,15 @@ MIN_PRESENT_ML = 0.1
 # CT is calibrated in Hounsfield units: air is about -1000 and lies in most fields of view.
 CT_AIR_HU = -900
 CT_AIR_FRACTION = 0.01
+# Cheap region cues for a CT without a segment-everything map. Soft tissue and bone are above -500 HU; lung is
+# below it. A cross-section whose enclosed air (holes inside the body outline) exceeds LUNG_AIR_FRACTION is read as
+# chest; one without is abdomen or pelvis, which intensity alone cannot tell apart, so it is reported as abdomen.
+# A region is reported once it spans MIN_REGION_EXTENT_MM along the body's long axis.
+BODY_HU = -500
+LUNG_AIR_FRACTION = 0.15
+MIN_BODY_AREA_CM2 = 100.0  # smaller cross-sections are table, limbs or a sliver of the body at the edge
+MIN_REGION_EXTENT_MM = 30.0
+CUE_MAX_IN_PLANE = 128  # in-plane voxels per side looked at; the outline needs no finer sampling
 
 
 def modality_from_intensity(image: np.ndarray) -> str:
@@ -26,6 +35,30 @@ def modality_from_intensity(image: np.ndarray) -> str:
         if values.min() < CT_AIR_HU and (values < CT_AIR_HU).mean() > CT_AIR_FRACTION:
             return "CT"
     return "MR" if values.min() >= 0 else "unknown"
+
+
+def regions_from_intensity(image: np.ndarray, index_to_ras: Callable[[np.ndarray], np.ndarray]) -> list[str]:
+    """Body regions a CT covers, from its intensities and extent alone (no map): ["thorax", "abdomen"], largest
+    extent first. Works in any orientation: the long axis is the array axis that points most head-to-foot."""
+    steps = index_to_ras(np.eye(3)) - index_to_ras(np.zeros((1, 3)))  # RAS mm per step along z, y, x
+    long_axis = int(np.argmax(np.abs(steps[:, 2])))
+    thickness_mm = float(np.linalg.norm(steps[long_axis]))
+    plane_axes = [a for a in range(3) if a != long_axis]
+    strides = [max(1, image.shape[a] // CUE_MAX_IN_PLANE) for a in plane_axes]
+    index = [slice(None)] * 3
+    for axis, stride in zip(plane_axes, strides):
+        index[axis] = slice(None, None, stride)
+    body = np.moveaxis(image[tuple(index)] > BODY_HU, long_axis, 0)
+    pixel_cm2 = float(np.prod([np.linalg.norm(steps[a]) * s for a, s in zip(plane_axes, strides)])) / 100.0
+    structure = np.zeros((3, 3, 3), bool)
+    structure[1] = ndimage.generate_binary_structure(2, 1)  # holes are filled slice by slice
+    enclosed = ndimage.binary_fill_holes(body, structure=structure)
+    area_cm2 = enclosed.sum(axis=(1, 2)) * pixel_cm2
+    air_fraction = (enclosed & ~body).sum(axis=(1, 2)) / np.maximum(enclosed.sum(axis=(1, 2)), 1)
+    torso = area_cm2 >= MIN_BODY_AREA_CM2
+    extent_mm = {"thorax": float((torso & (air_fraction > LUNG_AIR_FRACTION)).sum() * thickness_mm),
+                 "abdomen": float((torso & (air_fraction <= LUNG_AIR_FRACTION)).sum() * thickness_mm)}
+    return [r for r in sorted(extent_mm, key=extent_mm.get, reverse=True) if extent_mm[r] >= MIN_REGION_EXTENT_MM]
 
 
 def _short_name(concept) -> str:
@@ -55,6 +88,10 @@ def gather_evidence(image: np.ndarray, everything: np.ndarray | None, label_to_c
         vocabulary=vocabulary,
     )
     if everything is None:
+        # Presence stays unknown (None), so any target in the vocabulary may be segmented; the regions only
+        # describe the scan in the trace and in refusals.
+        if evidence.modality == "CT":
+            evidence.region = regions_from_intensity(image, index_to_ras)
         return evidence
 
     labels, counts = np.unique(everything, return_counts=True)

@@ -10,8 +10,10 @@ half-written file, even when the writer is killed. Rollback only repoints CURREN
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -84,20 +86,34 @@ class SkillBank:
         with open(path, encoding="utf-8") as f:
             return [Skill.model_validate(json.loads(line)) for line in f if line.strip()]
 
+    @contextmanager
+    def _writing(self):
+        """One writer at a time (a training round, a rollback from the CLI or over HTTP): two commits must not
+        pick the same version number. Both writes are atomic, so a writer killed while holding the lock leaves
+        the previous version live, and the kernel releases the lock with the process."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def commit(self, skills: list[Skill]) -> str:
         """Write the skills as a new version and make it current. Returns the version name."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        existing = self.versions()
-        number = int(existing[-1][1:]) + 1 if existing else 1
-        version = f"v{number:04d}"
-        atomic_write_text(self.folder / f"{version}.jsonl", "".join(s.model_dump_json() + "\n" for s in skills))
-        atomic_write_text(self.folder / "CURRENT", version + "\n")
+        with self._writing():
+            existing = self.versions()
+            number = int(existing[-1][1:]) + 1 if existing else 1
+            version = f"v{number:04d}"
+            atomic_write_text(self.folder / f"{version}.jsonl", "".join(s.model_dump_json() + "\n" for s in skills))
+            atomic_write_text(self.folder / "CURRENT", version + "\n")
         return version
 
     def rollback(self, version: str) -> None:
-        if version not in self.versions():
-            raise BankError(f"cannot roll back to {version!r}; versions: {self.versions()}")
-        atomic_write_text(self.folder / "CURRENT", version + "\n")
+        with self._writing():
+            if version not in self.versions():
+                raise BankError(f"cannot roll back to {version!r}; versions: {self.versions()}")
+            atomic_write_text(self.folder / "CURRENT", version + "\n")
 
     def diff(self, old: str, new: str) -> dict:
         before = {s.skill_id: s for s in self.load(old)}

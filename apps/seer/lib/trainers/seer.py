@@ -90,6 +90,12 @@ class SeerTrain(TrainTask):
         def progress(done: int, total: int) -> None:
             logger.info(f"seer train: correction {done}/{total}")
 
+        if not cases:
+            # A version identical to the live one would only crowd the versions a reviewer rolls back between.
+            message = (f"no new corrections since the last round: no new skill-bank version "
+                       f"(live: {self.bank.current_version() or 'none yet'})")
+            logger.info(f"seer train: {message}")
+            return {"version": self.bank.current_version(), "new_version": False, "message": message}
         skills, stats = run_round(cases, self.bank.load(), self.pipeline.engine, progress)
         version = self.bank.commit(skills)
         result = {**stats.__dict__, "version": version, "corrections_seen": len(corrections),
