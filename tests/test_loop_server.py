@@ -161,3 +161,53 @@ def test_active_learning_serves_the_least_certain_unlabeled_image(server, ct_pat
         time.sleep(1)
     assert scores.status_code == 200, scores.text
     assert scores.json()["certainty"] == {"ct_b": 0.97, "ct_c": 0.97, "example_ct_sm": 0.97}
+
+
+# --- Reasoning v2 over HTTP (issue 7) ---------------------------------------------------------------------------------
+
+def test_negation_only_returns_no_mask_over_http(server):
+    answer = requests.post(f"{server['url']}/infer/seer", params={"image": "example_ct_sm", "output": "json"},
+                           files={"params": (None, json.dumps({"prompt": "do not segment the liver"}))}, timeout=120)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["spec"]["status"] in ("rejected", "clarify") and body["spec"]["targets"] == []
+    assert not body.get("label_names")
+
+
+def test_a_correction_in_the_same_request_over_http(server):
+    spec = infer(server, "segment the spleen - sorry, I meant the left kidney")
+    assert spec["status"] == "ok" and spec["targets"] == ["kidney_left"], spec["trace"]["rationale"]
+
+
+def test_a_learned_shorthand_does_not_cross_sides_over_http(server):
+    """"lkid" was taught above (left kidney); "rkid" is similar in spelling and embedding, and must not get it."""
+    assert infer(server, "lkid for volumetry")["targets"] == ["kidney_left"]
+    spec = infer(server, "rkid for volumetry")
+    assert "kidney_left" not in spec["targets"], spec["trace"]["rationale"]
+
+
+def test_a_laterality_failure_is_a_consistent_refusal_over_http(server, ct_path, ct_map_path, tmp_path):
+    """A mirrored segment-everything map puts the left kidney on the right: the answer is a refusal in every
+    field (status, targets, trace answer, label names)."""
+    image = "mirrored_ct"
+    with open(ct_path, "rb") as f:
+        stored = requests.put(f"{server['url']}/datastore/", params={"image": image},
+                              files={"file": (f"{image}.nii.gz", f)}, timeout=120)
+    assert stored.status_code == 200, stored.text
+    reference = sitk.ReadImage(str(ct_map_path))
+    mirrored = sitk.GetImageFromArray(sitk.GetArrayFromImage(reference)[:, :, ::-1].copy())
+    mirrored.CopyInformation(reference)
+    path = tmp_path / "mirrored.nii.gz"
+    sitk.WriteImage(mirrored, str(path))
+    with open(path, "rb") as f:
+        labelled = requests.put(f"{server['url']}/datastore/label", params={"image": image, "tag": "everything"},
+                                files={"label": (path.name, f)}, timeout=60)
+    assert labelled.status_code == 200, labelled.text
+    answer = requests.post(f"{server['url']}/infer/seer", params={"image": image, "output": "json"},
+                           files={"params": (None, json.dumps({"prompt": "left kidney"}))}, timeout=120)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    spec = body["spec"]
+    assert spec["status"] == "rejected", spec
+    assert spec["targets"] == [] and spec["trace"]["answer"]["status"] == "rejected"
+    assert spec["trace"]["answer"]["targets"] == [] and not body.get("label_names")

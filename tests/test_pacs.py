@@ -75,6 +75,7 @@ def server(pacs, tmp_path_factory):
                         studies=pacs["orthanc"]["dicomweb"],
                         env={"MONAI_LABEL_DICOMWEB_CACHE_PATH": str(cache), "PATH": path}) as running:
         print(f"\nserver on DICOMweb answered /info/ after {running['started_s']:.1f} s")
+        running["cache"] = cache
         yield running
 
 
@@ -267,10 +268,17 @@ def test_a_correction_stored_in_the_pacs_teaches_a_shorthand(server, pacs, ontol
     stored = requests.get(f"{study_url}/series", params={"Modality": "SEG"}, timeout=30).json()
     assert len(stored) == 1, "the final label was not stored in the PACS as a DICOM SEG"
     seg_uid = stored[0]["0020000E"]["Value"][0]
-    stored_seg = pydicom.Dataset.from_json(requests.get(f"{study_url}/series/{seg_uid}/metadata", timeout=30).json()[0])
+    metadata = requests.get(f"{study_url}/series/{seg_uid}/metadata", timeout=30).json()[0]
+    stored_seg = pydicom.Dataset.from_json(metadata, bulk_data_uri_handler=lambda *args: b"")  # headers only
     segment = stored_seg.SegmentSequence[0]  # coded from the ontology, not MONAI Label's "unknown" Spleen code
     assert segment.SegmentLabel == display_name(ontology["kidney_left"])
     assert segment.SegmentedPropertyTypeCodeSequence[0].CodeValue == ontology["kidney_left"].snomed_type.value
+
+    # Learn from the SEG in the PACS itself: drop the server's cached copy of the label first.
+    cached = list(server["cache"].glob(f"*/labels/final/{series['series']}.*"))
+    assert cached, "MONAI Label's DICOMweb datastore kept no local copy of the label"
+    for path in cached:
+        path.unlink()
 
     started = requests.post(f"{server['url']}/train/seer", json={}, timeout=60)
     assert started.status_code == 200, started.text

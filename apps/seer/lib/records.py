@@ -20,6 +20,10 @@ class PresentStructure(BaseModel):
     voxels: int
     volume_ml: float
     centroid_ras_mm: tuple[float, float, float]
+    # (x_min, y_min, z_min, x_max, y_max, z_max) in RAS mm, and the structures within a few mm of it: filled from
+    # the map by `reasoning.relations`, None / empty when unknown.
+    extent_ras_mm: tuple[float, float, float, float, float, float] | None = None
+    touches: list[str] = Field(default_factory=list)
 
 
 class Evidence(BaseModel):
@@ -57,6 +61,7 @@ class Trace(BaseModel):
     evidence: dict = Field(default_factory=dict)
     rationale: list[str] = Field(default_factory=list)
     answer: dict = Field(default_factory=dict)
+    ledger: list[tuple[str, float]] = Field(default_factory=list)  # (reason, confidence change), in order
 
 
 class TargetSpec(BaseModel):

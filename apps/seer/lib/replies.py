@@ -50,26 +50,38 @@ def refusal_error(request: dict, spec: TargetSpec) -> HTTPException | None:
     return HTTPException(status_code=REFUSAL_STATUS, detail=f"{spec.status}: {spec.message}{question}")
 
 
-def source_series_folder(image_path: str) -> Path | None:
+def source_series_folder(image_path: str, image_id: str | None = None) -> Path | None:
     """The DICOM series folder behind an infer request's image: the folder itself, or the folder that MONAI
-    Label's DICOMweb datastore keeps beside the NIfTI it converted (`<cache>/images/<uid>` and `<uid>.nii.gz`)."""
-    path = Path(image_path)
-    if path.is_dir():
-        return path
-    for suffix in IMAGE_SUFFIXES:
-        if path.name.endswith(suffix):
-            folder = path.with_name(path.name[: -len(suffix)])
-            if folder.is_dir() and any(folder.iterdir()):
-                return folder
+    Label's DICOMweb datastore keeps beside the NIfTI it converted (`<cache>/images/<uid>` and `<uid>.nii.gz`).
+
+    The first request on a series gets a temporary NIfTI instead of the cached one, so the datastore is asked
+    again by `image_id`; by then the cached copy exists.
+    """
+    candidates = [Path(image_path)]
+    if image_id:
+        from monailabel.interfaces.utils.app import app_instance
+
+        uri = app_instance().datastore().get_image_uri(image_id)
+        if uri:
+            candidates.append(Path(uri))
+    for path in candidates:
+        if path.is_dir():
+            return path
+        for suffix in IMAGE_SUFFIXES:
+            if path.name.endswith(suffix):
+                folder = path.with_name(path.name[: -len(suffix)])
+                if folder.is_dir() and any(folder.iterdir()):
+                    return folder
     return None
 
 
-def dicom_seg_reply(image_path: str, labels: np.ndarray, reference: sitk.Image, label_names: dict[str, int],
-                    ontology: Ontology, series_description: str = "SEER Label") -> str:
+def dicom_seg_reply(image_path: str, image_id: str | None, labels: np.ndarray, reference: sitk.Image,
+                    label_names: dict[str, int], ontology: Ontology, series_description: str = "SEER Label") -> str:
     """Write the answer as a DICOM SEG; returns its path (the endpoint deletes it after sending).
 
     Args:
         image_path: the infer request's image (the NIfTI MONAI Label made of the series, or a series folder).
+        image_id: the datastore's id of that image (the SeriesInstanceUID on a PACS), when it came from one.
         labels: the label map (z, y, x) on `reference`'s grid.
         reference: the image the labels were computed on; the SEG's frames are placed by physical position, so a
             grid that differs from the series' own (a NIfTI round trip) cannot shift them.
@@ -78,7 +90,7 @@ def dicom_seg_reply(image_path: str, labels: np.ndarray, reference: sitk.Image, 
     Raises:
         HTTPException: 422 when the image has no DICOM series behind it or there is nothing to encode.
     """
-    folder = source_series_folder(image_path)
+    folder = source_series_folder(image_path, image_id)
     if folder is None:
         raise HTTPException(status_code=422, detail=f"output=dicom_seg needs a DICOM series; {image_path} has none "
                                                     "(start the server on a DICOMweb source, or use output=image)")

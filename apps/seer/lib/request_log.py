@@ -31,6 +31,7 @@ class Correction(BaseModel):
     segment: str | None = None  # the concept the label names, when its info says so
     label_value: int | None = None  # that segment's value in the label file; None: any foreground
     label_ts: int | None = None  # the datastore's save time of the label: one correction per save
+    label_series: str | None = None  # on a PACS: the SeriesInstanceUID of the DICOM SEG the label was stored as
     time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
 
@@ -137,4 +138,5 @@ def pair_correction(requests: RequestLog, image_id: str, label_id: str, label_in
         value = int(value)
     return Correction(image_id=image_id, label_id=label_id, request_id=request.request_id if request else None,
                       prompt=request.prompt if request else prompt, spec=request.spec if request else None,
-                      segment=segment, label_value=value, label_ts=label_info.get("ts"))
+                      segment=segment, label_value=value, label_ts=label_info.get("ts"),
+                      label_series=label_info.get("SeriesInstanceUID"))

@@ -13,12 +13,20 @@ def dice(predicted: np.ndarray, expected: np.ndarray) -> float:
 
 
 def is_correct(expect, status: str, targets: list[str]) -> bool:
-    """A row's expectation: a list of ids, "reject", or {"clarify_or": ids} (ask back, or answer exactly ids)."""
+    """A row's expectation: a list of ids, "reject", {"clarify_or": ids} (ask back, or answer exactly ids), or
+    "no_mask" (refusing or asking back is right; any mask is wrong)."""
     if expect == "reject":
         return status == "rejected"
+    if expect == "no_mask":
+        return status in ("rejected", "clarify")
     if isinstance(expect, dict):
         return status == "clarify" or (status == "ok" and set(targets) == set(expect["clarify_or"]))
     return status == "ok" and set(targets) == set(expect)
+
+
+def is_wrong_mask(expect, status: str, targets: list[str]) -> bool:
+    """Answered with a mask that is not what was asked: the worst outcome for an annotation tool."""
+    return status == "ok" and bool(targets) and not is_correct(expect, status, targets)
 
 
 def intent_key(expect) -> str | None:

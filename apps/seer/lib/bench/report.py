@@ -63,11 +63,11 @@ def write_report(summary: dict, scored: list[dict], plots: list[str], out: Path)
              f"Image `{Path(summary['image']).name}`, vocabulary `{summary['vocab']}`, backbone `labelmap`. "
              f"Machine: {summary['machine']['platform']}, {summary['machine']['cpus']} CPUs, "
              f"torch {summary['machine']['torch']}.", "",
-             "| method | rows | accuracy | mean Dice | mean Dice variance | mean worst-case Dice | "
+             "| method | rows | accuracy | wrong masks | mean Dice | mean Dice variance | mean worst-case Dice | "
              "refused (out-of-region + nonsense) | refused rows with a mask | p50 / p95 grounding (ms) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, m in methods.items():
-        lines.append(f"| {name} | {m['rows']} | {m['accuracy']:.1%} | {m['mean_dice']:.3f} | {m['mean_variance']:.4f} "
+        lines.append(f"| {name} | {m['rows']} | {m['accuracy']:.1%} | {m['wrong_masks']:.1%} | {m['mean_dice']:.3f} | {m['mean_variance']:.4f} "
                      f"| {m['mean_worst']:.3f} | {m['refused_out_of_region_and_nonsense']} | "
                      f"{m['refused_rows_with_mask']} | {m['latency_ms_p50']:.2f} / {m['latency_ms_p95']:.2f} |")
     if summary["comparisons"]:

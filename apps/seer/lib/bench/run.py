@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from ..pipeline import compose_label_map
 from .baselines import EmbeddingBaseline, ExactNameBaseline
-from .metrics import compare, dice, is_correct, robustness
+from .metrics import compare, dice, is_correct, is_wrong_mask, robustness
 from .report import write_plots, write_report
 
 METHODS = ("seer", "exact", "embedding")
@@ -93,6 +93,7 @@ class Bench:
         return {"id": row["id"], "method": method, "style": row["style"], "prompt": row["prompt"],
                 "expect": expect, "status": spec.status, "targets": spec.targets, "dice": row_dice,
                 "correct": is_correct(expect, spec.status, spec.targets), "has_mask": bool(predicted.any()),
+                "wrong_mask": is_wrong_mask(expect, spec.status, spec.targets) and bool(predicted.any()),
                 "confidence": spec.confidence, "skill": getattr(spec, "skill", None),
                 "latency_ms": round(latency_ms, 3)}
 
@@ -124,6 +125,7 @@ def summarize(scored: list[dict], methods: list[str]) -> dict:
         summary["methods"][method] = {
             "rows": len(rows),
             "accuracy": float(np.mean([r["correct"] for r in rows])),
+            "wrong_masks": float(np.mean([r["wrong_mask"] for r in rows])),
             "accuracy_by_style": {s: float(np.mean([r["correct"] for r in rows if r["style"] == s])) for s in styles},
             "refused_out_of_region_and_nonsense": f"{sum(r['status'] == 'rejected' for r in refusal_rows)}"
                                                   f"/{len(refusal_rows)}",

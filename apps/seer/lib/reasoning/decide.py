@@ -25,6 +25,17 @@ class Reading:
     rationale: list[str] = field(default_factory=list)
     confidence: float = CONFIDENCE_EXACT
     skill: str | None = None
+    ledger: list[tuple[str, float]] = field(default_factory=list)  # (reason, change in confidence)
+
+    def adjust(self, reason: str, change: float) -> None:
+        """Change the confidence and say why; the ledger goes into the trace."""
+        if change:
+            self.confidence += change
+            self.ledger.append((reason, round(change, 3)))
+
+    def cap(self, reason: str, ceiling: float) -> None:
+        if self.confidence > ceiling:
+            self.adjust(reason, ceiling - self.confidence)
 
 
 def _present(evidence: Evidence, concept_id: str) -> bool:
@@ -49,8 +60,14 @@ def _trace(evidence: Evidence, rationale: list[str], spec: TargetSpec, ontology)
 
 
 def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
+    """The one place a TargetSpec is completed: status, targets, trace and answer cannot disagree. A refusal or a
+    question carries no targets and no exclusions."""
+    if spec.status != "ok":
+        spec.targets, spec.exclude = [], []
+    spec.confidence = round(max(0.0, min(1.0, spec.confidence)), 3)
     spec.skill = reading.skill
     spec.trace = _trace(evidence, reading.rationale, spec, ontology)
+    spec.trace.ledger = list(reading.ledger)
     return spec
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..records import Evidence, PresentStructure
+from .relations import add_relations
 
 # A structure smaller than this is a sliver at the edge of the field of view, not something one can segment.
 MIN_PRESENT_ML = 0.1
@@ -105,6 +106,7 @@ def gather_evidence(image: np.ndarray, everything: np.ndarray | None, label_to_c
         present[concept_id] = PresentStructure(id=concept_id, voxels=int(count), volume_ml=round(count * voxel_ml, 2),
                                                centroid_ras_mm=tuple(round(float(v), 1) for v in centroid))
     evidence.present = present
+    add_relations(evidence, everything, label_to_concept, index_to_ras)
 
     volume_by_region: dict[str, float] = {}
     for structure in present.values():

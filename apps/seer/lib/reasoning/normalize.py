@@ -19,8 +19,9 @@ _TRANSLATE = str.maketrans({
     "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "", "\u2192": "->",
 })
 # Words, numbers and ordinals stay whole ("l1", "t12", "11th", "patient's"); punctuation that carries meaning
-# (ranges, lists, clause ends, a side in brackets) becomes its own token; everything else is dropped.
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|->|[-+&,;/()=:.?!]")
+# (ranges, lists, clause ends, a side in brackets) becomes its own token; everything else is dropped. Letters of
+# any script count ("печень" stays a token), so a request in a script without a lexicon is never silently empty.
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|->|[-+&,;/()=:.?!#]")
 _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
 
 # Shortest token we try to repair; 4-letter tokens may only have lost a letter ("livr"), longer ones may have
@@ -57,7 +58,8 @@ class Normalizer:
     def __init__(self, known: set[str], anatomy: dict[str, set[str]], sides: set[str],
                  abbreviations: dict[str, str], common_words: set[str] = frozenset(),
                  organ_suffixes: list[str] = (), standalone: set[str] = frozenset(),
-                 anatomy_bigrams: set[tuple[str, str]] = frozenset()):
+                 anatomy_bigrams: set[tuple[str, str]] = frozenset(), stems: dict[str, str] | None = None,
+                 elisions: set[str] = frozenset(), side_of: dict[str, str] | None = None):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -69,6 +71,11 @@ class Normalizer:
             standalone: tokens that are an anatomy term on their own (an abbreviation never overrides these).
             anatomy_bigrams: adjacent token pairs inside anatomy terms ("vena", "cava"), so that a real word
                 that completes a term with its neighbour ("vena cave") may still be repaired.
+            stems: Greek and Latin stems -> the anatomy word they name ("hepat" -> "liver"), for words built
+                with `organ_suffixes` ("hepatomegaly", "cholecystitis").
+            elisions: articles that elide onto the next word ("l'", "dell'"): "l'estomac" reads "estomac".
+            side_of: side word -> side; a repair never turns one side's word into the other's ("rkid" is not
+                "lkid").
         """
         self.known = known
         self.anatomy = anatomy
@@ -78,6 +85,9 @@ class Normalizer:
         self.organ_suffixes = sorted(organ_suffixes, key=len, reverse=True)
         self.standalone = standalone
         self.anatomy_bigrams = anatomy_bigrams
+        self.stems = dict(sorted((stems or {}).items(), key=lambda item: -len(item[0])))
+        self.elisions = elisions
+        self.side_of = side_of or {}
         self._words = {t for t in known if t.isalpha()} | {w for w in common_words if len(w) >= 2}
         self._targets = sorted(t for t in set(anatomy) | sides if t.isalpha() and len(t) >= MIN_REPAIR_LENGTH - 1)
         self._anatomy_sorted = sorted(t for t in anatomy if t.isalpha())
@@ -97,6 +107,8 @@ class Normalizer:
         near = process.extract(token, self._targets, scorer=OSA.distance, score_cutoff=self._max_edits(token),
                                limit=REPAIR_CANDIDATES)
         for candidate, _, _ in sorted(near, key=lambda hit: hit[1]):
+            if self._changes_side(token, candidate):
+                continue
             if len(token) < ONE_EDIT_FROM and not self._plausible_short_typo(token, candidate):
                 continue
             if token in self.common_words and not (lenient and len(token) >= ONE_EDIT_FROM) \
@@ -104,6 +116,16 @@ class Normalizer:
                 continue
             return candidate
         return None
+
+    def _changes_side(self, token: str, candidate: str) -> bool:
+        """"rkid" -> "lkid", "r" -> "l": a repair that swaps one side's letter for the other's changes the
+        meaning, not the spelling."""
+        for k in (1, 2, 3):
+            a, b = self.side_of.get(token[:k]), self.side_of.get(candidate[:k])
+            if a and b and a != b:
+                return True
+        a, b = self.side_of.get(token[-1:]), self.side_of.get(candidate[-1:])
+        return bool(a and b and a != b and token[:-1] == candidate[:-1])
 
     @staticmethod
     def _plausible_short_typo(token: str, candidate: str) -> bool:
@@ -130,6 +152,11 @@ class Normalizer:
         suffix, read as the anatomy word it begins."""
         for suffix in self.organ_suffixes:
             stem = token.removesuffix(suffix)
+            if stem != token and len(stem) >= MIN_PREFIX:
+                named = next((word for root, word in self.stems.items() if stem.endswith(root)
+                              and len(root) >= MIN_PREFIX), None)
+                if named is not None:
+                    return named
             if stem != token and len(stem) >= MIN_PREFIX + 1:
                 if stem in self.anatomy:
                     return stem
@@ -163,13 +190,19 @@ class Normalizer:
         repaired = self.repair(token, before, after, lenient)
         return [repaired] if repaired else glued
 
+    def _elide(self, token: str) -> str:
+        head, apostrophe, rest = token.partition("'")
+        if apostrophe and rest == "s" and head in self.anatomy:  # "the left kidney's upper pole"
+            return head
+        return rest if apostrophe and head in self.elisions and len(rest) >= 2 else token
+
     def normalize(self, prompt: str, lenient: bool = False) -> NormalizedText:
         """Args:
             lenient: also treat ordinary words as possible typos ("colin" -> "colon"); for a second reading
                 when the first found no anatomy at all.
         """
         folded = fold(prompt)
-        raw = _TOKEN.findall(folded)
+        raw = [self._elide(token) for token in _TOKEN.findall(folded)]
         tokens: list[str] = []
         repairs: list[tuple[str, str]] = []
 
@@ -193,7 +226,7 @@ class Normalizer:
             elif (match := _LETTERS_DIGITS.fullmatch(token)) and match.group(1) in self.known:
                 read_as(token, [match.group(1), match.group(2)])  # "rib R9" -> "r 9", "rib10" -> "rib 10"
             elif (organ := self.organ_of(token)) is not None:
-                read_as(token, [organ])
+                read_as(token, organ.split())
             elif not token.isalpha():
                 tokens.append(token)
             elif reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient):

@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from .normalize import tokenize
 
 # When a phrase is both an anatomy term and a function word, anatomy wins; among function words, the order here.
-KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "range", "conjunction", "plural", "extreme",
-                 "locative", "action", "break", "anaphora", "number", "head", "filler"]
+KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "correction", "withdraw", "range", "conjunction", "plural",
+                 "extreme", "locative", "action", "break", "contrast", "anaphora", "number", "head", "filler"]
+# Word lists of the language files that only need to be known words (readers look them up by text).
+KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affected_words", "other_words",
+              "same_side_words", "both_words", "level_words", "present_words", "from_end_words", "penultimate_words",
+              "threshold_words", "numbered_words", "generic_heads", "additive_words", "part_words")
 MAX_PHRASE_TOKENS = 10
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
 RANGE_FILLING = {"range", "number", "filler", "side", "extreme"}
@@ -75,6 +79,15 @@ class TermIndex:
                           ("break", "clause_breaks"), ("locative", "locatives"), ("head", "descriptive_heads")):
             for word in language[key]:
                 index.add(word, Term(kind, word, "language"))
+        for kind, key in (("exclusion", "negation_words"), ("correction", "correction_markers"),
+                          ("withdraw", "withdraw_markers"), ("contrast", "contrast_words"), ("locative", "relations")):
+            for word in language.get(key, ()):
+                index.add(word, Term(kind, word, "language"))
+        for key in KNOWN_ONLY:
+            for word in language.get(key, ()):
+                index.add(word, Term("filler", word, "language"))
+        for phrase in language.get("negation_cancellers", ()):  # "don't forget the spleen" negates nothing
+            index.add(phrase, Term("filler", phrase, "language"), override=True)
         for word, end in language["series_extremes"].items():
             index.add(word, Term("extreme", end, "language"))
         for key in ("ordinals", "roman_numerals"):
@@ -346,7 +359,10 @@ def _spread_trailing_side(segment: list[Item], mentions: list[Mention]) -> None:
 
 
 def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
-    items = index.scan(tokens)
+    return parse_items(index.scan(tokens), ontology)
+
+
+def parse_items(items: list[Item], ontology) -> ParsedRequest:
     selected, context = select_clauses(items)
     selected, landmarks = split_landmarks(selected)
     context = context + landmarks

@@ -29,21 +29,23 @@ from ..volume import Volume, align_label_map, read_volume
 logger = logging.getLogger(__name__)
 
 
-def final_label_path(datastore, label_id: str, tag: str) -> str | None:
-    """The local file of a saved final label.
+def final_label_path(datastore, correction: Correction, tag: str) -> str | None:
+    """The local file of a corrected label.
 
-    On a DICOMweb datastore, `get_label_uri(label_id, "final")` expects the SEG's own SeriesInstanceUID and would
-    download the *image* series named by `label_id` as if it were a SEG ("DICOM dataset is not a DICOM-SEG
-    storage"). Its `save_label` keeps the saved NIfTI in the local cache under the image's id and records the
-    SEG's UID in the label info, so read that copy, and fetch the SEG from the PACS only when the copy is gone.
+    On a DICOMweb datastore, `get_label_uri(label_id, "final")` takes the SEG's own SeriesInstanceUID and would
+    download the *image* series named by the label id (the image's UID) as if it were a SEG ("DICOM dataset is
+    not a DICOM-SEG storage"). Its `save_label` keeps the saved NIfTI in its local cache under the image's id and
+    stores the same label in the PACS as a SEG, whose UID the correction records: read the local copy, else fetch
+    that SEG from the PACS (e.g. after the cache was cleared).
     """
     if not isinstance(datastore, DICOMWebDatastore):
-        return datastore.get_label_uri(label_id, tag)
-    path = LocalDatastore.get_label_uri(datastore, label_id, tag)
+        return datastore.get_label_uri(correction.label_id, tag)
+    path = LocalDatastore.get_label_uri(datastore, correction.label_id, tag)
     if path and os.path.exists(path):
         return path
-    seg_uid = (datastore.get_label_info(label_id, tag) or {}).get("SeriesInstanceUID")
-    return datastore.get_label_uri(seg_uid, tag, image_id=label_id) if seg_uid else None
+    if not correction.label_series:
+        return None
+    return datastore.get_label_uri(correction.label_series, tag, image_id=correction.image_id)
 
 
 class SeerTrain(TrainTask):
@@ -65,7 +67,7 @@ class SeerTrain(TrainTask):
 
     def _case(self, correction: Correction, datastore) -> Case | None:
         image_path = datastore.get_image_uri(correction.image_id)
-        label_path = final_label_path(datastore, correction.label_id, self.final_tag)
+        label_path = final_label_path(datastore, correction, self.final_tag)
         if not image_path or not label_path or not os.path.exists(label_path):
             logger.warning(f"seer train: skipping {correction.image_id}: image or final label no longer exists")
             return None
@@ -74,7 +76,9 @@ class SeerTrain(TrainTask):
         if self.locate_everything is not None:
             volume.everything_path = self.locate_everything(volume)
         final = align_label_map(sitk.ReadImage(label_path), volume.image)
-        final = final == correction.label_value if correction.label_value else final > 0
+        # A label read back from its SEG numbers its segments anew; a value that is gone means the whole foreground.
+        final = final == correction.label_value if correction.label_value and (final == correction.label_value).any() \
+            else final > 0
         return Case(prompt=correction.prompt or "", returned=correction.spec, final=final,
                     evidence=self.pipeline.evidence_for(volume),
                     union_mask=functools.partial(self.pipeline.union_mask, volume), image_id=correction.image_id,

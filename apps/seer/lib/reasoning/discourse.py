@@ -1,0 +1,198 @@
+"""Discourse: the role of each mention in a request: target, context, negated or withdrawn.
+
+Runs on the scanned items, before the parser picks targets. A negated mention ("no liver", "do not segment the
+spleen", "neither X nor Y", "not X but Y") becomes an exclusion and is never a target. A withdrawn mention ("the
+spleen - sorry, I meant the pancreas", "the pancreas instead of the spleen", "scratch that") is dropped; the last
+correction wins. A negation after a target in the same clause is an exclusion and is left to the parser ("the
+kidneys but not the left one"). All marker words come from the language files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .parse import Item, Term
+
+MENTION = ("concept", "singular")
+MODIFIERS = ("side", "number", "extreme", "plural")
+# Items that may sit between two correction markers of one group ("sorry, I meant").
+GROUP_GLUE = ("filler", "break", "conjunction", "range", "correction", "anaphora")
+
+
+@dataclass
+class Discourse:
+    items: list[Item]  # what is left for the parser: targets and context
+    negated: list[list[Item]] = field(default_factory=list)  # each: the mention items of one negated span
+    withdrawn: list[list[Item]] = field(default_factory=list)
+    rationale: list[str] = field(default_factory=list)
+    scanned: list[Item] = field(default_factory=list)  # every item as scanned, before any was removed
+    typed: list[tuple[str, str]] = field(default_factory=list)  # (read as, typed) for repaired words
+
+    def clause_words(self, chunk: list[Item]) -> list[str]:
+        """The typed words of the clause (between breaks) that holds the first item of `chunk`."""
+        if not chunk or not self.scanned:
+            return []
+        position = next((k for k, i in enumerate(self.scanned) if i is chunk[0]), None)
+        if position is None:
+            return []
+        start = _clause_start(self.scanned, position)
+        end = next((k for k in range(position, len(self.scanned)) if self.scanned[k].term.kind == "break"),
+                   len(self.scanned))
+        words = [i.text for i in self.scanned[start:end]]
+        return words + [typed for read_as, typed in self.typed if read_as in words]
+
+    @property
+    def dropped(self) -> list[list[Item]]:
+        return self.negated + self.withdrawn
+
+
+def _is_boundary(item: Item) -> bool:
+    return item.term.kind in ("break", "contrast", "correction", "withdraw")
+
+
+def _clause_start(items: list[Item], position: int) -> int:
+    start = position
+    while start > 0 and items[start - 1].term.kind != "break":
+        start -= 1
+    return start
+
+
+class DiscourseReader:
+    """Assigns roles from marker words. `family` maps a lateral concept to its pair group, so that a correction
+    that only changes the side ("the left kidney - no, the right one") keeps the noun."""
+
+    def __init__(self, language: dict, family, additive: set[str], negators: set[str], no_words: set[str]):
+        self.language = language
+        self.family = family
+        self.additive = additive
+        self.negators = negators
+        self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
+
+    def _negates(self, item: Item) -> bool:
+        return item.text in self.negators or item.text.split(" ", 1)[0] in self.negators
+
+    def _is_correction(self, items: list[Item], k: int) -> bool:
+        item = items[k]
+        if item.term.kind == "correction":
+            return True
+        return (item.text in self.no_words and k + 1 < len(items) and items[k + 1].text in (",", "-", ".", "!", ";")
+                and any(i.term.kind in MENTION for i in items[:k]))
+
+    def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
+        items = list(items)
+        out = Discourse(items=items, scanned=list(items), typed=list(typed or []))
+        removed: set[int] = set()
+
+        # 1. Corrections, left to right: each withdraws the clause said just before it.
+        k = 0
+        while k < len(items):
+            if not self._is_correction(items, k):
+                k += 1
+                continue
+            end = k
+            while end + 1 < len(items) and (items[end + 1].term.kind in GROUP_GLUE or self._is_correction(items, end + 1)):
+                if items[end + 1].term.kind == "filler" and not any(
+                        self._is_correction(items, j) for j in range(end + 2, min(len(items), end + 4))):
+                    break
+                end += 1
+            following = [i for i in items[end + 1:] if i.term.kind not in ("filler", "break")]
+            additive = (bool(following) and following[0].text in self.additive) or any(
+                items[j].text in self.additive for j in range(k + 1, end + 1))
+            after = items[end + 1:]
+            names_new = any(i.term.kind in MENTION for i in after)
+            bare_new = any(i.term.kind in ("side", "number") for i in after)
+            before = [j for j in range(k) if j not in removed]
+            # the clause before the marker, skipping the punctuation that leads into it
+            last = max((j for j in before if items[j].term.kind in MENTION), default=None)
+            if additive or last is None or not (names_new or bare_new):
+                if last is not None and not additive and not (names_new or bare_new):
+                    start = _clause_start(items, last)
+                    span = [j for j in range(start, k) if j not in removed]
+                    withdrawn = [items[j] for j in span if items[j].term.kind in MENTION]
+                    out.withdrawn.append(withdrawn)
+                    removed |= {j for j in span if items[j].term.kind in MENTION + MODIFIERS}
+                    out.rationale.append(f'withdrawn ("{items[k].text}"): ' + ", ".join(i.text for i in withdrawn))
+                removed |= set(range(k, end + 1))
+                k = end + 1
+                continue
+            start = _clause_start(items, last)
+            span = [j for j in range(start, k) if j not in removed]
+            withdrawn = [items[j] for j in span if items[j].term.kind in MENTION]
+            out.withdrawn.append(withdrawn)
+            if names_new:
+                removed |= {j for j in span if items[j].term.kind in MENTION + MODIFIERS}
+            else:  # only a new side or number: keep the noun, drop what it said before
+                removed |= {j for j in span if items[j].term.kind in MODIFIERS}
+                for j in span:
+                    if items[j].term.kind == "concept":
+                        items[j] = Item(items[j].start, items[j].end, Term("singular", self.family(str(items[j].term.value)),
+                                                                           items[j].term.source), items[j].text)
+            # the breaks between the withdrawn clause and the correction go, so the correction inherits its asking
+            removed |= {j for j in range(last, end + 1) if items[j].term.kind in ("break", "range")}
+            removed |= set(range(k, end + 1))
+            out.rationale.append(f'withdrawn ("{items[k].text}"): ' + ", ".join(i.text for i in withdrawn)
+                                 + ("; the last correction wins" if names_new else "; its side or number is replaced"))
+            k = end + 1
+
+        # 2. "instead of X", "rather than X": X is withdrawn.
+        for k, item in enumerate(items):
+            if k in removed or item.term.kind != "withdraw":
+                continue
+            scope = self._scope(items, k, removed)
+            withdrawn = [items[j] for j in scope if items[j].term.kind in MENTION]
+            if withdrawn:
+                out.withdrawn.append(withdrawn)
+                out.rationale.append(f'withdrawn ("{item.text}"): ' + ", ".join(i.text for i in withdrawn))
+            removed |= {j for j in scope if items[j].term.kind in MENTION + MODIFIERS} | {k}
+
+        # 3. A negation before anything is asked for in its clause negates what follows it, up to the next
+        #    boundary ("no liver", "do not segment the spleen, only the liver", "neither X nor Y", "not X but Y").
+        for k, item in enumerate(items):
+            if k in removed or item.term.kind != "exclusion" or not self._negates(item):
+                continue
+            start = _clause_start(items, k)
+            earlier = [j for j in range(start, k) if j not in removed and items[j].term.kind in MENTION]
+            if earlier:
+                continue  # "the kidneys, not the left one": an exclusion from a target, read by the parser
+            scope = self._scope(items, k, removed, stop_at_negation=True)
+            negated = [items[j] for j in scope if items[j].term.kind in MENTION]
+            if not negated:
+                continue
+            out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
+            out.rationale.append(f'negated ("{item.text}"): ' + ", ".join(i.text for i in negated) + "; never a target")
+            removed |= {j for j in scope if items[j].term.kind in MENTION + MODIFIERS} | {k}
+
+        out.items = [item for j, item in enumerate(items) if j not in removed
+                     and item.term.kind not in ("correction", "withdraw", "contrast")]
+        self._reattach_bare_side(out)
+        return out
+
+    def _scope(self, items: list[Item], k: int, removed: set[int], stop_at_negation: bool = False) -> list[int]:
+        scope = []
+        for j in range(k + 1, len(items)):
+            item = items[j]
+            if _is_boundary(item) or item.text in (",", ";") or item.term.kind == "action":
+                if scope and any(items[s].term.kind in MENTION for s in scope) or item.term.kind != "action":
+                    break
+            if stop_at_negation and item.term.kind == "exclusion" and self._negates(item):
+                break
+            if j not in removed:
+                scope.append(j)
+        return scope
+
+    def _reattach_bare_side(self, out: Discourse) -> None:
+        """"not the left kidney, the right one", "instead of the left kidney do the right one": a side or number
+        without a noun, after the noun was negated or withdrawn, is said of that noun."""
+        if not out.dropped or any(i.term.kind in MENTION for i in out.items):
+            return
+        bare = next((k for k, i in enumerate(out.items) if i.term.kind == "side"), None)
+        if bare is None:
+            return
+        noun = out.dropped[-1][-1] if out.dropped[-1] else None
+        nouns = [i for i in out.dropped[-1] if i.term.kind in MENTION]
+        if not nouns:
+            return
+        noun = nouns[-1]
+        concept = self.family(str(noun.term.value))
+        out.items.insert(bare + 1, Item(noun.start, noun.end, Term("singular", concept, noun.term.source), noun.text))
+        out.rationale.append(f'"{out.items[bare].text}" is said of "{noun.text}"')

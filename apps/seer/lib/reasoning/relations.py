@@ -1,0 +1,79 @@
+"""Spatial facts about the structures in a segment-everything map, in patient millimetres (RAS).
+
+Extents (bounding boxes) and contacts between structures are computed once per map from the aligned label map and
+the voxel-to-RAS transform, so they do not depend on the array's orientation: an LPS DICOM series and its RAS
+NIfTI give the same numbers. The reasoning reads them as plain data from `Evidence`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import ndimage
+
+# Two structures "touch" when their voxels come within this distance of each other (fat planes are thin).
+CONTACT_MM = 4.0
+MAX_CONTACT_STEPS = 4  # voxel shifts tried per axis, whatever the spacing
+
+
+def _corners(slices: tuple[slice, ...]) -> np.ndarray:
+    lows = [s.start for s in slices]
+    highs = [s.stop - 1 for s in slices]
+    return np.array([[a, b, c] for a in (lows[0], highs[0]) for b in (lows[1], highs[1]) for c in (lows[2], highs[2])],
+                    dtype=float)
+
+
+def structure_extents(everything: np.ndarray, labels: dict[int, str],
+                      index_to_ras: Callable[[np.ndarray], np.ndarray]) -> dict[str, tuple[float, ...]]:
+    """Concept id -> (x_min, y_min, z_min, x_max, y_max, z_max) in RAS mm (voxel centres)."""
+    out = {}
+    objects = ndimage.find_objects(everything.astype(np.int32))
+    for label, slices in enumerate(objects, start=1):
+        if slices is None or label not in labels:
+            continue
+        ras = index_to_ras(_corners(slices))
+        out[labels[label]] = tuple(round(float(v), 1) for v in (*ras.min(axis=0), *ras.max(axis=0)))
+    return out
+
+
+def structure_contacts(everything: np.ndarray, labels: dict[int, str], spacing_mm: tuple[float, float, float],
+                       contact_mm: float = CONTACT_MM) -> dict[str, list[str]]:
+    """Concept id -> the concepts whose voxels come within `contact_mm` of its own along any array axis."""
+    codes = everything.astype(np.int64)
+    top = int(codes.max()) + 1 if codes.size else 1
+    pairs: set[int] = set()
+    for axis in range(3):
+        steps = max(1, min(MAX_CONTACT_STEPS, int(round(contact_mm / max(spacing_mm[axis], 1e-3)))))
+        for step in range(1, steps + 1):
+            a = np.take(codes, range(0, codes.shape[axis] - step), axis=axis)
+            b = np.take(codes, range(step, codes.shape[axis]), axis=axis)
+            touching = (a != b) & (a > 0) & (b > 0)
+            if touching.any():
+                pairs |= set(np.unique(a[touching] * top + b[touching]).tolist())
+    contacts: dict[str, set[str]] = {}
+    for code in pairs:
+        first, second = labels.get(code // top), labels.get(code % top)
+        if first and second and first != second:
+            contacts.setdefault(first, set()).add(second)
+            contacts.setdefault(second, set()).add(first)
+    return {k: sorted(v) for k, v in contacts.items()}
+
+
+def spacing_of(index_to_ras: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float, float]:
+    """Millimetres per step along each array axis."""
+    steps = index_to_ras(np.eye(3)) - index_to_ras(np.zeros((1, 3)))
+    return tuple(float(np.linalg.norm(row)) for row in steps)
+
+
+def add_relations(evidence, everything: np.ndarray, label_to_concept: dict[int, str],
+                  index_to_ras: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Fill each present structure's extent and contacts in `evidence` (one small call from `gather_evidence`)."""
+    if evidence.present is None:
+        return
+    labels = {label: concept for label, concept in label_to_concept.items() if concept in evidence.present}
+    extents = structure_extents(everything, labels, index_to_ras)
+    contacts = structure_contacts(everything, labels, spacing_of(index_to_ras))
+    for concept_id, structure in evidence.present.items():
+        structure.extent_ras_mm = extents.get(concept_id)
+        structure.touches = contacts.get(concept_id, [])
