@@ -286,3 +286,63 @@ def test_load_refuses_a_server_that_is_not_on_this_machine():
     result = subprocess.run([sys.executable, str(APP / "cli.py"), "load", "--url", "http://10.1.2.3:8000",
                              "--requests", "1"], capture_output=True, encoding="utf-8", timeout=60)
     assert result.returncode == 2 and "only runs against a server on this machine" in result.stderr
+
+
+# --- the validation layer and housekeeping, without a server ------------------------------------------------
+
+def test_untrusted_reasoner_output_yields_only_a_refusal_or_known_concepts(ontology):
+    from lib.guards import REFUSED_BY_GUARD, spec_from_untrusted
+
+    vocabulary = ontology.vocabulary("total")
+    outside = next(c for c in ontology.vocabulary("vista3d") if c not in vocabulary)  # known, not segmentable here
+    refused = [
+        "Sure! Here is /etc/passwd: root:x:0:0",  # not JSON
+        '{"status": "ok", "targets": ["../../etc/passwd"]}',
+        '{"status": "ok", "targets": ["kidney_left"], "exclude": ["rm -rf /"]}',
+        json.dumps({"status": "ok", "targets": [outside]}),
+        '{"status": "ok", "targets": []}',
+        '{"status": "rejected", "targets": ["liver"]}',
+        '{"status": "clarify", "candidates": ["liver"]}',
+        '{"status": "pwned", "targets": ["liver"]}',
+        '[{"status": "ok"}]',
+        {"status": "ok", "targets": [{"$ne": None}]},
+    ]
+    for raw in refused:
+        spec = spec_from_untrusted(raw, ontology, vocabulary)
+        assert spec.status == "rejected" and spec.targets == [] and spec.message == REFUSED_BY_GUARD, raw
+    accepted = spec_from_untrusted('{"status": "ok", "targets": ["kidney_left"], "message": "' + "x" * 5000 + '"}',
+                                   ontology, vocabulary)
+    assert accepted.status == "ok" and accepted.targets == ["kidney_left"] and len(accepted.message) < 700
+
+
+def test_a_missing_encoder_is_an_error_naming_the_setting(tmp_path, monkeypatch):
+    from lib.reasoning.embed import EncoderUnavailable, common_words
+
+    monkeypatch.setenv("SEER_ENCODER_DIR", str(tmp_path))
+    with pytest.raises(EncoderUnavailable, match="SEER_ENCODER_DIR.*encoder_dir"):
+        common_words()
+    assert len(common_words(_wheel_encoder_dir())) > 10_000
+
+
+def _wheel_encoder_dir():
+    from lib.reasoning.embed import default_model_dir
+
+    return default_model_dir()
+
+
+def test_a_map_read_with_the_wrong_vocabulary_gets_a_warning_naming_the_right_one(ontology, mr_path, mr_map_path,
+                                                                                    ct_path, ct_map_path, caplog):
+    from lib.backbones.labelmap import LabelmapBackbone
+    from lib.volume import read_volume
+
+    def warnings_for(image, labels, vocab):
+        volume = read_volume(image)
+        volume.everything_path = str(labels)
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="lib.backbones.labelmap"):
+            LabelmapBackbone(ontology, vocab).everything(volume)
+        return " ".join(r.getMessage() for r in caplog.records)
+
+    assert "set --vocab total_mr" in warnings_for(mr_path, mr_map_path, "total")
+    assert warnings_for(mr_path, mr_map_path, "total_mr") == ""
+    assert warnings_for(ct_path, ct_map_path, "total") == ""

@@ -91,15 +91,16 @@ def test_a_correction_teaches_a_site_shorthand(server, ct_map_path, tmp_path):
 
 
 def test_rollback_restores_an_earlier_version(server, ct_map_path, tmp_path):
-    assert infer(server, "Milz")["targets"] != ["spleen"]
-    save_final(server, ct_map_path, tmp_path, "spleen", {"prompt": "Milz"})
+    # Swedish: no language file covers it (German "Milz" is now read out of the box)
+    assert infer(server, "mjälte")["targets"] != ["spleen"]
+    save_final(server, ct_map_path, tmp_path, "spleen", {"prompt": "mjälte"})
     train(server)
-    assert infer(server, "die Milz bitte")["targets"] == ["spleen"]
+    assert infer(server, "mjälte tack")["targets"] == ["spleen"]
 
     rolled = subprocess.run([sys.executable, str(APP / "cli.py"), "skills", "rollback", "v0001",
                              "--model-dir", str(server["model_dir"])], capture_output=True, encoding="utf-8")
     assert rolled.returncode == 0, rolled.stderr
-    assert infer(server, "Milz")["targets"] != ["spleen"]  # picked up without a restart
+    assert infer(server, "mjälte")["targets"] != ["spleen"]  # picked up without a restart
     assert infer(server, "lkid")["targets"] == ["kidney_left"]
     SkillBank(server["model_dir"] / "skills").rollback("v0002")
 

@@ -10,7 +10,6 @@ A writer killed mid-line (kill -9, power loss) can leave an unterminated tail. T
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path

@@ -13,7 +13,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from ..records import TargetSpec
-from ..volume import Volume, VolumeError, align_label_map
+from ..volume import Volume, align_label_map
 from .base import BackboneError, Mask, Point
 
 logger = logging.getLogger(__name__)
@@ -25,8 +25,12 @@ COPIED_MAP_CONFIDENCE = 1.0
 # Vocabulary fit is judged on every FIT_STRIDE-th voxel per axis: centroids need no more, and a 512x512x300 CT
 # is read in a fraction of a second.
 FIT_STRIDE = 2
-SIDE_MARGIN_MM = 5.0
-USER_NAMES = {"totalseg": "total", "totalseg_mr": "total_mr"}  # the names --vocab and --conf vocab take  # a left structure must lie this far to the patient's left of its right partner
+SIDE_MARGIN_MM = 5.0  # a left structure must lie this far to the patient's left of its right partner
+USER_NAMES = {"totalseg": "total", "totalseg_mr": "total_mr"}  # the names --vocab and --conf vocab take
+
+
+def _last_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or ["unreadable"])[-1]
 
 
 def vocabulary_fit(labels: np.ndarray, index_to_ras, ontology) -> dict[str, int]:
@@ -103,15 +107,16 @@ class LabelmapBackbone:
         if key not in self._cache:
             try:
                 label_map = sitk.ReadImage(str(path))
-                if label_map.GetDimension() != 3 or label_map.GetNumberOfComponentsPerPixel() != 1:
-                    raise BackboneError(f"{path}: a segment-everything map must be a 3D single-channel label map, "
-                                        f"not {label_map.GetDimension()}D")
+            except RuntimeError as error:
+                raise BackboneError(f"{path}: not a readable label map ({_last_line(error)})") from None
+            if label_map.GetDimension() != 3 or label_map.GetNumberOfComponentsPerPixel() != 1:
+                raise BackboneError(f"{path}: a segment-everything map must be a 3D single-channel label map, "
+                                    f"not {label_map.GetDimension()}D with {label_map.GetNumberOfComponentsPerPixel()} "
+                                    "channel(s)")
+            try:
                 aligned = align_label_map(label_map, volume.image)
-            except (RuntimeError, VolumeError) as error:
-                if isinstance(error, BackboneError):
-                    raise
-                reason = (str(error).strip().splitlines() or ["unreadable"])[-1]
-                raise BackboneError(f"{path}: not a readable label map ({reason})") from None
+            except RuntimeError as error:
+                raise BackboneError(f"{path}: cannot be put on the image's grid ({_last_line(error)})") from None
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = aligned
