@@ -127,6 +127,7 @@ def running_server(tmp_path_factory, server_args: str = "", studies: str | None 
                 time.sleep(1)
         yield {"url": url, "studies": studies, "log": log_path, "started_s": time.monotonic() - started}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # `make run` may already have exited on its own
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
         log.close()

@@ -45,23 +45,24 @@ def ct_case(ct_pipeline, ct_volume, ct_evidence, engine, prompt, final_ids):
 def test_a_token_trigger_generalizes_to_other_wordings(fresh_engine):
     assert generalize("lkid for volumetry", "kidney_left", fresh_engine)[:3] == ("lkid", "token", "concept")
     # A side word beside the unknown word: the word names the pair, and the side picks the member.
-    assert generalize("Niere links", "kidney_left", fresh_engine)[:3] == ("niere", "token", "singular")
+    # (Swedish "njure": German, French, Spanish, Italian, Portuguese and Dutch names are read out of the box.)
+    assert generalize("njure left", "kidney_left", fresh_engine)[:3] == ("njure", "token", "singular")
 
 
 def test_round_learns_a_site_shorthand_and_leaves_canonical_requests_alone(fresh_engine, ct_pipeline, ct_volume,
                                                                            ct_evidence):
     engine = fresh_engine
-    assert engine.understand("Niere links", ct_evidence).status != "ok"
-    case = ct_case(ct_pipeline, ct_volume, ct_evidence, engine, "Niere links", ["kidney_left"])
+    assert engine.understand("njure left", ct_evidence).status != "ok"
+    case = ct_case(ct_pipeline, ct_volume, ct_evidence, engine, "njure left", ["kidney_left"])
     skills, stats = run_round([case], [], engine)
     assert stats.harvested == 1 and stats.dice_before == 0.0 and stats.dice_after == 1.0
     engine.set_learned(triggers_of(skills))
-    for prompt, targets in [("Niere links", ["kidney_left"]), ("rechte Niere", ["kidney_right"]),
-                            ("bitte die linke Niere", ["kidney_left"]), ("left kidney", ["kidney_left"]),
+    for prompt, targets in [("njure left", ["kidney_left"]), ("right njure", ["kidney_right"]),
+                            ("please the left njure", ["kidney_left"]), ("left kidney", ["kidney_left"]),
                             ("liver", ["liver"])]:
         spec = engine.understand(prompt, ct_evidence)
         assert spec.targets == targets, (prompt, spec.trace.rationale)
-    assert engine.understand("rechte Niere", ct_evidence).skill == skills[0].skill_id
+    assert engine.understand("right njure", ct_evidence).skill == skills[0].skill_id
 
 
 def test_a_skill_whose_uses_lower_dice_is_purged(fresh_engine, ct_pipeline, ct_volume, ct_evidence):

@@ -11,11 +11,13 @@ from monailabel.interfaces.app import MONAILabelApp
 
 from lib.access import install_access
 from lib.activelearning.seer import SeerCertaintyScoring, SeerUncertainStrategy
+from lib.dicom_seg import ensure_dcmqi_on_path
 from lib.guards import UPLOADED_FILE, RequestRefused, install_error_statuses, install_http_guards, lookup_image
 from lib.infers.seer import SeerInfer
 from lib.maps import locate_everything
 from lib.ontology import load_ontology
 from lib.pipeline import build_pipeline
+from lib.replies import install_ontology_seg
 from lib.request_log import CorrectionLog, RequestLog, pair_correction
 from lib.settings import SeerSettings
 from lib.skills.bank import SkillBank
@@ -25,6 +27,11 @@ from lib.volume import Volume
 logger = logging.getLogger(__name__)
 
 FINAL_TAG = "final"  # MONAI Label's tag for a clinician-approved label
+
+# On a DICOMweb datastore MONAI Label downloads dcmqi at start-up (and fails offline) unless `itkimage2segimage` is
+# on PATH; the pinned dcmqi wheel carries it. Every process needs it: the server, and training, which opens the
+# datastore too.
+ensure_dcmqi_on_path()
 
 
 class SeerApp(MONAILabelApp):
@@ -45,6 +52,9 @@ class SeerApp(MONAILabelApp):
                          description="Free-text promptable 3D segmentation with grounded reasoning",
                          version="0.1.0")
         self._install_http_hardening()
+        # Every DICOM SEG we write (output=dicom_seg, a final label stored in the PACS) is coded from the ontology.
+        install_ontology_seg(self.ontology,
+                             lambda image_id: self.requests.returned_labels(image_id, self.pipeline.label_values))
 
     def _install_http_hardening(self) -> None:
         """Request checks, 4xx answers for bad input, the role policy and the skill routes (lib/guards.py,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -17,6 +18,7 @@ from ..backbones.base import BackboneError
 from ..pipeline import SeerPipeline
 from ..points import PointError, points_from_request
 from ..records import RequestRecord
+from ..replies import DICOM_SEG, OUTPUT_KEY, dicom_seg_reply, refusal_error
 from ..skills.bank import SkillBank
 from ..skills.loop import triggers_of
 from ..volume import Volume, VolumeError, read_volume, write_everything_map, write_label_map
@@ -127,6 +129,15 @@ class SeerInfer(InferTask):
                                mask_confidence=result.mask_confidence)
         if self.on_request is not None:
             self.on_request(record)
+        error = refusal_error(request, spec)  # clients that show no JSON (Slicer, DICOM SEG) get the reason
+        if error is not None:
+            os.unlink(out)
+            raise error
+        if request.get(OUTPUT_KEY) == DICOM_SEG:
+            seg = dicom_seg_reply(request["image"], request.get("image_id"), labels, volume.image,
+                                  result.label_names, self.pipeline.engine.ontology)
+            os.unlink(out)
+            out = seg
         result_json = {
             "label_names": result.label_names,
             "status": spec.status,

@@ -16,6 +16,10 @@ from .relations import add_relations
 
 # A structure smaller than this is a sliver at the edge of the field of view, not something one can segment.
 MIN_PRESENT_ML = 0.1
+# A structure the map shows in fewer than this many voxel planes along some array axis is cut by the edge of the
+# field of view (a 0.16 ml cap of lung in the top slice of an abdominal MR): too little of it is imaged to segment
+# it, so it counts as absent.
+MIN_PRESENT_PLANES = 2
 # CT is calibrated in Hounsfield units: air is about -1000 and lies in most fields of view.
 CT_AIR_HU = -900
 CT_AIR_FRACTION = 0.01
@@ -96,12 +100,15 @@ def gather_evidence(image: np.ndarray, everything: np.ndarray | None, label_to_c
         return evidence
 
     labels, counts = np.unique(everything, return_counts=True)
+    objects = ndimage.find_objects(everything.astype(np.int32)) if everything.size else []
+    slivers = {label for label, box in enumerate(objects, start=1)
+               if box is not None and min(s.stop - s.start for s in box) < MIN_PRESENT_PLANES}
     centroids_zyx = np.array(ndimage.center_of_mass(np.ones(everything.shape, np.uint8), everything, labels))
     centroids_ras = index_to_ras(centroids_zyx)
     present: dict[str, PresentStructure] = {}
     for label, count, centroid in zip(labels.tolist(), counts.tolist(), centroids_ras):
         concept_id = label_to_concept.get(int(label))
-        if label == 0 or concept_id is None or count * voxel_ml < MIN_PRESENT_ML:
+        if label == 0 or concept_id is None or count * voxel_ml < MIN_PRESENT_ML or int(label) in slivers:
             continue
         present[concept_id] = PresentStructure(id=concept_id, voxels=int(count), volume_ml=round(count * voxel_ml, 2),
                                                centroid_ras_mm=tuple(round(float(v), 1) for v in centroid))

@@ -101,7 +101,8 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
             return g
         if concept.laterality and concept.laterality != side:
             # "left kidney (R)": the words contradict each other, so ask.
-            g.options, g.rule = [concept.id, concept.pair], f'"{mention.text}" contradicts side "{side}"'
+            g.options = [c for c in (concept.id, concept.pair) if c]  # a lateral concept may have no pair
+            g.rule = f'"{mention.text}" contradicts side "{side}"'
             g.penalty = PENALTY_SIDE_CONFLICT
             return g
         lateral = _top_lateral(ontology, concept.id, side) if concept.members else []

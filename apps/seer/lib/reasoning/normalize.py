@@ -153,6 +153,9 @@ class Normalizer:
         for suffix in self.organ_suffixes:
             stem = token.removesuffix(suffix)
             if stem != token and len(stem) >= MIN_PREFIX:
+                compound = self._compound(stem)
+                if compound is not None:
+                    return compound
                 named = next((word for root, word in self.stems.items() if stem.endswith(root)
                               and len(root) >= MIN_PREFIX), None)
                 if named is not None:
@@ -162,6 +165,22 @@ class Normalizer:
                     return stem
                 return self.expand_prefix(stem)
         return None
+
+    def _compound(self, stem: str) -> str | None:
+        """"hepatospleno" -> "liver and spleen": a stem made of two or more stems of the table (joined by their
+        linking vowel) names each of their organs."""
+        roots = [r for r in self.stems if len(r) >= MIN_PREFIX]
+        best: dict[int, list[str]] = {0: []}
+        for start in range(len(stem)):
+            if start not in best:
+                continue
+            for root in roots:
+                if stem.startswith(root, start):
+                    for end in {start + len(root), start + len(root) + (stem[start + len(root):][:1] == "o")}:
+                        if end <= len(stem) and (end not in best or len(best[start]) + 1 < len(best[end])):
+                            best[end] = best[start] + [self.stems[root]]
+        words = list(dict.fromkeys(best.get(len(stem), [])))
+        return " and ".join(words) if len(words) >= 2 else None
 
     def split_glued(self, token: str) -> list[str] | None:
         """"leftkidney" -> ["left", "kidney"], "segmentthepancreas" -> ["segment", "the", "pancreas"]: the

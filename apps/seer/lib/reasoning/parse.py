@@ -65,8 +65,13 @@ class TermIndex:
         for concept in ontology.concepts.values():
             for phrase in (concept.name, concept.id.replace("_", " "), *concept.lexicon):
                 index.add(phrase, Term("concept", concept.id))
+        for concept in ontology.concepts.values():
             for phrase in concept.singular:
-                index.add(phrase, Term("singular", concept.id))
+                # A group's own singular noun ("the bowel") names one member even when it is also the group's
+                # name or id: the data says so explicitly.
+                own = index.phrases.get(tuple(tokenize(phrase)))
+                index.add(phrase, Term("singular", concept.id),
+                          override=own is not None and own.kind == "concept" and own.value == concept.id)
         for side, words in language["side_words"].items():
             for word in words:
                 index.add(word, Term("side", side, "language"))
