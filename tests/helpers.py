@@ -99,15 +99,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(tmp_path_factory, server_args: str = "", studies: str | None = None, env: dict | None = None):
+def running_server(tmp_path_factory, server_args: str = "", studies: str | None = None, env: dict | None = None,
+                   model_dir: Path | None = None, headers: dict | None = None):
     """The real MONAI Label server, started with the README's own command (`make run`) on a free port and a
-    temporary studies folder, or on `studies` when given (e.g. a DICOMweb address). Yields {"url", "studies",
-    "log", "started_s"}; stops the whole process group afterwards."""
+    temporary studies folder, or on `studies` when given (e.g. a DICOMweb address), with its own `model_dir`
+    (a temporary one unless given). It is ready when /info/ answers (sent with `headers`, e.g. a token). Yields
+    {"url", "studies", "model_dir", "log", "started_s"}; stops the whole process group afterwards."""
     port = free_port()
     studies = studies or tmp_path_factory.mktemp("studies")
+    model_dir = model_dir or tmp_path_factory.mktemp("model")
     log_path = tmp_path_factory.mktemp("log") / "server.log"
     log = open(log_path, "w+")
-    command = ["make", "run", f"PORT={port}", f"STUDIES={studies}", f"SERVER_ARGS={server_args}"]
+    command = ["make", "run", f"PORT={port}", f"STUDIES={studies}",
+               f"SERVER_ARGS=--conf model_dir {model_dir} {server_args}".strip()]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                env={**os.environ, **(env or {})})
@@ -121,11 +125,17 @@ def running_server(tmp_path_factory, server_args: str = "", studies: str | None 
             if time.monotonic() > deadline:
                 pytest.fail("the server did not answer /info/ in time")
             try:
-                if requests.get(f"{url}/info/", timeout=5).ok:
-                    break
+                reply = requests.get(f"{url}/info/", headers=headers, timeout=5)
             except requests.ConnectionError:
                 time.sleep(1)
-        yield {"url": url, "studies": studies, "log": log_path, "started_s": time.monotonic() - started}
+                continue
+            if reply.ok:
+                break
+            if headers:
+                pytest.fail(f"/info/ refused the request: {reply.status_code} {reply.text[:300]}")
+            time.sleep(1)
+        yield {"url": url, "studies": studies, "model_dir": model_dir, "log": log_path,
+               "started_s": time.monotonic() - started}
     finally:
         with contextlib.suppress(ProcessLookupError):  # `make run` may already have exited on its own
             os.killpg(process.pid, signal.SIGTERM)

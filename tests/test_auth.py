@@ -12,9 +12,6 @@ import base64
 import contextlib
 import http.server
 import json
-import os
-import signal
-import subprocess
 import threading
 import time
 
@@ -26,7 +23,7 @@ import SimpleITK as sitk
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from helpers import REPO, STARTUP_TIMEOUT_S, free_port
+from helpers import running_server
 
 ROLES = {"admin": "monailabel-admin", "reviewer": "monailabel-reviewer", "annotator": "monailabel-annotator",
          "user": "monailabel-user"}
@@ -75,38 +72,11 @@ def key():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, key):
     """`make run` with auth enabled; ready once /info/ answers an admin token."""
-    model_dir = tmp_path_factory.mktemp("model")
-    studies = tmp_path_factory.mktemp("studies")
-    log_path = tmp_path_factory.mktemp("log") / "server.log"
-    port = free_port()
-    with realm(public_key_document(key)) as realm_uri, open(log_path, "w+") as log:
-        env = {**os.environ, "MONAI_LABEL_AUTH_ENABLE": "true", "MONAI_LABEL_AUTH_REALM_URI": realm_uri}
-        process = subprocess.Popen(["make", "run", f"PORT={port}", f"STUDIES={studies}",
-                                    f"SERVER_ARGS=--conf model_dir {model_dir}"], cwd=REPO, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True, env=env)
-        url = f"http://127.0.0.1:{port}"
-        admin = {"Authorization": f"Bearer {token(key, [ROLES['admin']])}"}
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"`make run` exited with {process.returncode}:\n{log.read()[-3000:]}")
-                if time.monotonic() > deadline:
-                    pytest.fail("the server did not answer /info/ in time")
-                try:
-                    reply = requests.get(f"{url}/info/", headers=admin, timeout=5)
-                except requests.ConnectionError:
-                    time.sleep(1)
-                    continue
-                if reply.ok:
-                    break
-                pytest.fail(f"/info/ refused the admin token: {reply.status_code} {reply.text[:300]}")
-            yield {"url": url, "model_dir": model_dir, "studies": studies, "log": log_path}
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
+    admin = {"Authorization": f"Bearer {token(key, [ROLES['admin']])}"}
+    with realm(public_key_document(key)) as realm_uri:
+        env = {"MONAI_LABEL_AUTH_ENABLE": "true", "MONAI_LABEL_AUTH_REALM_URI": realm_uri}
+        with running_server(tmp_path_factory, env=env, headers=admin) as running:
+            yield running
 
 
 def bearer(key, role: str | None) -> dict:

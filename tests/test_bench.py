@@ -58,6 +58,38 @@ def test_mr_accuracy_floor(mr_bench):
     assert refused == total
 
 
+# The v2 suites (negation, corrections, context, relations, order, languages, lay), written by a separate author.
+# Floors sit just below what was measured (CT 91.9% / 1.8% wrong masks, MR 93.8% / 1.9%; answers at >= 0.9
+# right 100% / 99.1%).
+V2_FLOORS = {"v2_ct.jsonl": ("ct", 0.90), "v2_mr.jsonl": ("mr", 0.92)}
+V2_MAX_WRONG_MASKS = 0.02
+V2_MIN_HIGH_CONFIDENCE_ACCURACY = 0.985
+
+
+@pytest.fixture(scope="module", params=sorted(V2_FLOORS))
+def v2_bench(request, tmp_path_factory, ct_path, ct_map_path, mr_path, mr_map_path):
+    image, reference, vocab = ((ct_path, ct_map_path, "total") if V2_FLOORS[request.param][0] == "ct"
+                               else (mr_path, mr_map_path, "total_mr"))
+    out = tmp_path_factory.mktemp("bench-v2")
+    args = argparse.Namespace(suite=str(SUITES / request.param), image=str(image), reference=str(reference),
+                              vocab=vocab, out=str(out), methods="seer")
+    return request.param, run_bench(args), out
+
+
+def test_v2_floors_wrong_masks_and_calibration(v2_bench):
+    suite, summary, out = v2_bench
+    seer = summary["methods"]["seer"]
+    floor = V2_FLOORS[suite][1]
+    assert seer["accuracy"] >= floor, f"{suite}: seer accuracy {seer['accuracy']:.3f} < {floor}; see {out / 'report.md'}"
+    assert seer["wrong_masks"] <= V2_MAX_WRONG_MASKS, \
+        f"{suite}: wrong masks {seer['wrong_masks']:.3f} > {V2_MAX_WRONG_MASKS}; see {out / 'report.md'}"
+    rows = [json.loads(line) for line in (out / "rows.jsonl").read_text().splitlines()]
+    high = [r for r in rows if r["status"] != "clarify" and r["confidence"] >= 0.9]
+    accuracy = sum(r["correct"] for r in high) / max(len(high), 1)
+    assert accuracy >= V2_MIN_HIGH_CONFIDENCE_ACCURACY, \
+        f"{suite}: answers at >= 0.9 right {accuracy:.3f} ({len(high)} rows) < {V2_MIN_HIGH_CONFIDENCE_ACCURACY}"
+
+
 @pytest.mark.parametrize("baseline", ["exact", "embedding"])
 def test_ct_beats_baselines_by_the_paper_margins(ct_bench, baseline):
     summary, _ = ct_bench
@@ -89,6 +121,8 @@ def test_loop_learns_held_out_phrasings_without_hurting_the_rest(tmp_path, ct_pa
     learning = [r["learning"]["accuracy"] for r in rounds]
     rest = [r["rest"]["accuracy"] for r in rounds]
     assert learning[0] < learning[1] < learning[2] <= learning[3], learning
-    assert learning[2] - learning[0] >= 0.5, learning
+    # German, French and Spanish organ names are read out of the box since the language files, so round 0
+    # already answers about half of the learning rows; the loop must still close most of the rest.
+    assert learning[3] - learning[0] >= 0.4 and learning[3] >= 0.9, learning
     assert min(rest) >= rest[0], rest  # no drop on the rest
     assert (tmp_path / "loop.png").read_bytes()[:4] == b"\x89PNG"

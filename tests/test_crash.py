@@ -137,7 +137,7 @@ def test_kill_9_of_the_server_under_load_loses_no_acknowledged_request(tmp_path_
     # `make run` exits when its server is killed, so stopping the (now empty) process group afterwards may find
     # nothing to stop. Nothing is asserted inside the block after the kill, so no failure can hide behind this.
     with contextlib.suppress(ProcessLookupError), \
-            running_server(tmp_path_factory, f"--conf model_dir {model_dir}") as server:
+            running_server(tmp_path_factory, model_dir=model_dir) as server:
         studies = server["studies"]
         url = server["url"]
         # A final label is on disk, and paired, once its PUT is acknowledged.
@@ -180,7 +180,7 @@ def test_kill_9_of_the_server_under_load_loses_no_acknowledged_request(tmp_path_
     assert (studies / "labels" / "final" / "example_ct_sm.nii.gz").read_bytes() == label
 
     # A fresh server on the same model_dir appends after whatever the killed one left.
-    with running_server(tmp_path_factory, f"--conf model_dir {model_dir}", studies=studies) as server:
+    with running_server(tmp_path_factory, studies=studies, model_dir=model_dir) as server:
         reply = requests.post(f"{server['url']}/infer/seer", params={"image": "example_ct_sm", "output": "json"},
                               files={"params": (None, json.dumps({"prompt": "liver"}))}, timeout=60)
         assert reply.status_code == 200, reply.text

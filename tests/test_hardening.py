@@ -23,9 +23,7 @@ KIDNEY_LEFT_TOTAL = 3
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    model_dir = tmp_path_factory.mktemp("model")
-    with running_server(tmp_path_factory, f"--conf model_dir {model_dir}") as running:
-        running["model_dir"] = model_dir
+    with running_server(tmp_path_factory) as running:
         yield running
 
 

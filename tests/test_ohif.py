@@ -107,8 +107,8 @@ def server(orthanc, study, ct_map_path, tmp_path_factory):
     maps = tmp_path_factory.mktemp("ohif-maps")
     shutil.copy(ct_map_path, maps / f"{study['series']}.nii.gz")
     model_dir = tmp_path_factory.mktemp("ohif-model")
-    args = f"--conf labelmap_dir {maps} --conf model_dir {model_dir}"
-    with running_server(tmp_path_factory, args, studies=orthanc["dicomweb"]) as running:
+    with running_server(tmp_path_factory, f"--conf labelmap_dir {maps}", studies=orthanc["dicomweb"],
+                        model_dir=model_dir) as running:
         yield running
 
 

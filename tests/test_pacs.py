@@ -71,7 +71,7 @@ def server(pacs, tmp_path_factory):
     # the dcmqi wheel's itkimage2segimage, or MONAI Label tries to download dcmqi and fails offline.
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
                            if Path(p).resolve() != (REPO / ".venv" / "bin").resolve())
-    with running_server(tmp_path_factory, f"--conf labelmap_dir {pacs['maps']} --conf model_dir {model_dir}",
+    with running_server(tmp_path_factory, f"--conf labelmap_dir {pacs['maps']}", model_dir=model_dir,
                         studies=pacs["orthanc"]["dicomweb"],
                         env={"MONAI_LABEL_DICOMWEB_CACHE_PATH": str(cache), "PATH": path}) as running:
         print(f"\nserver on DICOMweb answered /info/ after {running['started_s']:.1f} s")

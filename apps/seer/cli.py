@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # MONAI Label's convention: the app's package is `lib`
 
 from lib.backbones.base import BackboneError  # noqa: E402
-from lib.ontology import OntologyError, load_ontology  # noqa: E402
+from lib.ontology import OntologyError  # noqa: E402
 from lib.volume import VolumeError  # noqa: E402
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"

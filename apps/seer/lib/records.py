@@ -24,6 +24,7 @@ class PresentStructure(BaseModel):
     # the map by `reasoning.relations`, None / empty when unknown.
     extent_ras_mm: tuple[float, float, float, float, float, float] | None = None
     touches: list[str] = Field(default_factory=list)
+    near: list[str] = Field(default_factory=list)  # within a centimetre or so (reasoning.relations.NEAR_MM)
 
 
 class Evidence(BaseModel):

@@ -11,6 +11,9 @@ from .parse import BareReference
 CONFIDENCE_EXACT = 0.97
 CONFIDENCE_REFUSE_ABSENT = 0.95  # we know what was asked and can see it is not there
 CONFIDENCE_REFUSE_UNKNOWN = 0.9  # nothing anatomical was recognised
+# A refusal of a request that reads as a description of a structure ("the organ that breaks down alcohol"), or a
+# reader (relation, order, comparison) that found nothing that fits: we may simply have misread it.
+CONFIDENCE_REFUSE_UNSURE = 0.6
 CONFIDENCE_CLARIFY = 0.5
 PENALTY_PER_REPAIR = 0.04
 
@@ -71,12 +74,13 @@ def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> 
     return spec
 
 
-def refuse_unrecognised(reading: Reading, evidence: Evidence, ontology, prompt: str) -> TargetSpec:
+def refuse_unrecognised(reading: Reading, evidence: Evidence, ontology, prompt: str,
+                        confidence: float = CONFIDENCE_REFUSE_UNKNOWN) -> TargetSpec:
     message = (f'"{prompt.strip()}" does not name an anatomical structure I can segment. '
                "Name the structure, e.g. \"left kidney\" or \"T12 to L2\".")
     if not prompt.strip():
         message = "The request is empty: name the structure to segment."
-    return finish(TargetSpec(status="rejected", message=message, confidence=CONFIDENCE_REFUSE_UNKNOWN),
+    return finish(TargetSpec(status="rejected", message=message, confidence=confidence),
                   reading, evidence, ontology)
 
 

@@ -16,6 +16,10 @@ from .parse import Item, Term
 MENTION = ("concept", "singular")
 MODIFIERS = ("side", "number", "extreme", "plural")
 # Items that may sit between two correction markers of one group ("sorry, I meant").
+# Pronouns that stand for the structure said just before ("no need to segment it").
+PRONOUNS = ("it", "them")
+# Words that open a relative clause: a negation right before one negates nothing after it.
+RELATIVES = ("that", "which", "who", "where")
 GROUP_GLUE = ("filler", "break", "conjunction", "range", "correction", "anaphora")
 
 
@@ -75,6 +79,12 @@ class DiscourseReader:
         item = items[k]
         if item.term.kind == "correction":
             return True
+        if item.term.kind == "contrast" and any(i.term.kind in MENTION for i in items[:k]) \
+                and not any(self._negates(i) for i in items[:k] if i.term.kind == "exclusion"):
+            # "the same rib as the right 8th, but on the left": a contrast that only says a new side
+            rest = items[k + 1:next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))]
+            kinds = {i.term.kind for i in rest}
+            return "side" in kinds and not kinds & {*MENTION, "exclusion", "number"}
         return (item.text in self.no_words and k + 1 < len(items) and items[k + 1].text in (",", "-", ".", "!", ";")
                 and any(i.term.kind in MENTION for i in items[:k]))
 
@@ -121,8 +131,10 @@ class DiscourseReader:
             out.withdrawn.append(withdrawn)
             if names_new:
                 removed |= {j for j in span if items[j].term.kind in MENTION + MODIFIERS}
-            else:  # only a new side or number: keep the noun, drop what it said before
-                removed |= {j for j in span if items[j].term.kind in MODIFIERS}
+            else:  # only a new side or number: keep the noun, drop what it said before of that kind
+                said = {i.term.kind for i in after if i.term.kind in ("side", "number")}
+                removed |= {j for j in span if items[j].term.kind in MODIFIERS
+                            and (items[j].term.kind in said or items[j].term.kind not in ("side", "number"))}
                 for j in span:
                     if items[j].term.kind == "concept":
                         items[j] = Item(items[j].start, items[j].end, Term("singular", self.family(str(items[j].term.value)),
@@ -152,10 +164,19 @@ class DiscourseReader:
                 continue
             start = _clause_start(items, k)
             earlier = [j for j in range(start, k) if j not in removed and items[j].term.kind in MENTION]
-            if earlier:
-                continue  # "the kidneys, not the left one": an exclusion from a target, read by the parser
             scope = self._scope(items, k, removed, stop_at_negation=True)
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
+            pronoun = not negated and any(items[j].text in PRONOUNS for j in scope)
+            if earlier and not pronoun:
+                continue  # "the kidneys, not the left one": an exclusion from a target, read by the parser
+            if pronoun:
+                # "The liver was normal; no need to segment it.": the pronoun is the structure said before
+                antecedent = max((j for j in range(k) if j not in removed and items[j].term.kind in MENTION),
+                                 default=None)
+                if antecedent is not None:
+                    scope = [antecedent] + [j for j in range(antecedent + 1, k) if items[j].term.kind in MODIFIERS
+                                            and j not in removed and items[j].start == items[antecedent].end]
+                    negated = [items[antecedent]]
             if not negated:
                 continue
             out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
@@ -176,6 +197,10 @@ class DiscourseReader:
                     break
             if stop_at_negation and item.term.kind == "exclusion" and self._negates(item):
                 break
+            if not scope and item.text in RELATIVES:
+                break  # "the organ you can live without, that sits under the ribs": nothing is negated
+            if stop_at_negation and item.text == "-" and j > 0 and items[j - 1].term.kind in MENTION:
+                break  # "neither the stomach nor the colon - the duodenum"
             if j not in removed:
                 scope.append(j)
         return scope
@@ -195,4 +220,7 @@ class DiscourseReader:
         noun = nouns[-1]
         concept = self.family(str(noun.term.value))
         out.items.insert(bare + 1, Item(noun.start, noun.end, Term("singular", concept, noun.term.source), noun.text))
+        if out.negated and out.negated[-1] is out.dropped[-1]:
+            # "not both kidneys, just the right one": the noun is not excluded, its side is corrected
+            out.withdrawn.append(out.negated.pop())
         out.rationale.append(f'"{out.items[bare].text}" is said of "{noun.text}"')

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 
 from ..ontology import load_language, load_ontology
 from ..records import Evidence, TargetSpec
-from .decide import (CONFIDENCE_CLARIFY, CONFIDENCE_REFUSE_UNKNOWN, PENALTY_PER_REPAIR, Reading, decide, finish,
+from .decide import (CONFIDENCE_CLARIFY, CONFIDENCE_REFUSE_UNKNOWN, CONFIDENCE_REFUSE_UNSURE, PENALTY_PER_REPAIR, Reading, decide, finish,
                      refuse_unrecognised)
-from .discourse import Discourse, DiscourseReader
+from .discourse import Discourse, DiscourseReader, _clause_start
 from .ground import Grounding, ground_mention
 from .languages import language_names, load_languages, merge_language, name_terms, unsupported_scripts
 from .normalize import NormalizedText, Normalizer, tokenize
 from .parse import Item, Mention, ParsedRequest, Term, TermIndex, parse_items
 from . import readers as spatial
+
+MENTION = ("concept", "singular")
 
 # Embedding fallback (only when no term matched): accept the nearest concept above EMBED_ACCEPT when it leads
 # the runner-up by EMBED_MARGIN and the request shares a content word with it; ask back above EMBED_CLARIFY
@@ -40,17 +42,26 @@ DESCRIPTION_WINDOW = 3  # a head noun followed within this many tokens by a link
 DESCRIPTION_CONFIDENCE = 0.75
 # A description whose best member leads its own group by less than this names the group, not the member.
 DESCRIPTION_GROUP_MARGIN = 0.08
+# A description naming a kind ("vessel", "gland") must lead the best other present structure of that kind by this.
+DESCRIPTION_CATEGORY_MARGIN = 0.08
 SIDE_TOLERANCE_MM = 20.0  # how far past the midline a structure may reach and still be "on the other side"
 PENALTY_LENIENT = 0.15
+# A relation that leaves a few candidates: the request's words pick one when they fit it this well and this
+# clearly better than the next.
+RELATION_DESCRIPTION_ACCEPT = 0.6
+RELATION_DESCRIPTION_MARGIN = 0.15
+RELATION_WORDS_DISAGREE = 0.1  # the words fit another candidate this much better: ask
+CONFIDENCE_UNNAMED = 0.8  # the thing a relation places is a word we do not know
 # Below this similarity to every concept, a request that would be answered with a question is off topic.
 OFF_TOPIC_SIMILARITY = 0.5
 # A request at least this similar to a learned trigger phrase uses that skill when no term matched.
 SKILL_SIMILARITY = 0.8
 # Confidence of readings that rest on something weaker than an exact lexicon hit.
-CONFIDENCE_REFERENCE = 0.9  # an antecedent found from context ("the affected organ")
+CONFIDENCE_REFERENCE = 0.88  # an antecedent found from context ("the affected organ")
+CONFIDENCE_UNSURE = 0.85  # every word was read, but some that change the meaning were not used
 CONFIDENCE_NOTHING_LEFT = 0.95  # every mention was negated or withdrawn
 # The readers, in order. Each may settle the request (return a spec) or leave it to the next.
-READERS = ("script", "discourse", "relation", "ordinal", "reference", "lexicon", "description", "skill", "fallback")
+READERS = ("script", "discourse", "comparative", "relation", "ordinal", "reference", "lexicon", "description", "skill", "fallback")
 
 
 @dataclass
@@ -121,14 +132,33 @@ class ReasoningEngine:
         self._links = set(self.language["descriptive_links"])
         self._side_of = {w: side for side, words in self.language["side_words"].items() for w in words}
         self.words = spatial.Vocabulary(self.language)
+        self._categories = self._load_categories()
+        self.common_stop = {"is", "are", "was", "be", "lies", "lie", "sits", "sit", "located", "found", "seen"}
         self._word_sets = {key: {" ".join(tokenize(w)) for w in self.language.get(key, ())}
-                           for key in ("findings_words", "affected_words", "other_words", "same_side_words",
+                           for key in ("findings_words", "normal_words", "affected_words", "other_words", "same_side_words",
                                        "both_words", "universal_words", "additive_words", "negation_words")}
-        self.discourse = DiscourseReader(self.language, self._family, self._word_sets["additive_words"],
+        self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          {w for w in self._word_sets["negation_words"] if len(w.split()) == 1
                                           and w in ("no", "nein", "non", "nee", "nao")})
         self.set_learned([])
+
+    def _load_categories(self) -> dict[str, set[str]]:
+        """Kinds of structure ("gland", "solid organ") -> concept ids: the `categories` table of the concepts file,
+        plus every concept whose name, or whose group's name, carries the category word."""
+        import json
+
+        from ..ontology import CONCEPTS_FILE
+
+        with open(CONCEPTS_FILE, encoding="utf-8") as f:
+            table = json.load(f).get("categories", {})
+        out = {key: {c for c in ids if c in self.ontology} for key, ids in table.items() if not key.startswith("_")}
+        for category in set(self.words.categories.values()):
+            out.setdefault(category, set()).update(c for c, words in self._name_words.items() if category in words)
+        return out
+
+    def in_category(self, concept_id: str, category: str) -> bool:
+        return concept_id in self._categories.get(category, ())
 
     def set_learned(self, triggers: list[LearnedTrigger]) -> None:
         """Install the skill bank's triggers; they join the lexicon as phrases of their own source."""
@@ -236,64 +266,307 @@ class ReasoningEngine:
         parsed = parse_items(chunk, self.ontology)
         return parsed.include + parsed.context
 
+    def _read_comparative(self, request: Request) -> TargetSpec | None:
+        """"the higher of the two kidneys", "the lower adrenal", "the second largest solid organ", "the adrenal
+        closer to the liver", "the kidney whose upper pole reaches higher": one structure of a set, picked by a
+        measure read from the map (centroid or extent along an axis, volume, distance to a landmark). A margin
+        too small to tell them apart makes it a question (`readers.COMPARE_*`)."""
+        items, evidence = request.items, request.evidence
+        if evidence.present is None:
+            return None
+        words = self.words
+        hits = [k for k, item in enumerate(items) if item.text in words.comparatives and self._compares(items, k)]
+        if not hits:
+            return None
+        used: set[int] = set()
+        findings: list[spatial.Finding] = []
+        for k in hits:
+            measure = words.comparatives[items[k].text]
+            start = _clause_start(items, k)
+            end = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
+            landmark = None
+            if measure["measure"] == "distance":
+                after = [j for j in range(k + 1, end) if items[j].term.kind in MENTION]
+                if not after:
+                    return None
+                grounded = ground_mention(self._mentions_of([items[after[0]]])[0], self.ontology)
+                if len(grounded.ids) != 1 or grounded.options or grounded.ids[0] not in evidence.present:
+                    return None
+                landmark = grounded.ids[0]
+                used.add(after[0])
+            mentions = [j for j in range(start, end) if items[j].term.kind in MENTION and j not in used]
+            following = [j for j in mentions if k < j <= k + 5]
+            preceding = [j for j in mentions if j < k]
+            head = following[0] if following else (preceding[-1] if preceding else None)
+            if head is not None:
+                used.add(head)
+                concept = str(items[head].term.value)
+                pool = sorted(c for c in self.ontology.descendants(concept) | {concept}
+                              if not self.ontology[c].members or c in evidence.present)
+                sides = {str(items[j].term.value) for j in range(max(start, min(k, head) - 2), max(k, head) + 1)
+                         if items[j].term.kind == "side"} & {"left", "right"}
+                if len(sides) == 1:
+                    pool = [c for c in pool if self.ontology[c].laterality in (*sides, None)]
+            else:
+                category = self._category_after(items, k, end)
+                if category is None:
+                    return None
+                pool = sorted(c for c in evidence.present if self.in_category(c, category))
+            pool = [c for c in pool if c in evidence.present]
+            if all(self.ontology[c].series for c in pool):
+                return None  # order within a series is the ordinal reader's
+            previous = items[k - 1] if k > 0 else None
+            rank, count = 1, 1
+            if previous is not None and (number := words.number(previous)) is not None:
+                if previous.text.isdigit() or previous.text in words.cardinals:
+                    count = number
+                else:
+                    rank = number
+            reach = any(items[j].text in words.reach for j in range(start, k))
+            part = next((words.parts[items[j].text] for j in range(start, end) if items[j].text in words.parts), None)
+            finding = spatial.compare(pool, measure, rank, count, evidence, reach, part, landmark)
+            if not finding.ids and not finding.question:
+                return None
+            findings.append(finding)
+        asked = [j for j, item in enumerate(items) if item.term.kind in MENTION and j not in used]
+        if asked:
+            return None  # other structures are asked for too: not a comparison alone
+        questions = [c for f in findings for c in f.question]
+        finding = spatial.Finding(ids=[c for f in findings for c in f.ids], question=questions,
+                                  why=[line for f in findings for line in f.why],
+                                  confidence=spatial.CONFIDENCE_COMPARATIVE,
+                                  explicit=all(f.explicit for f in findings))
+        if questions:
+            finding.ids = []
+        return self._answer(request, finding, "comparative")
+
+    def _compares(self, items: list[Item], k: int) -> bool:
+        """Whether the comparative word at `k` compares structures ("the lower kidney", "the higher of the two",
+        "the one that reaches highest", "closer to the liver"), not a word inside a description ("in the upper
+        right abdomen")."""
+        words = self.words
+        if words.comparatives[items[k].text]["measure"] == "distance":
+            return True
+        previous = items[k - 1] if k > 0 else None
+        if previous is not None and previous.text in words.reach:
+            return True
+        following = items[k + 1:k + 3]
+        if not following:
+            return False
+        first = following[0]
+        if first.term.kind in MENTION or first.text in ("one", "ones", "of") or first.text in words.categories:
+            return True
+        return len(following) > 1 and first.term.kind == "unknown" and (
+            f"{first.text} {following[1].text}" in words.categories or following[1].text in words.categories)
+
+    def _category_after(self, items: list[Item], k: int, end: int) -> str | None:
+        for j in range(k + 1, end):
+            pair = f"{items[j].text} {items[j + 1].text}" if j + 1 < end else None
+            if pair in self.words.categories:
+                return self.words.categories[pair]
+            if items[j].text in self.words.categories:
+                return self.words.categories[items[j].text]
+        return None
+
     def _read_relation(self, request: Request) -> TargetSpec | None:
         """"the vein behind the pancreas", "one level above L2", "the rib under the left eighth": a head, a relation
-        word and a landmark, resolved against the map's centroids, extents, contacts and series order."""
+        word and a landmark, resolved against the map's centroids, extents, contacts and series order. Also: the
+        landmark said before the relation ("the organ the gallbladder is attached to": the relation is turned
+        round), "on the spleen's side", a landmark that is a group ("next to the spine": the union of its parts),
+        and a landmark said by a pronoun or a finding ("the vertebra above the fracture": the finding's site)."""
         items, evidence = request.items, request.evidence
         position = next((k for k, i in enumerate(items) if i.term.kind == "locative"
                          and i.text in self.words.relations), None)
+        side_noun = None
         if position is None:
-            return None
-        relation = self.words.relations[items[position].text]
-        head_items = items[:position]
-        tail = items[position + 1:]
-        tail = tail[:next((k for k, i in enumerate(tail) if i.term.kind == "break"), len(tail))]
-        heads = [i for i in head_items if i.term.kind in ("concept", "singular")]
+            # "the kidney on the spleen's side": a mention followed by a side noun is a same-side landmark
+            side_noun = next((k for k, i in enumerate(items) if k > 0 and i.text in self.words.side_nouns
+                              and items[k - 1].term.kind in MENTION
+                              and any(j.term.kind in (*MENTION, "head") for j in items[_clause_start(items, k):k - 1])),
+                             None)
+            if side_noun is None:
+                return None
+            relation = "same_side"
+            position = side_noun - 1
+            start = _clause_start(items, position)
+            head_items = [i for i in items[start:position] if i.text not in self.words.side_lead]
+            tail = [items[position]]
+        else:
+            relation = self.words.relations[items[position].text]
+            start = _clause_start(items, position)
+            head_items = items[start:position]
+            tail = items[position + 1:]
+            tail = tail[:next((k for k, i in enumerate(tail) if i.term.kind == "break"), len(tail))]
+        heads = [i for i in head_items if i.term.kind in MENTION]
         head = heads[-1] if heads else None
         landmarks = self._mentions_of(tail)
+        also: list[Grounding] = []  # "the broken vertebra and the one below": the landmark is asked for too
+        reading = request.reading
+        tail_words = {i.text for i in tail}
+        pronoun = bool(tail_words & set(self.words.pronouns))
+        finding_word = bool(tail_words & self._word_sets["findings_words"])
+        if not landmarks and not any(self.words.number(i) is not None for i in tail):
+            generic = [k for k, i in enumerate(head_items) if i.term.kind == "head" or i.text in self.words.generic
+                       or i.text in self.words.categories]
+            mention_at = [k for k, i in enumerate(head_items) if i.term.kind in MENTION]
+            earlier = [ground_mention(m, self.ontology) for m in self._mentions_of(head_items[:mention_at[-1]])] \
+                if mention_at else []
+            if mention_at and generic and generic[-1] > mention_at[-1] and (pronoun or not tail_words):
+                # "the lobe and the organ right below it", "the broken vertebra and the one below"
+                landmarks = self._mentions_of([head_items[mention_at[-1]]])
+                joined = any(i.term.kind == "conjunction" for i in head_items[mention_at[-1]:generic[-1]])
+                head_items, head = head_items[mention_at[-1] + 1:], None
+                if joined:
+                    also = self._resolve_references([ground_mention(m, self.ontology) for m in landmarks],
+                                                    request.context + earlier, reading)
+            elif pronoun and len(mention_at) >= 2:
+                # "T12 wedge fracture; segment the vertebra below it": "it" is the mention before the head
+                landmarks = self._mentions_of([head_items[mention_at[-2]]])
+                reading.rationale.append(f'relation: "it" is "{head_items[mention_at[-2]].text}"')
+            elif mention_at and not tail_words and (len(mention_at) >= 2 or generic):
+                # "the organ the gallbladder is attached to", "the organ with the gallbladder tucked underneath":
+                # the landmark is said before the relation, which is then read the other way round
+                landmarks = self._mentions_of([head_items[mention_at[-1]]])
+                head_items = head_items[:mention_at[-1]]
+                heads = [i for i in head_items if i.term.kind in MENTION]
+                head = heads[-1] if heads else None
+                relation = spatial.INVERSE.get(relation, relation)
+                reading.rationale.append(f"relation: the landmark is said first; read as {relation}")
+            elif pronoun or finding_word:
+                antecedents = self._antecedents(request)
+                if antecedents:
+                    landmarks = [antecedents[-1].mention]
+                    reading.rationale.append(f'relation: the landmark is "{antecedents[-1].mention.text}", said before')
+        if not landmarks and relation in ("left", "right") and tail_words & self.words.body:
+            # "the kidney on the right side of my body": the patient's side, not a relation to a structure
+            for mention in request.parsed.include:
+                if head is not None and mention.concept == str(head.term.value) and not mention.sides:
+                    mention.sides.add(relation)
+                    reading.rationale.append(f'"{items[position].text} ... {" ".join(sorted(tail_words & self.words.body))}"'
+                                             f" is the patient's {relation} side")
+            return None
+        extreme = next((str(i.term.value) for i in tail if i.term.kind == "extreme"), None)
+        if not landmarks and extreme and head is not None and evidence.present is not None:
+            # "the vertebra 1 level below the topmost one": the landmark is the end of the series in this image
+            shown = sorted((self.ontology[c] for c in self.ontology.descendants(str(head.term.value))
+                            if c in evidence.present and self.ontology[c].series), key=lambda c: c.order)
+            if shown:
+                end = shown[0] if extreme == "first" else shown[-1]
+                landmarks = [Mention(concept=end.id, form="concept", text=end.name, source="relation")]
+                reading.rationale.append(f"relation: the landmark is the {'top' if extreme == 'first' else 'bottom'}"
+                                         f" of those shown, {end.id}")
         count = 1
         for k, item in enumerate(head_items):
             number = self.words.number(item)
             if number is not None and (k + 1 == len(head_items) or head_items[k + 1].text in self.words.levels
-                                       or head_items[k + 1].term.kind in ("concept", "singular")):
+                                       or head_items[k + 1].term.kind in MENTION):
                 count = number
-        reading = request.reading
         vocabulary = set(evidence.vocabulary)
-        head_series = self.ontology[str(head.term.value)] if head is not None else None
+        head_sides = [str(i.term.value) for i in head_items if i.term.kind == "side"]
+        if head is not None and not head_sides:
+            leaves = self.ontology.leaves(str(head.term.value), vocabulary) or [str(head.term.value)]
+            lateral = {self.ontology[c].laterality for c in leaves}
+            if len(lateral) == 1 and None not in lateral:
+                head_sides = list(lateral)  # "the right rib between rib 9 and rib 11"
         # A landmark said by side and number alone takes the head's series ("the rib under the left eighth").
         if not landmarks and head is not None:
-            sides = [str(i.term.value) for i in tail if i.term.kind == "side"] or \
-                [str(i.term.value) for i in head_items if i.term.kind == "side"]
+            sides = [str(i.term.value) for i in tail if i.term.kind == "side"] or head_sides
             numbers = [n for n in (self.words.number(i) for i in tail) if n is not None]
             if numbers:
-                landmarks = [Mention(concept=str(head.term.value), form=head.term.kind, text=" ".join(i.text for i in tail),
-                                     source="relation", sides=set(sides[:1]), numbers=numbers[:1])]
+                landmarks = [Mention(concept=str(head.term.value), form=head.term.kind,
+                                     text=" ".join(i.text for i in tail), source="relation", sides=set(sides[:1]),
+                                     numbers=[n]) for n in numbers[:2]]
+        for mention in landmarks:
+            # "the right rib between rib 9 and rib 11": a landmark without a side takes the head's
+            if mention.form == "singular" and not mention.sides and len(set(head_sides) & {"left", "right"}) == 1:
+                mention.sides = set(head_sides) & {"left", "right"}
+        if head is not None and relation in spatial.AXIS and evidence.present is not None \
+                and tail_words & self._word_sets["other_words"] and landmarks \
+                and all(m.form == "singular" or m.concept == str(head.term.value) for m in landmarks):
+            # "the left lung lobe in front of the other left lobe": a comparison between members of one kind
+            concept = str(head.term.value)
+            pool = [c for c in self.ontology.leaves(concept, vocabulary) if c in evidence.present
+                    and (not head_sides or self.ontology[c].laterality in (*head_sides, None))]
+            axis, sign = spatial.AXIS[relation]
+            if len(pool) >= 2 and relation not in ("left", "right"):
+                finding = spatial.compare(pool, {"measure": "xyz"[axis], "sign": sign}, 1, 1, evidence, False)
+                return self._answer(request, finding, f"relation ({relation}, against the other)")
         grounded = [ground_mention(m, self.ontology) for m in landmarks]
+        if any(g.options for g in grounded):
+            before = [ground_mention(m, self.ontology) for m in self._mentions_of(items[:start])]
+            grounded = self._resolve_references(grounded, request.context + before + request.dropped, reading)
         anchors = [g.ids[0] for g in grounded if len(g.ids) == 1 and not g.options]
-        if not anchors or len(anchors) < len(grounded) or any(self.ontology[a].members for a in anchors):
-            return None  # a landmark that is a group or unclear: the description reader reads it
+        if not anchors or len(anchors) < len(grounded):
+            return None  # an unclear landmark: the description reader reads it
+        groups = {a: [c for c in self.ontology.leaves(a, vocabulary) if evidence.present and c in evidence.present]
+                  for a in anchors if self.ontology[a].members and a not in (evidence.present or {})}
         finding = None
-        if relation == "between" and len(anchors) >= 2:
+        unnamed = False
+        if relation == "between" and len(anchors) >= 2 and not groups:
             finding = spatial.series_between(anchors[0], anchors[1], self.ontology, vocabulary)
-        elif relation in ("superior", "inferior") and self.ontology[anchors[0]].series and (
+        elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series and (
                 head is None or self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
                 or any(i.text in self.words.levels for i in head_items)):
             finding = spatial.series_step(anchors[0], relation, count, self.ontology, evidence, self.words, vocabulary)
         if finding is None:
             if evidence.present is None:
                 return None
+            refused = {self.words.categories[items[k + 1].text] for k in range(len(items) - 1)
+                       if items[k].term.kind == "exclusion" and items[k + 1].text in self.words.categories}
+            if head is not None and head.term.kind == "concept" and not also:
+                return None  # "the adrenal glands on top of both kidneys": the named structure is the answer
             pool = self._pool(head, head_items, evidence)
+            if pool is None and any(i.term.kind == "unknown" and i.text.isalpha() for i in head_items):
+                # "the shock absorbers between the vertebrae": a thing we cannot name, placed by a relation
+                pool = list(evidence.present)
+                unnamed = True
             if pool is None:
                 return None
+            pool = [c for c in pool if not any(self.in_category(c, r) for r in refused)]  # "..., not the gland"
             part = next((self.words.parts[i.text] for i in tail if i.text in self.words.parts), None)
             excluded = {self._family(a) for a in anchors}
-            pool = [c for c in pool if c not in anchors and (self._family(c) not in excluded or head is not None)]
-            sides = {str(i.term.value) for i in head_items if i.term.kind == "side"}
+            parts_of = {c for leaves in groups.values() for c in leaves}
+            pool = [c for c in pool if c not in anchors and c not in parts_of
+                    and (self._family(c) not in excluded or head is not None)]
+            sides = set(head_sides)
             if sides & {"left", "right"}:
                 side = next(iter(sides & {"left", "right"}))
                 pool = [c for c in pool if self.ontology[c].laterality in (side, None)
                         and evidence.lies_on(side, evidence.present[c].centroid_ras_mm[0], -SIDE_TOLERANCE_MM) is not False]
-            finding = spatial.spatial(relation, anchors, pool, evidence, self.ontology, part)
+            finding = spatial.spatial(relation, anchors, pool, evidence, self.ontology, part, groups)
+        if unnamed and not finding.ids and self.embeddings is not None:
+            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2) \
+                if finding.question else []
+            if not (len(ranked) == 2 and ranked[0][1] >= RELATION_DESCRIPTION_ACCEPT
+                    and ranked[0][1] - ranked[1][1] >= RELATION_DESCRIPTION_MARGIN):
+                return None  # "the little cap on top of the left kidney": the description reader reads it
+        if unnamed:
+            reading.cap("the thing placed by the relation is not a known word", CONFIDENCE_UNNAMED)
+        said_after = [i for i in tail[1:] if i.term.kind == "unknown" and i.text.isalpha()] if landmarks else []
+        # "the big organ above the right kidney": words we cannot read said of the head must fit the answer too
+        said_after += [i for i in head_items if i.term.kind == "unknown" and i.text.isalpha()
+                       and i.text not in self.common_stop]
+        if said_after and finding.ids and len(finding.ranked) > 1 and self.embeddings is not None:
+            # "the organ medial to the spleen that holds food": what is said after the landmark must fit too
+            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.ranked), top=None)
+            mine = next((score for c, score in ranked if c == finding.ids[0]), 0.0)
+            if ranked and ranked[0][0] != finding.ids[0] and ranked[0][1] - mine >= RELATION_WORDS_DISAGREE:
+                finding.why.append(f"the words fit {ranked[0][0]} ({ranked[0][1]:.2f}) better than {finding.ids[0]}")
+                finding.question = list(dict.fromkeys([finding.ids[0], ranked[0][0]]))
+                finding.ids = []
+        if finding.question and self.embeddings is not None:
+            # The relation narrowed it down; the words of the request may tell the rest apart
+            # ("the small pouch under the liver that stores bile": gallbladder, not duodenum).
+            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2)
+            if len(ranked) == 2 and ranked[0][1] >= RELATION_DESCRIPTION_ACCEPT \
+                    and ranked[0][1] - ranked[1][1] >= RELATION_DESCRIPTION_MARGIN:
+                finding.why.append(f"of these, the words fit {ranked[0][0]} best ({ranked[0][1]:.2f} vs "
+                                   f"{ranked[1][0]} {ranked[1][1]:.2f})")
+                finding.ids, finding.question = [ranked[0][0]], []
+                finding.confidence = min(finding.confidence, DESCRIPTION_CONFIDENCE)
+        if also and finding.ids:
+            finding.ids = list(dict.fromkeys([c for g in also for c in g.ids] + finding.ids))
+            finding.explicit = False
         return self._answer(request, finding, f"relation ({relation})")
 
     def _series_of(self, concept_id: str) -> str | None:
@@ -316,7 +589,7 @@ class ReasoningEngine:
         words = [i.text for i in head_items if i.term.kind in ("head", "filler", "anaphora", "unknown")]
         category = next((self.words.categories[w] for w in reversed(words) if w in self.words.categories), None)
         if category is not None and category not in self.words.generic:
-            return [c for c in present if category in self._name_words[c]]
+            return [c for c in present if self.in_category(c, category)]
         if any(w in self.words.generic for w in words):
             return present
         return None
@@ -331,7 +604,7 @@ class ReasoningEngine:
                                       + " or ".join(self.ontology[c].name for c in finding.question) + "?")
             return finish(spec, reading, evidence, self.ontology)
         if not finding.ids:
-            spec = TargetSpec(status="rejected", confidence=CONFIDENCE_REFUSE_UNKNOWN,
+            spec = TargetSpec(status="rejected", confidence=CONFIDENCE_REFUSE_UNSURE,
                               message=f"Nothing in this image fits: {finding.why[-1] if finding.why else reader}.")
             return finish(spec, reading, evidence, self.ontology)
         mention = Mention(concept=finding.ids[0], form="concept", text=", ".join(finding.ids), source=reader)
@@ -339,7 +612,10 @@ class ReasoningEngine:
                                      rule=f"{reader} -> {', '.join(finding.ids)}")]
         reading.cap(f"{reader} read from the image", finding.confidence)
         self._add_exclusions(request)
-        return decide(reading, evidence, self.ontology)
+        spec = decide(reading, evidence, self.ontology)
+        if spec.status == "rejected":
+            spec.confidence = min(spec.confidence, CONFIDENCE_REFUSE_UNSURE)  # reasoned our way to a refusal
+        return spec
 
     def _add_exclusions(self, request: Request) -> None:
         reading, parsed = request.reading, request.parsed
@@ -369,6 +645,25 @@ class ReasoningEngine:
             return None
         mention = mentions[0]
         cardinal_words = set(self.language.get("cardinals", ()))
+        named = self.ontology[mention.concept]
+        if present_only and named.series and not named.members and not mention.numbers and not mention.extreme \
+                and any(t in self.words.numbers for t in tokenize(mention.text)):
+            # "the third left rib present in this image": the lexicon named rib 3; count instead over what is shown
+            group = next((g for g in named.groups if self._series_of(g) == named.series), None)
+            if group is not None:
+                members = sorted((self.ontology[c] for c in self.ontology.descendants(group)
+                                  if self.ontology[c].series == named.series and not self.ontology[c].members),
+                                 key=lambda c: c.order)
+                mention = Mention(concept=group, form="concept", text=mention.text, source=mention.source,
+                                  numbers=[[c.id for c in members].index(named.id) + 1])
+        if present_only and mention.numbers and not (mention.extreme or end or penultimate or threshold_word):
+            # "the third left rib present in this image", "the first 2 ribs ... that are in the image": counted
+            # from the top over what this image shows
+            mention.extreme = "first"
+            if len(mention.numbers) == 2 and mention.numbers[0] == 1:
+                mention.numbers = mention.numbers[1:]
+            else:
+                end = "first"
         has_count = mention.extreme and mention.numbers and any(i.text.isdigit() or i.text in cardinal_words for i in items)
         if not (end or penultimate or threshold_word or (present_only and mention.extreme) or has_count):
             return None
@@ -420,6 +715,8 @@ class ReasoningEngine:
         items, parsed = request.items, request.parsed
         texts = [i.text for i in items]
         sets = self._word_sets
+        if self._read_normal(request):
+            return None
         other = any(t in sets["other_words"] for t in texts)
         same = any(t in sets["same_side_words"] for t in texts)
         affected = any(t in sets["affected_words"] for t in texts)
@@ -427,6 +724,32 @@ class ReasoningEngine:
         if not (other or same or affected or both):
             return None
         antecedents = self._antecedents(request)
+        if not antecedents and (other or same) and parsed.include:
+            # "Fracture of the left tenth rib; segment the same rib on the opposite side", "Right adrenal adenoma;
+            # segment the contralateral gland": the antecedent is in the same sentence, before the reference
+            said = [k for k, i in enumerate(items) if i.term.kind in MENTION]
+            last = items[said[-1]]
+            bare = last.term.kind == "singular" and not (said[-1] > 0 and items[said[-1] - 1].term.kind == "side")
+            position = said[-1] if bare and len(said) > 1 else said[-1] + 1
+            before = self._mentions_of(items[:position])
+            after = [last] if bare and len(said) > 1 else []
+            heads = [i.text for i in items[position:] if i.term.kind == "head"]
+            ref_at = next((k for k, i in enumerate(items) if i.text in sets["other_words"]
+                           or i.text in sets["same_side_words"]), len(items))
+            context_only = any(i.text in sets["findings_words"] for i in items[:ref_at])
+            asked_heads = [i.text for i in items[said[0] + 1:] if i.term.kind == "head" and i.text not in self.words.generic]
+            if len(asked_heads) > (0 if after else 1):
+                heads, after, before = [], [], []  # another noun is asked for too: not only a reference
+            grounded = [ground_mention(m, self.ontology) for m in before]
+            grounded = [g for g in grounded if len(g.ids) == 1 and not g.options and self.ontology[g.ids[0]].pair]
+            fits = grounded and (after or any(self.in_category(grounded[-1].ids[0], self.words.categories.get(h, h))
+                                              or h in self._name_words[grounded[-1].ids[0]] for h in heads))
+            if fits and len(parsed.include) == len(before) + len(after):
+                antecedents = grounded
+                if context_only:  # said of a finding: context, not a target
+                    parsed.include = [m for m in parsed.include if m.text in {i.text for i in after}]
+                reading_note = f'reference: the antecedent "{grounded[-1].mention.text}" is said before it'
+                request.reading.rationale.append(reading_note)
         if not antecedents:
             return None
         reading = request.reading
@@ -461,7 +784,7 @@ class ReasoningEngine:
             return None
         category = next((self.words.categories[t] for t in texts if t in self.words.categories), None)
         pool = [g for g in antecedents if category is None or category in self.words.generic
-                or any(category in self._name_words[c] for c in g.ids)]
+                or any(self.in_category(c, category) for c in g.ids)]
         if not pool:
             return None
         referent = pool[-1]
@@ -478,6 +801,31 @@ class ReasoningEngine:
         mention = Mention(concept=ids[0], form="concept", text=referent.mention.text, source="reference")
         request.include = [Grounding(mention=mention, ids=ids, explicit=len(ids) == 1, rule=f"reference -> {ids}")]
         return None
+
+    def _read_normal(self, request: Request) -> bool:
+        """"Left kidney: mass. Right kidney normal. Segment the normal one.": a request that names no structure
+        and asks for the normal one takes the structure said to be normal before (and only one may be)."""
+        normal = self._word_sets["normal_words"]
+        clauses: list[list[Item]] = [[]]
+        for item in request.items:
+            if item.term.kind == "break":
+                clauses.append([])
+            else:
+                clauses[-1].append(item)
+        asking = [c for c in clauses if any(i.term.kind == "action" for i in c) and any(i.text in normal for i in c)
+                  and not any(i.term.kind in MENTION for i in c)]
+        if not asking:
+            return False
+        said = [m for c in clauses if c not in asking and any(i.text in normal for i in c)
+                for m in self._mentions_of(c)]
+        grounded = [ground_mention(m, self.ontology) for m in said]
+        grounded = [g for g in grounded if len(g.ids) == 1 and not g.options]
+        if len(grounded) != 1:
+            return False
+        request.reading.rationale.append(f'reference: "the normal one" -> "{grounded[0].mention.text}", said to be normal')
+        request.reading.cap("target found by reference to an antecedent", CONFIDENCE_REFERENCE)
+        request.include = grounded
+        return True
 
     def _antecedents(self, request: Request) -> list[Grounding]:
         """Earlier mentions a reference may point to, the likeliest last: context first, the sites of findings
@@ -528,23 +876,49 @@ class ReasoningEngine:
         parsed, reading, evidence = request.parsed, request.reading, request.evidence
         include = [ground_mention(m, self.ontology) for m in parsed.include]
         include += self._resolve_bare(parsed.bare_refs, request.context + request.dropped, reading) if not include else []
+        if not include and request.context:
+            include = self._head_refers_back(request)
         if not include:
             return None
         reading.include = self._resolve_references(include, request.context, reading)
         self._add_exclusions(request)
         worst = max((g.penalty for g in reading.include), default=0.0)
         reading.adjust("the words disagree or a side does not apply", -worst)
+        unsure = self._unsure_reading(request)
+        if unsure:
+            reading.cap(unsure, CONFIDENCE_UNSURE)
         spec = decide(reading, evidence, self.ontology)
+        if unsure and spec.status == "rejected":
+            spec.confidence = min(spec.confidence, CONFIDENCE_REFUSE_UNSURE)  # a refusal of a reading we doubt
         if spec.status == "clarify" and parsed.unknown and self._off_topic(request.text.tokens, reading):
             return refuse_unrecognised(reading, evidence, self.ontology, request.prompt)
         return spec
+
+    def _head_refers_back(self, request: Request) -> list[Grounding]:
+        """"6 mm nodule in the left lower lobe. Segment the lobe.": a head noun with no structure of its own
+        names the structure said before whose name or kind it is."""
+        heads = [i.text for i in request.items if i.term.kind == "head" and i.text not in self.words.generic]
+        for g in reversed(request.context):
+            if len(g.ids) != 1 or g.options:
+                continue
+            concept = g.ids[0]
+            for head in heads:
+                category = self.words.categories.get(head)
+                if head in self._name_words[concept] or (category and self.in_category(concept, category)):
+                    request.reading.rationale.append(f'"{head}" refers back to "{g.mention.text}"')
+                    request.reading.cap("target found by reference to an antecedent", CONFIDENCE_REFERENCE)
+                    return [g]
+        return []
 
     def _read_description(self, request: Request) -> TargetSpec | None:
         tokens = request.text.tokens
         if not self._is_description(tokens):
             return None
         self._ambiguous = []
-        described = self._describe(tokens, request.reading, request.evidence, request.context)
+        sides = {str(i.term.value) for i in request.items if i.term.kind == "side"} | {
+            self.ontology[str(i.term.value)].laterality for i in request.items
+            if i.term.kind == "concept" and self.ontology[str(i.term.value)].laterality}
+        described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None)
         if described is None and self._ambiguous:
             finding = spatial.Finding(question=self._ambiguous, why=["the description fits these about equally"])
             return self._answer(request, finding, "description")
@@ -713,6 +1087,27 @@ class ReasoningEngine:
                 return True
         return False
 
+    def _noun_of(self, concept_id: str) -> str:
+        """The noun a correction keeps when it only changes the side or number ("right 8th rib. Correction:
+        right 7th" keeps "rib"): the pair group, or for a numbered member of a series the smallest group of both
+        sides in which its count from the top is still its number (the ribs, not the false ribs)."""
+        concept = self.ontology[concept_id]
+        if not (concept.series and concept.pair):
+            return self._family(concept_id)
+
+        def rank(group: str) -> int | None:
+            same_side = sorted((self.ontology[c] for c in self.ontology.descendants(group)
+                                if self.ontology[c].series == concept.series and not self.ontology[c].members
+                                and self.ontology[c].laterality == concept.laterality), key=lambda c: c.order)
+            ids = [c.id for c in same_side]
+            return ids.index(concept_id) + 1 if concept_id in ids else None
+
+        whole = spatial.series_members(self.ontology, concept.series, concept.laterality)
+        number = [c.id for c in whole].index(concept_id) + 1
+        groups = [g for g in self.ontology.concepts if self.ontology[g].members
+                  and {concept_id, concept.pair} <= self.ontology.descendants(g) and rank(g) == number]
+        return min(groups, key=lambda g: len(self.ontology.descendants(g))) if groups else self._family(concept_id)
+
     def _family(self, concept_id: str) -> str:
         """A lateral structure and its pair are one answer to "what is described"; the side is read from words."""
         concept = self.ontology[concept_id]
@@ -723,15 +1118,17 @@ class ReasoningEngine:
         return concept_id
 
     def _describe(self, tokens: list[str], reading: Reading, evidence: Evidence,
-                  landmarks: list[Grounding]) -> Mention | None:
+                  landmarks: list[Grounding], sides: set[str] | None = None) -> Mention | None:
         """Read a description by meaning. Two checks keep the encoder honest: a landmark the description is
         placed against is not its answer ("the cap on top of the left kidney" is not the kidney), and a side in
         the words must agree with where the candidate lies in this image."""
         if self.embeddings is None:
             return None
-        sides = {self._side_of[t] for t in tokens if t in self._side_of}
+        if sides is None:
+            sides = {self._side_of[t] for t in tokens if t in self._side_of}
         ruled_out = {self._family(c) for g in landmarks for c in (*g.ids, *g.options, g.mention.concept)}
-        ranked = [(c, s) for c, s in self.embeddings.rank(" ".join(tokens), top=12)
+        everything = self.embeddings.rank(" ".join(tokens), top=None)
+        ranked = [(c, s) for c, s in everything[:12]
                   if self._family(c) not in ruled_out and self._on_side(c, sides, evidence)]
         if len(ranked) < 2:
             return None
@@ -742,6 +1139,17 @@ class ReasoningEngine:
                                  + (f"; landmarks ruled out: {sorted(ruled_out)}" if ruled_out else ""))
         if score < DESCRIPTION_ACCEPT or score - runner_score < DESCRIPTION_MARGIN:
             return None
+        category = self._category_in(tokens)
+        if category is not None and evidence.present is not None:
+            # "a big blood vessel in the belly": the description must single out one of its kind in this image
+            kin = [(c, s) for c, s in everything if c in evidence.present and self._family(c) not in ruled_out
+                   and self._on_side(c, sides, evidence) and self.in_category(c, category)
+                   and self._family(c) != family]
+            if kin and score - kin[0][1] < DESCRIPTION_CATEGORY_MARGIN and self.in_category(best, category):
+                reading.rationale.append(f"description: {best} {score:.2f} and {kin[0][0]} {kin[0][1]:.2f} are both "
+                                         f"a {category} and fit about equally")
+                self._ambiguous = [best] + [c for c, _ in kin[:CLARIFY_TOP - 1]]
+                return None
         if runner_up in self.ontology and best in self.ontology.descendants(runner_up) \
                 and score - runner_score < DESCRIPTION_GROUP_MARGIN and evidence.present is not None:
             # "the big blood vessel in the belly": it fits the whole group about as well as its best member, so
@@ -760,6 +1168,42 @@ class ReasoningEngine:
                            sides=sides if self.ontology[best].members else set())
         return Mention(concept=family, form="singular", text=" ".join(tokens), source="description", sides=sides)
 
+    def _category_in(self, tokens: list[str]) -> str | None:
+        """The kind of structure a description names ("vessel", "solid organ"), from the category words."""
+        for k, token in enumerate(tokens):
+            pair = f"{token} {tokens[k + 1]}" if k + 1 < len(tokens) else None
+            if pair in self.words.categories:
+                return self.words.categories[pair]
+            if token in self.words.categories and self.words.categories[token] not in self.words.generic:
+                return self.words.categories[token]
+        return None
+
+    def _refusal_confidence(self, tokens: list[str]) -> float:
+        """A request that reads like a description of a structure ("the organ that ...") but that nothing fitted is
+        refused without confidence: we may have misread it. Nonsense is refused with confidence."""
+        if self._is_description(tokens) or any(t in self.words.categories for t in tokens):
+            return CONFIDENCE_REFUSE_UNSURE
+        return CONFIDENCE_REFUSE_UNKNOWN
+
+    def _unsure_reading(self, request: Request) -> str | None:
+        """Why an answer should stay below the exact band although every word was read: words that change the
+        meaning (a reference, a comparison, a correction) that no reader used, or an unknown noun before the first
+        structure ("the gristle connecting the ribs": the ribs may only be where it is)."""
+        said = request.discourse
+        if said is not None and said.withdrawn:
+            return "a correction was read"
+        sets = self._word_sets
+        texts = [i.text for i in request.items]
+        if request.include is None and any(t in sets["other_words"] or t in sets["same_side_words"]
+                                           or t in sets["affected_words"] - {"that", "this", "it", "said", "same"}
+                                           or t in self.words.comparatives for t in texts):
+            return "words of reference or comparison were not used"
+        content = [i for i in request.items if i.term.kind not in ("filler", "action", "break", "conjunction")]
+        if content and content[0].term.kind == "unknown" and content[0].text.isalpha() \
+                and any(i.term.kind in MENTION for i in content[1:]):
+            return f'"{content[0].text}" is not a known word and comes before the structure named'
+        return None
+
     def _on_side(self, concept_id: str, sides: set[str], evidence: Evidence) -> bool:
         """An unpaired structure said to be on one side must lie on that side of the midline in this image."""
         side = next(iter(sides)) if len(sides) == 1 else None
@@ -774,7 +1218,7 @@ class ReasoningEngine:
         content = [t for t in tokens if t.isalpha() and t not in self._function_words]
         if self.embeddings is None or not content:
             reading.rationale.append("no anatomical term recognised")
-            return refuse_unrecognised(reading, evidence, self.ontology, prompt)
+            return refuse_unrecognised(reading, evidence, self.ontology, prompt, self._refusal_confidence(tokens))
         ranked = self.embeddings.rank(" ".join(tokens), top=CLARIFY_TOP + 1)
         (best, score), runner_up = ranked[0], ranked[1][1]
         shared = sorted(set(content) & self._concept_words[best])
@@ -782,7 +1226,15 @@ class ReasoningEngine:
                                  + (f"; shared words {shared}" if shared else "; no shared words"))
         clear = score >= EMBED_ACCEPT and score - runner_up >= EMBED_MARGIN
         if clear and (shared or (score >= EMBED_STRONG and score - runner_up >= EMBED_STRONG_MARGIN)):
-            mention = Mention(concept=best, form="concept", text=" ".join(content), source="embedding")
+            sides = {self._side_of[t] for t in tokens if t in self._side_of} & {"left", "right"}
+            family = self._family(best)
+            if len(sides) == 1 and self.ontology[family].members and self.ontology[family].laterality is None \
+                    and all(self.ontology[m].laterality for m in self.ontology[family].members):
+                # "the organ on my right side ... that makes urine": the encoder names the pair, the words the side
+                mention = Mention(concept=family, form="singular", text=" ".join(content), source="embedding",
+                                  sides=sides)
+            else:
+                mention = Mention(concept=best, form="concept", text=" ".join(content), source="embedding")
             reading.include = [ground_mention(mention, self.ontology)]
             reading.cap("nearest concept by the encoder alone", min(EMBED_CONFIDENCE_CAP, score + 0.2))
             return decide(reading, evidence, self.ontology)
@@ -792,4 +1244,4 @@ class ReasoningEngine:
             spec = TargetSpec(status="clarify", candidates=candidates, confidence=CONFIDENCE_CLARIFY * score,
                               message=f"I am not sure what you mean. Did you mean {names}?")
             return finish(spec, reading, evidence, self.ontology)
-        return refuse_unrecognised(reading, evidence, self.ontology, prompt)
+        return refuse_unrecognised(reading, evidence, self.ontology, prompt, self._refusal_confidence(tokens))

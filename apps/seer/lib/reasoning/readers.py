@@ -17,14 +17,32 @@ from .normalize import tokenize
 from .parse import Item
 
 MENTION = ("concept", "singular")
+# A relation read the other way round, for a landmark said before the relation word ("the organ the gallbladder
+# is tucked underneath": the organ is above the gallbladder).
+INVERSE = {"superior": "inferior", "inferior": "superior", "anterior": "posterior", "posterior": "anterior",
+           "left": "right", "right": "left", "medial": "lateral", "lateral": "medial"}
 AXIS = {"superior": (2, 1.0), "inferior": (2, -1.0), "anterior": (1, 1.0), "posterior": (1, -1.0), "left": (0, -1.0),
         "right": (0, 1.0)}
-# A second candidate within this factor of the best one's distance makes the answer a question.
-AMBIGUOUS_RATIO = 1.2
-MIN_OFFSET_MM = 0.0  # a candidate must lie at least this far in the stated direction
+# A relation answers only when its best candidate is clearly ahead: the runner-up must lie at least this factor
+# farther (after the contact bonus) and at least RELATION_MARGIN_MM farther; otherwise the answer is a question.
+AMBIGUOUS_RATIO = 1.5
+RELATION_MARGIN_MM = 15.0
+MIN_OFFSET_MM = 0.0
+MIDLINE_MM = 20.0
+# "above X": the candidate's offset along the axis is at least this fraction of its distance from X (within ~70°).
+MIN_DIRECTION_COSINE = 0.35  # a centroid this close to the midline is medial to anything on either side  # a candidate must lie at least this far in the stated direction
 BETWEEN_T = (0.05, 0.95)  # "between X and Y": the projection onto the segment X-Y falls inside it
-CONFIDENCE_RELATION = 0.92
+CONFIDENCE_RELATION = 0.88  # read from geometry: below the exact band
 CONFIDENCE_SERIES = 0.95
+# Comparatives ("the higher of the two kidneys", "the second largest solid organ", "the adrenal closer to the
+# liver") pick one structure from a set by a measure read from the map. The winner must lead the next one by these
+# margins, else the answer is a question. A reading that rests on a comparison stays below the exact band.
+COMPARE_MARGIN_MM = 3.0  # centroids (or the extent ends asked about) this far apart along the axis
+COMPARE_IGNORE_MM = 1.0  # extent ends closer than this tell nothing (often both cut by the field of view)
+COMPARE_VOLUME_RATIO = 1.15  # the larger is at least this many times the smaller
+COMPARE_DISTANCE_RATIO = 1.3  # the nearer is at least this many times nearer ...
+COMPARE_DISTANCE_MM = 10.0  # ... and this many mm nearer
+CONFIDENCE_COMPARATIVE = 0.88
 
 
 @dataclass
@@ -34,6 +52,7 @@ class Finding:
     why: list[str] = field(default_factory=list)
     confidence: float = CONFIDENCE_RELATION
     explicit: bool = True  # a named single structure: absence is a refusal
+    ranked: list[str] = field(default_factory=list)  # every candidate that fits the relation, best first
 
 
 def _key(phrase: str) -> str:
@@ -56,6 +75,13 @@ class Vocabulary:
         self.numbers = {_key(k): v for key in ("ordinals", "roman_numerals") for k, v in language.get(key, {}).items()}
         self.between = {_key(w) for w in language.get("between_words", [])}
         self.steps = language.get("series_step", {"superior": -1, "inferior": 1})
+        self.body = {_key(w) for w in language.get("body_words", [])}
+        self.side_nouns = {_key(w) for w in language.get("side_nouns", [])}
+        self.side_lead = {_key(w) for w in language.get("side_lead_words", ["on", "the", "on the", "at", "of"])}
+        self.pronouns = [_key(w) for w in language.get("pronouns", ["it", "them", "this", "that"])]
+        self.comparatives = {_key(k): v for k, v in language.get("comparatives", {}).items()}
+        self.reach = {_key(w) for w in language.get("reach_words", [])}
+        self.cardinals = {_key(w) for w in language.get("cardinals", [])}
 
     def number(self, item: Item) -> int | None:
         if item.term.kind == "number":
@@ -83,9 +109,36 @@ def _side_offset(evidence: Evidence, x: float) -> float:
     return x - (evidence.midline_x_ras_mm or 0.0)
 
 
+def _union(evidence: Evidence, parts: list[str]):
+    """A group landmark ("the spine") as one structure: volume-weighted centroid, joint extent, joint contacts."""
+    from ..records import PresentStructure
+
+    present = evidence.present
+    volumes = np.array([present[c].volume_ml for c in parts], float)
+    centroid = (np.array([present[c].centroid_ras_mm for c in parts], float) * volumes[:, None]).sum(0) / volumes.sum()
+    extents = [present[c].extent_ras_mm for c in parts if present[c].extent_ras_mm]
+    extent = (tuple(min(e[k] for e in extents) for k in range(3)) + tuple(max(e[k] for e in extents) for k in range(3, 6))
+              if extents else None)
+    touches = sorted({t for c in parts for t in present[c].touches} - set(parts))
+    near = sorted({t for c in parts for t in present[c].near} - set(parts))
+    return PresentStructure(id="+".join(parts), voxels=sum(present[c].voxels for c in parts),
+                            volume_ml=float(volumes.sum()), centroid_ras_mm=tuple(float(v) for v in centroid),
+                            extent_ras_mm=extent, touches=touches, near=near)
+
+
 def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evidence, ontology,
-            part: list | None = None) -> Finding:
-    """Among `pool` (present structures), the one in `relation` to the landmark(s), nearest first."""
+            part: list | None = None, groups: dict[str, list[str]] | None = None) -> Finding:
+    """Among `pool` (present structures), the one in `relation` to the landmark(s), nearest first.
+
+    Args:
+        groups: landmarks that are groups, with their present parts: each is read as the union of its parts.
+    """
+    groups = {g: parts for g, parts in (groups or {}).items() if parts}
+    if groups:
+        present = dict(evidence.present or {})
+        for group, parts in groups.items():
+            present[group] = _union(evidence, parts)
+        evidence = evidence.model_copy(update={"present": present})
     present = evidence.present or {}
     landmarks = [l for l in landmarks if l in present]
     if not landmarks:
@@ -93,6 +146,16 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     pool = [c for c in pool if c in present and c not in landmarks]
     names = ", ".join(landmarks)
     scored: list[tuple[float, str, str]] = []
+    if relation == "between" and len(landmarks) == 1:
+        # "the discs between the vertebral bodies": inside the group's extent and touching its parts
+        union = present[landmarks[0]]
+        inside = [c for c in pool if union.extent_ras_mm and c in union.touches and all(
+            union.extent_ras_mm[k] <= present[c].centroid_ras_mm[k] <= union.extent_ras_mm[k + 3] for k in range(3))]
+        if len(inside) == 1:
+            return Finding(ids=inside, why=[f"{inside[0]} lies within {landmarks[0]}'s extent and touches it"])
+        if inside:
+            return Finding(question=inside[:3], why=[f"{', '.join(inside)} all lie between the parts of {landmarks[0]}"])
+        return Finding(why=[f"nothing of the kind asked lies between the parts of {landmarks[0]}"])
     if relation == "between" and len(landmarks) >= 2:
         a, b = _centroid(evidence, landmarks[0]), _centroid(evidence, landmarks[1])
         span = b - a
@@ -101,11 +164,14 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
             t = float(np.dot(p - a, span) / max(np.dot(span, span), 1e-6))
             if BETWEEN_T[0] < t < BETWEEN_T[1]:
                 distance = float(np.linalg.norm(p - (a + t * span)))
-                scored.append((distance, c, f"{c} lies between them (t = {t:.2f}, {distance:.0f} mm off the line)"))
+                scored.append((distance, c, f"{c} lies between them (t = {t:.2f}, {distance:.0f} mm off the line)",
+                               distance))
     else:
         anchor = landmarks[0]
         origin = _point(evidence, anchor, part)
         touching = set(present[anchor].touches)
+        near = set(present[anchor].near)
+        oblique: list[tuple[float, str]] = []  # in the direction asked, but mostly off to one side
         for c in pool:
             p = _centroid(evidence, c)
             distance = float(np.linalg.norm(p - origin))
@@ -114,19 +180,23 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                 offset = sign * (p[axis] - origin[axis])
                 if offset <= MIN_OFFSET_MM:
                     continue
+                if offset < MIN_DIRECTION_COSINE * distance:
+                    oblique.append((distance * (0.6 if c in touching else 1.0), c))  # mostly off to one side: not an answer, but maybe a rival
+                    continue
                 why = f"{c}: {'xyz'[axis]} {p[axis]:.0f} vs {anchor} {origin[axis]:.0f} mm, {distance:.0f} mm away"
             elif relation in ("medial", "lateral"):
                 mine, theirs = _side_offset(evidence, p[0]), _side_offset(evidence, origin[0])
                 same_side = mine * theirs > 0
                 closer = abs(mine) < abs(theirs)
-                if not same_side and relation == "lateral" or (relation == "medial") != closer:
+                on_midline = abs(mine) < MIDLINE_MM
+                if not (same_side or (relation == "medial" and on_midline)) or (relation == "medial") != closer:
                     continue
                 if relation == "lateral" and not same_side:
                     continue
                 why = f"{c}: {abs(mine):.0f} mm from the midline vs {anchor} {abs(theirs):.0f} mm, {distance:.0f} mm away"
             elif relation == "contact":
-                if touching and c not in touching:
-                    continue
+                if c not in touching and not (c in near and not touching & set(pool)):
+                    continue  # touching first; on a coarse map, near when nothing of the kind touches
                 why = f"{c} {'touches' if c in touching else 'is near'} {anchor}, centroids {distance:.0f} mm apart"
             elif relation in ("same_side", "opposite_side"):
                 mine, theirs = _side_offset(evidence, p[0]), _side_offset(evidence, origin[0])
@@ -141,17 +211,31 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
             else:
                 continue
             # Structures in contact with the landmark come first: adjacency is what "behind the pancreas" means.
-            scored.append((distance * (0.6 if c in touching else 1.0), c, why))
+            scored.append((distance * (0.6 if c in touching else 1.0), c, why, distance))
+    if not scored and relation in AXIS and oblique:
+        near = [c for _, c in sorted(oblique)[:3]]
+        return Finding(question=near, ranked=near,
+                       why=[f"nothing lies squarely {relation} {names}; {', '.join(near)} lie obliquely so"])
     if not scored:
         return Finding(why=[f"no structure of the kind asked lies {relation} {names} in this image"])
     scored.sort()
+    ranked = [s[1] for s in scored]
     best = scored[0]
-    rivals = [s for s in scored[1:] if s[0] <= best[0] * AMBIGUOUS_RATIO]
+    # A rival: close to the winner by score (contact counts) or by plain distance, or a structure lying nearer
+    # that is only obliquely in the direction asked.
+    rivals = [s for s in scored[1:] if s[0] <= best[0] * AMBIGUOUS_RATIO or s[0] - best[0] < RELATION_MARGIN_MM
+              or s[3] <= best[3] * AMBIGUOUS_RATIO]
+    if relation == "contact":
+        # every structure that touches the landmark is "next to" it, however far apart the centroids are
+        rivals += [s for s in scored[1:] if s not in rivals and s[1] in touching and best[1] in touching]
+    rivals += [(d, c, f"{c} lies {d:.0f} mm away, but mostly off to one side", d)
+               for d, c in sorted(oblique) if d < best[3] or c in touching]
+    ranked += [c for _, c in sorted(oblique)]
     if rivals:
-        return Finding(question=[best[1]] + [r[1] for r in rivals[:2]],
+        return Finding(question=[best[1]] + [r[1] for r in rivals[:2]], ranked=ranked,
                        why=[best[2]] + [r[2] for r in rivals[:2]] + ["these fit about equally"])
     runner = f"; next {scored[1][2]}" if len(scored) > 1 else ""
-    return Finding(ids=[best[1]], why=[f"{relation} {names}: {best[2]}{runner}"])
+    return Finding(ids=[best[1]], ranked=ranked, why=[f"{relation} {names}: {best[2]}{runner}"])
 
 
 def series_members(ontology, series: str, side: str | None) -> list:
@@ -227,3 +311,67 @@ def pick_ordinal(pool: list, evidence: Evidence, end: str | None, offset: int, t
         where = f" (z = {present[chosen.id].centroid_ras_mm[2]:.0f} mm)"
     counted = "present in this image" if present is not None and all(c.id in present for c in ordered) else "in the series"
     return [chosen.id], f"{chosen.id} is number {offset + 1} from the {'top' if end == 'first' else 'bottom'} of those {counted}{where}"
+
+
+def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evidence, reach: bool,
+            part: list | None = None, landmark: str | None = None) -> Finding:
+    """The `rank`-th (1 = the most) of `pool` by `measure` ({"measure": "z"|"y"|"x"|"volume"|"distance",
+    "sign": +1 or -1}), or the first `count` of them; a question when the margin to the next one is too small.
+
+    Args:
+        reach: compare the extent's end in the direction asked ("the one that reaches highest"), not the centroid.
+        part: a part word's (axis, end) ("whose upper pole reaches higher").
+        landmark: for "distance", the structure distances are measured to.
+    """
+    present = evidence.present or {}
+    pool = [c for c in pool if c in present and c != landmark]
+    kind, sign = measure["measure"], float(measure["sign"])
+    if len(pool) < 2 or rank + count - 1 > len(pool):
+        return Finding(why=[f"only {len(pool)} candidate(s) in this image to compare"], question=pool[:3] if pool else [])
+
+    def value(c: str) -> tuple[float, float | None, str]:
+        """(primary value, secondary value or None, unit); bigger means "more" of what was asked."""
+        structure = present[c]
+        if kind == "volume":
+            return sign * structure.volume_ml, None, "ml"
+        if kind == "distance":
+            d = float(np.linalg.norm(_centroid(evidence, c) - _centroid(evidence, landmark)))
+            return sign * d, None, "mm"
+        axis = "xyz".index(kind)
+        extent = structure.extent_ras_mm
+        end = None
+        if extent:
+            end = extent[axis + 3] if sign > 0 else extent[axis]
+            if part and part[0] == kind:
+                end = extent[axis + 3] if part[1] == "max" else extent[axis]
+        if (reach or part) and end is not None:
+            return sign * end, None, "mm"
+        return sign * structure.centroid_ras_mm[axis], (sign * end if end is not None else None), "mm"
+
+    values = {c: value(c) for c in pool}
+    ordered = sorted(pool, key=lambda c: -values[c][0])
+    chosen = ordered[rank - 1:rank - 1 + count]
+    neighbours = [ordered[k] for k in (rank - 2, rank - 1 + count) if 0 <= k < len(ordered)]
+    unit = values[chosen[0]][2]
+    lines = ", ".join(f"{c} {abs(values[c][0]):.1f} {unit}" for c in ordered[:4])
+    why = [f"{kind} ({'+' if sign > 0 else '-'}): {lines}"]
+    for a, b in ((chosen[0], n) for n in neighbours):
+        high, low = (a, b) if values[a][0] >= values[b][0] else (b, a)
+        gap = values[high][0] - values[low][0]
+        if kind == "volume":
+            clear = abs(values[high][0]) >= COMPARE_VOLUME_RATIO * abs(values[low][0])
+        elif kind == "distance":
+            near, far = abs(values[high][0]), abs(values[low][0])
+            if sign < 0:
+                clear = far >= COMPARE_DISTANCE_RATIO * near and far - near >= COMPARE_DISTANCE_MM
+            else:
+                clear = near >= COMPARE_DISTANCE_RATIO * far and near - far >= COMPARE_DISTANCE_MM
+        else:
+            clear = gap >= COMPARE_MARGIN_MM
+            second_high, second_low = values[high][1], values[low][1]
+            if second_high is not None and second_low is not None and second_low - second_high > COMPARE_IGNORE_MM:
+                clear = False  # the centroids and the extents disagree
+                why.append(f"{high} and {low}: centroids and extents disagree")
+        if not clear:
+            return Finding(question=[high, low], why=why + [f"{high} and {low} are too close to tell apart"])
+    return Finding(ids=chosen, confidence=CONFIDENCE_COMPARATIVE, explicit=count == 1, why=why)

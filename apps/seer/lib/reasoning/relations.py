@@ -15,6 +15,10 @@ from scipy import ndimage
 # Two structures "touch" when their voxels come within this distance of each other (fat planes are thin).
 CONTACT_MM = 4.0
 MAX_CONTACT_STEPS = 4  # voxel shifts tried per axis, whatever the spacing
+# Two structures are "near" when their voxels come within this distance ("the muscle touching the right kidney"
+# on a coarse map, where a fat plane is a voxel wide). Read on a map sampled to at least NEAR_GRID_MM per voxel.
+NEAR_MM = 12.0
+NEAR_GRID_MM = 3.0
 
 
 def _corners(slices: tuple[slice, ...]) -> np.ndarray:
@@ -73,7 +77,12 @@ def add_relations(evidence, everything: np.ndarray, label_to_concept: dict[int, 
         return
     labels = {label: concept for label, concept in label_to_concept.items() if concept in evidence.present}
     extents = structure_extents(everything, labels, index_to_ras)
-    contacts = structure_contacts(everything, labels, spacing_of(index_to_ras))
+    spacing = spacing_of(index_to_ras)
+    contacts = structure_contacts(everything, labels, spacing)
+    strides = [max(1, int(NEAR_GRID_MM // max(s, 1e-3))) for s in spacing]
+    coarse = everything[::strides[0], ::strides[1], ::strides[2]]
+    near = structure_contacts(coarse, labels, tuple(s * k for s, k in zip(spacing, strides)), NEAR_MM)
     for concept_id, structure in evidence.present.items():
         structure.extent_ras_mm = extents.get(concept_id)
         structure.touches = contacts.get(concept_id, [])
+        structure.near = sorted(set(near.get(concept_id, [])) | set(structure.touches))
