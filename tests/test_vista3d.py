@@ -309,3 +309,38 @@ def test_cli_segment_without_weights_names_the_flag(small_ct, tmp_path):
                "--image", str(small_ct), "--prompt", "the left kidney", "--device", "cpu", "--no-embeddings"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "--weights" in done.stderr, done.stderr[-2000:]
+
+
+def test_infer_task_persists_the_map_in_the_datastore_and_reuses_it(weights_file, small_ct, tmp_path):
+    """The infer task's side of map reuse, with MONAI Label's real local datastore: the first request computes the
+    everything-map and saves it as the image's `labelmap_tag` label; the next request finds it there (lib/maps.py)
+    and runs no forward."""
+    import shutil
+
+    from monailabel.datastore.local import LocalDatastore
+
+    from lib.infers.seer import SeerInfer
+    from lib.maps import locate_everything
+    from lib.pipeline import build_pipeline
+
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    shutil.copy(small_ct, studies / "small.nii.gz")
+    store = LocalDatastore(str(studies), extensions=("*.nii.gz",), auto_reload=False)
+    settings = settings_for(weights_file, evidence="everything", model_dir=str(tmp_path / "model"))
+    pipeline = build_pipeline(settings)
+    backbone = pipeline.backbone
+    task = SeerInfer(
+        pipeline,
+        locate_everything=lambda volume: locate_everything(store, volume.id, settings, backbone.model_version),
+        persist_everything=lambda volume, path: store.save_label(volume.id, path, settings.labelmap_tag,
+                                                                 {"model_version": backbone.model_version}))
+    request = {"image": store.get_image_uri("small"), "image_id": "small", "prompt": "the liver"}
+    with ForwardCounter(backbone.network) as first:
+        task(dict(request))
+    assert first.calls >= 1
+    assert store.get_label_by_image_id("small", settings.labelmap_tag)
+    with ForwardCounter(backbone.network) as second:
+        _, reply = task(dict(request))
+    assert second.calls == 0, "the persisted map was not reused"
+    assert reply["status"] in ("ok", "rejected")  # random weights: the liver may be absent from the map
