@@ -224,3 +224,63 @@ def test_relations_evidence_has_extents_and_contacts(ct_evidence):
     kidney = ct_evidence.present["kidney_left"]
     assert kidney.extent_ras_mm is not None and kidney.extent_ras_mm[0] < kidney.centroid_ras_mm[0] < kidney.extent_ras_mm[3]
     assert ct_evidence.present["gallbladder"].touches and "liver" in ct_evidence.present["gallbladder"].touches
+
+
+# --- Reasoning v2, second pass: comparisons, landmarks read from context, slivers, safety margins ---------------
+
+COMPARISONS_AND_LANDMARKS = [
+    ("the higher kidney", ["kidney_left"]),  # centroid z 122 vs 118 mm, upper poles 160 vs 148 mm
+    ("the most anterior of the left lung lobes", ["lung_upper_lobe_left"]),
+    ("the largest solid organ", ["liver"]),
+    ("the adrenal nearer to the liver", ["adrenal_gland_right"]),
+    ("the back muscle on the spleen's side", ["autochthon_left"]),
+    ("the psoas on the opposite side to the liver", ["iliopsoas_left"]),
+    ("L2 fracture. Segment the vertebra above the fracture.", ["vertebrae_L1"]),
+    ("T12 collapse; segment the vertebra below it", ["vertebrae_L1"]),
+    ("hepatosplenomegaly: outline both organs", ["liver", "spleen"]),
+    ("Right kidney: cyst. Left kidney normal. Segment the normal one.", ["kidney_left"]),
+    ("the kidney the spleen sits against", ["kidney_left"]),  # the landmark said first: read the other way
+]
+
+
+@pytest.mark.parametrize("prompt,targets", COMPARISONS_AND_LANDMARKS)
+def test_comparisons_and_landmarks_from_context(engine, ct_evidence, prompt, targets):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the larger kidney",  # 107 vs 99 ml: too close to call
+                                    "the intestine",  # one of several bowel segments, which?
+                                    "the organ next to the spleen"])  # several organs touch it
+def test_a_reading_without_a_clear_margin_asks_back(engine, ct_evidence, prompt):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "clarify" and not spec.targets and len(spec.candidates) >= 2, spec.trace.rationale
+
+
+@pytest.fixture(scope="module")
+def mr_evidence(engine, ontology, mr_path, mr_map_path):
+    from lib.backbones.labelmap import LabelmapBackbone
+    from lib.pipeline import SeerPipeline
+    from lib.volume import read_volume
+
+    volume = read_volume(str(mr_path))
+    volume.everything_path = str(mr_map_path)
+    return SeerPipeline(engine, LabelmapBackbone(ontology, "total_mr")).evidence_for(volume)
+
+
+def test_a_sliver_at_the_edge_of_the_field_of_view_counts_as_absent(engine, mr_evidence):
+    """The sample MR's map holds 0.16 ml of right lung in its top slice: not something one can segment."""
+    assert "lung_right" not in mr_evidence.present
+    assert ask(engine, mr_evidence, "segment the right lung").status == "rejected"
+
+
+@pytest.mark.parametrize("prompt", ["the vertebra behind the aorta", "L2", "the vertebra above the left kidney",
+                                    "the lowest vertebra"])
+def test_a_level_on_a_map_without_levels_never_returns_the_whole_spine(engine, mr_evidence, prompt):
+    spec = ask(engine, mr_evidence, prompt)
+    assert spec.status in ("rejected", "clarify") and not spec.targets, spec.trace.rationale
+
+
+def test_discs_between_the_vertebrae_on_mr(engine, mr_evidence):
+    spec = ask(engine, mr_evidence, "the soft cushions between the vertebrae")
+    assert spec.status == "ok" and spec.targets == ["intervertebral_discs"], spec.trace.rationale

@@ -354,6 +354,8 @@ class ReasoningEngine:
         if not following:
             return False
         first = following[0]
+        if first.term.kind == "concept" and self.ontology[str(first.term.value)].members:
+            return False  # "the lower back muscles": a group named in the plural is asked for whole
         if first.term.kind in MENTION or first.text in ("one", "ones", "of") or first.text in words.categories:
             return True
         return len(following) > 1 and first.term.kind == "unknown" and (
@@ -516,6 +518,13 @@ class ReasoningEngine:
             if head is not None and head.term.kind == "concept" and not also:
                 return None  # "the adrenal glands on top of both kidneys": the named structure is the answer
             pool = self._pool(head, head_items, evidence)
+            if head is not None and pool == [] and evidence.present is not None:
+                concept = str(head.term.value)
+                wholes = [c for c in evidence.present if c in self.ontology.descendants(concept) | {concept}
+                          and self.ontology[c].members]
+                if wholes:  # total_mr's one "vertebrae" label: no level can be told apart
+                    why = f"this image's map shows {self.ontology[wholes[0]].name} only as a whole, not one by one"
+                    return self._answer(request, spatial.Finding(why=[why]), f"relation ({relation})")
             if pool is None and any(i.term.kind == "unknown" and i.text.isalpha() for i in head_items):
                 # "the shock absorbers between the vertebrae": a thing we cannot name, placed by a relation
                 pool = list(evidence.present)
@@ -554,7 +563,9 @@ class ReasoningEngine:
                 finding.why.append(f"the words fit {ranked[0][0]} ({ranked[0][1]:.2f}) better than {finding.ids[0]}")
                 finding.question = list(dict.fromkeys([finding.ids[0], ranked[0][0]]))
                 finding.ids = []
-        if finding.question and self.embeddings is not None:
+        described = [i for i in items[start:] if i.term.kind == "unknown" and i.text.isalpha()
+                     and i.text not in self.common_stop]
+        if finding.question and described and self.embeddings is not None:
             # The relation narrowed it down; the words of the request may tell the rest apart
             # ("the small pouch under the liver that stores bile": gallbladder, not duodenum).
             ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2)
@@ -564,6 +575,14 @@ class ReasoningEngine:
                                    f"{ranked[1][0]} {ranked[1][1]:.2f})")
                 finding.ids, finding.question = [ranked[0][0]], []
                 finding.confidence = min(finding.confidence, DESCRIPTION_CONFIDENCE)
+        plural = any(i.text in self.words.plural_heads for i in head_items)
+        if plural and finding.question and len(finding.question) >= 2:
+            first, second = finding.question[:2]
+            if self.ontology[first].pair == second:
+                # "the muscles behind the spine", "the little glands on top of the kidneys": a plural head asks
+                # for both members of the pair that fit equally
+                finding.why.append(f"a plural noun: both {first} and {second}")
+                finding.ids, finding.question, finding.explicit = [first, second], [], False
         if also and finding.ids:
             finding.ids = list(dict.fromkeys([c for g in also for c in g.ids] + finding.ids))
             finding.explicit = False
@@ -585,7 +604,9 @@ class ReasoningEngine:
         if head is not None:
             concept = str(head.term.value)
             members = self.ontology.descendants(concept) | {concept}
-            return [c for c in present if c in members]
+            # a singular noun names one structure: "the vertebra behind the aorta" is never the whole spine
+            return [c for c in present if c in members and not (head.term.kind == "singular"
+                                                                 and self.ontology[c].members)]
         words = [i.text for i in head_items if i.term.kind in ("head", "filler", "anaphora", "unknown")]
         category = next((self.words.categories[w] for w in reversed(words) if w in self.words.categories), None)
         if category is not None and category not in self.words.generic:

@@ -19,7 +19,7 @@ KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "correction", "with
 KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affected_words", "other_words",
               "same_side_words", "both_words", "level_words", "present_words", "from_end_words", "penultimate_words",
               "threshold_words", "numbered_words", "generic_heads", "additive_words", "part_words", "comparatives",
-              "reach_words", "normal_words", "side_nouns", "body_words")
+              "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads")
 MAX_PHRASE_TOKENS = 10
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
 RANGE_FILLING = {"range", "number", "filler", "side", "extreme"}

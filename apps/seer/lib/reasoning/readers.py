@@ -75,6 +75,7 @@ class Vocabulary:
         self.numbers = {_key(k): v for key in ("ordinals", "roman_numerals") for k, v in language.get(key, {}).items()}
         self.between = {_key(w) for w in language.get("between_words", [])}
         self.steps = language.get("series_step", {"superior": -1, "inferior": 1})
+        self.plural_heads = {_key(w) for w in language.get("plural_heads", [])}
         self.body = {_key(w) for w in language.get("body_words", [])}
         self.side_nouns = {_key(w) for w in language.get("side_nouns", [])}
         self.side_lead = {_key(w) for w in language.get("side_lead_words", ["on", "the", "on the", "at", "of"])}
