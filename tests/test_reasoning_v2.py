@@ -159,6 +159,9 @@ def test_tokenizer_keeps_letters_of_any_script():
     ("Left renal mass. Segment the contralateral kidney.", ["kidney_right"]),
     ("Lesion in the right kidney. Segment the affected organ.", ["kidney_right"]),
     ("IMPRESSION: Left 11th rib fracture. Segment the fractured rib.", ["rib_left_11"]),
+    # a structure picked out by the finding said of it
+    ("Right renal cyst. Contour the kidney containing the cyst.", ["kidney_right"]),
+    ("Small left adrenal nodule; segment the gland with the nodule", ["adrenal_gland_left"]),
 ])
 def test_references_resolve_to_antecedents(engine, ct_evidence, prompt, targets):
     spec = ask(engine, ct_evidence, prompt)
@@ -180,7 +183,33 @@ RELATIONS = [
     ("the lumbar vertebrae numbered 2 or higher", ["vertebrae_L2"]),
     ("the last two ribs on the left", ["rib_left_11", "rib_left_12"]),
     ("the top two vertebrae in the image", ["vertebrae_T11", "vertebrae_T12"]),
+    # counted within each side; the side said as "on the right side of this scan"
+    ("the lowest two ribs on both sides", ["rib_left_11", "rib_left_12", "rib_right_11", "rib_right_12"]),
+    ("the lowest rib on the left side of this image", ["rib_left_12"]),
 ]
+
+
+@pytest.mark.parametrize("prompt", ["the topmost rib shown", "the penultimate rib"])
+def test_an_order_without_a_side_asks_which_side_with_both_answers(engine, ct_evidence, prompt):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "clarify" and spec.targets == [] and len(spec.candidates) == 2, spec.trace.rationale
+    assert {engine.ontology[c].laterality for c in spec.candidates} == {"left", "right"}
+
+
+@pytest.mark.parametrize("prompt,wrong", [("the lobe resting on top of the liver", "gallbladder")])
+def test_a_landmark_word_alone_never_names_the_target(engine, ct_evidence, prompt, wrong):
+    spec = ask(engine, ct_evidence, prompt)
+    assert wrong not in spec.targets, spec.trace.rationale
+
+
+def test_a_question_offers_only_what_the_backbone_can_segment(engine, ct_evidence, ontology):
+    from lib.guards import validate_spec
+
+    spec = ask(engine, ct_evidence, "! portal")
+    if spec.status == "clarify":
+        assert len(spec.candidates) >= 2
+        assert all(ontology.leaves(c, set(ct_evidence.vocabulary)) for c in spec.candidates), spec.candidates
+    assert validate_spec(spec, ontology, ct_evidence.vocabulary).status == spec.status
 
 
 @pytest.mark.parametrize("prompt,targets", RELATIONS)

@@ -67,6 +67,22 @@ def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> 
     question carries no targets and no exclusions."""
     if spec.status != "ok":
         spec.targets, spec.exclude = [], []
+    if spec.status == "clarify" and spec.candidates:
+        vocabulary = set(evidence.vocabulary)
+        kept = list(dict.fromkeys(c for c in spec.candidates if c in ontology
+                                  and (not vocabulary or ontology.leaves(c, vocabulary))))
+        if len(kept) != len(spec.candidates):
+            reading.rationale.append("candidates this image's backbone cannot segment dropped: "
+                                     + ", ".join(c for c in spec.candidates if c not in kept))
+        if len(kept) < 2:
+            # A question needs two choices the backbone can segment; fewer is a refusal, never a guess.
+            names = " or ".join(ontology[c].name for c in kept)
+            spec = TargetSpec(status="rejected", confidence=spec.confidence,
+                              message=spec.message if not kept else
+                              f"I am not sure what you mean (perhaps {names}?). Name the structure to segment.")
+        elif len(kept) != len(spec.candidates):
+            spec.candidates = kept
+            spec.message = f"Which do you mean: {' or '.join(ontology[c].name for c in kept)}?"
     spec.confidence = round(max(0.0, min(1.0, spec.confidence)), 3)
     spec.skill = reading.skill
     spec.trace = _trace(evidence, reading.rationale, spec, ontology)

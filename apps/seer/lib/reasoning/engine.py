@@ -57,6 +57,7 @@ OFF_TOPIC_SIMILARITY = 0.5
 # A request at least this similar to a learned trigger phrase uses that skill when no term matched.
 SKILL_SIMILARITY = 0.8
 # Confidence of readings that rest on something weaker than an exact lexicon hit.
+POSSESSION_WINDOW = 3  # "with the large cyst": how far after "with" the finding word may come
 CONFIDENCE_REFERENCE = 0.88  # an antecedent found from context ("the affected organ")
 CONFIDENCE_UNSURE = 0.85  # every word was read, but some that change the meaning were not used
 CONFIDENCE_NOTHING_LEFT = 0.95  # every mention was negated or withdrawn
@@ -136,7 +137,8 @@ class ReasoningEngine:
         self.common_stop = {"is", "are", "was", "be", "lies", "lie", "sits", "sit", "located", "found", "seen"}
         self._word_sets = {key: {" ".join(tokenize(w)) for w in self.language.get(key, ())}
                            for key in ("findings_words", "normal_words", "affected_words", "other_words", "same_side_words",
-                                       "both_words", "universal_words", "additive_words", "negation_words")}
+                                       "both_words", "universal_words", "additive_words", "negation_words",
+                                       "possession_words")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          {w for w in self._word_sets["negation_words"] if len(w.split()) == 1
@@ -439,12 +441,13 @@ class ReasoningEngine:
                 if antecedents:
                     landmarks = [antecedents[-1].mention]
                     reading.rationale.append(f'relation: the landmark is "{antecedents[-1].mention.text}", said before')
-        if not landmarks and relation in ("left", "right") and tail_words & self.words.body:
-            # "the kidney on the right side of my body": the patient's side, not a relation to a structure
+        if not landmarks and relation in ("left", "right") and tail_words & (self.words.body | self.words.present):
+            # "the kidney on the right side of my body", "the highest rib on the right side of this scan": the
+            # patient's side, not a relation to a structure
             for mention in request.parsed.include:
                 if head is not None and mention.concept == str(head.term.value) and not mention.sides:
                     mention.sides.add(relation)
-                    reading.rationale.append(f'"{items[position].text} ... {" ".join(sorted(tail_words & self.words.body))}"'
+                    reading.rationale.append(f'"{items[position].text} ... {" ".join(sorted(tail_words & (self.words.body | self.words.present)))}"'
                                              f" is the patient's {relation} side")
             return None
         extreme = next((str(i.term.value) for i in tail if i.term.kind == "extreme"), None)
@@ -696,38 +699,76 @@ class ReasoningEngine:
             pool = [c for c in pool if c.laterality in (side, None)]
         if not pool:
             return None
-        if len({c.laterality for c in pool} - {None}) > 1 and not threshold_word:
-            spec = TargetSpec(status="clarify", candidates=[], confidence=CONFIDENCE_CLARIFY,
-                              message="Which side do you mean: left or right?")
-            request.reading.rationale.append("ordinal: the series has a left and a right member at that position")
-            return finish(spec, request.reading, evidence, self.ontology)
-        numbers = [n for n in mention.numbers]
-        if threshold_word:
-            if not numbers:
+        def pick(pool: list) -> spatial.Finding | None:
+            """The members of `pool` the order words name."""
+            numbers = [n for n in mention.numbers]
+            if threshold_word:
+                if not numbers:
+                    return None
+                ids, why = spatial.pick_ordinal(pool, evidence, None, 0, (threshold_word, numbers[-1]), False)
+                finding = spatial.Finding(ids=ids, why=[why], explicit=False, confidence=spatial.CONFIDENCE_SERIES)
+                if not ids:
+                    finding.why.append("no member of the series carries such a number")
+                return finding
+            cardinals = set(self.language.get("cardinals", ()))
+            counted = [i for i in items if i.term.kind in ("number", "anaphora")
+                       and (i.text.isdigit() or i.text in cardinals)]
+            if mention.extreme and numbers and counted and not end and not penultimate:
+                chosen = []
+                for k in range(numbers[0]):
+                    ids, why = spatial.pick_ordinal(pool, evidence, mention.extreme, k, None, present_only)
+                    chosen += ids
+                return spatial.Finding(ids=chosen, why=[f"the {numbers[0]} at the {mention.extreme} end: "
+                                                        f"{', '.join(chosen)}"],
+                                       explicit=False, confidence=spatial.CONFIDENCE_SERIES)
+            if penultimate:
+                chosen_end, offset = penultimate, 1
+            elif end:
+                chosen_end, offset = end, (numbers[0] - 1 if numbers else 0)
+            else:
+                chosen_end, offset = mention.extreme, (numbers[0] - 1 if numbers else 0)
+            ids, why = spatial.pick_ordinal(pool, evidence, chosen_end, offset, None, present_only)
+            return spatial.Finding(ids=ids, why=[why], confidence=spatial.CONFIDENCE_SERIES)
+
+        lateralities = sorted({c.laterality for c in pool} - {None})
+        if len(lateralities) > 1 and not threshold_word:
+            # Counted within each side: "the last two ribs on each side" takes both, otherwise ask which side,
+            # offering each side's answer.
+            per_side = [pick([c for c in pool if c.laterality in (lat, None)]) for lat in lateralities]
+            if any(f is None for f in per_side):
                 return None
-            ids, why = spatial.pick_ordinal(pool, evidence, None, 0, (threshold_word, numbers[-1]), False)
-            finding = spatial.Finding(ids=ids, why=[why], explicit=False, confidence=spatial.CONFIDENCE_SERIES)
-            if not ids:
-                finding.why.append("no member of the series carries such a number")
-            return self._answer(request, finding, "ordinal")
-        cardinals = set(self.language.get("cardinals", ()))
-        counted = [i for i in items if i.term.kind in ("number", "anaphora") and (i.text.isdigit() or i.text in cardinals)]
-        if mention.extreme and numbers and counted and not end and not penultimate:
-            chosen = []
-            for k in range(numbers[0]):
-                ids, why = spatial.pick_ordinal(pool, evidence, mention.extreme, k, None, present_only)
-                chosen += ids
-            finding = spatial.Finding(ids=chosen, why=[f"the {numbers[0]} at the {mention.extreme} end: {', '.join(chosen)}"],
-                                      explicit=False, confidence=spatial.CONFIDENCE_SERIES)
-            return self._answer(request, finding, "ordinal")
-        if penultimate:
-            chosen_end, offset = penultimate, 1
-        elif end:
-            chosen_end, offset = end, (numbers[0] - 1 if numbers else 0)
-        else:
-            chosen_end, offset = mention.extreme, (numbers[0] - 1 if numbers else 0)
-        ids, why = spatial.pick_ordinal(pool, evidence, chosen_end, offset, None, present_only)
-        return self._answer(request, spatial.Finding(ids=ids, why=[why], confidence=spatial.CONFIDENCE_SERIES), "ordinal")
+            if side == "both":
+                finding = spatial.Finding(ids=[i for f in per_side for i in f.ids],
+                                          why=[w for f in per_side for w in f.why],
+                                          explicit=all(f.explicit for f in per_side),
+                                          confidence=min(f.confidence for f in per_side))
+                return self._answer(request, finding, "ordinal")
+            request.reading.rationale.append("ordinal: the series has a left and a right member at that position")
+            answers = [f.ids for f in per_side]
+            if all(len(a) == 1 for a in answers) and len({a[0] for a in answers}) == len(answers):
+                spec = TargetSpec(status="clarify", candidates=[a[0] for a in answers], confidence=CONFIDENCE_CLARIFY,
+                                  message="Which side do you mean: "
+                                          + " or ".join(self.ontology[a[0]].name for a in answers) + "?")
+            else:
+                spec = TargetSpec(status="rejected", confidence=CONFIDENCE_CLARIFY,
+                                  message="Which side do you mean: left or right? Say the side in the request.")
+            return finish(spec, request.reading, evidence, self.ontology)
+        finding = pick(pool)
+        if finding is None:
+            return None
+        return self._answer(request, finding, "ordinal")
+
+    def _names_by_finding(self, texts: list[str]) -> bool:
+        """"the kidney with the cyst", "the organ containing the stones": a structure picked out by the finding
+        said of it, which makes it a reference to that finding's site."""
+        stems = tuple(self.language.get("stem_suffixes", ()))
+        for k, text in enumerate(texts):
+            if text in self._word_sets["possession_words"]:
+                following = texts[k + 1:k + 1 + POSSESSION_WINDOW]
+                if any(w in self._word_sets["findings_words"] or (w.isalpha() and w.endswith(stems))
+                       for w in following):
+                    return True
+        return False
 
     def _read_reference(self, request: Request) -> TargetSpec | None:
         """"the affected organ", "that gland", "the other one", "the ipsilateral adrenal", "both": resolve to an
@@ -740,7 +781,7 @@ class ReasoningEngine:
             return None
         other = any(t in sets["other_words"] for t in texts)
         same = any(t in sets["same_side_words"] for t in texts)
-        affected = any(t in sets["affected_words"] for t in texts)
+        affected = any(t in sets["affected_words"] for t in texts) or self._names_by_finding(texts)
         both = any(t in sets["both_words"] for t in texts) and not parsed.include
         if not (other or same or affected or both):
             return None
@@ -944,6 +985,13 @@ class ReasoningEngine:
             finding = spatial.Finding(question=self._ambiguous, why=["the description fits these about equally"])
             return self._answer(request, finding, "description")
         if described is not None:
+            ordinals, cardinals = self.language.get("ordinals", {}), set(self.language.get("cardinals", ()))
+            numbers = [int(ordinals[i.text]) for i in request.items if i.text in ordinals and i.text not in cardinals]
+            if len(numbers) == 1 and not described.numbers and self.ontology[described.concept].members \
+                    and any(self.ontology[c].series for c in self.ontology.descendants(described.concept)):
+                # "the second bone of the lower back": the description names the series, the number its member
+                described.numbers = numbers
+                request.reading.rationale.append(f"description: member {numbers[0]} of {described.concept}")
             request.parsed.include, request.parsed.exclude = [described], []
         return self._lexicon_answer(request)
 
@@ -958,7 +1006,9 @@ class ReasoningEngine:
         return self._lexicon_answer(request)
 
     def _read_fallback(self, request: Request) -> TargetSpec:
-        return self._fallback(request.prompt, request.text.tokens, request.reading, request.evidence)
+        # A landmark's words ("the lobe resting on top of the liver") say where the target is, not what it is.
+        landmark_words = {t for g in request.context for t in tokenize(g.mention.text)}
+        return self._fallback(request.prompt, request.text.tokens, request.reading, request.evidence, landmark_words)
 
     def _off_topic(self, tokens: list[str], reading: Reading) -> bool:
         """"rib eye steak recipe": an anatomy word inside text that, as a whole, is about something else. Asking
@@ -1234,7 +1284,8 @@ class ReasoningEngine:
             return True
         return evidence.lies_on(side, evidence.present[concept_id].centroid_ras_mm[0], -SIDE_TOLERANCE_MM) is not False
 
-    def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence) -> TargetSpec:
+    def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence,
+                  landmark_words: set[str] = frozenset()) -> TargetSpec:
         """No term matched: ask the sentence encoder, but let it decide alone only when it is clearly right."""
         content = [t for t in tokens if t.isalpha() and t not in self._function_words]
         if self.embeddings is None or not content:
@@ -1242,7 +1293,7 @@ class ReasoningEngine:
             return refuse_unrecognised(reading, evidence, self.ontology, prompt, self._refusal_confidence(tokens))
         ranked = self.embeddings.rank(" ".join(tokens), top=CLARIFY_TOP + 1)
         (best, score), runner_up = ranked[0], ranked[1][1]
-        shared = sorted(set(content) & self._concept_words[best])
+        shared = sorted((set(content) - set(landmark_words)) & self._concept_words[best])
         reading.rationale.append(f"embedding: nearest {', '.join(f'{c} {s:.2f}' for c, s in ranked[:CLARIFY_TOP])}"
                                  + (f"; shared words {shared}" if shared else "; no shared words"))
         clear = score >= EMBED_ACCEPT and score - runner_up >= EMBED_MARGIN

@@ -31,6 +31,9 @@ MIN_OFFSET_MM = 0.0
 MIDLINE_MM = 20.0
 # "above X": the candidate's offset along the axis is at least this fraction of its distance from X (within ~70°).
 MIN_DIRECTION_COSINE = 0.35  # a centroid this close to the midline is medial to anything on either side  # a candidate must lie at least this far in the stated direction
+# "the organ beneath the lung base": a structure touching the landmark whose extent overlaps the landmark's by at least
+# this fraction (of the narrower one) across the other two axes lies squarely in the direction, whatever its centroid.
+STACKED_OVERLAP = 0.5
 BETWEEN_T = (0.05, 0.95)  # "between X and Y": the projection onto the segment X-Y falls inside it
 CONFIDENCE_RELATION = 0.88  # read from geometry: below the exact band
 CONFIDENCE_SERIES = 0.95
@@ -127,6 +130,20 @@ def _union(evidence: Evidence, parts: list[str]):
                             extent_ras_mm=extent, touches=touches, near=near)
 
 
+def _stacked(extent: list | None, other: list | None, axis: int) -> bool:
+    """Two extents overlap across the two axes other than `axis` by at least STACKED_OVERLAP of the narrower."""
+    if not extent or not other:
+        return False
+    for k in range(3):
+        if k == axis:
+            continue
+        overlap = min(extent[k + 3], other[k + 3]) - max(extent[k], other[k])
+        narrower = min(extent[k + 3] - extent[k], other[k + 3] - other[k])
+        if narrower <= 0 or overlap < STACKED_OVERLAP * narrower:
+            return False
+    return True
+
+
 def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evidence, ontology,
             part: list | None = None, groups: dict[str, list[str]] | None = None) -> Finding:
     """Among `pool` (present structures), the one in `relation` to the landmark(s), nearest first.
@@ -181,7 +198,8 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                 offset = sign * (p[axis] - origin[axis])
                 if offset <= MIN_OFFSET_MM:
                     continue
-                if offset < MIN_DIRECTION_COSINE * distance:
+                if offset < MIN_DIRECTION_COSINE * distance and not (
+                        c in touching and _stacked(present[c].extent_ras_mm, present[anchor].extent_ras_mm, axis)):
                     oblique.append((distance * (0.6 if c in touching else 1.0), c))  # mostly off to one side: not an answer, but maybe a rival
                     continue
                 why = f"{c}: {'xyz'[axis]} {p[axis]:.0f} vs {anchor} {origin[axis]:.0f} mm, {distance:.0f} mm away"
