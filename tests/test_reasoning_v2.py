@@ -4,12 +4,10 @@ Written from the kinds in issue 7, not from benchmark rows. The image-grounded c
 and are checked again on the same map in LPS, which must give the same answers.
 """
 
-import json
-
 import pytest
 
 from lib.reasoning.engine import LearnedTrigger
-from lib.reasoning.languages import load_languages, merge_language
+from lib.reasoning.languages import load_languages
 from lib.reasoning.normalize import tokenize
 from lib.ontology import load_language
 
