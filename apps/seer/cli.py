@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     segment.add_argument("--labelmap", help="segment-everything map for the image (required by the labelmap backbone; "
                                             "with vista3d it replaces the network's own map for evidence)")
     segment.add_argument("--prompt", required=True)
-    segment.add_argument("--out", help="write a uint8 label map on the image grid (value k = k-th target)")
+    segment.add_argument("--out", help="write a uint8 label map on the image grid (each target under its vocabulary value, as label_names says)")
     segment.add_argument("--vocab", default="total", help="the map's vocabulary: total, total_mr or vista3d")
     segment.add_argument("--no-embeddings", action="store_true", help="lexicon only; skip the text encoder")
     segment.add_argument("--backbone", default="labelmap", choices=["labelmap", "vista3d"])
