@@ -4,6 +4,7 @@ never a 5xx, a hang or a reply that grows with the input. Also the bounded load 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from helpers import running_server
 CT_ID = "example_ct_sm"
 MAX_REPLY_BYTES = 20_000  # a JSON answer with its trace; independent of the prompt's length
 KIDNEY_LEFT_TOTAL = 3
+DATASTORE_RELOAD_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +144,16 @@ def broken_images(server, ct_path, tmp_path_factory):
     write(sitk.Image(32, 32, sitk.sitkInt16), folder / "flat2d.nii.gz")
     volume = sitk.Image(16, 16, 8, sitk.sitkInt16)
     write(sitk.JoinSeries([volume, volume]), folder / "fourd.nii.gz")
+    # An upload of these is refused (see below), but a file can still reach the studies folder on disk, or a PACS:
+    # put them there and wait for the datastore's own folder watch to list them.
     for name in ("corrupt", "truncated", "flat2d", "fourd"):
-        upload_image(server, f"bad_{name}", folder / f"{name}.nii.gz")
+        shutil.copy(folder / f"{name}.nii.gz", server["studies"] / f"bad_{name}.nii.gz")
+    deadline = time.monotonic() + DATASTORE_RELOAD_TIMEOUT_S
+    for name in ("corrupt", "truncated", "flat2d", "fourd"):
+        while requests.get(f"{server['url']}/datastore/image", params={"image": f"bad_{name}"},
+                           timeout=30).status_code != 200:
+            assert time.monotonic() < deadline, f"the datastore did not list bad_{name}"
+            time.sleep(0.5)
     return folder
 
 
@@ -262,6 +272,31 @@ def test_a_round_with_nothing_new_writes_no_bank_version_and_says_so(server, ct_
 
 
 # --- everything at once ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,content,reason", [
+    ("notes.nii.gz", b"not an image at all", "not gzip-compressed"),
+    ("notes.nrrd", b"not an image at all", "not a readable"),
+    ("empty.nii.gz", b"", "empty"),
+])
+def test_an_uploaded_image_that_is_not_a_3d_volume_is_refused_before_it_is_stored(server, name, content, reason):
+    reply = requests.put(f"{server['url']}/datastore/image", params={"image": "uploaded_junk"},
+                         files={"file": (name, content)}, timeout=60)
+    assert reply.status_code == 422 and reason in reply.json()["detail"], reply.text
+    assert requests.get(f"{server['url']}/datastore/image", params={"image": "uploaded_junk"},
+                        timeout=30).status_code == 404
+
+
+def test_a_real_volume_is_still_accepted(server, ct_path):
+    reply = requests.put(f"{server['url']}/datastore/image", params={"image": "uploaded_ct"},
+                         files={"file": ("uploaded_ct.nii.gz", ct_path.read_bytes())}, timeout=60)
+    assert reply.status_code == 200, reply.text
+
+
+def test_the_dicomweb_proxy_on_a_local_studies_folder_gets_404(server):
+    # OHIF reads studies through /proxy/dicom/; with no DICOMweb source behind it, say so rather than a 500.
+    reply = requests.get(f"{server['url']}/proxy/dicom/qido/studies", timeout=30)
+    assert reply.status_code == 404 and "DICOMweb" in reply.json()["detail"], reply.text
+
 
 def test_the_server_still_answers_after_all_of_the_above(server):
     assert requests.get(f"{server['url']}/info/", timeout=30).status_code == 200

@@ -234,6 +234,68 @@ def check_final_label(label_path: str | Path, image_path: str | Path | None) -> 
         raise RequestRefused(422, "the label holds no foreground: a final label must mark the structure")
 
 
+def check_uploaded_image(image_path: str | Path) -> None:
+    """An image added to the datastore must be a readable 3D image: anything else would sit in the study list
+    and fail every request made on it.
+
+    Raises:
+        RequestRefused: 422 with the reason.
+    """
+    image_path = str(image_path)
+    if os.path.getsize(image_path) == 0:
+        raise RequestRefused(422, "the image file is empty (0 bytes)")
+    problem = gzip_problem(image_path)
+    if problem:
+        raise RequestRefused(422, f"the image cannot be read: {problem}")
+    try:
+        reader = sitk.ImageFileReader()
+        reader.SetFileName(image_path)
+        reader.ReadImageInformation()  # the header only: the size check needs no voxels
+    except RuntimeError as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unreadable"
+        raise RequestRefused(422, f"the image is not a readable NIfTI or NRRD volume ({reason[:200]})") from None
+    if reader.GetDimension() != 3:
+        raise RequestRefused(422, f"the image must be 3D; got {reader.GetDimension()}D")
+
+
+def guarded_add_image(stock: Callable) -> Callable:
+    """MONAI Label's `add_image`: params must be a JSON object, and the file a readable 3D image, before it is
+    stored."""
+
+    def add_image(background_tasks, image=None, params="{}", file=None, user=None):
+        try:
+            parse_params(params)
+            if file is not None:
+                with tempfile.TemporaryDirectory() as scratch:
+                    copy = Path(scratch) / f"image{_upload_suffix(file.filename)}"
+                    with open(copy, "wb") as f:
+                        shutil.copyfileobj(file.file, f)
+                    file.file.seek(0)
+                    check_uploaded_image(copy)
+        except RequestRefused as error:
+            raise _http(error) from None
+        return stock(background_tasks, image, params, file, user)
+
+    add_image.seer_guarded = True
+    return add_image
+
+
+def guarded_proxy(stock: Callable) -> Callable:
+    """MONAI Label's DICOMweb proxy (what OHIF reads studies through): on a local studies folder there is no
+    DICOMweb source to forward to, which it answered with a 500."""
+
+    async def proxy_dicom(request, op: str, path: str):
+        from monailabel.config import settings
+
+        if not str(settings.MONAI_LABEL_STUDIES).startswith(("http://", "https://")):
+            raise _http(RequestRefused(404, "no DICOMweb source: this server was started on a local studies "
+                                            "folder; start it with --studies http://PACS/dicom-web for OHIF"))
+        return await stock(request, op, path)
+
+    proxy_dicom.seer_guarded = True
+    return proxy_dicom
+
+
 def _round(values: Iterable[float]) -> list[float]:
     return [round(float(v), 3) for v in values]
 
@@ -432,10 +494,12 @@ def install_http_guards(app_instance: Callable, final_tag: str = FINAL_TAG) -> N
     request, so wrapping them puts the checks in front without touching its routes: `run_inference`
     (params, model, image id, prompt length), `save_label` (params, image id, and for final labels the label
     itself), `run_model` and `run_method` (a train task or scoring method that exists), and the other endpoints
-    that take a JSON form field (`add_image`, `update_image_info`, `update_label_info`).
+    that take a JSON form field (`update_image_info`, `update_label_info`); `add_image` (params, and the file a
+    readable 3D image) and `proxy_dicom` (a 404 when there is no DICOMweb source behind it).
     """
     from monailabel.endpoints import datastore as datastore_endpoint
     from monailabel.endpoints import infer as infer_endpoint
+    from monailabel.endpoints import proxy as proxy_endpoint
     from monailabel.endpoints import scoring as scoring_endpoint
     from monailabel.endpoints import train as train_endpoint
 
@@ -447,8 +511,11 @@ def install_http_guards(app_instance: Callable, final_tag: str = FINAL_TAG) -> N
         stock = getattr(module, name)
         if not getattr(stock, "seer_guarded", False):
             setattr(module, name, guarded_task_run(stock, app_instance, kind))
-    for name, fields in (("add_image", ("params",)), ("update_image_info", ("info",)),
-                         ("update_label_info", ("info",))):
+    if not getattr(datastore_endpoint.add_image, "seer_guarded", False):
+        datastore_endpoint.add_image = guarded_add_image(datastore_endpoint.add_image)
+    if not getattr(proxy_endpoint.proxy_dicom, "seer_guarded", False):
+        proxy_endpoint.proxy_dicom = guarded_proxy(proxy_endpoint.proxy_dicom)
+    for name, fields in (("update_image_info", ("info",)), ("update_label_info", ("info",))):
         stock = getattr(datastore_endpoint, name)
         if not getattr(stock, "seer_guarded", False):
             setattr(datastore_endpoint, name, guarded_json_fields(stock, *fields))
