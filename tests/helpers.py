@@ -6,7 +6,6 @@ import contextlib
 import datetime
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +16,8 @@ import requests
 import SimpleITK as sitk
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from processes import free_port, wait_until_ready
 
 REPO = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_S = 300
@@ -92,12 +93,6 @@ def reorient(path: Path, out_path: Path, orientation: str = "LPS") -> Path:
     return out_path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_server(tmp_path_factory, server_args: str = "", studies: str | None = None, env: dict | None = None,
                    model_dir: Path | None = None, headers: dict | None = None):
@@ -116,24 +111,18 @@ def running_server(tmp_path_factory, server_args: str = "", studies: str | None 
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        reply = requests.get(f"{url}/info/", headers=headers, timeout=5)
+        if headers and not reply.ok:
+            raise RuntimeError(f"/info/ refused the request: {reply.status_code} {reply.text[:300]}")
+        return reply.ok
+
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"`make run` exited with {process.returncode}:\n{log.read()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not answer /info/ in time")
-            try:
-                reply = requests.get(f"{url}/info/", headers=headers, timeout=5)
-            except requests.ConnectionError:
-                time.sleep(1)
-                continue
-            if reply.ok:
-                break
-            if headers:
-                pytest.fail(f"/info/ refused the request: {reply.status_code} {reply.text[:300]}")
-            time.sleep(1)
+        try:
+            wait_until_ready(process, log, ready, "`make run`", STARTUP_TIMEOUT_S)
+        except RuntimeError as error:
+            pytest.fail(str(error))
         yield {"url": url, "studies": studies, "model_dir": model_dir, "log": log_path,
                "started_s": time.monotonic() - started}
     finally:

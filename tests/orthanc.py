@@ -10,25 +10,18 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import requests
+from processes import free_port, wait_until_ready
 
 ORTHANC_BINARY = Path("/usr/sbin/Orthanc")
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 STARTUP_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def orthanc_config(storage: Path, http_port: int, dicom_port: int) -> dict:
@@ -68,8 +61,8 @@ def start_orthanc(storage: Path, http_port: int | None = None, log_path: Path | 
     if reason:
         raise RuntimeError(reason)
     storage.mkdir(parents=True, exist_ok=True)
-    http_port = http_port or _free_port()
-    dicom_port = _free_port()
+    http_port = http_port or free_port()
+    dicom_port = free_port()
     config_path = storage / "orthanc.json"
     config_path.write_text(json.dumps(orthanc_config(storage, http_port, dicom_port), indent=2))
     log_path = log_path or storage / "orthanc.log"
@@ -78,19 +71,8 @@ def start_orthanc(storage: Path, http_port: int | None = None, log_path: Path | 
                                start_new_session=True)
     url = f"http://127.0.0.1:{http_port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"Orthanc exited with {process.returncode}:\n{log.read()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Orthanc did not answer {url}/dicom-web/studies within {STARTUP_TIMEOUT_S} s")
-            try:
-                if requests.get(f"{url}/dicom-web/studies", timeout=5).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
+        wait_until_ready(process, log, lambda: requests.get(f"{url}/dicom-web/studies", timeout=5).ok,
+                         f"Orthanc ({url})", STARTUP_TIMEOUT_S)
         yield {"url": url, "dicomweb": f"{url}/dicom-web", "http_port": http_port, "dicom_port": dicom_port,
                "config": config_path, "log": log_path}
     finally:

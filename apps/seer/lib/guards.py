@@ -198,6 +198,21 @@ def _header(path: str) -> sitk.ImageFileReader:
     return reader
 
 
+def _check_upload_bytes(path: str, what: str) -> None:
+    """The checks an uploaded file needs before any reader sees it: not empty, and a whole gzip stream."""
+    if os.path.getsize(path) == 0:
+        raise RequestRefused(422, f"the {what} file is empty (0 bytes)")
+    problem = gzip_problem(path)
+    if problem:
+        raise RequestRefused(422, f"the {what} cannot be read: {problem}")
+
+
+def _itk_reason(error: RuntimeError) -> str:
+    """The last line of an ITK error, which names the cause; the rest is a C++ trace."""
+    text = str(error).strip()
+    return text.splitlines()[-1][:200] if text else "unreadable"
+
+
 def check_final_label(label_path: str | Path, image_path: str | Path | None) -> None:
     """A final label is kept only when it is a readable, non-empty 3D label map on the image's grid: anything else
     would replace the stored label and reach training as a correction that teaches nothing (Dice 0).
@@ -206,17 +221,13 @@ def check_final_label(label_path: str | Path, image_path: str | Path | None) -> 
         RequestRefused: 422 with the reason.
     """
     label_path = str(label_path)
-    if os.path.getsize(label_path) == 0:
-        raise RequestRefused(422, "the label file is empty (0 bytes)")
-    problem = gzip_problem(label_path)
-    if problem:
-        raise RequestRefused(422, f"the label cannot be read: {problem}")
+    _check_upload_bytes(label_path, "label")
     try:
         header = _header(label_path)
         label = sitk.ReadImage(label_path)
     except RuntimeError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unreadable"
-        raise RequestRefused(422, f"the label is not a readable NIfTI or NRRD label map ({reason[:200]})") from None
+        raise RequestRefused(422, "the label is not a readable NIfTI or NRRD label map "
+                                  f"({_itk_reason(error)})") from None
     if label.GetDimension() != 3 or label.GetNumberOfComponentsPerPixel() != 1:
         raise RequestRefused(422, f"the label must be a 3D single-channel map; got {label.GetDimension()}D with "
                                   f"{label.GetNumberOfComponentsPerPixel()} channel(s)")
@@ -242,18 +253,13 @@ def check_uploaded_image(image_path: str | Path) -> None:
         RequestRefused: 422 with the reason.
     """
     image_path = str(image_path)
-    if os.path.getsize(image_path) == 0:
-        raise RequestRefused(422, "the image file is empty (0 bytes)")
-    problem = gzip_problem(image_path)
-    if problem:
-        raise RequestRefused(422, f"the image cannot be read: {problem}")
+    _check_upload_bytes(image_path, "image")
     try:
         reader = sitk.ImageFileReader()
         reader.SetFileName(image_path)
         reader.ReadImageInformation()  # the header only: the size check needs no voxels
     except RuntimeError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unreadable"
-        raise RequestRefused(422, f"the image is not a readable NIfTI or NRRD volume ({reason[:200]})") from None
+        raise RequestRefused(422, f"the image is not a readable NIfTI or NRRD volume ({_itk_reason(error)})") from None
     if reader.GetDimension() != 3:
         raise RequestRefused(422, f"the image must be 3D; got {reader.GetDimension()}D")
 

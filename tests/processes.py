@@ -1,0 +1,38 @@
+"""Starting a local server for a test and waiting until it answers (the SEER server, Orthanc)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from typing import IO
+
+import requests
+
+POLL_S = 0.3
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_ready(process: subprocess.Popen, log: IO[str], ready: Callable[[], bool], what: str,
+                     timeout_s: float) -> None:
+    """Poll `ready` until it returns True. Raise RuntimeError, with the end of the process's log, when the process
+    exits first or `timeout_s` passes. A connection refused means "not yet"."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log.read()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer within {timeout_s} s")
+        try:
+            if ready():
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(POLL_S)
