@@ -320,10 +320,9 @@ def _bounded_trace(trace: Trace) -> Trace:
 
 
 def _refusal(spec: TargetSpec, why: str) -> TargetSpec:
-    trace = spec.trace.model_copy(deep=True)
-    trace.rationale.append(f"validation: {why}"[:MAX_LINE_CHARS])
-    trace.answer = {"status": "rejected", "targets": [], "exclude": [], "message": REFUSED_BY_GUARD}
-    return TargetSpec(status="rejected", message=REFUSED_BY_GUARD, confidence=0.0, trace=_bounded_trace(trace))
+    refusal = spec.refused(REFUSED_BY_GUARD, f"validation: {why}"[:MAX_LINE_CHARS])
+    # An output that failed validation vouches for nothing it named: not its skill, nor its candidates.
+    return refusal.model_copy(update={"skill": None, "candidates": [], "trace": _bounded_trace(refusal.trace)})
 
 
 def validate_spec(spec: TargetSpec, ontology, vocabulary: Iterable[str]) -> TargetSpec:

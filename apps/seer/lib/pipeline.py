@@ -122,14 +122,9 @@ class SeerPipeline:
         masks = self.backbone.segment(volume, spec, points)
         wrong_side = check_laterality(spec, masks, volume, evidence, self.engine.ontology)
         if wrong_side:
-            message = (f"Laterality check failed for {', '.join(wrong_side)}: the mask lies on the other side "
-                       "of the patient's midline. Check the image orientation and the label map.")
-            # A refusal carries no targets, so status, targets, trace and label_names cannot disagree.
-            trace = spec.trace.model_copy(deep=True)
-            trace.rationale.append(f"laterality check failed: {wrong_side}")
-            trace.answer = {"status": "rejected", "targets": [], "exclude": [], "message": message}
-            spec = spec.model_copy(update={"status": "rejected", "confidence": 0.0, "targets": [], "exclude": [],
-                                           "message": message, "trace": trace})
+            spec = spec.refused(f"Laterality check failed for {', '.join(wrong_side)}: the mask lies on the other "
+                                "side of the patient's midline. Check the image orientation and the label map.",
+                                f"laterality check failed: {wrong_side}")
             return SegmentationResult(spec=spec, labels=None, evidence=evidence, label_names={},
                                       fresh_everything=fresh)
         spec.trace.rationale.append("laterality check passed" if any(self.engine.ontology[t].laterality

@@ -77,6 +77,16 @@ class TargetSpec(BaseModel):
     skill: str | None = None  # id of the skill used, if any
     trace: Trace = Field(default_factory=Trace)
 
+    def refused(self, message: str, reason: str) -> "TargetSpec":
+        """This spec turned into a refusal by a check that ran after the reasoning (laterality, validation): no
+        targets or exclusions anywhere, the reason added to the trace, and the trace's answer rewritten to match.
+        The skill and candidates stay, so that training can still audit what the reading used."""
+        trace = self.trace.model_copy(deep=True)
+        trace.rationale.append(reason)
+        trace.answer = {"status": "rejected", "targets": [], "exclude": [], "message": message}
+        return self.model_copy(update={"status": "rejected", "targets": [], "exclude": [], "message": message,
+                                       "confidence": 0.0, "trace": trace})
+
 
 class RequestRecord(BaseModel):
     """One infer call, kept so that a later correction can be paired with the request that produced it."""
