@@ -15,12 +15,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import SimpleITK as sitk
 
 from .dicom_seg import seg_to_label_map
 from .ontology import Ontology, load_ontology
 from .settings import SeerSettings
+from .volume import write_everything_map
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +110,7 @@ def _map_from_study_seg(datastore, image_id: str, settings: SeerSettings, ontolo
         instances[0].save_as(str(seg_file))
         reference = sitk.ReadImage(datastore.get_image_uri(image_id))
         labels, names = seg_to_label_map(seg_file, reference, ontology, vocab=settings.vocab)
-        image = sitk.GetImageFromArray(labels.astype(np.uint16))
-        image.CopyInformation(reference)
-        sitk.WriteImage(image, str(cached), useCompression=True)
+        write_everything_map(labels, reference, cached, settings.vocab)
         logger.info(f"seer: segment-everything map of {image_id} from SEG {seg_uid} ({len(names)} segments)")
         return str(cached)
     return None
