@@ -38,7 +38,8 @@ PACS_PORT ?= 8042
 pacs: install pacs-deps
 	$(BIN)/python tests/orthanc.py $(PACS_PORT)
 
-# A DICOMweb address in STUDIES (a PACS) has no local folder to lay the sample out in.
+# A DICOMweb address in STUDIES (a PACS) has no local folder to lay the sample out in. SEER Label is served by its
+# own ASGI app (apps/seer/lib/server/asgi.py): MONAI Label picks it with --uvicorn_app, importable from apps/seer.
 run: install
 	@case "$(STUDIES)" in http://*|https://*) ;; \
 	  *) $(BIN)/python apps/seer/cli.py studies --out $(STUDIES) > /dev/null ;; esac
@@ -49,7 +50,8 @@ run: install
 	@echo "  3D Slicer: MONAI Label module -> server http://127.0.0.1:$(PORT) -> model 'seer' -> set 'prompt' in Options -> Run"
 	@echo "  OHIF:      http://127.0.0.1:$(PORT)/ohif/ (needs a DICOMweb studies source, see README)"
 	@echo ""
-	$(BIN)/python -m monailabel.main start_server --app apps/seer --studies $(STUDIES) --host 127.0.0.1 --port $(PORT) $(SERVER_ARGS)
+	PYTHONPATH=$(CURDIR)/apps/seer$${PYTHONPATH:+:$$PYTHONPATH} $(BIN)/python -m monailabel.main start_server \
+	  --app apps/seer --studies $(STUDIES) --uvicorn_app lib.server.asgi:app --host 127.0.0.1 --port $(PORT) $(SERVER_ARGS)
 
 test: install pacs-deps
 	$(BIN)/python -m pytest -q tests

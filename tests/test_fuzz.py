@@ -105,7 +105,7 @@ def test_ground_gives_only_ids_of_the_ontology(fuzz_engine, ontology, text):
 @CHAIN
 @given(text=TEXT)
 def test_the_chain_always_ends_in_a_valid_spec_within_the_vocabulary(fuzz_engine, fuzz_evidence, ontology, text):
-    from lib.guards import validate_spec
+    from lib.validation import validate_spec
     from lib.records import TargetSpec
 
     evidence, vocabulary = fuzz_evidence

@@ -324,7 +324,7 @@ def test_load_refuses_a_server_that_is_not_on_this_machine():
 # --- the validation layer and housekeeping, without a server ------------------------------------------------
 
 def test_untrusted_reasoner_output_yields_only_a_refusal_or_known_concepts(ontology):
-    from lib.guards import REFUSED_BY_GUARD, spec_from_untrusted
+    from lib.validation import REFUSED_BY_GUARD, spec_from_untrusted
 
     vocabulary = ontology.vocabulary("total")
     outside = next(c for c in ontology.vocabulary("vista3d") if c not in vocabulary)  # known, not segmentable here

@@ -201,7 +201,7 @@ def test_a_landmark_word_alone_never_names_the_target(engine, ct_evidence, promp
 
 
 def test_a_question_offers_only_what_the_backbone_can_segment(engine, ct_evidence, ontology):
-    from lib.guards import validate_spec
+    from lib.validation import validate_spec
 
     spec = ask(engine, ct_evidence, "! portal")
     if spec.status == "clarify":

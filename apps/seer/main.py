@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
+import runpy
 import sys
 from pathlib import Path
 
-from fastapi import HTTPException
+from monailabel.config import settings as monailabel_settings
 from monailabel.interfaces.app import MONAILabelApp
 
-from lib.access import install_access
 from lib.activelearning.seer import SeerCertaintyScoring, SeerUncertainStrategy
 from lib.dicom_seg import ensure_dcmqi_on_path
-from lib.guards import UPLOADED_FILE, RequestRefused, install_error_statuses, install_http_guards, lookup_image
+from lib.guards import lookup_image
 from lib.infers.seer import SeerInfer
 from lib.maps import locate_everything
 from lib.ontology import load_ontology
 from lib.pipeline import build_pipeline
-from lib.replies import install_ontology_seg
-from lib.request_log import CorrectionLog, RequestLog, pair_correction
+from lib.replies import DICOM_SEG, OUTPUT_KEY
+from lib.privacy import install_log_filter
+from lib.request_log import CorrectionLog, RequestLog, pair_correction, start_retention
+from lib.server.context import current_request
+from lib.server.datastore import dicomweb_datastore, local_datastore
 from lib.settings import SeerSettings
 from lib.skills.bank import SkillBank
 from lib.trainers.seer import SeerTrain
@@ -27,6 +31,10 @@ from lib.volume import Volume
 logger = logging.getLogger(__name__)
 
 FINAL_TAG = "final"  # MONAI Label's tag for a clinician-approved label
+ENTRY_POINT = "lib.server.asgi"  # the ASGI module `--uvicorn_app lib.server.asgi:app` serves
+# Tests only: a Python file whose `apply(app)` runs inside the server process on each app instance (e.g. to make a
+# reasoner stage fail on purpose). Never set in production.
+TEST_HOOK_ENV = "SEER_TEST_HOOK"
 
 # On a DICOMweb datastore MONAI Label downloads dcmqi at start-up (and fails offline) unless `itkimage2segimage` is
 # on PATH; the pinned dcmqi wheel carries it. Every process needs it: the server, and training, which opens the
@@ -43,6 +51,11 @@ class SeerApp(MONAILabelApp):
         self.requests = RequestLog(model_dir / "requests.jsonl")
         self.corrections = CorrectionLog(model_dir / "corrections.jsonl")
         self.skill_bank = SkillBank(model_dir / "skills")
+        # Patient data (lib/privacy.py): every log handler scrubs request text (MONAI Label's "Infer Request" line
+        # too), and the server purges requests past their retention now and daily (a training subprocess does not).
+        install_log_filter()
+        if ENTRY_POINT in sys.modules:
+            start_retention(model_dir, self.settings.request_retention_days)
         self.pipeline = build_pipeline(self.settings, self.ontology)
         # Everything the first request would otherwise wait for (concept embeddings, the encoder, ITK's writer) is
         # ready before the server answers /info. The embeddings are cached across model_dirs and built by
@@ -51,21 +64,23 @@ class SeerApp(MONAILabelApp):
         super().__init__(app_dir=app_dir, studies=studies, conf=conf, name="SEER Label",
                          description="Free-text promptable 3D segmentation with grounded reasoning",
                          version="0.1.0")
-        self._install_http_hardening()
-        # Every DICOM SEG we write (output=dicom_seg, a final label stored in the PACS) is coded from the ontology.
-        install_ontology_seg(self.ontology,
-                             lambda image_id: self.requests.returned_labels(image_id, self.pipeline.label_values))
+        hook = os.environ.get(TEST_HOOK_ENV)
+        if hook:
+            logger.warning(f"seer: {TEST_HOOK_ENV}={hook} applied (tests only)")
+            runpy.run_path(hook)["apply"](self)
 
-    def _install_http_hardening(self) -> None:
-        """Request checks, 4xx answers for bad input, the role policy and the skill routes (lib/guards.py,
-        lib/access.py). Only in the server process, where MONAI Label's FastAPI app is loaded; a training
-        subprocess has none."""
-        server = sys.modules.get("monailabel.app")
-        if server is None:
-            return
-        install_http_guards(lambda: self, FINAL_TAG)
-        install_error_statuses(server.app)
-        install_access(server.app, lambda: self.skill_bank)
+    def init_datastore(self):
+        """MONAI Label's datastores, subclassed (lib/server/datastore.py): uploads and final labels are checked,
+        labels written durably, and a final label stored in a PACS is a SEG coded from the ontology. XNAT and DSA
+        sources stay MONAI Label's own."""
+        studies = self.studies.rstrip("/").strip()
+        if not studies.startswith(("http://", "https://")):
+            return local_datastore(self.studies)
+        if monailabel_settings.MONAI_LABEL_DATASTORE.lower() in ("xnat", "dsa"):
+            return super().init_datastore()
+        self.studies = studies
+        return dicomweb_datastore(studies, self.ontology,
+                                  lambda image_id: self.requests.returned_labels(image_id, self.pipeline.label_values))
 
     def locate_everything(self, volume: Volume) -> str | None:
         if not volume.id:
@@ -97,6 +112,11 @@ class SeerApp(MONAILabelApp):
         return {"seer_certainty": SeerCertaintyScoring(self.requests)}
 
     def on_init_complete(self):
+        # MONAI Label calls this from its server's start-up only. Served as MONAI Label's stock ASGI app, no request
+        # would be checked and no route role-checked by SEER's table: stop with the fix instead.
+        if ENTRY_POINT not in sys.modules:
+            raise RuntimeError(f"SEER Label must be served by its own ASGI app: start the server with "
+                               f"--uvicorn_app {ENTRY_POINT}:app and apps/seer on PYTHONPATH (`make run` does both)")
         # MONAI Label scores every image at start-up in a subprocess that loads a second copy of the app, and on
         # 2 cores that competes with the first requests. Certainty comes from the request log, so scoring after
         # each served sample and each training round (MONAI Label's other triggers) keeps it fresh.
@@ -108,14 +128,16 @@ class SeerApp(MONAILabelApp):
 
     def infer(self, request, datastore=None):
         # An image id is looked up in the datastore and never opened as a path: "/etc/hostname" gets the same 404
-        # as any unknown id. Only a file that MONAI Label's endpoint stored itself (an upload, a session) arrives
-        # as a path, vouched for by the request guard (lib/guards.py).
-        if not request.get(UPLOADED_FILE):
+        # (a RequestRefused, answered with its status) as any unknown id. Only a file that MONAI Label's endpoint
+        # stored itself (an upload, a session) arrives as a path, vouched for by the request guard
+        # (lib/server/routes.py) in the request's context; nothing in params can vouch for it.
+        served = current_request()
+        request = {k: v for k, v in request.items() if k != OUTPUT_KEY}
+        if served is not None and served.output == DICOM_SEG:
+            request[OUTPUT_KEY] = DICOM_SEG  # the guard turned output=dicom_seg into the task's own SEG
+        if served is None or not served.uploaded:
             image_id = request.get("image")
-            try:
-                path = lookup_image(datastore or self.datastore(), image_id)
-            except RequestRefused as error:
-                raise HTTPException(status_code=error.status, detail=error.detail) from None
+            path = lookup_image(datastore or self.datastore(), image_id)
             request = {**request, "image_id": image_id, **({"image": path} if path else {})}
         return super().infer(request, datastore)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backbones.base import Backbone, Mask, Point
-from .guards import validate_spec
+from .validation import validate_spec
 from .reasoning.engine import ReasoningEngine
 from .reasoning.evidence import gather_evidence
 from .records import Evidence, TargetSpec

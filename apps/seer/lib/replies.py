@@ -1,9 +1,10 @@
 """How an answer leaves the server when the client cannot read our JSON: a DICOM SEG, or an HTTP error.
 
 - `output=dicom_seg`: MONAI Label's endpoint refuses it without a client-side `label_info` (404), and its
-  converter then codes every segment as SNOMED 78961009 (Spleen). `install_ontology_seg` reroutes that output
-  through the infer task, which writes the SEG itself, coded from the ontology (`dicom_seg_reply`), and has a
-  label saved as `final` on a DICOMweb datastore stored in the PACS as a SEG coded the same way.
+  converter then codes every segment as SNOMED 78961009 (Spleen). The request guard (`lib/server/routes.py`)
+  hands that output to the infer task, which writes the SEG itself, coded from the ontology (`dicom_seg_reply`).
+  A label saved as `final` on a DICOMweb datastore is stored in the PACS as a SEG coded the same way
+  (`lib/server/datastore.py`).
 - 3D Slicer's MONAI Label module shows only the label map of a 200 reply; the message of a refusal or question
   would stay in its Python console. For an HTTP error it opens a dialog with the reply's text. So requests that
   come through MONAI Label's Python client (the Slicer module adds `client_id` to `params`) get a refusal or a
@@ -13,17 +14,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
 from fastapi import HTTPException
 
-from .dicom_seg import DicomSegError, label_map_to_seg, saved_label_to_seg
+from .dicom_seg import DicomSegError, label_map_to_seg
 from .ontology import Ontology
 from .records import TargetSpec
 
@@ -103,59 +102,3 @@ def dicom_seg_reply(image_path: str, image_id: str | None, labels: np.ndarray, r
         Path(out).unlink(missing_ok=True)
         raise HTTPException(status_code=422, detail=f"cannot write a DICOM SEG: {error}") from None
     return out
-
-
-def install_dicom_seg_output() -> None:
-    """Reroute MONAI Label's `/infer/{model}?output=dicom_seg` through the infer task (idempotent).
-
-    The endpoint module's `run_inference` is looked up by name at each request, so wrapping it is enough: a
-    dicom_seg request becomes an `output=image` request whose params carry `seer_output=dicom_seg`, and the infer
-    task returns the SEG as its result file. Every other output goes to the stock function unchanged.
-    """
-    from monailabel.endpoints import infer as endpoint
-
-    stock = endpoint.run_inference
-    if getattr(stock, "seer_dicom_seg", False):
-        return
-
-    def run_inference(background_tasks, model, image="", session_id="", params="{}", file=None, label=None,
-                      output=None):
-        if output != endpoint.ResultType.dicom_seg:
-            return stock(background_tasks, model, image, session_id, params, file, label, output)
-        try:
-            values = json.loads(params) if params else {}
-        except json.JSONDecodeError as error:
-            raise HTTPException(status_code=400, detail=f"params is not JSON: {error}") from None
-        if not isinstance(values, dict):
-            raise HTTPException(status_code=400, detail="params must be a JSON object, e.g. {\"prompt\": \"liver\"}")
-        values[OUTPUT_KEY] = DICOM_SEG
-        response = stock(background_tasks, model, image, session_id, json.dumps(values), file, label,
-                         endpoint.ResultType.image)
-        response.headers["content-type"] = "application/dicom"
-        return response
-
-    run_inference.seer_dicom_seg = True
-    endpoint.run_inference = run_inference
-    logger.info("seer: output=dicom_seg is written by the infer task, coded from the ontology")
-
-
-def install_ontology_seg(ontology: Ontology, returned: Callable[[str], dict[str, int]] | None = None) -> None:
-    """Every DICOM SEG this server writes is coded from the ontology: `output=dicom_seg` (see
-    `install_dicom_seg_output`), and a `final` label that MONAI Label's DICOMweb datastore converts and stores in
-    the PACS (its `save_label` calls the module-level `nifti_to_dicom_seg` by name, with the series folder
-    `<cache>/images/<SeriesInstanceUID>`).
-
-    Args:
-        ontology: names, codes and colours.
-        returned: image id -> the label_names of the latest answer for it (from the request log), which names
-            the values of a saved label that carries no `label_info`.
-    """
-    from monailabel.datastore import dicom as dicomweb_datastore
-
-    install_dicom_seg_output()
-
-    def nifti_to_dicom_seg(series_dir, label, label_info, file_ext="*", use_itk=True) -> str:
-        answer = returned(Path(series_dir).name) if returned is not None else None
-        return saved_label_to_seg(series_dir, label, label_info, ontology, answer)
-
-    dicomweb_datastore.nifti_to_dicom_seg = nifti_to_dicom_seg

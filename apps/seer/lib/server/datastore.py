@@ -29,6 +29,7 @@ from monailabel.datastore.utils.dicom import dicom_web_upload_dcm
 from monailabel.interfaces.datastore import DefaultLabelTag
 
 from ..dicom_seg import saved_label_to_seg
+from ..dicom_series import cached_series_uri
 from ..guards import check_final_label, check_uploaded_image, fsync_path, lookup_image
 from ..ontology import Ontology
 
@@ -69,6 +70,11 @@ class SeerDicomWebDatastore(DICOMWebDatastore):
     def add_image(self, image_id: str, image_filename: str, image_info: dict[str, Any]) -> str:
         check_uploaded_image(image_filename)
         return super().add_image(image_id, image_filename, image_info)
+
+    def get_image_uri(self, image_id: str) -> str:
+        """The series fetched as stored (`transfer-syntax=*`), its volume chosen and decoded locally, and a record
+        of what was used and dropped beside it (lib/dicom_series.py; RequestRefused 422 where it cannot be read)."""
+        return cached_series_uri(self, image_id)
 
     def save_label(self, image_id: str, label_filename: str, label_tag: str, label_info: dict[str, Any],
                    label_id: str = "") -> str:
