@@ -63,6 +63,11 @@ class Trace(BaseModel):
     rationale: list[str] = Field(default_factory=list)
     answer: dict = Field(default_factory=dict)
     ledger: list[tuple[str, float]] = Field(default_factory=list)  # (reason, confidence change), in order
+    # The target expression (reasoning/expression.py) as JSON, each evaluated node with what decided it and its
+    # margin, and the content words no language file explains (they lower confidence).
+    expression: dict | None = None
+    nodes: list[dict] = Field(default_factory=list)
+    unexplained: list[str] = Field(default_factory=list)
 
 
 class TargetSpec(BaseModel):

@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from ..records import Evidence, TargetSpec, Trace
 from .ground import Grounding
 from .parse import BareReference
+from .thresholds import T
 
-CONFIDENCE_EXACT = 0.97
-CONFIDENCE_REFUSE_ABSENT = 0.95  # we know what was asked and can see it is not there
-CONFIDENCE_REFUSE_UNKNOWN = 0.9  # nothing anatomical was recognised
-# A refusal of a request that reads as a description of a structure ("the organ that breaks down alcohol"), or a
-# reader (relation, order, comparison) that found nothing that fits: we may simply have misread it.
-CONFIDENCE_REFUSE_UNSURE = 0.6
-CONFIDENCE_CLARIFY = 0.5
-PENALTY_PER_REPAIR = 0.04
+CONFIDENCE_EXACT = T.confidence.exact
+CONFIDENCE_REFUSE_ABSENT = T.confidence.refuse_absent
+CONFIDENCE_REFUSE_UNKNOWN = T.confidence.refuse_unknown
+CONFIDENCE_REFUSE_UNSURE = T.confidence.refuse_unsure
+CONFIDENCE_CLARIFY = T.confidence.clarify
+PENALTY_PER_REPAIR = T.penalty.per_repair
 
 
 @dataclass
@@ -29,6 +28,9 @@ class Reading:
     confidence: float = CONFIDENCE_EXACT
     skill: str | None = None
     ledger: list[tuple[str, float]] = field(default_factory=list)  # (reason, change in confidence)
+    expressions: list[dict] = field(default_factory=list)  # the target expression's operators that were evaluated
+    nodes: list[dict] = field(default_factory=list)  # each evaluated node: what decided it, and its margin
+    unexplained: list[str] = field(default_factory=list)  # content words no language file explains
 
     def adjust(self, reason: str, change: float) -> None:
         """Change the confidence and say why; the ledger goes into the trace."""
@@ -62,6 +64,23 @@ def _trace(evidence: Evidence, rationale: list[str], spec: TargetSpec, ontology)
     return Trace(evidence=seen, rationale=rationale, answer=answer)
 
 
+def _expression(reading: Reading) -> dict | None:
+    """The request's target expression as JSON: the operators the readers evaluated, or, for a reading by the
+    lexicon alone, the union of what it named minus what it excluded."""
+    if reading.expressions:
+        return reading.expressions[0] if len(reading.expressions) == 1 else {"op": "union",
+                                                                               "items": list(reading.expressions)}
+    named = [{"op": "concept" if g.explicit else "group", "id": c} for g in reading.include for c in g.ids]
+    named += [{"op": "one_of", "options": list(g.options)} for g in reading.include if g.options]
+    if not named:
+        return None
+    expression = named[0] if len(named) == 1 else {"op": "union", "items": named}
+    minus = [{"op": "group", "id": c} for g in reading.exclude for c in (g.ids or g.options)]
+    minus += [{"op": "side" if r.side else "numbers", **({"side": r.side} if r.side else {}),
+               **({"numbers": r.numbers} if r.numbers else {})} for r in reading.exclude_refs]
+    return {"op": "difference", "items": [expression, *minus]} if minus else expression
+
+
 def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
     """The one place a TargetSpec is completed: status, targets, trace and answer cannot disagree. A refusal or a
     question carries no targets and no exclusions."""
@@ -87,6 +106,9 @@ def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> 
     spec.skill = reading.skill
     spec.trace = _trace(evidence, reading.rationale, spec, ontology)
     spec.trace.ledger = list(reading.ledger)
+    spec.trace.expression = _expression(reading)
+    spec.trace.nodes = list(reading.nodes)
+    spec.trace.unexplained = list(reading.unexplained)
     return spec
 
 

@@ -16,10 +16,6 @@ from .parse import Item, Term
 MENTION = ("concept", "singular")
 MODIFIERS = ("side", "number", "extreme", "plural")
 # Items that may sit between two correction markers of one group ("sorry, I meant").
-# Pronouns that stand for the structure said just before ("no need to segment it").
-PRONOUNS = ("it", "them")
-# Words that open a relative clause: a negation right before one negates nothing after it.
-RELATIVES = ("that", "which", "who", "where")
 GROUP_GLUE = ("filler", "break", "conjunction", "range", "correction", "anaphora")
 
 
@@ -71,6 +67,10 @@ class DiscourseReader:
         self.additive = additive
         self.negators = negators
         self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
+        # Pronouns that stand for the structure said just before ("no need to segment it"), and words that open
+        # a relative clause (a negation right before one negates nothing after it): the language files' words.
+        self.pronouns = set(language.get("object_pronouns", ()))
+        self.relatives = set(language.get("relative_words", ()))
 
     def _negates(self, item: Item) -> bool:
         return item.text in self.negators or item.text.split(" ", 1)[0] in self.negators
@@ -166,7 +166,7 @@ class DiscourseReader:
             earlier = [j for j in range(start, k) if j not in removed and items[j].term.kind in MENTION]
             scope = self._scope(items, k, removed, stop_at_negation=True)
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
-            pronoun = not negated and any(items[j].text in PRONOUNS for j in scope)
+            pronoun = not negated and any(items[j].text in self.pronouns for j in scope)
             if earlier and not pronoun:
                 continue  # "the kidneys, not the left one": an exclusion from a target, read by the parser
             if pronoun:
@@ -197,7 +197,7 @@ class DiscourseReader:
                     break
             if stop_at_negation and item.term.kind == "exclusion" and self._negates(item):
                 break
-            if not scope and item.text in RELATIVES:
+            if not scope and item.text in self.relatives:
                 break  # "the organ you can live without, that sits under the ribs": nothing is negated
             if stop_at_negation and item.text == "-" and j > 0 and items[j - 1].term.kind in MENTION:
                 break  # "neither the stomach nor the colon - the duodenum"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .parse import Mention
+from .thresholds import T
 
 # Confidence lost when the words fight each other ("left kidney (R)") or a side is said of an unpaired organ.
-PENALTY_SIDE_CONFLICT = 0.3
-PENALTY_SIDE_IGNORED = 0.25
+PENALTY_SIDE_CONFLICT = T.penalty.side_conflict
+PENALTY_SIDE_IGNORED = T.penalty.side_ignored
 
 
 @dataclass

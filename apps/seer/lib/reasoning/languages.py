@@ -3,6 +3,35 @@
 Each file holds common organ and region names (by concept id), side words and function words. This module merges
 them into the one function-word table the parser reads and turns the names into lexicon terms; it holds no words
 itself.
+
+The schema of a language file (every language the same; a new language, or new words for an operator in one,
+is a data change only, never a Python change):
+
+    {"code": "de", "name": "German",
+     "side_words": {"left": [...], "right": [...], "both": [...]},
+     "names":    {concept_id: [names]},        # the name means the concept
+     "singular": {group_id: [names]},          # one member of the group, the side said elsewhere
+     "function_words": {KEY: list or table}}
+
+`function_words` takes any key of `ontology/language.json` or `languages/en.json`, with the same value shape;
+lists are joined across languages, tables are merged (a table of lists joins each list). The keys by operator:
+  - relation(kind, anchor):  "relations" {phrase: superior|inferior|anterior|posterior|left|right|medial|lateral|
+                              contact|between|around|same_side|opposite_side}, "between_words", "side_nouns",
+                              "part_words" {phrase: [axis, min|max]}, "level_words", "series_step"
+  - compare(metric, op):     "comparatives" {phrase: {"measure": x|y|z|volume|distance, "sign": 1|-1}},
+                              "reach_words", "category_heads" {phrase: category}, "comparison_followers"
+  - series nth/first/last/range/count: "ordinals" {word: n}, "cardinals", "series_extremes" {phrase: first|last},
+                              "from_end_words", "penultimate_words", "threshold_words" {phrase: ge|le|gt|lt},
+                              "present_words", "numbered_words", "range_connectors"
+  - union / difference:      "conjunctions", "exclusion_words", "negation_words", "negation_cancellers"
+  - lists and sections:      "clause_breaks", "report_headers", "plural_markers"
+  - corrections:             "correction_markers", "withdraw_markers", "contrast_words", "additive_words",
+                              "correction_no_words"
+  - references:              "other_words", "same_side_words", "both_words", "affected_words", "normal_words",
+                              "findings_words", "possession_words", "pronouns", "object_pronouns", "relative_words",
+                              "weak_reference_words"
+  - known words (function, filler, context; never unexplained): "filler_words", "action_words", "copulas",
+                              "generic_heads", "descriptive_heads", "descriptive_links", "body_words", "plural_heads"
 """
 
 from __future__ import annotations
@@ -41,7 +70,12 @@ def merge_language(base: dict, languages: dict[str, dict]) -> dict:
             merged["side_words"][side] += [w for w in words if w not in merged["side_words"][side]]
         for key, value in data.get("function_words", {}).items():
             if isinstance(value, dict):
-                merged.setdefault(key, {}).update(value)
+                table = merged.setdefault(key, {})
+                for word, meaning in value.items():
+                    if isinstance(meaning, list) and isinstance(table.get(word), list):
+                        table[word] = table[word] + [w for w in meaning if w not in table[word]]
+                    else:
+                        table[word] = meaning
             else:
                 current = merged.setdefault(key, [])
                 current += [w for w in value if w not in current]

@@ -15,6 +15,7 @@ import numpy as np
 from ..records import Evidence
 from .normalize import tokenize
 from .parse import Item
+from .thresholds import T
 
 MENTION = ("concept", "singular")
 # A relation read the other way round, for a landmark said before the relation word ("the organ the gallbladder
@@ -23,29 +24,23 @@ INVERSE = {"superior": "inferior", "inferior": "superior", "anterior": "posterio
            "left": "right", "right": "left", "medial": "lateral", "lateral": "medial"}
 AXIS = {"superior": (2, 1.0), "inferior": (2, -1.0), "anterior": (1, 1.0), "posterior": (1, -1.0), "left": (0, -1.0),
         "right": (0, 1.0)}
-# A relation answers only when its best candidate is clearly ahead: the runner-up must lie at least this factor
-# farther (after the contact bonus) and at least RELATION_MARGIN_MM farther; otherwise the answer is a question.
-AMBIGUOUS_RATIO = 1.5
-RELATION_MARGIN_MM = 15.0
-MIN_OFFSET_MM = 0.0
-MIDLINE_MM = 20.0
-# "above X": the candidate's offset along the axis is at least this fraction of its distance from X (within ~70°).
-MIN_DIRECTION_COSINE = 0.35  # a centroid this close to the midline is medial to anything on either side  # a candidate must lie at least this far in the stated direction
-# "the organ beneath the lung base": a structure touching the landmark whose extent overlaps the landmark's by at least
-# this fraction (of the narrower one) across the other two axes lies squarely in the direction, whatever its centroid.
-STACKED_OVERLAP = 0.5
-BETWEEN_T = (0.05, 0.95)  # "between X and Y": the projection onto the segment X-Y falls inside it
-CONFIDENCE_RELATION = 0.88  # read from geometry: below the exact band
-CONFIDENCE_SERIES = 0.95
-# Comparatives ("the higher of the two kidneys", "the second largest solid organ", "the adrenal closer to the
-# liver") pick one structure from a set by a measure read from the map. The winner must lead the next one by these
-# margins, else the answer is a question. A reading that rests on a comparison stays below the exact band.
-COMPARE_MARGIN_MM = 3.0  # centroids (or the extent ends asked about) this far apart along the axis
-COMPARE_IGNORE_MM = 1.0  # extent ends closer than this tell nothing (often both cut by the field of view)
-COMPARE_VOLUME_RATIO = 1.15  # the larger is at least this many times the smaller
-COMPARE_DISTANCE_RATIO = 1.3  # the nearer is at least this many times nearer ...
-COMPARE_DISTANCE_MM = 10.0  # ... and this many mm nearer
-CONFIDENCE_COMPARATIVE = 0.88
+# The numbers that decide (margins, ratios, tolerances) live in thresholds.json, commented there.
+AMBIGUOUS_RATIO = T.relation.ambiguous_ratio
+RELATION_MARGIN_MM = T.relation.margin_mm
+MIN_OFFSET_MM = T.relation.min_offset_mm
+MIDLINE_MM = T.midline_tolerance_mm
+MIN_DIRECTION_COSINE = T.relation.min_direction_cosine
+STACKED_OVERLAP = T.relation.stacked_overlap
+BETWEEN_T = tuple(T.relation.between_t)
+CONTACT_BONUS = T.relation.contact_bonus
+CONFIDENCE_RELATION = T.confidence.relation
+CONFIDENCE_SERIES = T.confidence.series
+COMPARE_MARGIN_MM = T.compare.margin_mm
+COMPARE_IGNORE_MM = T.compare.ignore_mm
+COMPARE_VOLUME_RATIO = T.compare.volume_ratio
+COMPARE_DISTANCE_RATIO = T.compare.distance_ratio
+COMPARE_DISTANCE_MM = T.compare.distance_mm
+CONFIDENCE_COMPARATIVE = T.confidence.comparative
 
 
 @dataclass
@@ -56,6 +51,7 @@ class Finding:
     confidence: float = CONFIDENCE_RELATION
     explicit: bool = True  # a named single structure: absence is a refusal
     ranked: list[str] = field(default_factory=list)  # every candidate that fits the relation, best first
+    margin: str = ""  # by how much the answer beat the next candidate (or why none did)
 
 
 def _key(phrase: str) -> str:
@@ -81,8 +77,8 @@ class Vocabulary:
         self.plural_heads = {_key(w) for w in language.get("plural_heads", [])}
         self.body = {_key(w) for w in language.get("body_words", [])}
         self.side_nouns = {_key(w) for w in language.get("side_nouns", [])}
-        self.side_lead = {_key(w) for w in language.get("side_lead_words", ["on", "the", "on the", "at", "of"])}
-        self.pronouns = [_key(w) for w in language.get("pronouns", ["it", "them", "this", "that"])]
+        self.side_lead = {_key(w) for w in language.get("side_lead_words", [])}
+        self.pronouns = [_key(w) for w in language.get("pronouns", [])]
         self.comparatives = {_key(k): v for k, v in language.get("comparatives", {}).items()}
         self.reach = {_key(w) for w in language.get("reach_words", [])}
         self.cardinals = {_key(w) for w in language.get("cardinals", [])}
@@ -163,7 +159,10 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
         return Finding(why=["the landmark is not in this image"])
     pool = [c for c in pool if c in present and c not in landmarks]
     names = ", ".join(landmarks)
-    scored: list[tuple[float, str, str]] = []
+    scored: list[tuple[float, str, str, float]] = []
+    # Filled by the one-landmark branch only; every later line reads them, so both branches start from empty.
+    oblique: list[tuple[float, str]] = []  # in the direction asked, but mostly off to one side
+    touching: set[str] = set()
     if relation == "between" and len(landmarks) == 1:
         # "the discs between the vertebral bodies": inside the group's extent and touching its parts
         union = present[landmarks[0]]
@@ -189,7 +188,6 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
         origin = _point(evidence, anchor, part)
         touching = set(present[anchor].touches)
         near = set(present[anchor].near)
-        oblique: list[tuple[float, str]] = []  # in the direction asked, but mostly off to one side
         for c in pool:
             p = _centroid(evidence, c)
             distance = float(np.linalg.norm(p - origin))
@@ -200,7 +198,7 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                     continue
                 if offset < MIN_DIRECTION_COSINE * distance and not (
                         c in touching and _stacked(present[c].extent_ras_mm, present[anchor].extent_ras_mm, axis)):
-                    oblique.append((distance * (0.6 if c in touching else 1.0), c))  # mostly off to one side: not an answer, but maybe a rival
+                    oblique.append((distance * (CONTACT_BONUS if c in touching else 1.0), c))  # mostly off to one side: not an answer, but maybe a rival
                     continue
                 why = f"{c}: {'xyz'[axis]} {p[axis]:.0f} vs {anchor} {origin[axis]:.0f} mm, {distance:.0f} mm away"
             elif relation in ("medial", "lateral"):
@@ -230,7 +228,7 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
             else:
                 continue
             # Structures in contact with the landmark come first: adjacency is what "behind the pancreas" means.
-            scored.append((distance * (0.6 if c in touching else 1.0), c, why, distance))
+            scored.append((distance * (CONTACT_BONUS if c in touching else 1.0), c, why, distance))
     if not scored and relation in AXIS and oblique:
         near = [c for _, c in sorted(oblique)[:3]]
         return Finding(question=near, ranked=near,
@@ -254,7 +252,9 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
         return Finding(question=[best[1]] + [r[1] for r in rivals[:2]], ranked=ranked,
                        why=[best[2]] + [r[2] for r in rivals[:2]] + ["these fit about equally"])
     runner = f"; next {scored[1][2]}" if len(scored) > 1 else ""
-    return Finding(ids=[best[1]], ranked=ranked, why=[f"{relation} {names}: {best[2]}{runner}"])
+    margin = (f"next {scored[1][1]} scores {scored[1][0]:.0f} vs {best[0]:.0f} (x{scored[1][0] / max(best[0], 1e-6):.2f},"
+              f" +{scored[1][0] - best[0]:.0f} mm)") if len(scored) > 1 else "the only candidate"
+    return Finding(ids=[best[1]], ranked=ranked, why=[f"{relation} {names}: {best[2]}{runner}"], margin=margin)
 
 
 def series_members(ontology, series: str, side: str | None) -> list:
@@ -374,6 +374,7 @@ def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evi
     unit = values[chosen[0]][2]
     lines = ", ".join(f"{c} {abs(values[c][0]):.1f} {unit}" for c in ordered[:4])
     why = [f"{kind} ({'+' if sign > 0 else '-'}): {lines}"]
+    margins: list[str] = []
     for a, b in ((chosen[0], n) for n in neighbours):
         high, low = (a, b) if values[a][0] >= values[b][0] else (b, a)
         gap = values[high][0] - values[low][0]
@@ -392,5 +393,8 @@ def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evi
                 clear = False  # the centroids and the extents disagree
                 why.append(f"{high} and {low}: centroids and extents disagree")
         if not clear:
-            return Finding(question=[high, low], why=why + [f"{high} and {low} are too close to tell apart"])
-    return Finding(ids=chosen, confidence=CONFIDENCE_COMPARATIVE, explicit=count == 1, why=why)
+            return Finding(question=[high, low], why=why + [f"{high} and {low} are too close to tell apart"],
+                           margin=f"{high} vs {low}: {gap:.1f} {unit}, under the margin")
+        margins.append(f"{high} vs {low}: {gap:.1f} {unit}")
+    return Finding(ids=chosen, confidence=CONFIDENCE_COMPARATIVE, explicit=count == 1, why=why,
+                   margin="; ".join(margins) or "no neighbour")

@@ -1,0 +1,184 @@
+"""Run a target expression (`expression.py`) against an image's evidence: pure geometry and numbering, no words.
+
+Evidence gives presence, centroids, extents, volumes, contact (all from the segment-everything map, in RAS mm)
+and the ontology gives numbering within series. Each evaluated node is recorded with what decided it and by what
+margin; the records go into the trace. The geometry itself lives in `readers.py` (relations, comparisons, series).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..records import Evidence
+from . import readers as geometry
+from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Nth, Range, Relation, SetOp, Side,
+                         show)
+from .thresholds import T
+
+
+@dataclass
+class Evaluation:
+    """The answer of an expression: concepts, or a question among a few, with every node's record."""
+
+    finding: geometry.Finding
+    nodes: list[dict] = field(default_factory=list)
+
+
+class Evaluator:
+    def __init__(self, ontology, evidence: Evidence, words: geometry.Vocabulary, series_only: bool = False):
+        """`series_only`: a relation is read along its anchor's series or not at all (the reader then places it
+        by geometry with its own pool)."""
+        self.series_only = series_only
+        self.ontology = ontology
+        self.evidence = evidence
+        self.words = words
+        self.vocabulary = set(evidence.vocabulary)
+        self.nodes: list[dict] = []
+
+    # --- sets -----------------------------------------------------------------------------------------------------
+
+    def _present(self, concept_id: str) -> bool:
+        return self.evidence.present is None or concept_id in self.evidence.present
+
+    def leaves(self, concept_id: str) -> list[str]:
+        return self.ontology.leaves(concept_id, self.vocabulary) or [concept_id]
+
+    def members(self, expr: Expr, present: bool = True) -> list[str]:
+        """The leaf structures an expression stands for: present ones (for pools), or every member the backbone
+        can segment (for order within a series, which counts members the image may not show)."""
+        if isinstance(expr, Concept):
+            # a structure the map holds whole stays whole (total_mr's one "vertebrae" label)
+            ids = [expr.id] if self.evidence.present and expr.id in self.evidence.present else self.leaves(expr.id)
+        elif isinstance(expr, Group):
+            ids = self.leaves(expr.id)
+        elif isinstance(expr, Side):
+            ids = [c for c in self.members(expr.of, present) if self._on(c, expr.side, present)]
+        elif isinstance(expr, SetOp):
+            sets = [self.members(e, present) for e in expr.items]
+            if expr.op == "union":
+                ids = list(dict.fromkeys(c for s in sets for c in s))
+            elif expr.op == "difference":
+                ids = [c for c in sets[0] if not any(c in s for s in sets[1:])]
+            else:
+                ids = [c for c in sets[0] if all(c in s for s in sets[1:])]
+        else:
+            ids = [c for c in self.run(expr).ids for c in self.leaves(c)]
+        return [c for c in ids if self._present(c)] if present else ids
+
+    def _on(self, concept_id: str, side: str, present: bool) -> bool:
+        laterality = self.ontology[concept_id].laterality
+        if laterality is not None or not present or self.evidence.present is None \
+                or concept_id not in self.evidence.present:
+            return laterality in (side, None)
+        x = self.evidence.present[concept_id].centroid_ras_mm[0]
+        return self.evidence.lies_on(side, x, -T.midline_tolerance_mm) is not False
+
+    def _series_pool(self, expr: Expr) -> list:
+        """Members of a series that `expr` names, whether the image shows them or not: numbering counts them."""
+        side = None
+        if isinstance(expr, Side):
+            side, expr = expr.side, expr.of
+        if isinstance(expr, (Concept, Group)):
+            ids = self.ontology.descendants(expr.id) | {expr.id}
+            pool = [self.ontology[c] for c in ids if self.ontology[c].series and not self.ontology[c].members
+                    and (c in self.vocabulary or not self.vocabulary)]
+        else:
+            pool = [self.ontology[c] for c in self.members(expr, present=False) if self.ontology[c].series]
+        return [c for c in pool if side is None or c.laterality in (side, None)]
+
+    # --- operators ------------------------------------------------------------------------------------------------
+
+    def run(self, expr: Expr) -> geometry.Finding | None:
+        finding = self._run(expr)
+        if finding is None:
+            return None
+        self.nodes.append({"node": show(expr), "ids": list(finding.ids), "question": list(finding.question),
+                           "decided_by": finding.why[-1] if finding.why else "",
+                           "margin": finding.margin})
+        return finding
+
+    def _run(self, expr: Expr) -> geometry.Finding | None:
+        if isinstance(expr, (Concept, Group, Side, SetOp)):
+            ids = self.members(expr, present=False) if isinstance(expr, Group) else None
+            if isinstance(expr, Concept):
+                ids = [expr.id]
+            elif ids is None:
+                ids = self.members(expr)
+            shown = [c for c in ids if self._present(c)]
+            why = (f"{len(shown)} of {len(ids)} present in the map" if self.evidence.present is not None
+                   else "presence unknown (no map)")
+            return geometry.Finding(ids=ids, why=[why], confidence=T.confidence.exact,
+                                    explicit=isinstance(expr, Concept), margin="presence")
+        if isinstance(expr, (Nth, First, Last, Count)):
+            return self._order(expr)
+        if isinstance(expr, Range):
+            pool = sorted(self._series_pool(expr.of), key=lambda c: c.order)
+            low, high = sorted((expr.start, expr.stop))
+            ids = [c.id for k, c in enumerate(pool, start=1) if low <= k <= high]
+            return geometry.Finding(ids=ids, explicit=False, confidence=T.confidence.series,
+                                    why=[f"numbered {low} to {high}: {', '.join(ids) or 'none'}"], margin="numbering")
+        if isinstance(expr, Relation):
+            return self._relation(expr)
+        if isinstance(expr, Compare):
+            pool = self.members(expr.candidates)
+            landmark = self.run(expr.landmark).ids[0] if expr.landmark is not None else None
+            measure = {"measure": expr.metric, "sign": expr.sign}
+            return geometry.compare(pool, measure, expr.rank, expr.count, self.evidence, expr.reach,
+                                    list(expr.part) if expr.part else None, landmark)
+        raise TypeError(f"not an expression: {expr!r}")
+
+    def _order(self, expr) -> geometry.Finding:
+        pool = self._series_pool(expr.of)
+        if isinstance(expr, Count):
+            ids, why = geometry.pick_ordinal(pool, self.evidence, None, 0, (expr.compare, expr.k), False)
+            finding = geometry.Finding(ids=ids, why=[why], explicit=False, confidence=T.confidence.series,
+                                       margin="numbering")
+            if not ids:
+                finding.why.append("no member of the series carries such a number")
+            return finding
+        if isinstance(expr, Nth):
+            ids, why = geometry.pick_ordinal(pool, self.evidence, expr.end, expr.k - 1, None, expr.present_only)
+            return geometry.Finding(ids=ids, why=[why], confidence=T.confidence.series, margin="numbering")
+        end = "first" if isinstance(expr, First) else "last"
+        chosen: list[str] = []
+        for k in range(expr.n):
+            ids, _ = geometry.pick_ordinal(pool, self.evidence, end, k, None, expr.present_only)
+            chosen += ids
+        return geometry.Finding(ids=chosen, explicit=False, confidence=T.confidence.series, margin="numbering",
+                                why=[f"the {expr.n} at the {end} end: {', '.join(chosen)}"])
+
+    def _relation(self, expr: Relation) -> geometry.Finding | None:
+        anchors = [a.id if isinstance(a, (Concept, Group)) else self.run(a).ids[0] for a in expr.anchors]
+        present = self.evidence.present
+        # A group landmark that the map does not hold whole ("next to the spine") is the union of its parts.
+        groups = {a: [c for c in self.ontology.leaves(a, self.vocabulary) if present and c in present]
+                  for a in anchors if self.ontology[a].members and a not in (present or {})}
+        if expr.kind == "between" and len(anchors) >= 2 and not groups:
+            found = geometry.series_between(anchors[0], anchors[1], self.ontology, self.vocabulary)
+            if found is not None:
+                found.margin = found.margin or "numbering"
+                return found
+        if expr.steps and not groups:
+            found = geometry.series_step(anchors[0], expr.kind, expr.steps, self.ontology, self.evidence, self.words,
+                                         self.vocabulary)
+            if found is not None:
+                found.margin = found.margin or "numbering"
+                return found
+        if self.series_only:
+            return None
+        if present is None:
+            return geometry.Finding(why=["presence unknown: no map to place structures"])
+        pool = self.members(expr.pool) if expr.pool is not None else list(present)
+        return geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
+                                list(expr.part) if expr.part else None, groups)
+
+
+def evaluate(expr: Expr, evidence: Evidence, ontology, words: geometry.Vocabulary,
+             series_only: bool = False) -> Evaluation | None:
+    """Evaluate `expr`; the finding of its root, and every node's record (innermost first). None only when
+    `series_only` and the relation is not one along a series."""
+    evaluator = Evaluator(ontology, evidence, words, series_only)
+    finding = evaluator.run(expr)
+    if finding is None:
+        return None
+    return Evaluation(finding=finding, nodes=evaluator.nodes)

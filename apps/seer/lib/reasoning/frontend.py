@@ -1,0 +1,162 @@
+"""The front end of the reasoning: a request's script, its normalized words, their roles (discourse) and its
+mentions, and the small word facts every reader shares (families, categories, descriptions)."""
+
+from __future__ import annotations
+
+from ..records import TargetSpec
+from .decide import Reading, finish
+from .discourse import Discourse
+from .ground import ground_mention
+from .languages import language_names, unsupported_scripts
+from .normalize import NormalizedText
+from .parse import Item, Mention, ParsedRequest, parse_items
+from . import readers as spatial
+from .request import Request
+from .thresholds import T
+
+
+class FrontEnd:
+    """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
+
+    def _load_categories(self) -> dict[str, set[str]]:
+        """Kinds of structure ("gland", "solid organ") -> concept ids: the `categories` table of the concepts file,
+        plus every concept whose name, or whose group's name, carries the category word."""
+        import json
+
+        from ..ontology import CONCEPTS_FILE
+
+        with open(CONCEPTS_FILE, encoding="utf-8") as f:
+            table = json.load(f).get("categories", {})
+        out = {key: {c for c in ids if c in self.ontology} for key, ids in table.items() if not key.startswith("_")}
+        for category in set(self.words.categories.values()):
+            out.setdefault(category, set()).update(c for c, words in self._name_words.items() if category in words)
+        return out
+
+    def in_category(self, concept_id: str, category: str) -> bool:
+        return concept_id in self._categories.get(category, ())
+
+    def _read_script(self, request: Request) -> TargetSpec | None:
+        """A request in a script no language file covers is refused by name, never read as an empty request."""
+        scripts = unsupported_scripts(request.prompt)
+        if not scripts:
+            return None
+        text = self.normalizer.normalize(request.prompt)
+        if any(t in self.index.anatomy_tokens for t in text.tokens):
+            return None  # mixed: the words we can read carry the request
+        names = ", ".join(language_names(self.languages))
+        reading = request.reading
+        reading.rationale.append(f"written in {', '.join(sorted(scripts)).title()} script, which no language file covers")
+        spec = TargetSpec(status="rejected", confidence=T.confidence.refuse_unknown,
+                          message=f"I cannot read requests written in {', '.join(sorted(s.title() for s in scripts))} "
+                                  f"script yet. Supported languages: {names}.")
+        return finish(spec, reading, request.evidence, self.ontology)
+
+    def _read_discourse(self, request: Request) -> TargetSpec | None:
+        """Normalize, scan, give each clause its role (target, context, negated, withdrawn), then parse."""
+        reading = request.reading
+        text = self.normalizer.normalize(request.prompt)
+        said, parsed = self._parse(text, reading)
+        if not parsed.include and not parsed.bare_refs and not said.dropped \
+                and not any(i.term.kind in ("concept", "singular") for i in said.items):
+            # Nothing anatomical at all: a real word may be the typo ("colin"). Read once more, leniently.
+            lenient = self.normalizer.normalize(request.prompt, lenient=True)
+            lenient_reading = Reading()
+            said2, reparsed = self._parse(lenient, lenient_reading)
+            if reparsed.include:
+                text, said, parsed = lenient, said2, reparsed
+                reading.rationale.extend(lenient_reading.rationale)
+                reading.rationale.append("no anatomy as typed; the lenient reading is the only one that names any")
+                reading.adjust("lenient second reading", -T.penalty.lenient)
+        if text.repairs:
+            reading.rationale.append("read as: " + ", ".join(f"{a} -> {b}" for a, b in text.repairs))
+            reading.adjust(f"{len(text.repairs)} spelling repair(s)", -T.penalty.per_repair * len(text.repairs))
+        request.text, request.discourse, request.parsed, request.items = text, said, parsed, said.items
+        skills = sorted({m.source.split(":", 1)[1] for m in parsed.include if m.source.startswith("skill:")})
+        if skills:
+            reading.skill = skills[0]
+            reading.rationale.append("skill used: " + ", ".join(skills))
+        if parsed.context:
+            reading.rationale.append("context, not asked for: " + ", ".join(m.text for m in parsed.context))
+        request.context = [ground_mention(m, self.ontology) for m in parsed.context]
+        request.dropped = [ground_mention(m, self.ontology) for chunk in said.dropped
+                           for m in self._mentions_of(chunk)]
+        return None
+
+    def _parse(self, text: NormalizedText, reading: Reading) -> tuple[Discourse, ParsedRequest]:
+        said = self.discourse.read(self.index.scan(text.tokens), [(b, a) for a, b in text.repairs])
+        reading.rationale.extend(said.rationale)
+        return said, parse_items(said.items, self.ontology)
+
+    def _mentions_of(self, chunk: list[Item]) -> list[Mention]:
+        parsed = parse_items(chunk, self.ontology)
+        return parsed.include + parsed.context
+
+    def side_of(self, token: str) -> str | None:
+        return self._side_of.get(token)
+
+    def family(self, concept_id: str) -> str:
+        return self._family(concept_id)
+
+    def core_phrase(self, tokens: list[str]) -> str:
+        """The request without its leading and trailing function words: "pls do niere links" -> "niere links"."""
+        words = [t for t in tokens if t.isalnum() or "'" in t]
+        while words and words[0] in self._function_words and self.side_of(words[0]) is None:
+            words.pop(0)
+        while words and words[-1] in self._function_words and self.side_of(words[-1]) is None:
+            words.pop()
+        return " ".join(words)
+
+    def _is_description(self, tokens: list[str]) -> bool:
+        for position, token in enumerate(tokens):
+            if token in self._heads and any(t in self._links for t in tokens[position + 1:position + 1 + T.description.window]):
+                return True
+        return False
+
+    def _noun_of(self, concept_id: str) -> str:
+        """The noun a correction keeps when it only changes the side or number ("right 8th rib. Correction:
+        right 7th" keeps "rib"): the pair group, or for a numbered member of a series the smallest group of both
+        sides in which its count from the top is still its number (the ribs, not the false ribs)."""
+        concept = self.ontology[concept_id]
+        if not (concept.series and concept.pair):
+            return self._family(concept_id)
+
+        def rank(group: str) -> int | None:
+            same_side = sorted((self.ontology[c] for c in self.ontology.descendants(group)
+                                if self.ontology[c].series == concept.series and not self.ontology[c].members
+                                and self.ontology[c].laterality == concept.laterality), key=lambda c: c.order)
+            ids = [c.id for c in same_side]
+            return ids.index(concept_id) + 1 if concept_id in ids else None
+
+        whole = spatial.series_members(self.ontology, concept.series, concept.laterality)
+        number = [c.id for c in whole].index(concept_id) + 1
+        groups = [g for g in self.ontology.concepts if self.ontology[g].members
+                  and {concept_id, concept.pair} <= self.ontology.descendants(g) and rank(g) == number]
+        return min(groups, key=lambda g: len(self.ontology.descendants(g))) if groups else self._family(concept_id)
+
+    def _family(self, concept_id: str) -> str:
+        """A lateral structure and its pair are one answer to "what is described"; the side is read from words."""
+        concept = self.ontology[concept_id]
+        if concept.pair:
+            for group in concept.groups:
+                if concept.pair in self.ontology[group].members:
+                    return group
+        return concept_id
+
+    def _category_in(self, tokens: list[str]) -> str | None:
+        """The kind of structure a description names ("vessel", "solid organ"), from the category words."""
+        for k, token in enumerate(tokens):
+            pair = f"{token} {tokens[k + 1]}" if k + 1 < len(tokens) else None
+            if pair in self.words.categories:
+                return self.words.categories[pair]
+            if token in self.words.categories and self.words.categories[token] not in self.words.generic:
+                return self.words.categories[token]
+        return None
+
+    def _series_of(self, concept_id: str) -> str | None:
+        found = {self.ontology[d].series for d in self.ontology.descendants(concept_id) | {concept_id}} - {None}
+        return next(iter(found)) if len(found) == 1 else None
+
+    def _in_series(self, concept_id: str, series: str) -> bool:
+        concept = self.ontology[concept_id]
+        return concept.series == series or any(self.ontology[d].series == series
+                                               for d in self.ontology.descendants(concept_id))

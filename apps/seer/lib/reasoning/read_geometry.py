@@ -1,0 +1,476 @@
+"""Readers that turn order, comparison and relation words into operators of the target expression
+(`expression.py`), evaluated against the image's evidence by `evaluate.py`."""
+
+from __future__ import annotations
+
+from ..records import Evidence, TargetSpec
+from .decide import finish
+from .discourse import _clause_start
+from .ground import Grounding, ground_mention
+from .normalize import tokenize
+from .parse import Item, Mention
+from . import readers as spatial
+from .request import MENTION, Request
+from .evaluate import evaluate
+from .expression import Compare, Concept, Count, Expr, First, Group, Last, Nth, Relation, Side, of_ids, show, to_json
+from .thresholds import T
+
+
+class GeometryReaders:
+    """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
+
+    def _evaluate(self, request: Request, expr: Expr, series_only: bool = False) -> spatial.Finding | None:
+        """Run one operator of the target expression against the image; the trace keeps the expression and
+        every evaluated node with what decided it and its margin."""
+        evaluated = evaluate(expr, request.evidence, self.ontology, self.words, series_only)
+        if evaluated is None:
+            return None
+        request.reading.expressions.append(to_json(expr))
+        request.reading.nodes.extend(evaluated.nodes)
+        request.reading.rationale.append(f"expression: {show(expr)}")
+        return evaluated.finding
+
+    def _read_comparative(self, request: Request) -> TargetSpec | None:
+        """"the higher of the two kidneys", "the lower adrenal", "the second largest solid organ", "the adrenal
+        closer to the liver", "the kidney whose upper pole reaches higher": one structure of a set, picked by a
+        measure read from the map (centroid or extent along an axis, volume, distance to a landmark). A margin
+        too small to tell them apart makes it a question (`readers.COMPARE_*`)."""
+        items, evidence = request.items, request.evidence
+        if evidence.present is None:
+            return None
+        words = self.words
+        hits = [k for k, item in enumerate(items) if item.text in words.comparatives and self._compares(items, k)]
+        if not hits:
+            return None
+        used: set[int] = set()
+        findings: list[spatial.Finding] = []
+        for k in hits:
+            measure = words.comparatives[items[k].text]
+            start = _clause_start(items, k)
+            end = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
+            landmark = None
+            if measure["measure"] == "distance":
+                after = [j for j in range(k + 1, end) if items[j].term.kind in MENTION]
+                if not after:
+                    return None
+                grounded = ground_mention(self._mentions_of([items[after[0]]])[0], self.ontology)
+                if len(grounded.ids) != 1 or grounded.options or grounded.ids[0] not in evidence.present:
+                    return None
+                landmark = grounded.ids[0]
+                used.add(after[0])
+            mentions = [j for j in range(start, end) if items[j].term.kind in MENTION and j not in used]
+            following = [j for j in mentions if k < j <= k + 5]
+            preceding = [j for j in mentions if j < k]
+            head = following[0] if following else (preceding[-1] if preceding else None)
+            if head is not None:
+                used.add(head)
+                concept = str(items[head].term.value)
+                pool = sorted(c for c in self.ontology.descendants(concept) | {concept}
+                              if not self.ontology[c].members or c in evidence.present)
+                sides = {str(items[j].term.value) for j in range(max(start, min(k, head) - 2), max(k, head) + 1)
+                         if items[j].term.kind == "side"} & {"left", "right"}
+                if len(sides) == 1:
+                    pool = [c for c in pool if self.ontology[c].laterality in (*sides, None)]
+            else:
+                category = self._category_after(items, k, end)
+                if category is None:
+                    return None
+                pool = sorted(c for c in evidence.present if self.in_category(c, category))
+            pool = [c for c in pool if c in evidence.present]
+            if all(self.ontology[c].series for c in pool):
+                return None  # order within a series is the ordinal reader's
+            previous = items[k - 1] if k > 0 else None
+            rank, count = 1, 1
+            if previous is not None and (number := words.number(previous)) is not None:
+                if previous.text.isdigit() or previous.text in words.cardinals:
+                    count = number
+                else:
+                    rank = number
+            reach = any(items[j].text in words.reach for j in range(start, k))
+            part = next((words.parts[items[j].text] for j in range(start, end) if items[j].text in words.parts), None)
+            finding = self._evaluate(request, Compare(
+                measure["measure"], int(measure["sign"]), of_ids(pool), rank, count,
+                Concept(landmark) if landmark else None, reach, tuple(part) if part else None))
+            if not finding.ids and not finding.question:
+                return None
+            findings.append(finding)
+        asked = [j for j, item in enumerate(items) if item.term.kind in MENTION and j not in used]
+        if asked:
+            return None  # other structures are asked for too: not a comparison alone
+        questions = [c for f in findings for c in f.question]
+        finding = spatial.Finding(ids=[c for f in findings for c in f.ids], question=questions,
+                                  why=[line for f in findings for line in f.why],
+                                  confidence=spatial.CONFIDENCE_COMPARATIVE,
+                                  explicit=all(f.explicit for f in findings))
+        if questions:
+            finding.ids = []
+        return self._answer(request, finding, "comparative")
+
+    def _compares(self, items: list[Item], k: int) -> bool:
+        """Whether the comparative word at `k` compares structures ("the lower kidney", "the higher of the two",
+        "the one that reaches highest", "closer to the liver"), not a word inside a description ("in the upper
+        right abdomen")."""
+        words = self.words
+        if words.comparatives[items[k].text]["measure"] == "distance":
+            return True
+        previous = items[k - 1] if k > 0 else None
+        if previous is not None and previous.text in words.reach:
+            return True
+        following = items[k + 1:k + 3]
+        if not following:
+            return False
+        first = following[0]
+        if first.term.kind == "concept" and self.ontology[str(first.term.value)].members:
+            return False  # "the lower back muscles": a group named in the plural is asked for whole
+        if first.term.kind in MENTION or first.text in self._word_sets["comparison_followers"] \
+                or first.text in words.categories:
+            return True
+        return len(following) > 1 and first.term.kind == "unknown" and (
+            f"{first.text} {following[1].text}" in words.categories or following[1].text in words.categories)
+
+    def _category_after(self, items: list[Item], k: int, end: int) -> str | None:
+        for j in range(k + 1, end):
+            pair = f"{items[j].text} {items[j + 1].text}" if j + 1 < end else None
+            if pair in self.words.categories:
+                return self.words.categories[pair]
+            if items[j].text in self.words.categories:
+                return self.words.categories[items[j].text]
+        return None
+
+    def _read_relation(self, request: Request) -> TargetSpec | None:
+        """"the vein behind the pancreas", "one level above L2", "the rib under the left eighth": a head, a relation
+        word and a landmark, resolved against the map's centroids, extents, contacts and series order. Also: the
+        landmark said before the relation ("the organ the gallbladder is attached to": the relation is turned
+        round), "on the spleen's side", a landmark that is a group ("next to the spine": the union of its parts),
+        and a landmark said by a pronoun or a finding ("the vertebra above the fracture": the finding's site)."""
+        items, evidence = request.items, request.evidence
+        position = next((k for k, i in enumerate(items) if i.term.kind == "locative"
+                         and i.text in self.words.relations), None)
+        side_noun = None
+        if position is None:
+            # "the kidney on the spleen's side": a mention followed by a side noun is a same-side landmark
+            side_noun = next((k for k, i in enumerate(items) if k > 0 and i.text in self.words.side_nouns
+                              and items[k - 1].term.kind in MENTION
+                              and any(j.term.kind in (*MENTION, "head") for j in items[_clause_start(items, k):k - 1])),
+                             None)
+            if side_noun is None:
+                return None
+            relation = "same_side"
+            position = side_noun - 1
+            start = _clause_start(items, position)
+            head_items = [i for i in items[start:position] if i.text not in self.words.side_lead]
+            tail = [items[position]]
+        else:
+            relation = self.words.relations[items[position].text]
+            start = _clause_start(items, position)
+            head_items = items[start:position]
+            tail = items[position + 1:]
+            tail = tail[:next((k for k, i in enumerate(tail) if i.term.kind == "break"), len(tail))]
+        heads = [i for i in head_items if i.term.kind in MENTION]
+        head = heads[-1] if heads else None
+        landmarks = self._mentions_of(tail)
+        also: list[Grounding] = []  # "the broken vertebra and the one below": the landmark is asked for too
+        reading = request.reading
+        tail_words = {i.text for i in tail}
+        pronoun = bool(tail_words & set(self.words.pronouns))
+        finding_word = bool(tail_words & self._word_sets["findings_words"])
+        if not landmarks and not any(self.words.number(i) is not None for i in tail):
+            generic = [k for k, i in enumerate(head_items) if i.term.kind == "head" or i.text in self.words.generic
+                       or i.text in self.words.categories]
+            mention_at = [k for k, i in enumerate(head_items) if i.term.kind in MENTION]
+            earlier = [ground_mention(m, self.ontology) for m in self._mentions_of(head_items[:mention_at[-1]])] \
+                if mention_at else []
+            if mention_at and generic and generic[-1] > mention_at[-1] and (pronoun or not tail_words):
+                # "the lobe and the organ right below it", "the broken vertebra and the one below"
+                landmarks = self._mentions_of([head_items[mention_at[-1]]])
+                joined = any(i.term.kind == "conjunction" for i in head_items[mention_at[-1]:generic[-1]])
+                head_items, head = head_items[mention_at[-1] + 1:], None
+                if joined:
+                    also = self._resolve_references([ground_mention(m, self.ontology) for m in landmarks],
+                                                    request.context + earlier, reading)
+            elif pronoun and len(mention_at) >= 2:
+                # "T12 wedge fracture; segment the vertebra below it": "it" is the mention before the head
+                landmarks = self._mentions_of([head_items[mention_at[-2]]])
+                reading.rationale.append(f'relation: "it" is "{head_items[mention_at[-2]].text}"')
+            elif mention_at and not tail_words and (len(mention_at) >= 2 or generic):
+                # "the organ the gallbladder is attached to", "the organ with the gallbladder tucked underneath":
+                # the landmark is said before the relation, which is then read the other way round
+                landmarks = self._mentions_of([head_items[mention_at[-1]]])
+                head_items = head_items[:mention_at[-1]]
+                heads = [i for i in head_items if i.term.kind in MENTION]
+                head = heads[-1] if heads else None
+                relation = spatial.INVERSE.get(relation, relation)
+                reading.rationale.append(f"relation: the landmark is said first; read as {relation}")
+            elif pronoun or finding_word:
+                antecedents = self._antecedents(request)
+                if antecedents:
+                    landmarks = [antecedents[-1].mention]
+                    reading.rationale.append(f'relation: the landmark is "{antecedents[-1].mention.text}", said before')
+        if not landmarks and relation in ("left", "right") and tail_words & (self.words.body | self.words.present):
+            # "the kidney on the right side of my body", "the highest rib on the right side of this scan": the
+            # patient's side, not a relation to a structure
+            for mention in request.parsed.include:
+                if head is not None and mention.concept == str(head.term.value) and not mention.sides:
+                    mention.sides.add(relation)
+                    reading.rationale.append(f'"{items[position].text} ... {" ".join(sorted(tail_words & (self.words.body | self.words.present)))}"'
+                                             f" is the patient's {relation} side")
+            return None
+        extreme = next((str(i.term.value) for i in tail if i.term.kind == "extreme"), None)
+        if not landmarks and extreme and head is not None and evidence.present is not None:
+            # "the vertebra 1 level below the topmost one": the landmark is the end of the series in this image
+            shown = sorted((self.ontology[c] for c in self.ontology.descendants(str(head.term.value))
+                            if c in evidence.present and self.ontology[c].series), key=lambda c: c.order)
+            if shown:
+                end = shown[0] if extreme == "first" else shown[-1]
+                landmarks = [Mention(concept=end.id, form="concept", text=end.name, source="relation")]
+                reading.rationale.append(f"relation: the landmark is the {'top' if extreme == 'first' else 'bottom'}"
+                                         f" of those shown, {end.id}")
+        count = 1
+        for k, item in enumerate(head_items):
+            number = self.words.number(item)
+            if number is not None and (k + 1 == len(head_items) or head_items[k + 1].text in self.words.levels
+                                       or head_items[k + 1].term.kind in MENTION):
+                count = number
+        vocabulary = set(evidence.vocabulary)
+        head_sides = [str(i.term.value) for i in head_items if i.term.kind == "side"]
+        if head is not None and not head_sides:
+            leaves = self.ontology.leaves(str(head.term.value), vocabulary) or [str(head.term.value)]
+            lateral = {self.ontology[c].laterality for c in leaves}
+            if len(lateral) == 1 and None not in lateral:
+                head_sides = list(lateral)  # "the right rib between rib 9 and rib 11"
+        # A landmark said by side and number alone takes the head's series ("the rib under the left eighth").
+        if not landmarks and head is not None:
+            sides = [str(i.term.value) for i in tail if i.term.kind == "side"] or head_sides
+            numbers = [n for n in (self.words.number(i) for i in tail) if n is not None]
+            if numbers:
+                landmarks = [Mention(concept=str(head.term.value), form=head.term.kind,
+                                     text=" ".join(i.text for i in tail), source="relation", sides=set(sides[:1]),
+                                     numbers=[n]) for n in numbers[:2]]
+        for mention in landmarks:
+            # "the right rib between rib 9 and rib 11": a landmark without a side takes the head's
+            if mention.form == "singular" and not mention.sides and len(set(head_sides) & {"left", "right"}) == 1:
+                mention.sides = set(head_sides) & {"left", "right"}
+        if head is not None and relation in spatial.AXIS and evidence.present is not None \
+                and tail_words & self._word_sets["other_words"] and landmarks \
+                and all(m.form == "singular" or m.concept == str(head.term.value) for m in landmarks):
+            # "the left lung lobe in front of the other left lobe": a comparison between members of one kind
+            concept = str(head.term.value)
+            pool = [c for c in self.ontology.leaves(concept, vocabulary) if c in evidence.present
+                    and (not head_sides or self.ontology[c].laterality in (*head_sides, None))]
+            axis, sign = spatial.AXIS[relation]
+            if len(pool) >= 2 and relation not in ("left", "right"):
+                finding = self._evaluate(request, Compare("xyz"[axis], int(sign), of_ids(pool)))
+                return self._answer(request, finding, f"relation ({relation}, against the other)")
+        grounded = [ground_mention(m, self.ontology) for m in landmarks]
+        if any(g.options for g in grounded):
+            before = [ground_mention(m, self.ontology) for m in self._mentions_of(items[:start])]
+            grounded = self._resolve_references(grounded, request.context + before + request.dropped, reading)
+        anchors = [g.ids[0] for g in grounded if len(g.ids) == 1 and not g.options]
+        if not anchors or len(anchors) < len(grounded):
+            return None  # an unclear landmark: the description reader reads it
+        groups = {a: [c for c in self.ontology.leaves(a, vocabulary) if evidence.present and c in evidence.present]
+                  for a in anchors if self.ontology[a].members and a not in (evidence.present or {})}
+        finding = None
+        unnamed = False
+        if relation == "between" and len(anchors) >= 2 and not groups:
+            finding = self._evaluate(request, Relation("between", tuple(Concept(a) for a in anchors[:2])),
+                                     series_only=True)
+        elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series and (
+                head is None or self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
+                or any(i.text in self.words.levels for i in head_items)):
+            finding = self._evaluate(request, Relation(relation, (Concept(anchors[0]),), steps=count),
+                                     series_only=True)
+        if finding is None:
+            if evidence.present is None:
+                return None
+            refused = {self.words.categories[items[k + 1].text] for k in range(len(items) - 1)
+                       if items[k].term.kind == "exclusion" and items[k + 1].text in self.words.categories}
+            if head is not None and head.term.kind == "concept" and not also:
+                return None  # "the adrenal glands on top of both kidneys": the named structure is the answer
+            pool = self._pool(head, head_items, evidence)
+            if head is not None and pool == [] and evidence.present is not None:
+                concept = str(head.term.value)
+                wholes = [c for c in evidence.present if c in self.ontology.descendants(concept) | {concept}
+                          and self.ontology[c].members]
+                if wholes:  # total_mr's one "vertebrae" label: no level can be told apart
+                    why = f"this image's map shows {self.ontology[wholes[0]].name} only as a whole, not one by one"
+                    return self._answer(request, spatial.Finding(why=[why]), f"relation ({relation})")
+            if pool is None and any(i.term.kind == "unknown" and i.text.isalpha() for i in head_items):
+                # "the shock absorbers between the vertebrae": a thing we cannot name, placed by a relation
+                pool = list(evidence.present)
+                unnamed = True
+            if pool is None:
+                return None
+            pool = [c for c in pool if not any(self.in_category(c, r) for r in refused)]  # "..., not the gland"
+            part = next((self.words.parts[i.text] for i in tail if i.text in self.words.parts), None)
+            excluded = {self._family(a) for a in anchors}
+            parts_of = {c for leaves in groups.values() for c in leaves}
+            pool = [c for c in pool if c not in anchors and c not in parts_of
+                    and (self._family(c) not in excluded or head is not None)]
+            sides = set(head_sides)
+            if sides & {"left", "right"}:
+                side = next(iter(sides & {"left", "right"}))
+                pool = [c for c in pool if self.ontology[c].laterality in (side, None)
+                        and evidence.lies_on(side, evidence.present[c].centroid_ras_mm[0], -T.midline_tolerance_mm) is not False]
+            finding = self._evaluate(request, Relation(relation, tuple(Concept(a) for a in anchors), of_ids(pool),
+                                                       part=tuple(part) if part else None))
+        if unnamed and not finding.ids and self.embeddings is not None:
+            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2) \
+                if finding.question else []
+            if not (len(ranked) == 2 and ranked[0][1] >= T.description.relation_accept
+                    and ranked[0][1] - ranked[1][1] >= T.description.relation_margin):
+                return None  # "the little cap on top of the left kidney": the description reader reads it
+        if unnamed:
+            reading.cap("the thing placed by the relation is not a known word", T.confidence.unnamed)
+        said_after = [i for i in tail[1:] if i.term.kind == "unknown" and i.text.isalpha()] if landmarks else []
+        # "the big organ above the right kidney": words we cannot read said of the head must fit the answer too
+        said_after += [i for i in head_items if i.term.kind == "unknown" and i.text.isalpha()
+                       and i.text not in self.common_stop]
+        if said_after and finding.ids and len(finding.ranked) > 1 and self.embeddings is not None:
+            # "the organ medial to the spleen that holds food": what is said after the landmark must fit too
+            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.ranked), top=None)
+            mine = next((score for c, score in ranked if c == finding.ids[0]), 0.0)
+            if ranked and ranked[0][0] != finding.ids[0] and ranked[0][1] - mine >= T.description.words_disagree:
+                finding.why.append(f"the words fit {ranked[0][0]} ({ranked[0][1]:.2f}) better than {finding.ids[0]}")
+                finding.question = list(dict.fromkeys([finding.ids[0], ranked[0][0]]))
+                finding.ids = []
+        described = [i for i in items[start:] if i.term.kind == "unknown" and i.text.isalpha()
+                     and i.text not in self.common_stop]
+        if finding.question and described and self.embeddings is not None:
+            # The relation narrowed it down; the words of the request may tell the rest apart
+            # ("the small pouch under the liver that stores bile": gallbladder, not duodenum).
+            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2)
+            if len(ranked) == 2 and ranked[0][1] >= T.description.relation_accept \
+                    and ranked[0][1] - ranked[1][1] >= T.description.relation_margin:
+                finding.why.append(f"of these, the words fit {ranked[0][0]} best ({ranked[0][1]:.2f} vs "
+                                   f"{ranked[1][0]} {ranked[1][1]:.2f})")
+                finding.ids, finding.question = [ranked[0][0]], []
+                finding.confidence = min(finding.confidence, T.confidence.description)
+        plural = any(i.text in self.words.plural_heads for i in head_items)
+        if plural and finding.question and len(finding.question) >= 2:
+            first, second = finding.question[:2]
+            if self.ontology[first].pair == second:
+                # "the muscles behind the spine", "the little glands on top of the kidneys": a plural head asks
+                # for both members of the pair that fit equally
+                finding.why.append(f"a plural noun: both {first} and {second}")
+                finding.ids, finding.question, finding.explicit = [first, second], [], False
+        if also and finding.ids:
+            finding.ids = list(dict.fromkeys([c for g in also for c in g.ids] + finding.ids))
+            finding.explicit = False
+        return self._answer(request, finding, f"relation ({relation})")
+
+    def _pool(self, head: Item | None, head_items: list[Item], evidence: Evidence) -> list[str] | None:
+        """The present structures a head noun allows: a group's members ("vein"), a category ("gland"), or
+        anything ("the structure"). None when the request has no head at all."""
+        present = list(evidence.present or {})
+        if head is not None:
+            concept = str(head.term.value)
+            members = self.ontology.descendants(concept) | {concept}
+            # a singular noun names one structure: "the vertebra behind the aorta" is never the whole spine
+            return [c for c in present if c in members and not (head.term.kind == "singular"
+                                                                 and self.ontology[c].members)]
+        words = [i.text for i in head_items if i.term.kind in ("head", "filler", "anaphora", "unknown")]
+        category = next((self.words.categories[w] for w in reversed(words) if w in self.words.categories), None)
+        if category is not None and category not in self.words.generic:
+            return [c for c in present if self.in_category(c, category)]
+        if any(w in self.words.generic for w in words):
+            return present
+        return None
+
+    def _read_ordinal(self, request: Request) -> TargetSpec | None:
+        """"the third rib from the bottom on the left", "the penultimate lumbar vertebra", "the topmost lumbar
+        vertebra shown", "lumbar vertebrae numbered 3 or higher": order within a series, counted over what this
+        image shows when asked to, or when the series' own end is not in the image."""
+        items, evidence = request.items, request.evidence
+        texts = [i.text for i in items]
+        end = next((self.words.from_end[t] for t in texts if t in self.words.from_end), None)
+        penultimate = next((self.words.penultimate[t] for t in texts if t in self.words.penultimate), None)
+        threshold_word = next((self.words.thresholds[t] for t in texts if t in self.words.thresholds), None)
+        present_only = any(t in self.words.present for t in texts)
+        mentions = request.parsed.include
+        if not mentions or len(mentions) > 1:
+            return None
+        mention = mentions[0]
+        cardinal_words = set(self.language.get("cardinals", ()))
+        named = self.ontology[mention.concept]
+        if present_only and named.series and not named.members and not mention.numbers and not mention.extreme \
+                and any(t in self.words.numbers for t in tokenize(mention.text)):
+            # "the third left rib present in this image": the lexicon named rib 3; count instead over what is shown
+            group = next((g for g in named.groups if self._series_of(g) == named.series), None)
+            if group is not None:
+                members = sorted((self.ontology[c] for c in self.ontology.descendants(group)
+                                  if self.ontology[c].series == named.series and not self.ontology[c].members),
+                                 key=lambda c: c.order)
+                mention = Mention(concept=group, form="concept", text=mention.text, source=mention.source,
+                                  numbers=[[c.id for c in members].index(named.id) + 1])
+        if present_only and mention.numbers and not (mention.extreme or end or penultimate or threshold_word):
+            # "the third left rib present in this image", "the first 2 ribs ... that are in the image": counted
+            # from the top over what this image shows
+            mention.extreme = "first"
+            if len(mention.numbers) == 2 and mention.numbers[0] == 1:
+                mention.numbers = mention.numbers[1:]
+            else:
+                end = "first"
+        has_count = mention.extreme and mention.numbers and any(i.text.isdigit() or i.text in cardinal_words for i in items)
+        if not (end or penultimate or threshold_word or (present_only and mention.extreme) or has_count):
+            return None
+        pool = [self.ontology[c] for c in self.ontology.descendants(mention.concept) | {mention.concept}
+                if self.ontology[c].series and not self.ontology[c].members
+                and (c in evidence.vocabulary or not evidence.vocabulary)]
+        side = mention.side
+        if side in ("left", "right"):
+            pool = [c for c in pool if c.laterality in (side, None)]
+        if not pool:
+            return None
+        base: Expr = Group(mention.concept)
+        if side in ("left", "right"):
+            base = Side(base, side)
+
+        def pick(of: Expr) -> spatial.Finding | None:
+            """The members of the series `of` that the order words name, as an operator of the expression."""
+            numbers = [n for n in mention.numbers]
+            if threshold_word:
+                if not numbers:
+                    return None
+                return self._evaluate(request, Count(of, threshold_word, numbers[-1]))
+            cardinals = set(self.language.get("cardinals", ()))
+            counted = [i for i in items if i.term.kind in ("number", "anaphora")
+                       and (i.text.isdigit() or i.text in cardinals)]
+            if mention.extreme and numbers and counted and not end and not penultimate:
+                operator = First if mention.extreme == "first" else Last
+                return self._evaluate(request, operator(of, numbers[0], present_only))
+            if penultimate:
+                chosen_end, offset = penultimate, 1
+            elif end:
+                chosen_end, offset = end, (numbers[0] - 1 if numbers else 0)
+            else:
+                chosen_end, offset = mention.extreme, (numbers[0] - 1 if numbers else 0)
+            return self._evaluate(request, Nth(of, offset + 1, chosen_end, present_only))
+
+        lateralities = sorted({c.laterality for c in pool} - {None})
+        if len(lateralities) > 1 and not threshold_word:
+            # Counted within each side: "the last two ribs on each side" takes both, otherwise ask which side,
+            # offering each side's answer.
+            per_side = [pick(Side(Group(mention.concept), lat)) for lat in lateralities]
+            if any(f is None for f in per_side):
+                return None
+            if side == "both":
+                finding = spatial.Finding(ids=[i for f in per_side for i in f.ids],
+                                          why=[w for f in per_side for w in f.why],
+                                          explicit=all(f.explicit for f in per_side),
+                                          confidence=min(f.confidence for f in per_side))
+                return self._answer(request, finding, "ordinal")
+            request.reading.rationale.append("ordinal: the series has a left and a right member at that position")
+            answers = [f.ids for f in per_side]
+            if all(len(a) == 1 for a in answers) and len({a[0] for a in answers}) == len(answers):
+                spec = TargetSpec(status="clarify", candidates=[a[0] for a in answers], confidence=T.confidence.clarify,
+                                  message="Which side do you mean: "
+                                          + " or ".join(self.ontology[a[0]].name for a in answers) + "?")
+            else:
+                spec = TargetSpec(status="rejected", confidence=T.confidence.clarify,
+                                  message="Which side do you mean: left or right? Say the side in the request.")
+            return finish(spec, request.reading, evidence, self.ontology)
+        finding = pick(base)
+        if finding is None:
+            return None
+        return self._answer(request, finding, "ordinal")

@@ -1,0 +1,315 @@
+"""The lexicon's reading (named structures with sides, numbers, ranges and exclusions), and the readers by
+meaning (descriptions, learned skills, the encoder fallback) for what the lexicon cannot name."""
+
+from __future__ import annotations
+
+from ..records import Evidence, TargetSpec
+from .decide import Reading, decide, finish, refuse_unrecognised
+from .ground import Grounding, ground_mention
+from .normalize import tokenize
+from .parse import Mention
+from . import readers as spatial
+from .request import MENTION, LearnedTrigger, Request
+from .thresholds import T
+
+
+class LexiconReaders:
+    """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
+
+    def _answer(self, request: Request, finding: spatial.Finding, reader: str) -> TargetSpec | None:
+        """Turn a reader's finding into the spec, through the one decision."""
+        reading, evidence = request.reading, request.evidence
+        reading.rationale.extend(f"{reader}: {line}" for line in finding.why)
+        if finding.question:
+            spec = TargetSpec(status="clarify", candidates=finding.question, confidence=T.confidence.clarify,
+                              message="Which one do you mean: "
+                                      + " or ".join(self.ontology[c].name for c in finding.question) + "?")
+            return finish(spec, reading, evidence, self.ontology)
+        if not finding.ids:
+            spec = TargetSpec(status="rejected", confidence=T.confidence.refuse_unsure,
+                              message=f"Nothing in this image fits: {finding.why[-1] if finding.why else reader}.")
+            return finish(spec, reading, evidence, self.ontology)
+        mention = Mention(concept=finding.ids[0], form="concept", text=", ".join(finding.ids), source=reader)
+        reading.include = [Grounding(mention=mention, ids=list(finding.ids), explicit=finding.explicit,
+                                     rule=f"{reader} -> {', '.join(finding.ids)}")]
+        reading.cap(f"{reader} read from the image", finding.confidence)
+        self._add_exclusions(request)
+        spec = decide(reading, evidence, self.ontology)
+        if spec.status == "rejected":
+            spec.confidence = min(spec.confidence, T.confidence.refuse_unsure)  # reasoned our way to a refusal
+        return spec
+
+    def _add_exclusions(self, request: Request) -> None:
+        reading, parsed = request.reading, request.parsed
+        reading.exclude = [ground_mention(m, self.ontology) for m in parsed.exclude]
+        negated = request.discourse.negated if request.discourse else []
+        findings = self._word_sets["findings_words"]
+        stems = tuple(self.language.get("stem_suffixes", ()))
+        for chunk in negated:
+            # "without cholecystitis", "no fracture of the rib": a finding denied, not a structure excluded
+            if any(w in findings or w.endswith(stems) for w in request.discourse.clause_words(chunk)):
+                continue
+            reading.exclude += [ground_mention(m, self.ontology) for m in self._mentions_of(chunk)]
+        reading.exclude_refs = parsed.exclude_refs
+
+    def _read_lexicon(self, request: Request) -> TargetSpec | None:
+        """The lexicon's reading: named structures with their sides, numbers, ranges and exclusions."""
+        parsed, reading, evidence = request.parsed, request.reading, request.evidence
+        if request.include is not None:
+            reading.include = request.include
+            self._add_exclusions(request)
+            return decide(reading, evidence, self.ontology)
+        if not parsed.include and not parsed.bare_refs and request.discourse.dropped:
+            names = ", ".join(g.mention.text for g in request.dropped) or "the structures named"
+            reading.rationale.append("every structure named was negated or withdrawn: nothing to segment")
+            spec = TargetSpec(status="rejected", confidence=T.confidence.nothing_left,
+                              message=f"Nothing to segment: the request only says what not to segment ({names}). "
+                                      "Name the structure you want.")
+            return finish(spec, reading, evidence, self.ontology)
+        if self._is_description(request.text.tokens):
+            return None  # the description reader goes first; the lexicon reads it after, if it declines
+        return self._lexicon_answer(request)
+
+    def _lexicon_answer(self, request: Request) -> TargetSpec | None:
+        parsed, reading, evidence = request.parsed, request.reading, request.evidence
+        include = [ground_mention(m, self.ontology) for m in parsed.include]
+        include += self._resolve_bare(parsed.bare_refs, request.context + request.dropped, reading) if not include else []
+        if not include and request.context:
+            include = self._head_refers_back(request)
+        if not include:
+            return None
+        reading.include = self._resolve_references(include, request.context, reading)
+        self._add_exclusions(request)
+        worst = max((g.penalty for g in reading.include), default=0.0)
+        reading.adjust("the words disagree or a side does not apply", -worst)
+        unsure = self._unsure_reading(request)
+        if unsure:
+            reading.cap(unsure, T.confidence.unsure)
+        spec = decide(reading, evidence, self.ontology)
+        if unsure and spec.status == "rejected":
+            spec.confidence = min(spec.confidence, T.confidence.refuse_unsure)  # a refusal of a reading we doubt
+        if spec.status == "clarify" and parsed.unknown and self._off_topic(request.text.tokens, reading):
+            return refuse_unrecognised(reading, evidence, self.ontology, request.prompt)
+        return spec
+
+    def _read_description(self, request: Request) -> TargetSpec | None:
+        tokens = request.text.tokens
+        if not self._is_description(tokens):
+            return None
+        self._ambiguous = []
+        sides = {str(i.term.value) for i in request.items if i.term.kind == "side"} | {
+            self.ontology[str(i.term.value)].laterality for i in request.items
+            if i.term.kind == "concept" and self.ontology[str(i.term.value)].laterality}
+        described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None)
+        if described is None and self._ambiguous:
+            finding = spatial.Finding(question=self._ambiguous, why=["the description fits these about equally"])
+            return self._answer(request, finding, "description")
+        if described is not None:
+            ordinals, cardinals = self.language.get("ordinals", {}), set(self.language.get("cardinals", ()))
+            numbers = [int(ordinals[i.text]) for i in request.items if i.text in ordinals and i.text not in cardinals]
+            if len(numbers) == 1 and not described.numbers and self.ontology[described.concept].members \
+                    and any(self.ontology[c].series for c in self.ontology.descendants(described.concept)):
+                # "the second bone of the lower back": the description names the series, the number its member
+                described.numbers = numbers
+                request.reading.rationale.append(f"description: member {numbers[0]} of {described.concept}")
+            request.parsed.include, request.parsed.exclude = [described], []
+        return self._lexicon_answer(request)
+
+    def _describe(self, tokens: list[str], reading: Reading, evidence: Evidence,
+                  landmarks: list[Grounding], sides: set[str] | None = None) -> Mention | None:
+        """Read a description by meaning. Two checks keep the encoder honest: a landmark the description is
+        placed against is not its answer ("the cap on top of the left kidney" is not the kidney), and a side in
+        the words must agree with where the candidate lies in this image."""
+        if self.embeddings is None:
+            return None
+        if sides is None:
+            sides = {self._side_of[t] for t in tokens if t in self._side_of}
+        ruled_out = {self._family(c) for g in landmarks for c in (*g.ids, *g.options, g.mention.concept)}
+        everything = self.embeddings.rank(" ".join(tokens), top=None)
+        ranked = [(c, s) for c, s in everything[:12]
+                  if self._family(c) not in ruled_out and self._on_side(c, sides, evidence)]
+        if len(ranked) < 2:
+            return None
+        best, score = ranked[0]
+        family = self._family(best)
+        runner_up, runner_score = next(((c, s) for c, s in ranked[1:] if self._family(c) != family), ("-", 0.0))
+        reading.rationale.append(f"description: nearest {family} {score:.2f} (next {runner_up} {runner_score:.2f})"
+                                 + (f"; landmarks ruled out: {sorted(ruled_out)}" if ruled_out else ""))
+        if score < T.description.accept or score - runner_score < T.description.margin:
+            return None
+        category = self._category_in(tokens)
+        if category is not None and evidence.present is not None:
+            # "a big blood vessel in the belly": the description must single out one of its kind in this image
+            kin = [(c, s) for c, s in everything if c in evidence.present and self._family(c) not in ruled_out
+                   and self._on_side(c, sides, evidence) and self.in_category(c, category)
+                   and self._family(c) != family]
+            if kin and score - kin[0][1] < T.description.category_margin and self.in_category(best, category):
+                reading.rationale.append(f"description: {best} {score:.2f} and {kin[0][0]} {kin[0][1]:.2f} are both "
+                                         f"a {category} and fit about equally")
+                self._ambiguous = [best] + [c for c, _ in kin[:T.embedding.clarify_top - 1]]
+                return None
+        if runner_up in self.ontology and best in self.ontology.descendants(runner_up) \
+                and score - runner_score < T.description.group_margin and evidence.present is not None:
+            # "the big blood vessel in the belly": it fits the whole group about as well as its best member, so
+            # it does not single out one member
+            members = [c for c, _ in ranked if c in self.ontology.descendants(runner_up) and c in evidence.present
+                       and not self.ontology[c].members]
+            if len(members) > 1:
+                reading.rationale.append(f"description fits the group {runner_up} about as well as {best}: "
+                                         f"{', '.join(members[:T.embedding.clarify_top])} all fit")
+                self._ambiguous = members[:T.embedding.clarify_top]
+                return None
+        reading.cap("read as a description by the encoder", T.confidence.description)
+        # The encoder is weak on left and right; the side words are not.
+        if family == best:
+            return Mention(concept=best, form="concept", text=" ".join(tokens), source="description",
+                           sides=sides if self.ontology[best].members else set())
+        return Mention(concept=family, form="singular", text=" ".join(tokens), source="description", sides=sides)
+
+    def _read_skill(self, request: Request) -> TargetSpec | None:
+        parsed = request.parsed
+        if parsed.include or parsed.bare_refs:
+            return None
+        parsed.include = self._learned_by_similarity(request.text.tokens, request.reading)
+        if not parsed.include:
+            return None
+        request.reading.skill = parsed.include[0].source.split(":", 1)[1]
+        return self._lexicon_answer(request)
+
+    def _learned_by_similarity(self, tokens: list[str], reading: Reading) -> list[Mention]:
+        """Skill retrieval by meaning: a request close to a learned trigger phrase uses that skill."""
+        if not self.learned or self.encoder is None:
+            return []
+        if self._learned_matrix is None:
+            self._learned_matrix = self.encoder.encode([t.phrase for t in self.learned])
+        scores = self._learned_matrix @ self.encoder.encode([" ".join(tokens)])[0]
+        best = int(scores.argmax())
+        if scores[best] < T.embedding.skill:
+            return []
+        trigger = self.learned[best]
+        conflict = self._changes_meaning(tokens, trigger)
+        if conflict:
+            reading.rationale.append(f'skill {trigger.skill_id} not used: "{" ".join(tokens)}" is close to its trigger '
+                                     f'"{trigger.phrase}" ({scores[best]:.2f}) but {conflict}')
+            return []
+        reading.rationale.append(f'skill {trigger.skill_id}: "{" ".join(tokens)}" is close to its trigger '
+                                 f'"{trigger.phrase}" ({scores[best]:.2f}); sides and numbers agree')
+        sides = {self._side_of[t] for t in tokens if t in self._side_of}
+        return [Mention(concept=trigger.concept, form=trigger.form, text=trigger.phrase,
+                        source=f"skill:{trigger.skill_id}", sides=sides if trigger.form == "singular" else set())]
+
+    def _changes_meaning(self, tokens: list[str], trigger: LearnedTrigger) -> str | None:
+        """Why a request that is merely similar to a trigger must not use its skill: it says another side or
+        another number ("rkid" is not "lkid", "rib 9" is not "rib 8"). None when they agree."""
+        said = [t for t in tokens if t.isalnum()]
+        taught = tokenize(trigger.phrase)
+        side_words = {t: s for t, s in self._side_of.items() if s in ("left", "right")}
+
+        def sides(words: list[str]) -> set[str]:
+            return {side_words[w] for w in words if w in side_words}
+
+        def numbers(words: list[str]) -> set[str]:
+            return {w for w in words if any(ch.isdigit() for ch in w)} | {w for w in words if w in self.words.numbers}
+
+        mine, theirs = sides(said), sides(taught)
+        concept = self.ontology[trigger.concept]
+        if trigger.form == "concept" and concept.laterality:
+            theirs |= {concept.laterality}
+        if mine and theirs and mine != theirs:
+            return f"it says {sorted(mine)} where the skill means {sorted(theirs)}"
+        if numbers(said) != numbers(taught) and (numbers(said) or numbers(taught)):
+            return "its numbers differ from the trigger's"
+        # glued side letters: "rkid" against "lkid", "kidr" against "kidl"
+        for a in said:
+            for b in taught:
+                if a == b or len(a) != len(b) or len(a) < 2:
+                    continue
+                for x, y, rest_a, rest_b in ((a[0], b[0], a[1:], b[1:]), (a[-1], b[-1], a[:-1], b[:-1])):
+                    if rest_a == rest_b and side_words.get(x) and side_words.get(y) and side_words[x] != side_words[y]:
+                        return f'"{a}" and "{b}" differ only in a side letter'
+        return None
+
+    def _read_fallback(self, request: Request) -> TargetSpec:
+        # A landmark's words ("the lobe resting on top of the liver") say where the target is, not what it is.
+        landmark_words = {t for g in request.context for t in tokenize(g.mention.text)}
+        return self._fallback(request.prompt, request.text.tokens, request.reading, request.evidence, landmark_words)
+
+    def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence,
+                  landmark_words: set[str] = frozenset()) -> TargetSpec:
+        """No term matched: ask the sentence encoder, but let it decide alone only when it is clearly right."""
+        content = [t for t in tokens if t.isalpha() and t not in self._function_words]
+        if self.embeddings is None or not content:
+            reading.rationale.append("no anatomical term recognised")
+            return refuse_unrecognised(reading, evidence, self.ontology, prompt, self._refusal_confidence(tokens))
+        ranked = self.embeddings.rank(" ".join(tokens), top=T.embedding.clarify_top + 1)
+        (best, score), runner_up = ranked[0], ranked[1][1]
+        shared = sorted((set(content) - set(landmark_words)) & self._concept_words[best])
+        reading.rationale.append(f"embedding: nearest {', '.join(f'{c} {s:.2f}' for c, s in ranked[:T.embedding.clarify_top])}"
+                                 + (f"; shared words {shared}" if shared else "; no shared words"))
+        clear = score >= T.embedding.accept and score - runner_up >= T.embedding.margin
+        if clear and (shared or (score >= T.embedding.strong and score - runner_up >= T.embedding.strong_margin)):
+            sides = {self._side_of[t] for t in tokens if t in self._side_of} & {"left", "right"}
+            family = self._family(best)
+            if len(sides) == 1 and self.ontology[family].members and self.ontology[family].laterality is None \
+                    and all(self.ontology[m].laterality for m in self.ontology[family].members):
+                # "the organ on my right side ... that makes urine": the encoder names the pair, the words the side
+                mention = Mention(concept=family, form="singular", text=" ".join(content), source="embedding",
+                                  sides=sides)
+            else:
+                mention = Mention(concept=best, form="concept", text=" ".join(content), source="embedding")
+            reading.include = [ground_mention(mention, self.ontology)]
+            reading.cap("nearest concept by the encoder alone", min(T.confidence.embed_cap, score + 0.2))
+            return decide(reading, evidence, self.ontology)
+        if score >= T.embedding.clarify and shared:
+            candidates = [c for c, _ in ranked[:T.embedding.clarify_top]]
+            names = " or ".join(self.ontology[c].name for c in candidates)
+            spec = TargetSpec(status="clarify", candidates=candidates, confidence=T.confidence.clarify * score,
+                              message=f"I am not sure what you mean. Did you mean {names}?")
+            return finish(spec, reading, evidence, self.ontology)
+        return refuse_unrecognised(reading, evidence, self.ontology, prompt, self._refusal_confidence(tokens))
+
+    def _off_topic(self, tokens: list[str], reading: Reading) -> bool:
+        """"rib eye steak recipe": an anatomy word inside text that, as a whole, is about something else. Asking
+        back which rib would be absurd, so such a request is refused."""
+        if self.embeddings is None:
+            return False
+        (best, score), = self.embeddings.rank(" ".join(tokens), top=1)
+        if score < T.embedding.off_topic:
+            reading.rationale.append(f"the request as a whole is not about anatomy (nearest {best} {score:.2f})")
+            return True
+        return False
+
+    def _refusal_confidence(self, tokens: list[str]) -> float:
+        """A request that reads like a description of a structure ("the organ that ...") but that nothing fitted is
+        refused without confidence: we may have misread it. Nonsense is refused with confidence."""
+        if self._is_description(tokens) or any(t in self.words.categories for t in tokens):
+            return T.confidence.refuse_unsure
+        return T.confidence.refuse_unknown
+
+    def _unsure_reading(self, request: Request) -> str | None:
+        """Why an answer should stay below the exact band although every word was read: words that change the
+        meaning (a reference, a comparison, a correction) that no reader used, or an unknown noun before the first
+        structure ("the gristle connecting the ribs": the ribs may only be where it is)."""
+        said = request.discourse
+        if said is not None and said.withdrawn:
+            return "a correction was read"
+        sets = self._word_sets
+        texts = [i.text for i in request.items]
+        if request.include is None and any(t in sets["other_words"] or t in sets["same_side_words"]
+                                           or t in sets["affected_words"] - sets["weak_reference_words"]
+                                           or t in self.words.comparatives for t in texts):
+            return "words of reference or comparison were not used"
+        content = [i for i in request.items if i.term.kind not in ("filler", "action", "break", "conjunction")]
+        if content and content[0].term.kind == "unknown" and content[0].text.isalpha() \
+                and any(i.term.kind in MENTION for i in content[1:]):
+            return f'"{content[0].text}" is not a known word and comes before the structure named'
+        return None
+
+    def _on_side(self, concept_id: str, sides: set[str], evidence: Evidence) -> bool:
+        """An unpaired structure said to be on one side must lie on that side of the midline in this image."""
+        side = next(iter(sides)) if len(sides) == 1 else None
+        concept = self.ontology[concept_id]
+        if side not in ("left", "right") or concept.laterality or concept.pair or evidence.present is None \
+                or concept_id not in evidence.present:
+            return True
+        return evidence.lies_on(side, evidence.present[concept_id].centroid_ras_mm[0], -T.midline_tolerance_mm) is not False

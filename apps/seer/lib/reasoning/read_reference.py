@@ -1,0 +1,253 @@
+"""Readers of references: "the affected organ", "the other one", "both", "the normal one": a target found from
+an antecedent said before it."""
+
+from __future__ import annotations
+
+from ..records import TargetSpec
+from .decide import Reading
+from .ground import Grounding, ground_mention
+from .parse import Item, Mention, Term
+from . import readers as spatial
+from .request import MENTION, Request, scope_of
+from .thresholds import T
+
+
+class ReferenceReaders:
+    """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
+
+    def _names_by_finding(self, texts: list[str]) -> bool:
+        """"the kidney with the cyst", "the organ containing the stones": a structure picked out by the finding
+        said of it, which makes it a reference to that finding's site."""
+        stems = tuple(self.language.get("stem_suffixes", ()))
+        for k, text in enumerate(texts):
+            if text in self._word_sets["possession_words"]:
+                following = texts[k + 1:k + 1 + T.description.possession_window]
+                if any(w in self._word_sets["findings_words"] or (w.isalpha() and w.endswith(stems))
+                       for w in following):
+                    return True
+        return False
+
+    def _read_reference(self, request: Request) -> TargetSpec | None:
+        """"the affected organ", "that gland", "the other one", "the ipsilateral adrenal", "both": resolve to an
+        antecedent said before (a finding's site first), never to a negated or withdrawn one unless it is the only
+        noun there is ("not the left kidney, the other one")."""
+        items, parsed = request.items, request.parsed
+        texts = [i.text for i in items]
+        sets = self._word_sets
+        if self._read_normal(request):
+            return None
+        other = any(t in sets["other_words"] for t in texts)
+        same = any(t in sets["same_side_words"] for t in texts)
+        affected = any(t in sets["affected_words"] for t in texts) or self._names_by_finding(texts)
+        both = any(t in sets["both_words"] for t in texts) and not parsed.include
+        if not (other or same or affected or both):
+            return None
+        antecedents = self._antecedents(request)
+        if not antecedents and (other or same) and parsed.include:
+            # "Fracture of the left tenth rib; segment the same rib on the opposite side", "Right adrenal adenoma;
+            # segment the contralateral gland": the antecedent is in the same sentence, before the reference
+            said = [k for k, i in enumerate(items) if i.term.kind in MENTION]
+            last = items[said[-1]]
+            bare = last.term.kind == "singular" and not (said[-1] > 0 and items[said[-1] - 1].term.kind == "side")
+            position = said[-1] if bare and len(said) > 1 else said[-1] + 1
+            before = self._mentions_of(items[:position])
+            after = [last] if bare and len(said) > 1 else []
+            heads = [i.text for i in items[position:] if i.term.kind == "head"]
+            ref_at = next((k for k, i in enumerate(items) if i.text in sets["other_words"]
+                           or i.text in sets["same_side_words"]), len(items))
+            context_only = any(i.text in sets["findings_words"] for i in items[:ref_at])
+            asked_heads = [i.text for i in items[said[0] + 1:] if i.term.kind == "head" and i.text not in self.words.generic]
+            if len(asked_heads) > (0 if after else 1):
+                heads, after, before = [], [], []  # another noun is asked for too: not only a reference
+            grounded = [ground_mention(m, self.ontology) for m in before]
+            grounded = [g for g in grounded if len(g.ids) == 1 and not g.options and self.ontology[g.ids[0]].pair]
+            fits = grounded and (after or any(self.in_category(grounded[-1].ids[0], self.words.categories.get(h, h))
+                                              or h in self._name_words[grounded[-1].ids[0]] for h in heads))
+            if fits and len(parsed.include) == len(before) + len(after):
+                antecedents = grounded
+                if context_only:  # said of a finding: context, not a target
+                    parsed.include = [m for m in parsed.include if m.text in {i.text for i in after}]
+                reading_note = f'reference: the antecedent "{grounded[-1].mention.text}" is said before it'
+                request.reading.rationale.append(reading_note)
+        if not antecedents:
+            return None
+        reading = request.reading
+        lateral = [g for g in antecedents if len(g.ids) == 1 and self.ontology[g.ids[0]].laterality]
+        if parsed.include:
+            # "the ipsilateral adrenal", "the contralateral kidney", "the affected kidney": a bare paired noun
+            # takes its side from the antecedent.
+            changed = False
+            for mention in parsed.include:
+                if mention.form != "singular" or mention.sides or not lateral:
+                    continue
+                scope = scope_of(self.ontology, {mention.concept})
+                if not other and any(set(g.ids) <= scope for g in antecedents if g.ids):
+                    continue  # "Left 11th rib fracture. Segment the fractured rib.": the lexicon refers back
+                side = self.ontology[lateral[-1].ids[0]].laterality
+                if other:
+                    side = "left" if side == "right" else "right"
+                elif not (same or affected):
+                    continue
+                mention.sides.add(side)
+                source = self.ontology[lateral[-1].ids[0]]
+                if source.series and not mention.numbers and source.series == self._series_of(mention.concept):
+                    members = spatial.series_members(self.ontology, source.series, source.laterality)
+                    mention.numbers = [[c.id for c in members].index(source.id) + 1]
+                reading.rationale.append(f'reference: "{mention.text}" takes side {side} from '
+                                         f'"{lateral[-1].mention.text}"')
+                changed = True
+            if changed:
+                reading.cap("side taken from an antecedent", T.confidence.reference)
+            return None
+        if parsed.bare_refs and not both:
+            return None
+        category = next((self.words.categories[t] for t in texts if t in self.words.categories), None)
+        pool = [g for g in antecedents if category is None or category in self.words.generic
+                or any(self.in_category(c, category) for c in g.ids)]
+        if not pool:
+            return None
+        referent = pool[-1]
+        ids = list(referent.ids)
+        if other or both:
+            target = [c for c in ids if self.ontology[c].pair]
+            if not target:
+                return None
+            pairs = [self.ontology[c].pair for c in target]
+            ids = pairs if other else list(dict.fromkeys(target + pairs))
+        reading.rationale.append(f'reference: -> "{referent.mention.text}"'
+                                 + (" (its pair)" if other else " and its pair" if both else ""))
+        reading.cap("target found by reference to an antecedent", T.confidence.reference)
+        mention = Mention(concept=ids[0], form="concept", text=referent.mention.text, source="reference")
+        request.include = [Grounding(mention=mention, ids=ids, explicit=len(ids) == 1, rule=f"reference -> {ids}")]
+        return None
+
+    def _read_normal(self, request: Request) -> bool:
+        """"Left kidney: mass. Right kidney normal. Segment the normal one.": a request that names no structure
+        and asks for the normal one takes the structure said to be normal before (and only one may be)."""
+        normal = self._word_sets["normal_words"]
+        clauses: list[list[Item]] = [[]]
+        for item in request.items:
+            if item.term.kind == "break":
+                clauses.append([])
+            else:
+                clauses[-1].append(item)
+        asking = [c for c in clauses if any(i.term.kind == "action" for i in c) and any(i.text in normal for i in c)
+                  and not any(i.term.kind in MENTION for i in c)]
+        if not asking:
+            return False
+        said = [m for c in clauses if c not in asking and any(i.text in normal for i in c)
+                for m in self._mentions_of(c)]
+        grounded = [ground_mention(m, self.ontology) for m in said]
+        grounded = [g for g in grounded if len(g.ids) == 1 and not g.options]
+        if len(grounded) != 1:
+            return False
+        request.reading.rationale.append(f'reference: "the normal one" -> "{grounded[0].mention.text}", said to be normal')
+        request.reading.cap("target found by reference to an antecedent", T.confidence.reference)
+        request.include = grounded
+        return True
+
+    def _antecedents(self, request: Request) -> list[Grounding]:
+        """Earlier mentions a reference may point to, the likeliest last: context first, the sites of findings
+        over plain mentions, and negated or withdrawn mentions only when nothing else is there."""
+        findings = self._finding_sites(request)
+        context = [g for g in request.context if g.ids and not g.options]
+        plain = [g for g in context if g.mention.text not in findings]
+        with_finding = [g for g in context if g.mention.text in findings]
+        if context:
+            return plain + with_finding
+        return [g for g in request.dropped if g.ids and not g.options]
+
+    def _finding_sites(self, request: Request) -> set[str]:
+        """Mention texts said in the same clause as a findings word ("left renal mass")."""
+        sites: set[str] = set()
+        clause: list[Item] = []
+        findings = self._word_sets["findings_words"]
+        stems = tuple(self.language.get("stem_suffixes", ()))
+        typed = {b for a, b in request.text.repairs if a.endswith(stems)} if request.text else set()
+        for item in [*request.items, Item(0, 0, Term("break", "."), ".")]:
+            if item.term.kind == "break":
+                if any(i.text in findings for i in clause) or any(i.text in typed for i in clause):
+                    sites |= {i.text for i in clause if i.term.kind in ("concept", "singular")}
+                clause = []
+            else:
+                clause.append(item)
+        return sites
+
+    def _head_refers_back(self, request: Request) -> list[Grounding]:
+        """"6 mm nodule in the left lower lobe. Segment the lobe.": a head noun with no structure of its own
+        names the structure said before whose name or kind it is."""
+        heads = [i.text for i in request.items if i.term.kind == "head" and i.text not in self.words.generic]
+        for g in reversed(request.context):
+            if len(g.ids) != 1 or g.options:
+                continue
+            concept = g.ids[0]
+            for head in heads:
+                category = self.words.categories.get(head)
+                if head in self._name_words[concept] or (category and self.in_category(concept, category)):
+                    request.reading.rationale.append(f'"{head}" refers back to "{g.mention.text}"')
+                    request.reading.cap("target found by reference to an antecedent", T.confidence.reference)
+                    return [g]
+        return []
+
+    def _resolve_references(self, include: list[Grounding], context: list[Grounding],
+                            reading: Reading) -> list[Grounding]:
+        """Drop a vaguer mention when a more specific one names part of it.
+
+        "the right lower lobe of the lung": the lobe, not both lungs. "Left 11th rib fracture. Segment the
+        fractured rib.": the bare "rib" refers back to the rib named before.
+        """
+        # "upper lobe, left lung": a bare noun whose alternatives fall inside another mention takes that one,
+        # and the container is then only the place it was said to be.
+        containers: set[int] = set()
+        for g in include:
+            for h in include:
+                if g.options and h is not g and h.ids and not h.options:
+                    inside = [o for o in g.options if o in scope_of(self.ontology, h.ids)]
+                    if len(inside) == 1:
+                        reading.rationale.append(f'"{g.mention.text}" in "{h.mention.text}" -> {inside[0]}')
+                        g.ids, g.options = inside, []
+                        containers.add(id(h))
+        include = [g for g in include if id(g) not in containers]
+        kept: list[Grounding] = []
+        for g in include:
+            vague = bool(g.options) or any(self.ontology[c].members for c in g.ids)
+            if not vague:
+                kept.append(g)
+                continue
+            scope = scope_of(self.ontology, {g.mention.concept, *g.ids, *g.options})
+            inside = [h for h in include if h is not g and h.ids and not h.options and set(h.ids) <= scope
+                      and set(h.ids) != set(g.ids)]
+            earlier = [h for h in context if h.ids and not h.options and set(h.ids) <= scope] if g.options else []
+            if inside:
+                reading.rationale.append(f'"{g.mention.text}" is the whole of which "{inside[0].mention.text}" '
+                                         "is the part asked for")
+            elif earlier:
+                referent = earlier[-1]
+                reading.rationale.append(f'"{g.mention.text}" refers back to "{referent.mention.text}"')
+                kept.append(referent)
+            else:
+                kept.append(g)
+        return kept
+
+    def _resolve_bare(self, references, context: list[Grounding], reading: Reading) -> list[Grounding]:
+        """"Right 8th rib fracture. Segment R8.": a side and number alone name the structure said before."""
+        found: list[Grounding] = []
+        for reference in references:
+            for g in reversed(context):
+                concept = self.ontology[g.ids[0]] if len(g.ids) == 1 else None
+                if concept is not None and reference.side in ("left", "right") and concept.pair \
+                        and concept.laterality not in (None, reference.side) and not reference.numbers:
+                    # "not the left kidney, the right one": the side names the pair of the noun said before
+                    pair = ground_mention(Mention(concept=concept.pair, form="concept", text=g.mention.text,
+                                                  source="reference"), self.ontology)
+                    reading.rationale.append(f'"{reference.side}" names the pair of "{g.mention.text}"')
+                    found.append(pair)
+                    break
+                if concept is None or (reference.side and concept.laterality != reference.side) \
+                        or (reference.numbers and not (concept.series and concept.order in reference.numbers)):
+                    continue
+                reading.rationale.append(f'"{reference.side or ""} {reference.numbers or ""}" refers back to '
+                                         f'"{g.mention.text}"')
+                found.append(g)
+                break
+        return found

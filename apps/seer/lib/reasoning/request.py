@@ -1,0 +1,49 @@
+"""What the parts of the reasoning share about one request, and the trigger phrases the skill bank teaches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..records import Evidence
+from .decide import Reading
+from .discourse import Discourse
+from .ground import Grounding
+from .normalize import NormalizedText
+from .parse import Item, ParsedRequest
+
+MENTION = ("concept", "singular")
+
+
+@dataclass
+class Request:
+    """What the readers share about one request."""
+
+    prompt: str
+    evidence: Evidence
+    reading: Reading
+    text: NormalizedText | None = None
+    items: list[Item] | None = None  # after discourse: negated and withdrawn mentions removed
+    discourse: Discourse | None = None
+    parsed: ParsedRequest | None = None
+    context: list[Grounding] | None = None
+    dropped: list[Grounding] | None = None  # negated and withdrawn mentions: antecedents, never targets
+    include: list[Grounding] | None = None  # set by a reader that resolved the targets
+    unexplained: list[str] = field(default_factory=list)  # content words no language file explains
+
+
+@dataclass(frozen=True)
+class LearnedTrigger:
+    """A phrase the skill bank taught us: it means `concept` (the bank decides which triggers are live)."""
+
+    phrase: str
+    concept: str
+    skill_id: str
+    form: str = "concept"  # "singular": names one member of the pair group `concept`; a side word picks it
+
+
+def scope_of(ontology, concepts) -> set[str]:
+    """The concepts and everything under them."""
+    out: set[str] = set()
+    for concept_id in concepts:
+        out |= ontology.descendants(concept_id) | {concept_id}
+    return out
