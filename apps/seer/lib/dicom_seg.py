@@ -21,6 +21,7 @@ import dcmqi
 import numpy as np
 import SimpleITK as sitk
 
+from .dicom_series import multi_frame_instances
 from .ontology import Concept, Ontology, SnomedCode
 
 logger = logging.getLogger(__name__)
@@ -128,13 +129,15 @@ def concept_by_name(ontology: Ontology, name: str) -> Concept | None:
 
 
 def read_series_geometry(series_folder: str | Path) -> sitk.Image:
-    """The source series as SimpleITK reads it (the same reader MONAI Label uses to turn a series into NIfTI)."""
-    reader = sitk.ImageSeriesReader()
-    files = reader.GetGDCMSeriesFileNames(str(series_folder))
-    if not files:
-        raise DicomSegError(f"{series_folder}: no DICOM series found")
-    reader.SetFileNames(files)
-    return reader.Execute()
+    """The grid of the source series' slices, chosen as the volume was (`dicom_series.series_geometry`: the same
+    images, sorted along the normal, from the headers alone, so a compressed series needs no decoding here)."""
+    from .dicom_series import series_geometry
+    from .guards import RequestRefused
+
+    try:
+        return series_geometry(series_folder)
+    except RequestRefused as error:
+        raise DicomSegError(error.detail) from None
 
 
 def label_map_to_seg(labels: np.ndarray | sitk.Image, label_names: dict[str, int], source_series_folder: str | Path,
@@ -155,6 +158,12 @@ def label_map_to_seg(labels: np.ndarray | sitk.Image, label_names: dict[str, int
         DicomSegError: a grid that does not match the series, no voxels at all, or dcmqi failed.
     """
     reference = read_series_geometry(source_series_folder)
+    multi_frame = multi_frame_instances(source_series_folder)
+    if multi_frame:
+        # dcmqi (and pydicom-seg) place each SEG frame on a single-frame source image; a SEG that references
+        # frames of an enhanced image is not written rather than written with wrong references.
+        raise DicomSegError(f"the source series is a multi-frame image ({', '.join(multi_frame[:2])}); a DICOM SEG "
+                            "is written only against single-frame images: ask for output=image (NIfTI) instead")
     if isinstance(labels, sitk.Image):
         array = sitk.GetArrayFromImage(sitk.Resample(labels, reference, sitk.Transform(),
                                                      sitk.sitkNearestNeighbor, 0, sitk.sitkUInt16))

@@ -31,6 +31,8 @@ class Volume:
         id: the datastore's image id, when the image came from one.
         everything_path: a persisted segment-everything map for this image, located by the caller (a datastore
             label, a `labelmap_dir` file, or `--labelmap`); backbones read it and never look for it themselves.
+        series: for an image read from a DICOM series (a folder, or a PACS series cached as NIfTI with its record
+            beside it), `SeriesRecord.trace()`: the instances used and dropped, with reasons.
     """
 
     image: sitk.Image
@@ -38,6 +40,7 @@ class Volume:
     modality: str | None = None
     id: str | None = None
     everything_path: str | None = None
+    series: dict | None = None  # for a DICOM series: which instances were read and dropped, and why (the trace's)
 
     @property
     def array(self) -> np.ndarray:
@@ -70,16 +73,17 @@ class Volume:
 
 
 def _read_dicom_series(folder: Path) -> Volume:
-    reader = sitk.ImageSeriesReader()
-    series_ids = reader.GetGDCMSeriesIDs(str(folder))
-    if not series_ids:
-        raise VolumeError(f"{folder}: no DICOM series found in this folder")
-    files = reader.GetGDCMSeriesFileNames(str(folder), series_ids[0])
-    reader.SetFileNames(files)
-    reader.MetaDataDictionaryArrayUpdateOn()
-    image = reader.Execute()
-    modality = reader.GetMetaData(0, "0008|0060").strip() if reader.HasMetaDataKey(0, "0008|0060") else None
-    return Volume(image=image, source=str(folder), modality=modality or None)
+    """The volume of a folder's DICOM series, chosen and decoded by `dicom_series.read_series` (localizers and
+    stray images dropped, slices sorted along the normal, any transfer syntax SimpleITK's GDCM decodes)."""
+    from .dicom_series import read_series
+    from .guards import RequestRefused
+
+    try:
+        series = read_series(folder)
+    except RequestRefused as error:
+        raise VolumeError(f"{folder}: {error.detail}") from None
+    return Volume(image=series.image, source=str(folder), modality=series.record.modality,
+                  series=series.record.trace())
 
 
 def read_volume(path: str | Path) -> Volume:
@@ -95,7 +99,11 @@ def read_volume(path: str | Path) -> Volume:
         raise VolumeError(f"{path}: not a readable image ({str(error).strip().splitlines()[-1]})") from None
     if image.GetDimension() != 3:
         raise VolumeError(f"{path}: expected a 3D image, got {image.GetDimension()}D")
-    return Volume(image=image, source=str(path))
+    from .dicom_series import read_record
+
+    record = read_record(path)  # a PACS series cached as NIfTI keeps what was read of it beside it
+    return Volume(image=image, source=str(path), modality=record.modality if record else None,
+                  series=record.trace() if record else None)
 
 
 def align_label_map(label_map: sitk.Image, reference: sitk.Image) -> np.ndarray:

@@ -116,6 +116,8 @@ class SeerInfer(InferTask):
         if result.fresh_everything is not None and self.persist_everything is not None:
             self._persist(volume, result.fresh_everything)
         spec = result.spec
+        if volume.series is not None:  # a DICOM series: which instances made the volume, which were dropped, why
+            spec.trace.evidence["series"] = volume.series
         labels = result.labels if result.labels is not None else np.zeros(volume.array.shape, np.uint8)
         # The OHIF panel asks for ".nrrd" (it parses the reply with nrrd-js); Slicer and the REST API get NIfTI.
         extension = request.get("result_extension") or ".nii.gz"
