@@ -13,9 +13,11 @@ on the real server (`make run`).
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -26,8 +28,8 @@ import requests
 import SimpleITK as sitk
 
 from conftest import APP, REPO
-from helpers import running_server
-from processes import free_port
+from helpers import STARTUP_TIMEOUT_S, running_server
+from processes import free_port, wait_until_ready
 
 CT_ID = "example_ct_sm"
 KIDNEY_LEFT_TOTAL = 3
@@ -224,14 +226,29 @@ def test_reload_twice_leaves_one_layer_of_each_behaviour(server, ct_map_path, tm
 # --- the entry point --------------------------------------------------------------------------------------------
 
 def test_the_server_will_not_start_as_monai_labels_stock_app(tmp_path):
-    """Without `--uvicorn_app lib.server.asgi:app` no request would be checked: start-up stops and names the flag."""
+    """Without `--uvicorn_app lib.server.asgi:app` no request would be checked: start-up stops and names the flag.
+    (The process lingers for a minute after uvicorn gives up, so the test reads the log, then stops it.)"""
     command = [sys.executable, "-m", "monailabel.main", "start_server", "--app", str(APP), "--studies",
                str(tmp_path / "studies"), "--host", "127.0.0.1", "--port", str(free_port()),
                "--conf", "model_dir", str(tmp_path / "model")]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, encoding="utf-8", timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(APP)})
-    assert done.returncode != 0
-    assert "--uvicorn_app lib.server.asgi:app" in done.stdout + done.stderr
+    log = open(tmp_path / "server.log", "w+")
+    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               env={**os.environ, "PYTHONPATH": str(APP)})
+
+    def failed() -> bool:
+        return "Application startup failed" in (tmp_path / "server.log").read_text()
+
+    try:
+        wait_until_ready(process, log, failed, "the stock start-up", STARTUP_TIMEOUT_S)
+    except RuntimeError as error:  # it exited first: the log must still say why
+        assert "Application startup failed" in str(error), error
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # it has failed; SIGTERM would wait for its lingering threads
+        process.wait(timeout=60)
+        log.close()
+    assert "--uvicorn_app lib.server.asgi:app" in (tmp_path / "server.log").read_text()
+    assert "Application startup complete" not in (tmp_path / "server.log").read_text()
 
 
 def monai_label_assignments(source: str) -> list[str]:

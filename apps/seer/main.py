@@ -44,6 +44,12 @@ ensure_dcmqi_on_path()
 
 class SeerApp(MONAILabelApp):
     def __init__(self, app_dir, studies, conf):
+        # In a server process (MONAI Label's FastAPI app is loaded), the app must be served by SEER's own ASGI app:
+        # served as MONAI Label's stock app no request would be checked and no route role-checked by SEER's route
+        # table. Stop with the fix, before the slow part of start-up. (Training and batch subprocesses serve nothing.)
+        if "monailabel.app" in sys.modules and ENTRY_POINT not in sys.modules:
+            raise RuntimeError(f"SEER Label must be served by its own ASGI app: start the server with "
+                               f"--uvicorn_app {ENTRY_POINT}:app and apps/seer on PYTHONPATH (`make run` does both)")
         self.settings = SeerSettings.from_conf(conf or {}, app_dir)
         model_dir = Path(self.settings.model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
@@ -112,11 +118,6 @@ class SeerApp(MONAILabelApp):
         return {"seer_certainty": SeerCertaintyScoring(self.requests)}
 
     def on_init_complete(self):
-        # MONAI Label calls this from its server's start-up only. Served as MONAI Label's stock ASGI app, no request
-        # would be checked and no route role-checked by SEER's table: stop with the fix instead.
-        if ENTRY_POINT not in sys.modules:
-            raise RuntimeError(f"SEER Label must be served by its own ASGI app: start the server with "
-                               f"--uvicorn_app {ENTRY_POINT}:app and apps/seer on PYTHONPATH (`make run` does both)")
         # MONAI Label scores every image at start-up in a subprocess that loads a second copy of the app, and on
         # 2 cores that competes with the first requests. Certainty comes from the request log, so scoring after
         # each served sample and each training round (MONAI Label's other triggers) keeps it fresh.
