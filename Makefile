@@ -24,16 +24,24 @@ install: | $(BIN)/activate
 	  echo "$(REQ_HASH)" > $(VENV)/.installed; \
 	fi
 
-# The PACS and browser used by the DICOMweb and OHIF tests (Debian packages), installed only when missing.
+# The PACS and browser used by the DICOMweb and OHIF tests (Debian packages), installed only when missing, and
+# gdcmconv (libgdcm-tools), which writes the tests' compressed series (JPEG 2000, JPEG-LS, RLE ...).
+# orthanc-gdcm, Orthanc's GDCM plugin, lets Orthanc transcode JPEG 2000 for viewers (OHIF): installed where the
+# distribution has it, for demos only. The tests run Orthanc without it and the app never needs it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 pacs-deps:
 	@if [ ! -x /usr/sbin/Orthanc ] || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || \
-	    [ ! -x /usr/bin/chromium ]; then \
+	    [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/gdcmconv ]; then \
 	  $(SUDO) apt-get update && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y orthanc orthanc-dicomweb chromium; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y orthanc orthanc-dicomweb chromium libgdcm-tools; \
+	fi
+	@if [ ! -e /usr/share/orthanc/plugins/libOrthancGdcm.so ] && apt-cache show orthanc-gdcm > /dev/null 2>&1; then \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y orthanc-gdcm || \
+	    echo "orthanc-gdcm was not installed: demos show compressed series only where the viewer decodes them"; \
 	fi
 
 # Orthanc with DICOMweb on loopback for demos, until Ctrl-C; then `make run STUDIES=http://127.0.0.1:8042/dicom-web`.
+# It loads the GDCM plugin when installed (transcoding for viewers); SEER Label reads series as stored either way.
 PACS_PORT ?= 8042
 pacs: install pacs-deps
 	$(BIN)/python tests/orthanc.py $(PACS_PORT)

@@ -146,6 +146,7 @@ GDCM_ENCODINGS = {  # short options: gdcmconv 3.0.21 misparses some long ones (-
     "jpeg-lossy": ["-J", "-Y", "-q", "90"],   # .50 (8-bit images) or .51 (12-bit images)
     "rle": ["-R"],                            # 1.2.840.10008.1.2.5
     "deflated": ["-d"],                       # 1.2.840.10008.1.2.1.99
+    "implicit": ["-M"],                       # 1.2.840.10008.1.2, implicit VR little endian
 }
 
 

@@ -21,11 +21,15 @@ from processes import free_port, wait_until_ready
 
 ORTHANC_BINARY = Path("/usr/sbin/Orthanc")
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
+# Debian's orthanc-gdcm: transcodes JPEG 2000 and others. Loaded by the demo (`make pacs`) when installed, never by
+# the tests, which must pass against a PACS that cannot transcode.
+GDCM_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancGdcm.so")
 STARTUP_TIMEOUT_S = 60
 
 
-def orthanc_config(storage: Path, http_port: int, dicom_port: int) -> dict:
-    """Loopback only, no authentication (nothing else can reach it), DICOMweb at /dicom-web/."""
+def orthanc_config(storage: Path, http_port: int, dicom_port: int, extra_plugins: tuple[Path, ...] = ()) -> dict:
+    """Loopback only, no authentication (nothing else can reach it), DICOMweb at /dicom-web/; `extra_plugins`
+    are loaded too (the demo's GDCM plugin)."""
     return {
         "Name": "SEER-TEST-PACS",
         "HttpPort": http_port,
@@ -35,7 +39,7 @@ def orthanc_config(storage: Path, http_port: int, dicom_port: int) -> dict:
         "AuthenticationEnabled": False,
         "StorageDirectory": str(storage / "db"),
         "IndexDirectory": str(storage / "index"),
-        "Plugins": [str(DICOMWEB_PLUGIN)],
+        "Plugins": [str(DICOMWEB_PLUGIN), *(str(p) for p in extra_plugins)],
         "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
         "HttpTimeout": 60,
         "StableAge": 1,
@@ -52,7 +56,8 @@ def missing_packages() -> str | None:
 
 
 @contextlib.contextmanager
-def start_orthanc(storage: Path, http_port: int | None = None, log_path: Path | None = None) -> Iterator[dict]:
+def start_orthanc(storage: Path, http_port: int | None = None, log_path: Path | None = None,
+                  extra_plugins: tuple[Path, ...] = ()) -> Iterator[dict]:
     """Start Orthanc with a generated configuration under `storage`; yield its addresses; kill it afterwards.
 
     Yields {"url", "dicomweb", "http_port", "dicom_port", "config", "log"}.
@@ -64,7 +69,7 @@ def start_orthanc(storage: Path, http_port: int | None = None, log_path: Path | 
     http_port = http_port or free_port()
     dicom_port = free_port()
     config_path = storage / "orthanc.json"
-    config_path.write_text(json.dumps(orthanc_config(storage, http_port, dicom_port), indent=2))
+    config_path.write_text(json.dumps(orthanc_config(storage, http_port, dicom_port, extra_plugins), indent=2))
     log_path = log_path or storage / "orthanc.log"
     log = open(log_path, "w+")
     process = subprocess.Popen([str(ORTHANC_BINARY), str(config_path)], stdout=log, stderr=subprocess.STDOUT,
@@ -128,8 +133,11 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     port = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] else None
     storage = Path(os.environ.get("PACS_DIR") or tempfile.mkdtemp(prefix="seer-orthanc-"))
-    with start_orthanc(storage, port) as pacs:
+    plugins = (GDCM_PLUGIN,) if GDCM_PLUGIN.exists() else ()
+    with start_orthanc(storage, port, extra_plugins=plugins) as pacs:
         print(f"Orthanc on {pacs['url']} (DICOMweb: {pacs['dicomweb']}), storage {storage}", flush=True)
+        print(f"  JPEG 2000 transcoding for viewers: {'on (GDCM plugin)' if plugins else 'off (no orthanc-gdcm)'}",
+              flush=True)
         print(f"  upload a series:  curl -X POST {pacs['url']}/instances --data-binary @slice.dcm", flush=True)
         print(f"  start SEER Label: make run STUDIES={pacs['dicomweb']}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

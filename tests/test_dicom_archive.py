@@ -28,7 +28,7 @@ from pydicom.uid import generate_uid
 from conftest import reference_mask
 from helpers import (add_localizer, gdcm_encode, new_series_uids, running_server, write_dicom_series,
                      write_enhanced_series)
-from lib.dicom_series import DECODED, SeriesRecord, read_record, read_series
+from lib.dicom_series import DECODED, SeriesRecord, read_record, read_series, series_geometry
 from lib.guards import RequestRefused
 from orthanc import DICOMWEB_PLUGIN, upload_series
 
@@ -42,8 +42,9 @@ ENCODED_AS = {
     "jpeg-lossless": "1.2.840.10008.1.2.4.70",
     "rle": "1.2.840.10008.1.2.5",
     "deflated": "1.2.840.10008.1.2.1.99",
+    "implicit": "1.2.840.10008.1.2",
 }
-LOSSLESS = {"jpeg2000", "jpegls", "jpeg-lossless", "rle", "deflated"}
+LOSSLESS = {"jpeg2000", "jpegls", "jpeg-lossless", "rle", "deflated", "implicit"}
 HTJ2K = "1.2.840.10008.1.2.4.201"
 FEW_SLICES = 4  # enough for a volume, few enough that encoding every form takes a second
 
@@ -100,6 +101,22 @@ def test_each_stored_form_is_decoded_locally(few_slices, tmp_path, encoding):
     else:
         assert error.mean() < 25, f"{encoding}: mean error {error.mean():.1f} HU"
     assert series.record.transfer_syntaxes == [DECODED[ENCODED_AS[encoding]]]
+
+
+def test_explicit_big_endian(few_slices, tmp_path):
+    """The retired big-endian syntax, written by pydicom with the pixel bytes swapped."""
+    folder = tmp_path / "big-endian"
+    folder.mkdir()
+    for path in few_slices.glob("*.dcm"):
+        ds = pydicom.dcmread(path)
+        values = ds.pixel_array
+        ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
+        ds.is_little_endian, ds.is_implicit_VR = False, False
+        ds.PixelData = values.astype(">i2").tobytes()
+        ds.save_as(folder / path.name, write_like_original=False)
+    series = read_series(folder)
+    np.testing.assert_array_equal(as_array(series.image), as_array(read_series(few_slices).image))
+    assert series.record.transfer_syntaxes == ["Explicit VR Big Endian"]
 
 
 @pytest.mark.parametrize("bits", [8, 12])
@@ -240,6 +257,25 @@ def test_a_tilted_gantry_is_resampled_in_physical_space_and_says_so(raw_series, 
         expected = (pixels[v0, u0] * (1 - du) * (1 - dv) + pixels[v0, u0 + 1] * du * (1 - dv)
                     + pixels[v0 + 1, u0] * (1 - du) * dv + pixels[v0 + 1, u0 + 1] * du * dv)
         assert abs(series.image[i, j, k] - expected) <= 1, (i, j, series.image[i, j, k], expected)
+    with pytest.raises(RequestRefused, match="gantry-tilted") as refused:  # no SEG frames can lie on its slices
+        series_geometry(folder)
+    assert "output=image" in refused.value.detail
+
+
+def test_a_small_table_drift_keeps_an_orthogonal_grid(raw_series, tmp_path):
+    """Positions that drift in-plane by 0.002 mm a slice (rounding in a scanner's decimal strings) are no tilt:
+    the grid stays orthogonal, as NIfTI needs, and the volume is the same."""
+    folder = copy_series(raw_series, tmp_path / "drift")
+    for index, path in enumerate(sorted(folder.glob("*.dcm"))):
+        ds = pydicom.dcmread(path)
+        position = [float(v) for v in ds.ImagePositionPatient]
+        ds.ImagePositionPatient = [f"{position[0] + 0.002 * index:.6f}", f"{position[1]:.6f}", f"{position[2]:.6f}"]
+        ds.save_as(path)
+    series = read_series(folder)
+    direction = np.array(series.image.GetDirection()).reshape(3, 3)
+    np.testing.assert_allclose(direction.T @ direction, np.eye(3), atol=1e-12)
+    assert not series.record.tilted and series.record.notes == []
+    np.testing.assert_array_equal(as_array(series.image), as_array(read_series(raw_series).image))
 
 
 def test_an_enhanced_multi_frame_image_reads_as_the_same_volume(raw_series, ct_path, tmp_path):

@@ -151,6 +151,49 @@ def cmd_weights(args) -> int:
     return 0
 
 
+def _date(text: str):
+    """--before: an ISO date or time; a date alone means midnight UTC."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--before {text!r}: use an ISO date, e.g. 2026-01-31 or 2026-01-31T12:00") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def cmd_requests(args) -> int:
+    """Export or delete what the server keeps about images (README, Patient data). Works on a running server's
+    model_dir: every write there takes the logs' lock."""
+    from lib.request_log import export_records, remove_records
+
+    model_dir = Path(args.model_dir)
+    if not model_dir.is_dir():
+        raise UsageError(f"--model-dir {model_dir}: no such folder")
+    images = set(args.image or [])
+    if args.action == "export":
+        if not images:
+            raise UsageError("requests export needs --image ID (repeat it for several images)")
+        records = export_records(model_dir, images)
+        text = json.dumps(records, indent=2, ensure_ascii=False)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+        print(f"exported {len(records['requests'])} requests, {len(records['corrections'])} corrections, "
+              f"{len(records['skills'])} skills" + (f" to {args.out}" if args.out else ""), file=sys.stderr)
+        return 0
+    if not images and not args.before:
+        raise UsageError("requests delete needs --image ID or --before DATE")
+    removal = remove_records(model_dir, images or None, _date(args.before) if args.before else None)
+    counts = removal.counts()
+    print(f"deleted {counts['requests']} requests and {counts['corrections']} corrections; "
+          f"{counts['skills_source_deleted']} skills now audited as \"source deleted\"")
+    if args.json:
+        print(json.dumps(counts))  # the last line: one JSON object
+    return 0
+
+
 def cmd_load(args) -> int:
     """A bounded load test of a local server (lib/load.py); exit 1 when any request got a 5xx or a record was
     lost."""
@@ -254,6 +297,16 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--max-seconds", type=float, default=900.0, help="stop sending after this many seconds")
     load.add_argument("--json", action="store_true", help="end with one line of JSON")
     load.set_defaults(func=cmd_load)
+
+    requests_cmd = sub.add_parser("requests", help="export or delete the kept requests and corrections of images "
+                                                   "(README, Patient data)")
+    requests_cmd.add_argument("action", choices=["export", "delete"])
+    requests_cmd.add_argument("--image", action="append", help="a datastore image id (repeat for several)")
+    requests_cmd.add_argument("--before", help="delete: every record older than this ISO date (UTC)")
+    requests_cmd.add_argument("--model-dir", default=str(MODEL_DIR), help="the server's model_dir")
+    requests_cmd.add_argument("--out", help="export: write the JSON here instead of stdout")
+    requests_cmd.add_argument("--json", action="store_true", help="delete: end with one line of JSON counts")
+    requests_cmd.set_defaults(func=cmd_requests)
 
     args = parser.parse_args(argv)
     if args.command == "skills" and args.action != "list" and not args.target:

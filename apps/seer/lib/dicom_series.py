@@ -47,7 +47,8 @@ logger = logging.getLogger(__name__)
 # --- transfer syntaxes -------------------------------------------------------------------------------------------
 
 EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
-# uid -> name. The ones SimpleITK's GDCM decodes (checked in tests/test_dicom_archive.py, one file each):
+# uid -> name. The ones SimpleITK's GDCM decodes: each has a test in tests/test_dicom_archive.py, except JPEG
+# lossless process 14 with a predictor other than 1 (.57), which GDCM decodes with the same codec as SV1 (.70).
 DECODED = {
     "1.2.840.10008.1.2": "Implicit VR Little Endian",
     EXPLICIT_VR_LITTLE_ENDIAN: "Explicit VR Little Endian",
@@ -64,10 +65,11 @@ DECODED = {
     "1.2.840.10008.1.2.4.91": "JPEG 2000",
 }
 # Known syntaxes this stack does not decode -> (name, what would). pydicom is pinned to 2.4.4 (MONAI Label 0.8.5
-# needs it), and its pylibjpeg plugins for these need pydicom 3.
+# needs it); pydicom 3 decodes High-Throughput JPEG 2000 through pylibjpeg-openjpeg 2.
 NOT_DECODED = {
-    "1.2.840.10008.1.2.4.92": ("JPEG 2000 Part 2 Multi-component Lossless", "python-gdcm or pylibjpeg-openjpeg"),
-    "1.2.840.10008.1.2.4.93": ("JPEG 2000 Part 2 Multi-component", "python-gdcm or pylibjpeg-openjpeg"),
+    "1.2.840.10008.1.2.4.92": ("JPEG 2000 Part 2 Multi-component Lossless",
+                               "a JPEG 2000 Part 2 decoder (none in this stack)"),
+    "1.2.840.10008.1.2.4.93": ("JPEG 2000 Part 2 Multi-component", "a JPEG 2000 Part 2 decoder (none in this stack)"),
     "1.2.840.10008.1.2.4.201": ("High-Throughput JPEG 2000 Lossless",
                                 "pylibjpeg-openjpeg 2 with pydicom 3 (pydicom is pinned to 2.4.4 here)"),
     "1.2.840.10008.1.2.4.202": ("High-Throughput JPEG 2000 with RPCL Lossless",
@@ -98,7 +100,11 @@ def syntax_name(uid: str) -> str:
     return name if name != uid else f"transfer syntax {uid}"
 
 
-def codec_refusal(uid: str, instance: str, error: str = "") -> RequestRefused:
+class CodecRefused(RequestRefused):
+    """Pixel data in a transfer syntax this server cannot decode (HTTP 422)."""
+
+
+def codec_refusal(uid: str, instance: str, error: str = "") -> CodecRefused:
     """The 422 for pixel data this server cannot decode: the syntax, and what would decode it."""
     name = syntax_name(uid)
     if uid in NOT_DECODED:
@@ -109,8 +115,8 @@ def codec_refusal(uid: str, instance: str, error: str = "") -> RequestRefused:
         hint = f"SimpleITK's GDCM failed on it ({error}); the file may be damaged"
     else:
         hint = "no decoder for it is known here; have the PACS send another transfer syntax"
-    return RequestRefused(422, f"instance {instance} is stored as {name} ({uid}), which this server cannot decode: "
-                               f"{hint}")
+    return CodecRefused(422, f"instance {instance} is stored as {name} ({uid}), which this server cannot decode: "
+                             f"{hint}")
 
 
 # --- what one image (or one frame) says about itself ------------------------------------------------------------
@@ -239,8 +245,8 @@ def _group(frame, shared, keyword: str):
     return None
 
 
-def _slice(path: Path, ds, frame: int | None, position, orientation, spacing, rows: int, columns: int,
-           image_type, number) -> Slice | str:
+def _slice(path: Path, ds, instance: str, frame: int | None, position, orientation, spacing, rows: int,
+           columns: int, image_type, number) -> Slice | str:
     """A Slice, or why this image cannot be one."""
     position = _floats(position, 3) if position is not None else None
     orientation = _floats(orientation, 6) if orientation is not None else None
@@ -252,7 +258,7 @@ def _slice(path: Path, ds, frame: int | None, position, orientation, spacing, ro
     row, column = orientation[:3], orientation[3:]
     if abs(np.linalg.norm(row) - 1) > 0.01 or abs(np.linalg.norm(column) - 1) > 0.01 or abs(row @ column) > 0.01:
         return f"ImageOrientationPatient {list(orientation)} is not two orthogonal unit vectors"
-    return Slice(path=path, instance=str(ds.SOPInstanceUID), frame=frame,
+    return Slice(path=path, instance=instance, frame=frame,
                  number=int(number) if str(number or "").strip().lstrip("-").isdigit() else None,
                  position=position, row=row / np.linalg.norm(row), column=column / np.linalg.norm(column),
                  rows=rows, columns=columns, spacing=(float(spacing[0]), float(spacing[1])),
@@ -270,8 +276,15 @@ def scan_file(path: Path) -> tuple[list[Slice], list[Dropped], dict]:
         ds = pydicom.dcmread(path, defer_size=1024)  # large values (the pixels) are read only if asked for
     except (InvalidDicomError, OSError, ValueError, EOFError) as error:
         return [], [Dropped(path.name, f"not a readable DICOM file ({error})")], {}
-    facts = {"series": str(ds.get("SeriesInstanceUID", "")) or None, "modality": str(ds.get("Modality", "")) or None}
     instance = str(ds.get("SOPInstanceUID", "") or path.name)
+    try:
+        return _scan_dataset(path, ds, instance)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:  # a malformed header value
+        return [], [Dropped(instance, f"unreadable header ({type(error).__name__}: {str(error)[:120]})")], {}
+
+
+def _scan_dataset(path: Path, ds, instance: str) -> tuple[list[Slice], list[Dropped], dict]:
+    facts = {"series": str(ds.get("SeriesInstanceUID", "")) or None, "modality": str(ds.get("Modality", "")) or None}
     if "PixelData" not in ds:
         kind = str(ds.get("SOPClassUID", "unknown"))
         name = pydicom.uid.UID(kind).name if kind != "unknown" else kind
@@ -283,7 +296,7 @@ def scan_file(path: Path) -> tuple[list[Slice], list[Dropped], dict]:
         return [], [Dropped(instance, f"{samples} samples per pixel ({ds.get('PhotometricInterpretation', '')}): "
                                       "a colour image, not part of a grey-level volume")], facts
     if frames == 1 and "PerFrameFunctionalGroupsSequence" not in ds:
-        made = _slice(path, ds, None, ds.get("ImagePositionPatient"), ds.get("ImageOrientationPatient"),
+        made = _slice(path, ds, instance, None, ds.get("ImagePositionPatient"), ds.get("ImageOrientationPatient"),
                       ds.get("PixelSpacing"), rows, columns, ds.get("ImageType"), ds.get("InstanceNumber"))
         return ([made], [], facts) if isinstance(made, Slice) else ([], [Dropped(instance, made)], facts)
     per_frame = ds.get("PerFrameFunctionalGroupsSequence")
@@ -308,7 +321,7 @@ def scan_file(path: Path) -> tuple[list[Slice], list[Dropped], dict]:
             if item is not None:
                 frame_type = item.get("FrameType")
                 break
-        made = _slice(path, ds, index, plane.get("ImagePositionPatient") if plane else None,
+        made = _slice(path, ds, instance, index, plane.get("ImagePositionPatient") if plane else None,
                       orientation.get("ImageOrientationPatient") if orientation else None,
                       measures.get("PixelSpacing") if measures else None, rows, columns,
                       frame_type or ds.get("ImageType"),
@@ -404,9 +417,7 @@ def choose_slices(slices: list[Slice], dropped: list[Dropped]) -> tuple[list[Sli
     elif candidates and not originals:
         notes.append("every image is DERIVED or SECONDARY (a reformatted series?): read as it is")
     if not candidates:
-        reasons = Counter(d.reason for d in dropped)
-        raise RequestRefused(422, "the series holds no images that make a volume"
-                                  + (f": {'; '.join(f'{n} x {r}' for r, n in reasons.most_common(3))}" if reasons else ""))
+        raise RequestRefused(422, "the series holds no images that make a volume" + _dropped_hint(dropped))
 
     # The volume is the largest group of images that agree on orientation, size and pixel spacing.
     groups: list[list[Slice]] = []
@@ -505,12 +516,14 @@ def _decode(path: Path, instance: str, transfer_syntax: str) -> np.ndarray:
 
 
 def _assemble(chosen: list[Slice]) -> np.ndarray:
-    decoded: dict[Path, np.ndarray] = {}
+    decoded: dict[Path, np.ndarray] = {}  # multi-frame files only, whose frames are used one by one
     planes = []
     for slice_ in chosen:
-        if slice_.path not in decoded:
-            decoded[slice_.path] = _decode(slice_.path, slice_.instance, slice_.transfer_syntax)
-        frames = decoded[slice_.path]
+        frames = decoded.get(slice_.path)
+        if frames is None:
+            frames = _decode(slice_.path, slice_.instance, slice_.transfer_syntax)
+            if slice_.frame is not None:
+                decoded[slice_.path] = frames
         index = slice_.frame or 0
         if index >= frames.shape[0] or frames.shape[1:] != (slice_.rows, slice_.columns):
             raise RequestRefused(422, f"instance {slice_.instance} decodes to {frames.shape[0]} frame(s) of "
@@ -524,15 +537,21 @@ def _assemble(chosen: list[Slice]) -> np.ndarray:
     return volume
 
 
-def _geometry(chosen: list[Slice]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """(origin, direction 3x3 with columns i, j, k, in-plane spacing (x, y), step along the stack vector).
+def _geometry(chosen: list[Slice], sheared: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(origin, direction 3x3 with columns i, j, k, in-plane spacing (x, y), slice step in mm).
 
-    The k direction is the mean step between neighbouring slices, normalised: along the normal, unless the
-    gantry was tilted."""
+    k is the slice normal and the step the mean distance along it, as ITK's series reader has them: a drift of
+    the table below `TILT_TOL` must not make the direction non-orthogonal (NIfTI cannot store that). With
+    `sheared`, k is the mean step between neighbouring slices itself (a tilted gantry's stack, to be resampled)."""
     first, last = chosen[0], chosen[-1]
     stack = (last.position - first.position) / (len(chosen) - 1)
-    step = float(np.linalg.norm(stack))
-    direction = np.column_stack([first.row, first.column, stack / step])
+    if sheared:
+        step = float(np.linalg.norm(stack))
+        k = stack / step
+    else:
+        step = float(stack @ first.normal)
+        k = first.normal
+    direction = np.column_stack([first.row, first.column, k])
     spacing_xy = np.array([first.spacing[1], first.spacing[0]])
     return first.position, direction, spacing_xy, step
 
@@ -545,8 +564,8 @@ def _tilt(chosen: list[Slice]) -> float:
     return float(np.linalg.norm(delta - along * first.normal) / abs(along)) if along else 0.0
 
 
-def _sheared_image(volume: np.ndarray, chosen: list[Slice]) -> sitk.Image:
-    origin, direction, spacing_xy, step = _geometry(chosen)
+def _image(volume: np.ndarray, chosen: list[Slice], sheared: bool = False) -> sitk.Image:
+    origin, direction, spacing_xy, step = _geometry(chosen, sheared)
     image = sitk.GetImageFromArray(volume)
     image.SetOrigin(tuple(float(v) for v in origin))
     image.SetSpacing((float(spacing_xy[0]), float(spacing_xy[1]), step))
@@ -610,8 +629,8 @@ def read_series(folder: str | Path, fetched: str | None = None) -> SeriesVolume:
         raise RequestRefused(422, f"{folder}: no DICOM files")
     chosen, notes = choose_slices(slices, dropped)
     volume = _assemble(chosen)
-    image = _sheared_image(volume, chosen)
     tilt = _tilt(chosen)
+    image = _image(volume, chosen, sheared=tilt > TILT_TOL)
     if tilt > TILT_TOL:
         degrees = math.degrees(math.atan(tilt))
         fill = float(volume.min())
@@ -639,7 +658,8 @@ def series_geometry(folder: str | Path) -> sitk.Image:
         raise RequestRefused(422, f"{folder}: no DICOM images" + _dropped_hint(dropped))
     chosen, _ = choose_slices(slices, dropped)
     if _tilt(chosen) > TILT_TOL:
-        raise RequestRefused(422, f"{folder}: a gantry-tilted series; its slices lie on no orthogonal grid")
+        raise RequestRefused(422, f"{folder}: a gantry-tilted series, whose slices lie on no orthogonal grid: a DICOM "
+                                  "SEG on them is not written (ask for output=image)")
     origin, direction, spacing_xy, step = _geometry(chosen)
     image = sitk.Image([chosen[0].columns, chosen[0].rows, len(chosen)], sitk.sitkUInt8)
     image.SetOrigin(tuple(float(v) for v in origin))
@@ -707,9 +727,11 @@ def _retrieve_parts(client, study_uid: str, series_uid: str, accept: str):
     yield from client._decode_multipart_message(response, stream=True)
 
 
-def fetch_series(client, series_uid: str, folder: Path, study_uid: str | None = None) -> str:
-    """Download a series into `folder` (created whole, or not at all) as the PACS stores it, if it will send it
-    so; returns how it was fetched, for the record. Raises RequestRefused (502) when the PACS sends nothing."""
+def fetch_series(client, series_uid: str, folder: Path, study_uid: str | None = None,
+                 attempts: tuple[tuple[str, str], ...] = FETCH_ATTEMPTS) -> str:
+    """Download a series into `folder` (created whole, or replacing what is there, or not at all) as the PACS
+    stores it, if it will send it so; returns how it was fetched, for the record. `attempts`: (how, Accept
+    header), tried in order. Raises RequestRefused (502) when the PACS sends nothing."""
     import io
 
     import requests
@@ -723,7 +745,7 @@ def fetch_series(client, series_uid: str, folder: Path, study_uid: str | None = 
     staging = folder.with_name(f".{folder.name}.partial-{uuid.uuid4().hex[:8]}")
     failures = []
     try:
-        for how, accept in FETCH_ATTEMPTS:
+        for how, accept in attempts:
             staging.mkdir(parents=True)
             count = 0
             try:
@@ -792,12 +814,19 @@ def cached_series_uri(datastore, image_id: str) -> str:
         convert = getattr(datastore, "_convert_to_nifti", True)
         if record_path.is_file() and (nifti.is_file() or not convert) and folder.is_dir():
             return str(nifti if convert else folder)
-        fetched = None
         if not folder.is_dir() or not any(folder.iterdir()):
             fetched = fetch_series(datastore._client, image_id, folder)
         else:
             fetched = "from the local cache"
-        series = read_series(folder, fetched)
+        try:
+            series = read_series(folder, fetched)
+        except CodecRefused as refused:
+            # Stored in a syntax not decoded here: a PACS that transcodes may still send one that is.
+            try:
+                fetched = fetch_series(datastore._client, image_id, folder, attempts=FETCH_ATTEMPTS[1:2])
+            except RequestRefused:
+                raise refused from None
+            series = read_series(folder, fetched + f", since {refused.detail}")
         series.record.series = series.record.series or image_id
         prune_to_used(folder, series.record)
         if convert:

@@ -29,6 +29,8 @@ class SeerSettings:
     vista3d_weights: str = ""  # VISTA3D bundle folder (models/model.pt) or a state-dict file
     evidence: str = "cheap"  # vista3d: "everything" runs segment-everything for evidence (slow on CPU)
     device: str = "auto"  # vista3d: auto (cuda when available), cuda or cpu
+    # Requests and corrections older than this many days are purged at start-up and once a day (README, Patient data)
+    request_retention_days: int = 90
 
     @classmethod
     def from_conf(cls, conf: dict[str, str], app_dir: str) -> "SeerSettings":
@@ -42,6 +44,11 @@ class SeerSettings:
                 if text not in TRUE | FALSE:
                     raise SettingsError(f"--conf {key} {raw!r}: use true or false")
                 values[key] = text in TRUE
+            elif known[key].type == "int":
+                try:
+                    values[key] = int(str(raw).strip())
+                except ValueError:
+                    raise SettingsError(f"--conf {key} {raw!r}: use a whole number") from None
             else:
                 values[key] = str(raw)
         settings = cls(**values)
@@ -53,6 +60,9 @@ class SeerSettings:
             raise SettingsError(f"--conf evidence {settings.evidence!r}: valid values are {list(EVIDENCE_SOURCES)}")
         if settings.device not in DEVICES:
             raise SettingsError(f"--conf device {settings.device!r}: valid devices are {list(DEVICES)}")
+        if settings.request_retention_days < 1:
+            raise SettingsError(f"--conf request_retention_days {settings.request_retention_days}: use 1 or more "
+                                "(days that requests and corrections are kept)")
         if not settings.model_dir:
             settings = cls(**{**settings.__dict__, "model_dir": str(Path(app_dir) / "model")})
         return settings

@@ -17,6 +17,7 @@ from monailabel.interfaces.tasks.infer_v2 import InferTask, InferType
 from ..backbones.base import BackboneError
 from ..pipeline import SeerPipeline
 from ..points import PointError, points_from_request
+from ..privacy import scrub_findings
 from ..records import RequestRecord
 from ..replies import DICOM_SEG, OUTPUT_KEY, dicom_seg_reply, refusal_error
 from ..skills.bank import SkillBank
@@ -149,5 +150,7 @@ class SeerInfer(InferTask):
             "skill_bank": self._bank_stamp[0] if self._bank_stamp else None,
             "latencies": {"total": round(time.perf_counter() - started, 4)},
         }
-        logger.info(f"seer: {prompt!r} -> {spec.status} {spec.targets} ({spec.message})")
+        # The log holds the request's stored form only (lib/privacy.py); the reasoning above read the original.
+        stored = scrub_findings(prompt)
+        logger.info(f"seer: {stored.text!r} -> {spec.status} {spec.targets} ({stored.redact(spec.message)})")
         return out, result_json

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,13 +25,23 @@ from ..files import atomic_write_text
 VERSION_PATTERN = re.compile(r"v(\d{4})\.jsonl")
 
 
+SOURCE_KEPT, SOURCE_DELETED = "kept", "source deleted"
+
+
 class SkillAudit(BaseModel):
-    """Where a skill came from: the correction whose reward created it."""
+    """Where a skill came from: the correction whose reward created it.
+
+    A skill keeps its short trigger, never the whole request: `prompt` is None for skills harvested since requests
+    are scrubbed and kept for a set time (older banks may still hold one). When the correction is deleted or purged
+    (`cli.py requests delete`, `--conf request_retention_days`), the audit keeps its rewards and says "source
+    deleted", with the image, label and request ids cleared.
+    """
 
     image_id: str
     label_id: str
     request_id: str | None = None
-    prompt: str
+    prompt: str | None = None
+    source: str = SOURCE_KEPT  # SOURCE_KEPT, or SOURCE_DELETED once its correction is gone
     reward_before: float  # Dice of what was returned
     reward_after: float  # Dice of the skill's answer
     gain: float
@@ -108,6 +119,27 @@ class SkillBank:
             atomic_write_text(self.folder / f"{version}.jsonl", "".join(s.model_dump_json() + "\n" for s in skills))
             atomic_write_text(self.folder / "CURRENT", version + "\n")
         return version
+
+    def mark_sources_deleted(self, gone: Callable[[SkillAudit], bool]) -> int:
+        """Mark the audit of every skill whose source `gone` says was deleted, in every version (each file rewritten
+        atomically; triggers, targets and CURRENT unchanged, so what the bank answers stays the same). Returns how
+        many distinct skills were marked."""
+        marked: set[str] = set()
+        with self._writing():
+            for version in self.versions():
+                skills = self.load(version)
+                changed = False
+                for skill in skills:
+                    if skill.audit.source != SOURCE_DELETED and gone(skill.audit):
+                        skill.audit = SkillAudit(image_id="", label_id="", request_id=None, prompt=None,
+                                                 source=SOURCE_DELETED, reward_before=skill.audit.reward_before,
+                                                 reward_after=skill.audit.reward_after, gain=skill.audit.gain)
+                        marked.add(skill.skill_id)
+                        changed = True
+                if changed:
+                    atomic_write_text(self.folder / f"{version}.jsonl",
+                                      "".join(s.model_dump_json() + "\n" for s in skills))
+        return len(marked)
 
     def rollback(self, version: str) -> None:
         with self._writing():

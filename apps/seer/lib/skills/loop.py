@@ -16,6 +16,7 @@ import numpy as np
 from ..bench.metrics import dice
 from ..records import Evidence, TargetSpec
 from ..reasoning.engine import LearnedTrigger, ReasoningEngine
+from ..privacy import without_placeholders
 from .bank import Skill, SkillAudit
 
 HARVEST_MIN_DICE = 0.5  # the rewrite must itself be good...
@@ -115,7 +116,7 @@ def generalize(prompt: str, concept_id: str, engine: ReasoningEngine) -> tuple[s
     trigger ("lkid" in "pls do lkid"). A side word beside it makes it name the pair ("Niere links": "niere" is
     a kidney, and "rechte Niere" then works too). Otherwise the request's core phrase is the trigger.
     """
-    tokens = engine.normalizer.normalize(prompt).tokens
+    tokens = engine.normalizer.normalize(without_placeholders(prompt)).tokens  # "[NAME]" is no word to learn
     unknown = [t for t in tokens if t.isalpha() and t not in engine.index.known_tokens]
     sides = {engine.side_of(t) for t in tokens} - {None}
     concept = engine.ontology[concept_id]
@@ -153,7 +154,7 @@ def harvest(case: Case, engine: ReasoningEngine, returned: TargetSpec, reward: f
                  canonical=[canonical], form=form, vis_cue=engine.ontology[canonical].region,
                  style_bucket="site_shorthand" if kind == "token" else "phrase",
                  audit=SkillAudit(image_id=case.image_id, label_id=case.label_id, request_id=case.request_id,
-                                  prompt=case.prompt, reward_before=round(reward, 4),
+                                  reward_before=round(reward, 4),
                                   reward_after=round(best_dice, 4), gain=round(best_dice - reward, 4)))
 
 
@@ -182,6 +183,8 @@ def run_round(cases: list[Case], skills: list[Skill], engine: ReasoningEngine,
     """One SEER-Loop round over the corrections. Returns the new bank and what happened."""
     stats = RoundStats(corrections=len(cases))
     bank = {s.skill_id: s.model_copy(deep=True) for s in skills}
+    for skill in bank.values():
+        skill.audit.prompt = None  # a bank written before requests were scrubbed: keep the trigger, not the request
     rewards = []
     for number, case in enumerate(cases, start=1):
         engine.set_learned(triggers_of(list(bank.values())))

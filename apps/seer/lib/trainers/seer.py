@@ -21,6 +21,7 @@ from monailabel.interfaces.tasks.train import TrainTask
 
 from ..files import atomic_write_text
 from ..pipeline import SeerPipeline
+from ..privacy import without_placeholders
 from ..request_log import Correction, CorrectionLog
 from ..skills.bank import SkillBank
 from ..skills.loop import Case, run_round
@@ -79,7 +80,8 @@ class SeerTrain(TrainTask):
         # A label read back from its SEG numbers its segments anew; a value that is gone means the whole foreground.
         final = final == correction.label_value if correction.label_value and (final == correction.label_value).any() \
             else final > 0
-        return Case(prompt=correction.prompt or "", returned=correction.spec, final=final,
+        # The stored request is scrubbed: its placeholders are no words for the reasoning to read or learn.
+        return Case(prompt=without_placeholders(correction.prompt or ""), returned=correction.spec, final=final,
                     evidence=self.pipeline.evidence_for(volume),
                     union_mask=functools.partial(self.pipeline.union_mask, volume), image_id=correction.image_id,
                     label_id=correction.label_id, request_id=correction.request_id)
@@ -88,7 +90,12 @@ class SeerTrain(TrainTask):
         previous = json.loads(self.stats_path.read_text()) if self.stats_path.exists() else {}
         seen = int(previous.get("corrections_seen", 0))
         corrections = self.corrections.read()
-        cases = [case for c in corrections[seen:] if c.prompt and (case := self._case(c, datastore)) is not None]
+        # Which corrections are new is told by time: a purge or a deletion (lib/request_log.py) removes older lines,
+        # so a count of lines seen would skip new ones. A round written before that kept only the count.
+        seen_until = previous.get("corrections_seen_until")
+        new = [c for c in corrections if c.time > datetime.fromisoformat(seen_until)] if seen_until \
+            else corrections[seen:]
+        cases = [case for c in new if c.prompt and (case := self._case(c, datastore)) is not None]
         logger.info(f"seer train: {len(cases)} new corrections, bank {self.bank.current_version()}")
 
         def progress(done: int, total: int) -> None:
@@ -103,6 +110,7 @@ class SeerTrain(TrainTask):
         skills, stats = run_round(cases, self.bank.load(), self.pipeline.engine, progress)
         version = self.bank.commit(skills)
         result = {**stats.__dict__, "version": version, "corrections_seen": len(corrections),
+                  "corrections_seen_until": max(c.time for c in corrections).isoformat(),
                   "time": datetime.now(timezone.utc).isoformat()}
         atomic_write_text(self.stats_path, json.dumps(result, indent=2))
         logger.info(f"seer train: {result}")
