@@ -11,9 +11,12 @@ Two layers:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +31,7 @@ from pydicom.uid import generate_uid
 from conftest import reference_mask
 from helpers import (add_localizer, gdcm_encode, new_series_uids, running_server, write_dicom_series,
                      write_enhanced_series)
-from lib.dicom_series import DECODED, SeriesRecord, read_record, read_series, series_geometry
+from lib.dicom_series import DECODED, SeriesRecord, fetch_series, read_record, read_series, series_geometry
 from lib.guards import RequestRefused
 from orthanc import DICOMWEB_PLUGIN, upload_series
 
@@ -388,6 +391,51 @@ def test_the_pacs_cannot_transcode_jpeg2000(archive):
     stored = requests.get(url, headers={"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'},
                           timeout=60)
     assert stored.status_code == 200
+
+
+@contextlib.contextmanager
+def pacs_without_wildcard(dicomweb: str):
+    """A PACS that does not honour `transfer-syntax=*`: a loopback proxy in front of the real Orthanc that answers
+    406 to it and forwards every other request unchanged. (Orthanc itself honours `*`; a proxy is the one way to
+    meet a PACS that does not on this machine.)"""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            accept = self.headers.get("Accept", "")
+            if "transfer-syntax=*" in accept:
+                self.send_response(406)
+                self.end_headers()
+                return
+            upstream = requests.get(dicomweb.rsplit("/dicom-web", 1)[0] + self.path, headers={"Accept": accept},
+                                    timeout=60)
+            self.send_response(upstream.status_code)
+            self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/octet-stream"))
+            self.send_header("Content-Length", str(len(upstream.content)))
+            self.end_headers()
+            self.wfile.write(upstream.content)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/dicom-web"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_pacs_that_refuses_the_wildcard_is_asked_for_a_syntax_decoded_here(archive, tmp_path):
+    from dicomweb_client import DICOMwebClient
+
+    series = archive["series"]["jpeg2000"]
+    with pacs_without_wildcard(archive["orthanc"]["dicomweb"]) as url:
+        how = fetch_series(DICOMwebClient(url), series["series"], tmp_path / "fetched")
+    # This Orthanc cannot transcode JPEG 2000: the list and explicit VR little endian fail, JPEG 2000 is sent.
+    assert how.startswith("30 instances, as JPEG 2000 Lossless") and "refused" in how, how
+    np.testing.assert_array_equal(as_array(read_series(tmp_path / "fetched").image),
+                                  as_array(read_series(series["folder"]).image))
 
 
 def test_every_stored_form_gives_the_same_liver_seg(server, archive, ct_path, ct_map_path):

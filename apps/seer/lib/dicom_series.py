@@ -81,12 +81,14 @@ NOT_DECODED = {
     "1.2.840.10008.1.2.4.112": ("JPEG XL", "a JPEG XL decoder (none in this stack)"),
 }
 VIDEO_PREFIX = "1.2.840.10008.1.2.4.10"  # MPEG-2, MPEG-4 and HEVC: video, never a volume
-# What the PACS is asked for (WADO-RS Accept header), in order: as stored; else any syntax decoded here; else its
-# default (uncompressed, by PS3.18).
+# What the PACS is asked for (WADO-RS Accept header), in order: as stored; else any syntax decoded here, in one
+# header (PS3.18 lets the PACS choose); else each of them alone (Orthanc's DICOMweb plugin 1.7 reads only the first
+# entry of a list); else its default (uncompressed, by PS3.18). Only the first is asked of a PACS that honours `*`.
 DICOM_PART = 'multipart/related; type="application/dicom"'
 FETCH_ATTEMPTS: tuple[tuple[str, str], ...] = (
     ("as stored (transfer-syntax=*)", f"{DICOM_PART}; transfer-syntax=*"),
     ("in a transfer syntax decoded here", ", ".join(f"{DICOM_PART}; transfer-syntax={uid}" for uid in DECODED)),
+    *((f"as {name}", f"{DICOM_PART}; transfer-syntax={uid}") for uid, name in DECODED.items()),
     ("in the PACS's default transfer syntax", DICOM_PART),
 )
 
@@ -737,8 +739,12 @@ def fetch_series(client, series_uid: str, folder: Path, study_uid: str | None = 
     import requests
 
     if study_uid is None:
-        found = [s for s in client.search_for_series(search_filters={"SeriesInstanceUID": series_uid})
-                 if s.get("0020000E", {}).get("Value") == [series_uid]]
+        try:
+            answer = client.search_for_series(search_filters={"SeriesInstanceUID": series_uid})
+        except requests.RequestException as error:
+            raise RequestRefused(502, f"the PACS did not answer a search for series {series_uid}: "
+                                      f"{str(error)[:200]}") from None
+        found = [s for s in answer if s.get("0020000E", {}).get("Value") == [series_uid]]
         if not found:
             raise RequestRefused(404, f"no series {series_uid} in the PACS")
         study_uid = str(found[0]["0020000D"]["Value"][0])
@@ -759,7 +765,7 @@ def fetch_series(client, series_uid: str, folder: Path, study_uid: str | None = 
                     (staging / f"{name}.dcm").write_bytes(part)
                     count += 1
             except (requests.RequestException, ValueError, OSError) as error:
-                failures.append(f"{how}: {str(error)[:200]}")
+                failures.append(f"{how}: {str(error)[:160]}")
                 shutil.rmtree(staging, ignore_errors=True)
                 continue
             if not count:
@@ -769,12 +775,13 @@ def fetch_series(client, series_uid: str, folder: Path, study_uid: str | None = 
             if folder.exists():
                 shutil.rmtree(folder)
             staging.rename(folder)
-            done = f"{count} instances, {how}" + (f" (after: {'; '.join(failures)})" if failures else "")
+            done = f"{count} instances, {how}" + (f" (after {len(failures)} refused: {failures[0]})" if failures else "")
             logger.info(f"dicom series {series_uid}: fetched {done}")
             return done
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    raise RequestRefused(502, f"the PACS did not send series {series_uid}: " + "; ".join(failures))
+    more = f"; and {len(failures) - 3} more" if len(failures) > 3 else ""
+    raise RequestRefused(502, f"the PACS did not send series {series_uid}: " + "; ".join(failures[:3]) + more)
 
 
 def prune_to_used(folder: Path, record: SeriesRecord) -> None:
@@ -823,7 +830,7 @@ def cached_series_uri(datastore, image_id: str) -> str:
         except CodecRefused as refused:
             # Stored in a syntax not decoded here: a PACS that transcodes may still send one that is.
             try:
-                fetched = fetch_series(datastore._client, image_id, folder, attempts=FETCH_ATTEMPTS[1:2])
+                fetched = fetch_series(datastore._client, image_id, folder, attempts=FETCH_ATTEMPTS[1:-1])
             except RequestRefused:
                 raise refused from None
             series = read_series(folder, fetched + f", since {refused.detail}")
