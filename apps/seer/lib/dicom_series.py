@@ -443,7 +443,7 @@ def choose_slices(slices: list[Slice], dropped: list[Dropped]) -> tuple[list[Sli
     if len(chosen) < MIN_SLICES:
         raise RequestRefused(422, f"the series has {len(chosen)} usable image(s); a volume needs at least "
                                   f"{MIN_SLICES} parallel slices" + _dropped_hint(dropped))
-    _check_spacing(chosen, normal)
+    _check_spacing(chosen, normal, dropped)
     return chosen, notes
 
 
@@ -477,10 +477,13 @@ def _drop_duplicates(chosen: list[Slice], normal: np.ndarray, dropped: list[Drop
     return kept
 
 
-def _check_spacing(chosen: list[Slice], normal: np.ndarray) -> None:
+def _check_spacing(chosen: list[Slice], normal: np.ndarray, dropped: list[Dropped]) -> None:
     along = np.array([float(s.position @ normal) for s in chosen])
     steps = np.diff(along)
-    usual = float(np.median(steps))
+    # The usual step is the most common one (to 0.01 mm; the smaller on a tie): a missing slice makes one step
+    # twice as long, and must not pull the estimate towards itself as a median of few steps would.
+    rounded, counts = np.unique(np.round(steps, 2), return_counts=True)
+    usual = float(np.median(steps[np.round(steps, 2) == rounded[np.argmax(counts)]]))
     for index, step in enumerate(steps):
         if abs(step - usual) > SPACING_TOLERANCE * usual:
             before, after = chosen[index], chosen[index + 1]
@@ -493,7 +496,7 @@ def _check_spacing(chosen: list[Slice], normal: np.ndarray) -> None:
             raise RequestRefused(422, f"the series has {what} between {before.name} (at {along[index]:.2f} mm) and "
                                       f"{after.name} (at {along[index + 1]:.2f} mm), where its other slices are "
                                       f"{usual:.2f} mm apart: it is not read as one regular volume. Send the "
-                                      f"complete series.")
+                                      f"complete series." + _dropped_hint(dropped))
 
 
 # --- decoding and assembling ------------------------------------------------------------------------------------
