@@ -135,6 +135,7 @@ def running_server(tmp_path_factory, server_args: str = "", studies: str | None 
 # --- series as archives hold them (issue 19) -------------------------------------------------------------------
 
 ENHANCED_CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2.1"
+ENHANCED_MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1"
 GDCMCONV = Path("/usr/bin/gdcmconv")  # Debian's libgdcm-tools, installed by `make pacs-deps`
 # gdcmconv options per stored form; the transfer syntax each one writes is checked by the tests that use them.
 GDCM_ENCODINGS = {  # short options: gdcmconv 3.0.21 misparses some long ones (--quality)
@@ -210,8 +211,10 @@ def add_localizer(folder: Path, name: str = "localizer.dcm") -> str:
 
 
 def write_enhanced_series(image_path: Path, out_dir: Path, modality: str = "CT") -> Path:
-    """Write a volume as one Enhanced CT instance (many frames, per-frame functional groups), uncompressed: the
-    geometry of each frame in PerFrameFunctionalGroupsSequence, spacing, orientation and rescale shared."""
+    """Write a volume as one Enhanced CT (or, with modality "MR", Enhanced MR) instance, many frames with
+    per-frame functional groups, uncompressed: the geometry of each frame in PerFrameFunctionalGroupsSequence,
+    spacing, orientation and rescale shared."""
+    sop_class = ENHANCED_MR_IMAGE_STORAGE if modality == "MR" else ENHANCED_CT_IMAGE_STORAGE
     from pydicom.dataset import Dataset
     from pydicom.sequence import Sequence
 
@@ -223,13 +226,13 @@ def write_enhanced_series(image_path: Path, out_dir: Path, modality: str = "CT")
     out_dir.mkdir(parents=True, exist_ok=True)
     sop_uid = generate_uid()
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ENHANCED_CT_IMAGE_STORAGE
+    meta.MediaStorageSOPClassUID = sop_class
     meta.MediaStorageSOPInstanceUID = sop_uid
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     path = out_dir / "enhanced.dcm"
     ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
     ds.is_little_endian, ds.is_implicit_VR = True, False
-    ds.SOPClassUID, ds.SOPInstanceUID = ENHANCED_CT_IMAGE_STORAGE, sop_uid
+    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, sop_uid
     now = datetime.datetime.now()
     ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL", "NONE"]
     ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = "SEER^TEST", "SEER-0001", "19600101", "O"
@@ -262,7 +265,10 @@ def write_enhanced_series(image_path: Path, out_dir: Path, modality: str = "CT")
     shared.PixelValueTransformationSequence = Sequence([rescale])
     frame_type = Dataset()
     frame_type.FrameType = ["ORIGINAL", "PRIMARY", "AXIAL", "NONE"]
-    shared.CTImageFrameTypeSequence = Sequence([frame_type])
+    if modality == "MR":
+        shared.MRImageFrameTypeSequence = Sequence([frame_type])
+    else:
+        shared.CTImageFrameTypeSequence = Sequence([frame_type])
     ds.SharedFunctionalGroupsSequence = Sequence([shared])
 
     dimension_uid = generate_uid()

@@ -281,9 +281,11 @@ def test_a_small_table_drift_keeps_an_orthogonal_grid(raw_series, tmp_path):
     np.testing.assert_array_equal(as_array(series.image), as_array(read_series(raw_series).image))
 
 
-def test_an_enhanced_multi_frame_image_reads_as_the_same_volume(raw_series, ct_path, tmp_path):
-    folder = write_enhanced_series(ct_path, tmp_path / "enhanced")
+@pytest.mark.parametrize("modality", ["CT", "MR"])
+def test_an_enhanced_multi_frame_image_reads_as_the_same_volume(raw_series, ct_path, tmp_path, modality):
+    folder = write_enhanced_series(ct_path, tmp_path / "enhanced", modality=modality)
     enhanced, plain = read_series(folder), read_series(raw_series)
+    assert enhanced.record.modality == modality
     np.testing.assert_array_equal(as_array(enhanced.image), as_array(plain.image))
     np.testing.assert_allclose(enhanced.image.GetOrigin(), plain.image.GetOrigin(), atol=1e-4)
     np.testing.assert_allclose(enhanced.image.GetSpacing(), plain.image.GetSpacing(), atol=1e-4)
