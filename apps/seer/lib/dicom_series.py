@@ -145,6 +145,7 @@ SPACING_TOLERANCE = 0.1
 # In-plane shift per unit of step along the normal above which the stack is sheared (a tilted gantry): about 0.6°.
 TILT_TOL = 0.01
 MIN_SLICES = 2
+DECODE_THREADS = 8  # at most; never more than the machine's cores
 
 
 @dataclass
@@ -521,14 +522,18 @@ def _decode(path: Path, instance: str, transfer_syntax: str) -> np.ndarray:
 
 
 def _assemble(chosen: list[Slice]) -> np.ndarray:
-    decoded: dict[Path, np.ndarray] = {}  # multi-frame files only, whose frames are used one by one
+    """The chosen slices' pixels, (slices, rows, columns). Files are decoded in parallel threads: SimpleITK
+    releases the GIL while GDCM decodes, and JPEG 2000 costs tens of milliseconds a slice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = {s.path: s for s in chosen}  # one decode per file, whatever number of its frames are used
+    workers = max(1, min(DECODE_THREADS, os.cpu_count() or 1, len(files)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dicom-decode") as pool:
+        decoded = dict(zip(files, pool.map(lambda s: _decode(s.path, s.instance, s.transfer_syntax),
+                                           files.values())))
     planes = []
     for slice_ in chosen:
-        frames = decoded.get(slice_.path)
-        if frames is None:
-            frames = _decode(slice_.path, slice_.instance, slice_.transfer_syntax)
-            if slice_.frame is not None:
-                decoded[slice_.path] = frames
+        frames = decoded[slice_.path]
         index = slice_.frame or 0
         if index >= frames.shape[0] or frames.shape[1:] != (slice_.rows, slice_.columns):
             raise RequestRefused(422, f"instance {slice_.instance} decodes to {frames.shape[0]} frame(s) of "
