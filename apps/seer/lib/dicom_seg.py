@@ -21,7 +21,8 @@ import dcmqi
 import numpy as np
 import SimpleITK as sitk
 
-from .dicom_series import multi_frame_instances
+from .dicom_series import multi_frame_instances, series_geometry
+from .guards import RequestRefused
 from .ontology import Concept, Ontology, SnomedCode
 
 logger = logging.getLogger(__name__)
@@ -131,9 +132,6 @@ def concept_by_name(ontology: Ontology, name: str) -> Concept | None:
 def read_series_geometry(series_folder: str | Path) -> sitk.Image:
     """The grid of the source series' slices, chosen as the volume was (`dicom_series.series_geometry`: the same
     images, sorted along the normal, from the headers alone, so a compressed series needs no decoding here)."""
-    from .dicom_series import series_geometry
-    from .guards import RequestRefused
-
     try:
         return series_geometry(series_folder)
     except RequestRefused as error:

@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
+from .dicom_series import read_record, read_series
+from .guards import RequestRefused
+
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0])
 
 
@@ -75,9 +78,6 @@ class Volume:
 def _read_dicom_series(folder: Path) -> Volume:
     """The volume of a folder's DICOM series, chosen and decoded by `dicom_series.read_series` (localizers and
     stray images dropped, slices sorted along the normal, any transfer syntax SimpleITK's GDCM decodes)."""
-    from .dicom_series import read_series
-    from .guards import RequestRefused
-
     try:
         series = read_series(folder)
     except RequestRefused as error:
@@ -99,8 +99,6 @@ def read_volume(path: str | Path) -> Volume:
         raise VolumeError(f"{path}: not a readable image ({str(error).strip().splitlines()[-1]})") from None
     if image.GetDimension() != 3:
         raise VolumeError(f"{path}: expected a 3D image, got {image.GetDimension()}D")
-    from .dicom_series import read_record
-
     record = read_record(path)  # a PACS series cached as NIfTI keeps what was read of it beside it
     return Volume(image=image, source=str(path), modality=record.modality if record else None,
                   series=record.trace() if record else None)
