@@ -7,6 +7,7 @@ small crop of the sample CT keep each forward to one or a few 32^3 windows.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -36,12 +37,19 @@ def small_windows(monkeypatch):
     monkeypatch.setenv(vista3d.ROI_ENV, TEST_ROI)
 
 
+@functools.lru_cache(maxsize=1)
+def random_network() -> torch.nn.Module:
+    """The real vista3d132 with random weights (seeded), built once per test process (also for
+    test_vista3d_bundle.py)."""
+    torch.manual_seed(0)
+    return vista3d.build_network().eval()
+
+
 @pytest.fixture(scope="module")
 def weights_file(tmp_path_factory):
     """A state dict of the real vista3d132 shapes, random (seeded), saved like a plain .pt file (~870 MB)."""
-    torch.manual_seed(0)
     path = tmp_path_factory.mktemp("weights") / "vista3d_random.pt"
-    torch.save(vista3d.build_network().state_dict(), path)
+    torch.save(random_network().state_dict(), path)
     yield path
     vista3d.release_networks()
 
@@ -70,14 +78,17 @@ def pipeline(weights_file, tmp_path_factory):
 
 
 class ForwardCounter:
-    """Counts network forwards (each sliding window or point window is one)."""
+    """Counts network forwards (each sliding window or point window is one) and the classes each prompts."""
 
     def __init__(self, network: torch.nn.Module):
         self.calls = 0
-        self._handle = network.register_forward_pre_hook(self._count)
+        self.classes: list[int] = []  # class prompts per forward (0: clicks only)
+        self._handle = network.register_forward_pre_hook(self._count, with_kwargs=True)
 
-    def _count(self, module, args):
+    def _count(self, module, args, kwargs):
         self.calls += 1
+        class_vector = kwargs.get("class_vector")
+        self.classes.append(0 if class_vector is None else len(class_vector))
 
     def __enter__(self):
         return self
@@ -203,7 +214,18 @@ def test_point_prompt_refines_one_target(pipeline, small_ct):
     with ForwardCounter(pipeline.backbone.network) as counter:
         result = pipeline.run(volume, "the left kidney", points)
     assert result.spec.status == "ok" and result.labels.shape == volume.array.shape
-    assert counter.calls >= 3  # the class-prompt window(s), then one window per click
+    assert counter.calls == 2  # as the bundle: one window centred on each click, no class-prompt pass
+
+
+def test_clicks_for_several_structures_are_refused_before_the_network(pipeline, small_ct):
+    points = points_from_request({"points": [[8, 8, 5]], "point_labels": [1]})
+    with ForwardCounter(pipeline.backbone.network) as counter:
+        result = pipeline.run(read_volume(small_ct), "the liver and the spleen", points)
+    assert result.spec.status == "rejected" and "one structure" in result.spec.message, result.spec.message
+    assert result.labels is None and counter.calls == 0
+    with pytest.raises(BackboneError, match="one structure"):
+        pipeline.backbone.segment(read_volume(small_ct), TargetSpec(status="ok", targets=["liver", "spleen"]),
+                                  points)
 
 
 def test_clicks_map_to_the_same_network_voxel_from_any_storage_order(pipeline, small_ct, tmp_path):
@@ -215,11 +237,11 @@ def test_clicks_map_to_the_same_network_voxel_from_any_storage_order(pipeline, s
     physical = ras.image.TransformContinuousIndexToPhysicalPoint(ijk)
     same_place = lps.image.TransformPhysicalPointToContinuousIndex(physical)
     backbone = pipeline.backbone
-    from_ras = backbone.network_space_points(backbone._prepare(ras), ras, [Point(ijk)])
-    from_lps = backbone.network_space_points(backbone._prepare(lps), lps, [Point(tuple(same_place))])
+    from_ras = backbone.network_space_points(backbone._prepare(ras), [Point(ijk)])
+    from_lps = backbone.network_space_points(backbone._prepare(lps), [Point(tuple(same_place))])
     np.testing.assert_allclose(from_ras, from_lps, atol=1e-4)
     # 3 mm voxels become 1.5 mm ones: one step of i in the input is two in the network's (RAS) space.
-    step = backbone.network_space_points(backbone._prepare(ras), ras, [Point((4.0, 5.0, 7.0))]) - from_ras
+    step = backbone.network_space_points(backbone._prepare(ras), [Point((4.0, 5.0, 7.0))]) - from_ras
     np.testing.assert_allclose(step, [[2.0, 0.0, 0.0]], atol=1e-4)
 
 
@@ -240,9 +262,12 @@ def test_points_from_request_reads_ohif_and_slicer_keys():
 # ---- segment everything: computed once, persisted, reused -----------------------------------------------------
 
 def test_second_request_reuses_the_persisted_map_without_the_network(weights_file, small_ct, tmp_path):
+    """With the `masks_from_map` departure, a persisted map answers later requests with no forward at all; by
+    default (the bundle's answer) it feeds the evidence and the request runs its own class prompt."""
     from lib.pipeline import build_pipeline
 
-    settings = settings_for(weights_file, evidence="everything", model_dir=str(tmp_path / "model"))
+    settings = settings_for(weights_file, evidence="everything", vista3d_departures="masks_from_map",
+                            model_dir=str(tmp_path / "model"))
     pipeline = build_pipeline(settings)
     volume = read_volume(small_ct)
     with ForwardCounter(pipeline.backbone.network) as counter:
@@ -271,6 +296,11 @@ def test_second_request_reuses_the_persisted_map_without_the_network(weights_fil
     label = pipeline.backbone.label_of(present[0])
     np.testing.assert_array_equal(masks[present[0]].voxels, first.fresh_everything == label)
     assert masks[present[0]].confidence == 1.0
+
+    pipeline.backbone.departures = frozenset()  # the default
+    with ForwardCounter(pipeline.backbone.network) as counter:
+        masks = pipeline.backbone.segment(again, TargetSpec(status="ok", targets=present[:1]))
+    assert counter.calls >= 1 and set(counter.classes) == {1}, counter.classes  # its own prompt, no everything
 
 
 def test_a_map_in_another_vocabulary_is_translated_by_concept(ontology, weights_file, ct_path, ct_map_path):
@@ -314,7 +344,7 @@ def test_cli_segment_without_weights_names_the_flag(small_ct, tmp_path):
 def test_infer_task_persists_the_map_in_the_datastore_and_reuses_it(weights_file, small_ct, tmp_path):
     """The infer task's side of map reuse, with MONAI Label's real local datastore: the first request computes the
     everything-map and saves it as the image's `labelmap_tag` label; the next request finds it there (lib/maps.py)
-    and runs no forward."""
+    and runs no everything pass."""
     import shutil
 
     from monailabel.datastore.local import LocalDatastore
@@ -338,9 +368,72 @@ def test_infer_task_persists_the_map_in_the_datastore_and_reuses_it(weights_file
     request = {"image": store.get_image_uri("small"), "image_id": "small", "prompt": "the liver"}
     with ForwardCounter(backbone.network) as first:
         task(dict(request))
-    assert first.calls >= 1
+    assert max(first.classes) == len(backbone.everything_labels())  # the everything pass
     assert store.get_label_by_image_id("small", settings.labelmap_tag)
     with ForwardCounter(backbone.network) as second:
         _, reply = task(dict(request))
-    assert second.calls == 0, "the persisted map was not reused"
+    # The persisted map gives the evidence: no everything pass; the mask, if any, is the liver's own prompt.
+    assert max(second.classes, default=0) <= 1, "the persisted map was not reused"
     assert reply["status"] in ("ok", "rejected")  # random weights: the liver may be absent from the map
+
+
+# ---- model_version, departures, what the map cannot hold ------------------------------------------------------
+
+def test_model_version_digests_the_whole_file_once_per_path_size_and_mtime(tmp_path):
+    path = tmp_path / "w.pt"
+    data = bytearray(3 * 2**20)
+    path.write_bytes(bytes(data))
+    first = vista3d.weights_version(path)
+    stat = path.stat()
+    data[-1] = 1  # past the first MiB, same size
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert vista3d.weights_version(path) == first  # same path, size and mtime: the cached digest
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    changed = vista3d.weights_version(path)
+    assert changed != first and changed.startswith("vista3d-")
+    assert changed == "vista3d-" + __import__("hashlib").sha256(bytes(data)).hexdigest()[:12]
+
+
+def test_unknown_departure_is_refused_at_start_up(tmp_path):
+    from lib.settings import SettingsError
+
+    settings = SeerSettings.from_conf({"vista3d_departures": "linear_inverse, bf16"}, str(tmp_path))
+    assert settings.vista3d_departures == "linear_inverse, bf16"
+    with pytest.raises(SettingsError, match="linear_inverse"):
+        SeerSettings.from_conf({"vista3d_departures": "linear_inverse,faster"}, str(tmp_path))
+
+
+def test_a_lesion_is_not_absent_for_lack_of_a_voxel_in_the_map_unless_its_organ_is(ontology, ct_path, ct_map_path,
+                                                                                   tmp_path):
+    """The everything-map never holds lesions, hepatic vessels or the airway; the evidence counts them present where
+    the organ they lie in (`within` in concepts.json) is, so the reasoning segments them, and refuses a lesion of
+    an absent organ. No forward runs: the map is a persisted TotalSegmentator map."""
+    from lib.pipeline import SeerPipeline, build_pipeline
+
+    settings = SeerSettings(backbone="vista3d", vocab="total", device="cpu", embeddings=False)
+    engine = build_pipeline(replace(settings, backbone="labelmap")).engine
+    with torch.device("meta"):  # reasoning only: the network never runs
+        network = vista3d.build_network()
+    backbone = Vista3DBackbone(ontology, settings, network=network.to_empty(device="cpu"))
+    cannot = backbone.map_cannot_hold()
+    assert {backbone.label_of(c) for c in cannot} == set(NOT_IN_EVERYTHING)
+    assert all(ontology[c].within for c in cannot)
+    total = {c: v for v, c in ontology.label_map("total").items()}
+    reference = sitk.ReadImage(str(ct_map_path))
+    without_liver = sitk.GetArrayFromImage(reference)
+    without_liver[without_liver == total["liver"]] = 0
+    no_liver = sitk.GetImageFromArray(without_liver)
+    no_liver.CopyInformation(reference)
+    sitk.WriteImage(no_liver, str(tmp_path / "no_liver.nii.gz"))
+    for map_path, expected in ((ct_map_path, "ok"), (tmp_path / "no_liver.nii.gz", "rejected")):
+        pipeline = SeerPipeline(engine, backbone)
+        volume = read_volume(ct_path)
+        volume.everything_path = str(map_path)
+        evidence = pipeline.evidence_for(volume)
+        spec = engine.understand("the hepatic tumor", evidence)
+        assert spec.status == expected, (map_path, spec.message)
+        if expected == "ok":
+            assert spec.targets == ["hepatic_tumor"] and evidence.present["hepatic_tumor"].voxels == 0
+        else:
+            assert "not in this image" in spec.message and "hepatic_tumor" not in evidence.present

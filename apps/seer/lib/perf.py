@@ -66,7 +66,8 @@ def _default_prompt(pipeline) -> str:
     return ontology[pipeline.backbone.vocabulary()[0]].name.lower()
 
 
-def build_perf_pipeline(device: str, weights: str | None, roi: int | None, evidence: str, model_dir: str):
+def build_perf_pipeline(device: str, weights: str | None, roi: int | None, evidence: str, model_dir: str,
+                        departures: str = ""):
     """The pipeline the server would build; with no weights, VISTA3D with random weights made in memory."""
     import torch
 
@@ -75,7 +76,7 @@ def build_perf_pipeline(device: str, weights: str | None, roi: int | None, evide
     from .settings import SeerSettings
 
     settings = SeerSettings(backbone="vista3d", vocab="vista3d", device=device, vista3d_weights=weights or "",
-                            evidence=evidence, model_dir=model_dir)
+                            evidence=evidence, model_dir=model_dir, vista3d_departures=departures)
     if weights:
         pipeline = build_pipeline(settings)
     else:
@@ -114,7 +115,7 @@ def _request(pipeline, path: Path, prompt: str, out: Path) -> dict[str, float]:
 
 def run_perf(device: str = "auto", shape: tuple[int, int, int] = SYNTHETIC_SHAPE, inputs: tuple[str, ...] = INPUTS,
              weights: str | None = None, roi: int | None = None, prompt: str | None = None,
-             evidence: str = "cheap", print_fn=print) -> dict:
+             evidence: str = "cheap", departures: str = "", print_fn=print) -> dict:
     """Time cold start, the first request, the stages of a warm request and the bare network, per input."""
     import torch
 
@@ -124,7 +125,7 @@ def run_perf(device: str = "auto", shape: tuple[int, int, int] = SYNTHETIC_SHAPE
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         started = time.perf_counter()
-        pipeline = build_perf_pipeline(device, weights, roi, evidence, str(scratch / "model"))
+        pipeline = build_perf_pipeline(device, weights, roi, evidence, str(scratch / "model"), departures)
         cold_start_s = time.perf_counter() - started
         backbone = pipeline.backbone
         prompt = prompt or _default_prompt(pipeline)
@@ -135,6 +136,7 @@ def run_perf(device: str = "auto", shape: tuple[int, int, int] = SYNTHETIC_SHAPE
                   "weights": weights or "random weights (timing only: compute does not depend on weight values)",
                   "model_version": backbone.model_version, "torch": torch.__version__, "prompt": prompt,
                   "roi": list(backbone.preprocessing.roi), "sw_batch_size": backbone.sw_batch_size,
+                  "precision": backbone.precision, "departures": sorted(backbone.departures),
                   "evidence": evidence, "cold_start_s": round(cold_start_s, 3), "cold_start_kind": "in-process",
                   "cases": []}
         cases = []
@@ -169,7 +171,8 @@ def run_perf(device: str = "auto", shape: tuple[int, int, int] = SYNTHETIC_SHAPE
 def format_table(report: dict) -> str:
     lines = [f"perf: {report['backbone']} on {report['device']} ({report['device_name']}), torch {report['torch']}",
              f"weights: {report['weights']}",
-             f"roi {report['roi']}, sw batch {report['sw_batch_size']}, evidence {report['evidence']}, "
+             f"roi {report['roi']}, sw batch {report['sw_batch_size']}, {report['precision']}, "
+             f"evidence {report['evidence']}, "
              f"prompt {report['prompt']!r}",
              f"cold start (in-process: pipeline, encoder, network on device, warm-up): {report['cold_start_s']:.2f} s",
              ""]

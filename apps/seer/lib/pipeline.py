@@ -14,7 +14,7 @@ from .backbones.base import Backbone, Mask, Point
 from .validation import validate_spec
 from .reasoning.engine import ReasoningEngine
 from .reasoning.evidence import gather_evidence
-from .records import Evidence, TargetSpec
+from .records import Evidence, PresentStructure, TargetSpec
 from .settings import SeerSettings
 from .volume import Volume
 
@@ -91,7 +91,27 @@ class SeerPipeline:
                 vocabulary=self.backbone.vocabulary(), ontology=self.engine.ontology,
                 index_to_ras=volume.index_to_ras, voxel_ml=volume.voxel_volume_ml,
                 orientation=volume.orientation, modality=volume.modality)
+            self._add_what_the_map_cannot_hold(self._evidence[key])
         return self._evidence[key]
+
+    def _add_what_the_map_cannot_hold(self, evidence: Evidence) -> None:
+        """Classes the backbone segments on request but never puts in its everything-map (VISTA3D's lesions, hepatic
+        vessels, airway): the map's lack of them is no evidence of absence. Each counts as present where a
+        structure it lies in (the ontology's `within`) is present, with that structure's place and extent and no
+        voxels of its own, so a lesion of an absent organ is still refused."""
+        if evidence.present is None:
+            return
+        ontology = self.engine.ontology
+        vocabulary = set(self.backbone.vocabulary())
+        for concept_id in self.backbone.map_cannot_hold():
+            hosts = [leaf for host in ontology[concept_id].within for leaf in ontology.leaves(host, vocabulary)
+                     if leaf in evidence.present]
+            if concept_id in evidence.present or not hosts:
+                continue
+            host = max((evidence.present[h] for h in hosts), key=lambda structure: structure.voxels)
+            evidence.present[concept_id] = PresentStructure(
+                id=concept_id, voxels=0, volume_ml=0.0, centroid_ras_mm=host.centroid_ras_mm,
+                extent_ras_mm=host.extent_ras_mm)
 
     def warm_up(self) -> None:
         """Load what the first request would otherwise wait for: the concept embeddings (computed once, then
@@ -117,6 +137,14 @@ class SeerPipeline:
         # Whatever reasoned (rules now, a language model later), only known ids this backbone can segment pass.
         spec = validate_spec(self.engine.understand(prompt, evidence), self.engine.ontology, self.backbone.vocabulary())
         if spec.status != "ok":
+            return SegmentationResult(spec=spec, labels=None, evidence=evidence, label_names={},
+                                      fresh_everything=fresh)
+        if points and len(spec.targets) + len(spec.exclude) > 1:
+            # Clicks belong to one structure (the VISTA3D bundle takes them with one label prompt only).
+            names = ", ".join(self.engine.ontology[c].name for c in [*spec.targets, *spec.exclude])
+            spec = spec.refused(f"Clicks refine one structure, and this request names several ({names}). Ask for "
+                                "one structure with the clicks, or ask without clicks.",
+                                "clicks given for more than one structure")
             return SegmentationResult(spec=spec, labels=None, evidence=evidence, label_names={},
                                       fresh_everything=fresh)
         masks = self.backbone.segment(volume, spec, points)

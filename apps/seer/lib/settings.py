@@ -9,6 +9,8 @@ BACKBONES = ("labelmap", "vista3d")
 EVIDENCE_SOURCES = ("cheap", "everything")
 DEVICES = ("auto", "cuda", "cpu")
 VOCABULARIES = ("total", "total_mr", "vista3d")
+# The vista3d backbone's deliberate departures from the released bundle (README, Backbones: each with its measure).
+VISTA3D_DEPARTURES = ("linear_inverse", "bf16", "masks_from_map")
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
@@ -29,6 +31,8 @@ class SeerSettings:
     vista3d_weights: str = ""  # VISTA3D bundle folder (models/model.pt) or a state-dict file
     evidence: str = "cheap"  # vista3d: "everything" runs segment-everything for evidence (slow on CPU)
     device: str = "auto"  # vista3d: auto (cuda when available), cuda or cpu
+    # vista3d: deliberate departures from the released bundle, comma-separated (VISTA3D_DEPARTURES); none by default
+    vista3d_departures: str = ""
     # Requests and corrections older than this many days are purged at start-up and once a day (README, Patient data)
     request_retention_days: int = 90
 
@@ -60,6 +64,11 @@ class SeerSettings:
             raise SettingsError(f"--conf evidence {settings.evidence!r}: valid values are {list(EVIDENCE_SOURCES)}")
         if settings.device not in DEVICES:
             raise SettingsError(f"--conf device {settings.device!r}: valid devices are {list(DEVICES)}")
+        unknown = sorted({d.strip() for d in settings.vista3d_departures.split(",") if d.strip()}
+                         - set(VISTA3D_DEPARTURES))
+        if unknown:
+            raise SettingsError(f"--conf vista3d_departures {settings.vista3d_departures!r}: unknown {unknown}; "
+                                f"valid departures are {list(VISTA3D_DEPARTURES)}, comma-separated")
         if settings.request_retention_days < 1:
             raise SettingsError(f"--conf request_retention_days {settings.request_retention_days}: use 1 or more "
                                 "(days that requests and corrections are kept)")

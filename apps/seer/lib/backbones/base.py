@@ -52,5 +52,8 @@ class Backbone(Protocol):
     def label_to_concept(self) -> dict[int, str]:
         """Label id in `everything()` -> concept id."""
 
+    def map_cannot_hold(self) -> list[str]:
+        """Concept ids of `vocabulary()` that `everything()` never holds: their absence from it says nothing."""
+
     def segment(self, volume: Volume, spec: TargetSpec, points: list[Point] | None = None) -> dict[str, Mask]:
         """One mask per id in `spec.targets + spec.exclude`."""

@@ -97,6 +97,9 @@ class LabelmapBackbone:
     def label_to_concept(self) -> dict[int, str]:
         return dict(self._labels)
 
+    def map_cannot_hold(self) -> list[str]:
+        return []  # it segments nothing but what the map holds
+
     def everything(self, volume: Volume) -> np.ndarray:
         path = volume.everything_path
         if path is None or not Path(path).exists():

@@ -1,22 +1,24 @@
-"""Backbone `vista3d`: MONAI's VISTA3D network (`monai.networks.nets.vista3d132`), class and point prompts.
+"""Backbone `vista3d`: MONAI's VISTA3D network (`monai.networks.nets.vista3d132`), as the released bundle runs it.
 
 Spec in, voxels out, like every backbone; it knows no words. What it adds over `labelmap`:
-- class prompts: each target id becomes its VISTA3D label index through the ontology;
-- point prompts: foreground/background clicks (original-image voxel indices) refine the first target;
-- segment everything: one forward with all supported classes, only when `settings.evidence == "everything"`
-  or when a caller asks (`compute_everything`); a map persisted by the caller (`volume.everything_path`) is read
-  instead, with no forward at all.
+- class prompts: each target id becomes its VISTA3D label index through the ontology; several prompts give one
+  label per voxel (the bundle's arg-max);
+- point prompts: foreground/background clicks (original-image voxel indices) for one target;
+- segment everything: one pass over the bundle's `everything_labels`, only when `settings.evidence ==
+  "everything"` or when a caller asks (`compute_everything`); a map persisted by the caller
+  (`volume.everything_path`) is read instead, with no forward at all. By default the map feeds the evidence only:
+  a requested class runs its own class prompt, as the bundle would answer that request.
 
-Preprocessing follows the released bundle (model-zoo `models/vista3d/configs/inference.json`): RAS, 1.5 mm
-spacing (linear), crop to the foreground (HU > 0, 10 voxel margin), the CT window -963.8..1053.7 HU -> 0..1
-(clipped), sliding windows of 128^3 with overlap 0.3 and gaussian blending. It is done with SimpleITK, in
-physical space, so any input orientation (a DICOM series in LPS included) comes back on its own grid.
+Equal to the released bundle by default (model-zoo `models/vista3d`, version `BUNDLE_VERSION`): the same MONAI
+transforms with the same values, the same inferers, the same post-transform and the same inverse; every value
+below names the bundle file it comes from. `settings.vista3d_departures` names the deliberate departures
+(`DEPARTURES`), each off by default; the README gives the measured difference of each.
 
 The network is built once per process and weights file; forwards are serialised by one lock, so concurrent
 requests queue instead of exhausting the GPU's memory.
 
-`SEER_VISTA3D_ROI` (e.g. "32" or "32,32,48") overrides the sliding-window size: for tests on tiny volumes with
-the real architecture and for small GPUs. Each side must be a multiple of 16 (the encoder halves it 4 times).
+`SEER_VISTA3D_ROI` (e.g. "32" or "32,32,48") overrides the window size: for tests on tiny volumes with the real
+architecture and for small GPUs. Each side must be a multiple of 16 (the encoder halves it 4 times).
 """
 
 from __future__ import annotations
@@ -42,36 +44,75 @@ SETTING_HINT = "--conf vista3d_weights PATH on the server, --weights PATH on the
 BUNDLE_WEIGHTS = Path("models") / "model.pt"  # where a MONAI bundle keeps its weights
 ROI_ENV = "SEER_VISTA3D_ROI"
 
-# Label indices of the released model (model-zoo vista3d, shared/data/README.md). Parent classes stand for their
-# subclasses and are expanded by the reasoning through the ontology's groups; the unsupported ones were never
-# trained. Neither may reach the network, so neither is in `vocabulary()` and the reasoning refuses them.
-PARENT_LABELS = frozenset({2, 20, 21})
+# ---- the released bundle ----------------------------------------------------------------------------------------
+# model-zoo models/vista3d, configs/metadata.json "version". The transform values were read in configs/inference.json
+# of 0.5.4 (model-zoo commit 9d35f9ad) and the inferers in scripts/inferer.py of the 0.5.7+ line (commit b4aefe0e,
+# "change sw padding mode to replicate"); the changelog up to 0.6.0 changes no inference value after that.
+BUNDLE_VERSION = "0.6.0"
+# configs/inference.json: "resample_spacing", Spacingd mode "bilinear".
+SPACING_MM = 1.5
+# configs/inference.json: ScaleIntensityRanged a_min / a_max -> b_min 0 / b_max 1, clip true.
+INTENSITY_MIN_HU = -963.8247715525971
+INTENSITY_MAX_HU = 1053.678477684517
+# configs/inference.json: CropForegroundd margin 10, allow_smaller true, source the image (MONAI's default select_fn
+# keeps voxels > 0, in HU, since the crop runs before the intensity window).
+CROP_MARGIN = 10
+# configs/inference.json: "patch_size".
+PATCH_SIZE = (128, 128, 128)
+# configs/inference.json: the inferer's "overlap", used only by the point-window inferer (scripts/inferer.py); class
+# prompts run SlidingWindowInfererAdapt with its defaults (overlap 0.25, constant blending) and replicate padding.
+POINT_OVERLAP = 0.3
+CLASS_PADDING = "replicate"
+# configs/inference.json "subclass": a parent label stands for these labels (bone leaves out S1, 127, and L6, 131).
+SUBCLASS = {"2": [14, 5], "20": [28, 29, 30, 31, 32],
+            "21": list(range(33, 57)) + list(range(63, 98)) + [114, 120, 122]}
+PARENT_LABELS = frozenset(int(k) for k in SUBCLASS)
+# scripts/evaluator.py check_prompts_format: labels the released model was never trained on.
 UNSUPPORTED_LABELS = frozenset({16, 18, 129, 130, 131})
-# The bundle's `everything_labels` also leave out the lesion classes and the airway: they are segmented on request
-# only, never in the everything map.
+# configs/inference.json "everything_labels" leaves these out besides the parents and the unsupported: the lesions,
+# the hepatic vessels and the airway. The everything-map never holds them; a request for one runs the network.
 NOT_IN_EVERYTHING = frozenset({23, 24, 25, 26, 27, 128, 132})
+# monai.apps.vista3d.transforms.VistaPreTransformd's default `special_index` (the bundle passes none): clicks for
+# these prompts become 2/3 instead of 0/1.
+SPECIAL_POINT_LABELS = (25, 26, 27, 28, 29, 117)
+# configs/inference.json postprocessing: Lambdad nan_to_num(nan=255) after Invertd; voxels outside every click
+# window have no prediction and get this value.
+NO_PREDICTION = 255
+# configs/inference.json: "amp": true; scripts/evaluator.py runs torch.amp.autocast("cuda") with no dtype: fp16.
+AMP_DTYPE = torch.float16
 
-CUDA_SW_BATCH = 4  # measured on an H200 (issue 8): 1.59 s -> 1.12 s with bf16 at sw batch 4
+# Deliberate departures from the bundle, each off by default (`--conf vista3d_departures a,b`).
+DEPARTURES = {
+    "linear_inverse": "logits go back to the input grid by linear interpolation and the labels are taken there, "
+                      "instead of the bundle's nearest-neighbour inverse of the label map",
+    "bf16": "bf16 autocast on CUDA instead of the bundle's fp16",
+    "masks_from_map": "a class in a persisted or fresh everything-map is cut from it with no forward, instead of "
+                      "running its own class prompt",
+}
+
+# Window batch: values do not depend on it (the windows are the same, blending is per window). sw batch 4 on CUDA
+# was measured in issue 8 (1.59 s -> 1.12 s on an H200); the bundle's "sw_batch_size" is 1.
+CUDA_SW_BATCH = 4
 CPU_SW_BATCH = 1
-FOREGROUND_PROBABILITY = 0.5  # sigmoid threshold of the released bundle (logit > 0)
 # Everything-map logits for all classes at once can outgrow memory (117 classes x 22 M voxels x 4 B = 10 GB);
-# classes are run in chunks so the stitched logits stay under this many bytes.
+# classes run in chunks so the stitched logits stay under this many bytes. Each class's logits do not depend on
+# the others, so the chunked arg-max equals the bundle's single pass.
 EVERYTHING_BUFFER_BYTES = {"cuda": 24 * 2**30, "cpu": 2 * 2**30}
 FRESH_MAPS_KEPT = 2
-VERSION_DIGEST_BYTES = 2**20  # model_version hashes the first MiB and the size: cheap, and changes with the file
+DIGEST_CHUNK_BYTES = 2**24
+LPS_TO_RAS_4 = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """The released bundle's inference settings; `roi` may be shrunk for tests (see `SEER_VISTA3D_ROI`)."""
+    """The released bundle's inference values; `roi` may be shrunk for tests (see `SEER_VISTA3D_ROI`)."""
 
-    spacing_mm: float = 1.5
-    intensity_min_hu: float = -963.8247715525971
-    intensity_max_hu: float = 1053.678477684517
-    foreground_hu: float = 0.0  # the bundle's CropForegroundd keeps voxels > 0 (HU, before scaling)
-    crop_margin: int = 10
-    roi: tuple[int, int, int] = (128, 128, 128)
-    overlap: float = 0.3
+    spacing_mm: float = SPACING_MM
+    intensity_min_hu: float = INTENSITY_MIN_HU
+    intensity_max_hu: float = INTENSITY_MAX_HU
+    crop_margin: int = CROP_MARGIN
+    roi: tuple[int, int, int] = PATCH_SIZE
+    point_overlap: float = POINT_OVERLAP
 
 
 def default_preprocessing() -> Preprocessing:
@@ -88,20 +129,73 @@ def default_preprocessing() -> Preprocessing:
     return Preprocessing(roi=roi)  # type: ignore[arg-type]
 
 
+def parse_departures(raw: str) -> frozenset[str]:
+    """`linear_inverse,bf16` -> the set; an unknown name is an error that lists the known ones."""
+    names = frozenset(n.strip() for n in raw.split(",") if n.strip())
+    unknown = sorted(names - set(DEPARTURES))
+    if unknown:
+        raise BackboneError(f"--conf vista3d_departures: unknown {unknown}; known: {sorted(DEPARTURES)}")
+    return names
+
+
+def bundle_transforms(preprocessing: Preprocessing, device: torch.device):
+    """The bundle's `preprocessing_transforms` after LoadImaged/EnsureChannelFirstd, in its order and with its
+    values (configs/inference.json). The same object later inverts the prediction (Invertd)."""
+    from monai.apps.vista3d.transforms import VistaPreTransformd
+    from monai.transforms import (CastToTyped, Compose, CropForegroundd, EnsureTyped, Orientationd,
+                                  ScaleIntensityRanged, Spacingd)
+
+    return Compose([
+        EnsureTyped(keys="image", device=device, track_meta=True),
+        Spacingd(keys="image", pixdim=[preprocessing.spacing_mm] * 3, mode="bilinear"),
+        CropForegroundd(keys="image", source_key="image", margin=preprocessing.crop_margin, allow_smaller=True),
+        VistaPreTransformd(keys="image", subclass=SUBCLASS),
+        ScaleIntensityRanged(keys="image", a_min=preprocessing.intensity_min_hu, a_max=preprocessing.intensity_max_hu,
+                             b_min=0.0, b_max=1.0, clip=True),
+        Orientationd(keys="image", axcodes="RAS"),
+        CastToTyped(keys="image", dtype=torch.float32),
+    ])
+
+
+def image_metatensor(volume: Volume):
+    """The image as MONAI's LoadImaged + EnsureChannelFirstd give it: (1, I, J, K) float32 in the file's own axis
+    order, with the RAS affine (ITK's LPS geometry flipped in x and y) as `affine` and `original_affine`."""
+    from monai.data import MetaTensor
+
+    image = volume.image
+    if image.GetNumberOfComponentsPerPixel() != 1 or image.GetDimension() != 3:
+        raise VolumeError(f"{volume.source}: VISTA3D needs a 3D single-channel image")
+    affine = np.eye(4)
+    affine[:3, :3] = np.array(image.GetDirection()).reshape(3, 3) * np.array(image.GetSpacing())
+    affine[:3, 3] = image.GetOrigin()
+    affine = LPS_TO_RAS_4 @ affine
+    array = sitk.GetArrayViewFromImage(image).transpose(2, 1, 0)  # (k, j, i) -> MONAI's (i, j, k)
+    tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))[None]
+    return MetaTensor(tensor, affine=torch.as_tensor(affine, dtype=torch.float64),
+                      meta={"original_affine": affine, "space": "RAS", "filename_or_obj": volume.source,
+                            "spatial_shape": np.array(array.shape)})
+
+
 @dataclass
 class Prepared:
     """One image in the network's space.
 
     Args:
-        tensor: (1, 1, I, J, K) float32 in 0..1, RAS, `spacing_mm`, cropped to the foreground (MONAI axis order).
-        grid: the resampled RAS image before the crop; its geometry takes the output back to the input.
-        crop_start: (i, j, k) of the crop inside `grid`.
+        data: the bundle's dictionary after its preprocessing: "image" is the (1, I, J, K) MetaTensor (RAS, 1.5 mm,
+            cropped, 0..1) that carries the applied transforms for the inverse.
+        transforms: the Compose that made it, which inverts predictions.
+        input_shape: the input image's array shape.
     """
 
-    tensor: torch.Tensor
-    grid: sitk.Image
-    crop_start: tuple[int, int, int]
+    data: dict
+    transforms: object
+    input_shape: tuple[int, int, int]  # (z, y, x) of the input image, where predictions go back to
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        """(1, 1, I, J, K), as the bundle's data loader batches it."""
+        return self.data["image"].as_tensor()[None]
 
 
 def resolve_device(setting: str) -> torch.device:
@@ -128,19 +222,30 @@ def resolve_weights(setting: str) -> Path:
     return path
 
 
+_VERSIONS: dict[tuple[str, int, int], str] = {}
+_VERSIONS_LOCK = threading.Lock()
+
+
 def weights_version(path: Path) -> str:
-    """A short digest that changes with the weights, so maps persisted by other weights are not reused."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        digest.update(f.read(VERSION_DIGEST_BYTES))
-    digest.update(str(path.stat().st_size).encode())
-    return "vista3d-" + digest.hexdigest()[:12]
+    """A digest of the whole weight file, so maps persisted by other weights are not reused. Reading 870 MB takes a
+    second or two, so it is computed once per (resolved path, size, mtime) in the process."""
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    key = (str(resolved), stat.st_size, stat.st_mtime_ns)
+    with _VERSIONS_LOCK:
+        if key not in _VERSIONS:
+            digest = hashlib.sha256()
+            with open(resolved, "rb") as f:
+                while chunk := f.read(DIGEST_CHUNK_BYTES):
+                    digest.update(chunk)
+            _VERSIONS[key] = "vista3d-" + digest.hexdigest()[:12]
+        return _VERSIONS[key]
 
 
 def build_network() -> torch.nn.Module:
     from monai.networks.nets import vista3d132
 
-    return vista3d132(in_channels=1)
+    return vista3d132(in_channels=1)  # configs/inference.json "network_def"
 
 
 def load_state_dict(path: Path, network: torch.nn.Module) -> None:
@@ -172,7 +277,8 @@ def load_state_dict(path: Path, network: torch.nn.Module) -> None:
         raise BackboneError(f"vista3d weights {path} do not fit monai.networks.nets.vista3d132: {detail} "
                             f"({len(missing)} missing, {len(unexpected)} unexpected, {len(wrong)} of another "
                             f"shape); set {SETTING_HINT} to the released VISTA3D bundle")
-    network.load_state_dict(state, strict=True)
+    # assign: a network built on the meta device takes the loaded tensors as they are (no random init, no copy).
+    network.load_state_dict(state, strict=True, assign=True)
 
 
 # One network per (weights, device) in the process, whatever the number of backbones or pipelines; forwards of all
@@ -186,7 +292,8 @@ def shared_network(path: Path, version: str, device: torch.device) -> torch.nn.M
     key = (version, str(device))
     with _NETWORKS_LOCK:
         if key not in _NETWORKS:
-            network = build_network()
+            with torch.device("meta"):  # shapes only: the weights file fills every tensor
+                network = build_network()
             load_state_dict(path, network)
             _NETWORKS[key] = network.to(device).eval()
         return _NETWORKS[key]
@@ -207,15 +314,16 @@ class Vista3DBackbone:
         """
         Args:
             ontology: the loaded ontology; VISTA3D label indices come from its `vista3d` vocabulary.
-            settings: `SeerSettings`; reads `vista3d_weights`, `device`, `evidence` and `vocab` (the vocabulary of
-                persisted maps handed in as `volume.everything_path`).
+            settings: `SeerSettings`; reads `vista3d_weights`, `device`, `evidence`, `vista3d_departures` and
+                `vocab` (the vocabulary of persisted maps handed in as `volume.everything_path`).
             network: an already built network instead of `settings.vista3d_weights` (random weights for `perf`
                 and tests); `model_version` then names it.
-            preprocessing: the bundle's settings by default (`SEER_VISTA3D_ROI` may shrink the window).
+            preprocessing: the bundle's values by default (`SEER_VISTA3D_ROI` may shrink the window).
         """
         self.ontology = ontology
         self.settings = settings
         self.device = resolve_device(settings.device)
+        self.departures = parse_departures(getattr(settings, "vista3d_departures", ""))
         self.preprocessing = preprocessing or default_preprocessing()
         self._labels = {label: concept for label, concept in ontology.label_map("vista3d").items()
                         if label not in PARENT_LABELS | UNSUPPORTED_LABELS}
@@ -248,6 +356,11 @@ class Vista3DBackbone:
 
     def everything_labels(self) -> list[int]:
         return [label for label in sorted(self._labels) if label not in NOT_IN_EVERYTHING]
+
+    def map_cannot_hold(self) -> list[str]:
+        """Concept ids this backbone segments on request but never puts in its everything-map: the map's lack of
+        them is no evidence of absence."""
+        return [self._labels[label] for label in sorted(self._labels) if label in NOT_IN_EVERYTHING]
 
     def _translation(self, vocab: str) -> np.ndarray:
         """Lookup table from a persisted map's label ids (in `vocab`) to ours; ids we cannot name become 0."""
@@ -288,8 +401,8 @@ class Vista3DBackbone:
         return (volume.source, image.GetSize(), image.GetOrigin(), image.GetSpacing(), image.GetDirection())
 
     def compute_everything(self, volume: Volume) -> np.ndarray:
-        """All supported classes in one pass: uint16 (z, y, x) on the volume's grid, VISTA3D label ids. Kept in
-        memory per image, so evidence and the masks of the same request share one forward."""
+        """The bundle's segment-everything (no prompt: its `everything_labels`): uint16 (z, y, x) on the volume's
+        grid, VISTA3D label ids. Kept in memory per image, so evidence and a later request share one forward."""
         key = self._volume_key(volume)
         with self._maps_lock:
             if key in self._fresh:
@@ -297,10 +410,10 @@ class Vista3DBackbone:
             labels = self.everything_labels()
             prepared = self._prepare(volume)
             started = time.perf_counter()
-            best_label, confidences = self._everything_logits(prepared.tensor, labels)
+            label_map, confidences = self._everything_labels(prepared.tensor, labels)
             network_s = time.perf_counter() - started
             started = time.perf_counter()
-            everything = self._to_input_grid(best_label, prepared, volume, sitk.sitkUInt16)
+            everything = self._to_array(prepared, self._invert(prepared, label_map, nearest=True)).astype(np.uint16)
             self.last_timings = {**prepared.timings, "network_s": network_s,
                                  "resample_s": time.perf_counter() - started}
             while len(self._fresh) >= FRESH_MAPS_KEPT:
@@ -308,42 +421,54 @@ class Vista3DBackbone:
             self._fresh[key] = (everything, confidences)
             return everything
 
-    def _everything_logits(self, tensor: torch.Tensor, labels: list[int]) -> tuple[np.ndarray, dict[int, float]]:
-        """Arg-max label over `labels` (0 where no class is above threshold), in chunks that fit memory."""
+    def _everything_labels(self, tensor: torch.Tensor, labels: list[int]) -> tuple[torch.Tensor, dict[int, float]]:
+        """VistaPostTransformd's arg-max over `labels` (0 where no logit is above 0), computed in chunks of classes
+        that fit memory: (1, I, J, K) float label ids, and the mean foreground probability of each label."""
         voxels = int(np.prod(tensor.shape[-3:]))
         budget = EVERYTHING_BUFFER_BYTES[self.device.type]
         chunk = max(1, min(len(labels), budget // (voxels * 4)))
         best_logit = best_label = None
         for start in range(0, len(labels), chunk):
             part = labels[start:start + chunk]
-            logits = self._class_logits(tensor, part)[0]  # (B, I, J, K) on the device
-            value, index = logits.max(dim=0)
+            logits = self._class_logits(tensor, part)[0]  # (B, I, J, K)
+            value, index = logits.max(dim=0)  # the first of equal maxima, as torch.argmax in the post-transform
             label = torch.as_tensor(part, device=logits.device)[index]
             if best_logit is None:
                 best_logit, best_label = value, label
             else:
-                better = value > best_logit
+                better = value > best_logit  # an earlier chunk keeps a tie, as one arg-max over all would
                 best_logit = torch.where(better, value, best_logit)
                 best_label = torch.where(better, label, best_label)
             del logits
         best_label = torch.where(best_logit > 0, best_label, torch.zeros_like(best_label))
-        probability = torch.sigmoid(best_logit.float())
-        confidences = {}
-        for label in torch.unique(best_label).tolist():
-            if label:
-                confidences[int(label)] = round(float(probability[best_label == label].mean()), 4)
-        return best_label.to(torch.int32).cpu().numpy(), confidences
+        confidences = self._confidences(best_label, torch.sigmoid(best_logit.float()), labels)
+        return best_label.float()[None], confidences
+
+    @staticmethod
+    def _confidences(label_map: torch.Tensor, probability: torch.Tensor, labels: list[int]) -> dict[int, float]:
+        """Mean foreground probability over each label's voxels (network space); 0.0 for a label with none."""
+        out = {}
+        for label in labels:
+            inside = label_map == label
+            out[label] = round(float(probability[inside].mean()), 4) if bool(inside.any()) else 0.0
+        return out
 
     # ---- class and point prompts -----------------------------------------------------------------------------
     def segment(self, volume: Volume, spec: TargetSpec, points: list[Point] | None = None) -> dict[str, Mask]:
         ids = list(dict.fromkeys([*spec.targets, *spec.exclude]))
         labels = [self.label_of(c) for c in ids]
-        if not points:
-            cut = self._cut_from_map(volume, ids)
-            if cut is not None:
-                return cut
-        voxels, confidences = self._segment_with_network(volume, labels, points or [])
-        return {c: Mask(voxels=voxels[n], confidence=confidences[n]) for n, c in enumerate(ids)}
+        if points:
+            if len(ids) != 1:
+                # The bundle takes clicks with one label prompt only (scripts/evaluator.py check_prompts_format).
+                raise BackboneError(f"clicks refine one structure; this request names {len(ids)}: {', '.join(ids)}")
+            label_map, confidences = self._segment_with_points(volume, labels[0], points)
+        else:
+            if "masks_from_map" in self.departures and not set(labels) & NOT_IN_EVERYTHING:
+                cut = self._cut_from_map(volume, ids)
+                if cut is not None:
+                    return cut
+            label_map, confidences = self._segment_with_network(volume, labels)
+        return {c: Mask(voxels=label_map == labels[n], confidence=confidences[labels[n]]) for n, c in enumerate(ids)}
 
     def _cut_from_map(self, volume: Volume, ids: list[str]) -> dict[str, Mask] | None:
         """Masks from a persisted map (no uncertainty of its own: 1.0) or from this process's fresh one."""
@@ -361,130 +486,138 @@ class Vista3DBackbone:
             masks[concept] = Mask(voxels=voxels, confidence=confidence if voxels.any() else 0.0)
         return masks
 
-    def _segment_with_network(self, volume: Volume, labels: list[int], points: list[Point]
-                              ) -> tuple[list[np.ndarray], list[float]]:
+    def _segment_with_network(self, volume: Volume, labels: list[int]) -> tuple[np.ndarray, dict[int, float]]:
+        """Class prompts as the bundle runs them: one (z, y, x) label map on the input grid (one label per voxel),
+        and each label's confidence."""
         prepared = self._prepare(volume)
         started = time.perf_counter()
-        logits = self._class_logits(prepared.tensor, labels)  # (1, B, I, J, K)
-        if points:
-            logits[:, :1] = self._point_logits(prepared, volume, labels[0], points, logits[:, :1])
-        probability = torch.sigmoid(logits[0].float())
-        foreground = probability > FOREGROUND_PROBABILITY
-        confidences = [round(float(probability[b][foreground[b]].mean()), 4) if foreground[b].any() else 0.0
-                       for b in range(len(labels))]
-        probability = probability.cpu().numpy()
+        logits = self._class_logits(prepared.tensor, labels)[0]  # (B, I, J, K)
+        network_space = self._post(logits.clone(), labels)
+        confidences = self._confidences(network_space[0], torch.sigmoid(logits).max(dim=0).values, labels)
         network_s = time.perf_counter() - started
         started = time.perf_counter()
-        voxels = self._masks_to_input_grid(probability, prepared, volume)
+        label_map = self._on_input_grid(prepared, logits, network_space, labels)
         self.last_timings = {**prepared.timings, "network_s": network_s, "resample_s": time.perf_counter() - started}
-        return voxels, confidences
+        return label_map, confidences
+
+    def _segment_with_points(self, volume: Volume, label: int, points: list[Point]
+                             ) -> tuple[np.ndarray, dict[int, float]]:
+        """Clicks for one label, as the bundle's evaluator and inferer handle them: the clicks go into network space
+        through the preprocessing's affine, VistaPreTransformd turns 0/1 into 2/3 for its special labels, and one
+        window centred on each click runs with the class and the clicks; voxels outside every window have no
+        prediction (NO_PREDICTION in the label map, so outside the mask)."""
+        from monai.apps.vista3d.inferer import point_based_window_inferer
+
+        positives = [1 if p.positive else 0 for p in points]
+        prepared = self._prepare(volume, {"label_prompt": [label], "points": [list(p.ijk) for p in points],
+                                          "point_labels": positives})
+        coords = torch.from_numpy(self.network_space_points(prepared, points)[None]).to(self.device)  # (1, N, 3)
+        point_labels = torch.as_tensor([prepared.data["point_labels"]], device=self.device)
+        prompt = torch.as_tensor([[label]], device=self.device)
+        # scripts/inferer.py: a label the class head does not know (> last_supported) is a zero-shot prompt.
+        class_vector = None if label > self.network.point_head.last_supported else prompt
+        started = time.perf_counter()
+        with FORWARD_LOCK, torch.no_grad(), self._autocast():
+            logits = point_based_window_inferer(
+                inputs=prepared.tensor.to(self.device), roi_size=self.preprocessing.roi,
+                sw_batch_size=self.sw_batch_size, transpose=True, with_coord=True, predictor=self.network,
+                mode="gaussian", sw_device=self.device, device=self.device, overlap=self.preprocessing.point_overlap,
+                point_coords=coords, point_labels=point_labels, class_vector=class_vector, prompt_class=prompt,
+                prev_mask=None, labels=None, label_set=None)
+        logits = torch.as_tensor(logits).float().to(self.device)[0]  # (1, I, J, K), NaN outside the windows
+        network_space = self._post(logits.clone(), [label])
+        confidences = self._confidences(network_space[0], torch.sigmoid(logits[0]), [label])
+        network_s = time.perf_counter() - started
+        started = time.perf_counter()
+        label_map = self._on_input_grid(prepared, logits, network_space, [label])
+        self.last_timings = {**prepared.timings, "network_s": network_s, "resample_s": time.perf_counter() - started}
+        return label_map, confidences
+
+    @property
+    def precision(self) -> str:
+        """What the network computes in: fp16 autocast on CUDA as the bundle, bf16 as a departure, fp32 on the CPU."""
+        if self.device.type != "cuda":
+            return "fp32"
+        return "bf16 autocast" if "bf16" in self.departures else "fp16 autocast"
 
     def _autocast(self):
-        # bf16 halves the time on an H200 (issue 8); CPU autocast is slower than fp32, so fp32 there.
-        if self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        # The bundle's evaluator autocasts on CUDA only (fp16); on the CPU it runs in fp32.
+        if self.device.type != "cuda":
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=torch.bfloat16 if "bf16" in self.departures else AMP_DTYPE)
 
     def _class_logits(self, tensor: torch.Tensor, labels: list[int]) -> torch.Tensor:
-        """Sliding-window class-prompt logits, (1, B, I, J, K) float32 on the device."""
-        from monai.inferers import sliding_window_inference
+        """Class-prompt logits as scripts/inferer.py computes them: SlidingWindowInfererAdapt with its default overlap
+        and blending, replicate padding and the window coordinates; (1, B, I, J, K) float32."""
+        from monai.inferers import SlidingWindowInfererAdapt
 
         class_vector = torch.as_tensor(labels, device=self.device).unsqueeze(-1)
+        inferer = SlidingWindowInfererAdapt(roi_size=self.preprocessing.roi, sw_batch_size=self.sw_batch_size,
+                                            with_coord=True, padding_mode=CLASS_PADDING)
         with FORWARD_LOCK, torch.no_grad(), self._autocast():
-            logits = sliding_window_inference(
-                tensor.to(self.device), roi_size=self.preprocessing.roi, sw_batch_size=self.sw_batch_size,
-                predictor=self.network, overlap=self.preprocessing.overlap, mode="gaussian", transpose=True,
-                class_vector=class_vector, point_coords=None, point_labels=None, prompt_class=None)
+            logits = inferer(tensor.to(self.device), self.network, transpose=True, point_coords=None,
+                             point_labels=None, class_vector=class_vector, prompt_class=class_vector, prev_mask=None,
+                             labels=None, label_set=None)
         return torch.as_tensor(logits).float()
 
-    def network_space_points(self, prepared: Prepared, volume: Volume, points: list[Point]) -> np.ndarray:
-        """Original-image (i, j, k) -> continuous (i, j, k) in the cropped network tensor, via physical space."""
-        shape = np.array(prepared.tensor.shape[-3:])
-        out = []
+    def _post(self, logits: torch.Tensor, labels: list[int]) -> torch.Tensor:
+        """VistaPostTransformd: (B, ...) logits -> (1, ...) label ids (float; NaN stays NaN). It writes into
+        `logits`."""
+        from monai.apps.vista3d.transforms import VistaPostTransformd
+
+        prompt = torch.as_tensor(labels, device=logits.device).unsqueeze(-1)
+        return VistaPostTransformd(keys="pred")({"pred": logits, "label_prompt": prompt})["pred"]
+
+    def network_space_points(self, prepared: Prepared, points: list[Point]) -> np.ndarray:
+        """Original-image (i, j, k) -> continuous (i, j, k) in the network tensor: the evaluator's
+        inv(affine after preprocessing) @ original_affine, in float64."""
         for point in points:
             if point.frame != "image_ijk":
                 raise BackboneError(f"point frame {point.frame!r}: only image_ijk is understood")
-            physical = volume.image.TransformContinuousIndexToPhysicalPoint([float(v) for v in point.ijk])
-            index = np.array(prepared.grid.TransformPhysicalPointToContinuousIndex(physical))
-            out.append(np.clip(index - np.array(prepared.crop_start), 0, shape - 1))  # a click off the crop: its edge
-        return np.array(out)
-
-    def _point_logits(self, prepared: Prepared, volume: Volume, label: int, points: list[Point],
-                      prev_logits: torch.Tensor) -> torch.Tensor:
-        """Refine one class with clicks: windows centred on the clicks, the class prompt's logits elsewhere."""
-        from monai.apps.vista3d.inferer import point_based_window_inferer
-
-        coords = torch.as_tensor(self.network_space_points(prepared, volume, points), dtype=torch.float32,
-                                 device=self.device).unsqueeze(0)  # (1, N, 3)
-        point_labels = torch.as_tensor([[1 if p.positive else 0 for p in points]], device=self.device)
-        # Special classes (lesions, vessels) take 3/2 instead of 1/0; the network knows which.
-        point_labels = self.network.convert_point_label(point_labels, label_set=[label])
-        prompt = torch.as_tensor([[label]], device=self.device)
-        with FORWARD_LOCK, torch.no_grad(), self._autocast():
-            logits = point_based_window_inferer(
-                tensor_on(prepared.tensor, self.device), roi_size=self.preprocessing.roi, predictor=self.network,
-                point_coords=coords, point_labels=point_labels, class_vector=prompt, prompt_class=prompt,
-                prev_mask=prev_logits, transpose=True)
-        return torch.as_tensor(logits).float().to(prev_logits.device)
+        image = prepared.data["image"]
+        to_network = np.linalg.inv(image.affine.cpu().numpy()) @ np.asarray(image.meta["original_affine"])
+        homogeneous = np.array([[*map(float, p.ijk), 1.0] for p in points]).T
+        return (to_network @ homogeneous)[:3].T
 
     # ---- to and from the network's space ---------------------------------------------------------------------
-    def _prepare(self, volume: Volume) -> Prepared:
-        """RAS, `spacing_mm`, foreground crop and the CT window, as the released bundle does before its network."""
-        settings = self.preprocessing
+    def _prepare(self, volume: Volume, prompts: dict | None = None) -> Prepared:
+        """The bundle's preprocessing (RAS, 1.5 mm, foreground crop, CT window) with MONAI's own transforms."""
         started = time.perf_counter()
-        image = sitk.DICOMOrient(sitk.Cast(volume.image, sitk.sitkFloat32), "RAS")
-        spacing = np.array(image.GetSpacing())
-        size = np.maximum(1, np.round(np.array(image.GetSize()) * spacing / settings.spacing_mm)).astype(int)
-        # Keep the first voxel's corner, not its centre, where it was: the grids cover the same box.
-        corner = np.array(image.GetOrigin()) - np.array(image.GetDirection()).reshape(3, 3) @ (spacing / 2)
-        origin = corner + np.array(image.GetDirection()).reshape(3, 3) @ np.full(3, settings.spacing_mm / 2)
-        grid = sitk.Image([int(s) for s in size], sitk.sitkUInt8)
-        grid.SetSpacing([settings.spacing_mm] * 3)
-        grid.SetDirection(image.GetDirection())
-        grid.SetOrigin([float(v) for v in origin])
-        background = float(sitk.GetArrayViewFromImage(image).min())
-        resampled = sitk.Resample(image, grid, sitk.Transform(), sitk.sitkLinear, background, sitk.sitkFloat32)
-        array = sitk.GetArrayViewFromImage(resampled).transpose(2, 1, 0)  # (k, j, i) -> MONAI's (i, j, k)
-        foreground = np.argwhere(array > settings.foreground_hu)
-        start = np.zeros(3, int)
-        stop = np.array(array.shape)
-        if len(foreground):
-            start = np.maximum(foreground.min(axis=0) - settings.crop_margin, 0)
-            stop = np.minimum(foreground.max(axis=0) + 1 + settings.crop_margin, array.shape)
-        cropped = array[start[0]:stop[0], start[1]:stop[1], start[2]:stop[2]]
-        low, high = settings.intensity_min_hu, settings.intensity_max_hu
-        scaled = np.clip((cropped - low) / (high - low), 0.0, 1.0).astype(np.float32)
-        tensor = torch.from_numpy(np.ascontiguousarray(scaled))[None, None]
-        return Prepared(tensor=tensor, grid=grid, crop_start=tuple(int(v) for v in start),
+        transforms = bundle_transforms(self.preprocessing, self.device)
+        data = transforms({"image": image_metatensor(volume), **(prompts or {})})
+        return Prepared(data=data, transforms=transforms, input_shape=tuple(volume.array.shape),
                         timings={"preprocess_s": time.perf_counter() - started})
 
-    def _to_input_grid(self, labels_ijk: np.ndarray, prepared: Prepared, volume: Volume, pixel: int,
-                       interpolator: int = sitk.sitkNearestNeighbor) -> np.ndarray:
-        """A (I, J, K) array of the cropped network space -> (z, y, x) on the input grid, in physical space."""
-        full = np.zeros(prepared.grid.GetSize()[::-1], dtype=labels_ijk.dtype)  # (k, j, i)
-        i, j, k = prepared.crop_start
-        ni, nj, nk = labels_ijk.shape
-        full[k:k + nk, j:j + nj, i:i + ni] = labels_ijk.transpose(2, 1, 0)
-        image = sitk.GetImageFromArray(full)
-        image.CopyInformation(prepared.grid)
-        back = sitk.GetArrayFromImage(sitk.Resample(image, volume.image, sitk.Transform(), interpolator, 0, pixel))
-        if back.shape != volume.array.shape:
-            raise BackboneError(f"vista3d output {back.shape} does not match the input grid {volume.array.shape}")
-        return back
+    def _invert(self, prepared: Prepared, prediction: torch.Tensor, nearest: bool) -> torch.Tensor:
+        """(C, I, J, K) in network space -> (C, X, Y, Z) on the input grid, through MONAI's Invertd of the
+        preprocessing (nearest neighbour, as the bundle does for its label map, or the forward modes)."""
+        from monai.data import MetaTensor
+        from monai.transforms import Invertd
 
-    def _masks_to_input_grid(self, probability: np.ndarray, prepared: Prepared, volume: Volume
-                             ) -> list[np.ndarray]:
-        """(B, I, J, K) foreground probabilities -> B bool (z, y, x) masks on the input grid.
+        if not isinstance(prediction, MetaTensor):  # Invertd takes the image's transforms only onto a MetaTensor
+            prediction = MetaTensor(prediction)
+        invert = Invertd(keys="pred", transform=prepared.transforms, orig_keys="image", nearest_interp=nearest,
+                         to_tensor=True)
+        return invert({"image": prepared.data["image"], "pred": prediction})["pred"]
 
-        The probability is resampled linearly and then thresholded, rather than the mask by nearest neighbour:
-        going from 1.5 mm back to e.g. 3 mm puts every input voxel centre halfway between two network voxels,
-        and nearest neighbour would break those ties by storage order, so an LPS and a RAS copy of one image
-        would get different masks. Overlapping targets stay independent."""
-        masks = []
-        for channel in probability:
-            back = self._to_input_grid(channel, prepared, volume, sitk.sitkFloat32, sitk.sitkLinear)
-            masks.append(back > FOREGROUND_PROBABILITY)
-        return masks
+    def _on_input_grid(self, prepared: Prepared, logits: torch.Tensor, network_space: torch.Tensor,
+                       labels: list[int]) -> np.ndarray:
+        """The label map on the input grid: the bundle inverts the (1, I, J, K) label map by nearest neighbour; the
+        `linear_inverse` departure inverts the (B, I, J, K) logits linearly and takes the labels there."""
+        if "linear_inverse" in self.departures:
+            return self._to_array(prepared, self._post(self._invert(prepared, logits, nearest=False), labels))
+        return self._to_array(prepared, self._invert(prepared, network_space, nearest=True))
+
+    @staticmethod
+    def _to_array(prepared: Prepared, label_map: torch.Tensor) -> np.ndarray:
+        """(1, X, Y, Z) label ids on the input grid -> int32 (z, y, x), NaN -> 255 as the bundle's
+        nan_to_num(nan=255)."""
+        back = torch.nan_to_num(label_map.as_tensor() if hasattr(label_map, "as_tensor") else label_map,
+                                nan=NO_PREDICTION)
+        back = back[0].cpu().numpy().transpose(2, 1, 0)  # (i, j, k) -> (z, y, x)
+        if back.shape != prepared.input_shape:
+            raise BackboneError(f"vista3d output {back.shape} does not match the input grid {prepared.input_shape}")
+        return np.rint(back).astype(np.int32)
 
     def bare_forward(self, volume: Volume, labels: list[int]) -> tuple[Prepared, float]:
         """Preprocess, then time the sliding-window network alone on that tensor (for `perf`)."""
@@ -500,6 +633,3 @@ class Vista3DBackbone:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
 
-
-def tensor_on(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
-    return tensor if tensor.device == device else tensor.to(device)

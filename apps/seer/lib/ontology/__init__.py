@@ -51,6 +51,8 @@ class Concept:
     snomed_modifier: SnomedCode | None = None
     color: tuple[int, int, int] | None = None
     groups: tuple[str, ...] = field(default=())  # derived: the groups that list this concept as a member
+    # The structures it lies in (a lesion's organ); present only where one of them is (`pipeline.evidence_for`).
+    within: tuple[str, ...] = ()
 
 
 def _code(entry: dict | None) -> SnomedCode | None:
@@ -92,6 +94,7 @@ class Ontology:
                 snomed_modifier=_code(snomed.get("modifier")),
                 color=tuple(entry["color"]) if entry.get("color") else None,
                 groups=tuple(parents.get(entry["id"], [])),
+                within=tuple(entry.get("within", [])),
             )
             if concept.id in self.concepts:
                 raise OntologyError(f"duplicate concept id {concept.id!r} in {CONCEPTS_FILE}")
@@ -112,6 +115,9 @@ class Ontology:
             for member in concept.members:
                 if member not in self.concepts:
                     raise OntologyError(f"{concept.id}: member {member!r} is not a concept")
+            for host in concept.within:
+                if host not in self.concepts:
+                    raise OntologyError(f"{concept.id}: within {host!r} is not a concept")
             if concept.pair and self.concepts.get(concept.pair) is None:
                 raise OntologyError(f"{concept.id}: pair {concept.pair!r} is not a concept")
             if concept.region not in self.regions:
