@@ -70,14 +70,16 @@ def _expression(reading: Reading) -> dict | None:
     if reading.expressions:
         return reading.expressions[0] if len(reading.expressions) == 1 else {"op": "union",
                                                                                "items": list(reading.expressions)}
-    named = [{"op": "concept" if g.explicit else "group", "id": c} for g in reading.include for c in g.ids]
+    named = [{"op": "concept" if explicit else "group", "id": c}
+             for c, explicit in dict.fromkeys((c, g.explicit) for g in reading.include for c in g.ids)]
     named += [{"op": "one_of", "options": list(g.options)} for g in reading.include if g.options]
     if not named:
         return None
     expression = named[0] if len(named) == 1 else {"op": "union", "items": named}
     minus = [{"op": "group", "id": c} for g in reading.exclude for c in (g.ids or g.options)]
     minus += [{"op": "side" if r.side else "numbers", **({"side": r.side} if r.side else {}),
-               **({"numbers": r.numbers} if r.numbers else {})} for r in reading.exclude_refs]
+               **({"numbers": r.numbers} if r.numbers else {}),
+               **({"end": r.extreme} if r.extreme else {})} for r in reading.exclude_refs]
     return {"op": "difference", "items": [expression, *minus]} if minus else expression
 
 
@@ -112,6 +114,44 @@ def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> 
     return spec
 
 
+def ask(candidates: list[str], reading: Reading, evidence: Evidence, ontology, why: str = "",
+        message: str | None = None) -> TargetSpec:
+    """A question among `candidates` (fewer than two the backbone can segment becomes a refusal, in `finish`)."""
+    if why:
+        reading.rationale.append(why)
+    names = " or ".join(ontology[c].name for c in candidates)
+    spec = TargetSpec(status="clarify", candidates=list(candidates), confidence=CONFIDENCE_CLARIFY,
+                      message=message or f"Which one do you mean: {names}?")
+    return finish(spec, reading, evidence, ontology)
+
+
+def refuse(message: str, confidence: float, reading: Reading, evidence: Evidence, ontology,
+           why: str = "") -> TargetSpec:
+    """A refusal with its reason; no targets anywhere."""
+    if why:
+        reading.rationale.append(why)
+    return finish(TargetSpec(status="rejected", confidence=confidence, message=message), reading, evidence, ontology)
+
+
+def unexplained_words(spec: TargetSpec, words: list[str], critical: list[str], ontology) -> TargetSpec:
+    """An answer that left words unexplained: below the sure band; when one sits where it could change the
+    answer (next to a target, a side or a number), a question with the best reading, never a mask."""
+    if critical:
+        names = " and ".join(ontology[c].name for c in spec.targets[:3]) or "nothing"
+        message = (f"I did not understand '{critical[0]}'. My best reading is {names}: say it again without "
+                   f"'{critical[0]}', or rephrase it.")
+        refusal = spec.refused(message, f"unexplained word next to a target, side or number: {critical[0]}")
+        refusal.candidates = list(spec.targets)
+        refusal.confidence = T.confidence.clarify
+        refusal.trace.unexplained = list(words)
+        return refusal
+    ceiling = T.confidence.unexplained
+    if spec.confidence > ceiling:
+        spec.trace.ledger.append((f"unexplained word(s): {', '.join(words)}", round(ceiling - spec.confidence, 3)))
+        spec.confidence = ceiling
+    return spec
+
+
 def refuse_unrecognised(reading: Reading, evidence: Evidence, ontology, prompt: str,
                         confidence: float = CONFIDENCE_REFUSE_UNKNOWN) -> TargetSpec:
     message = (f'"{prompt.strip()}" does not name an anatomical structure I can segment. '
@@ -120,6 +160,21 @@ def refuse_unrecognised(reading: Reading, evidence: Evidence, ontology, prompt: 
         message = "The request is empty: name the structure to segment."
     return finish(TargetSpec(status="rejected", message=message, confidence=confidence),
                   reading, evidence, ontology)
+
+
+def _ends(targets: list[str], ref: BareReference, ontology) -> list[str]:
+    """The member (or `ref.numbers` members) at one end of `targets`, per side, in series order."""
+    chosen: list[str] = []
+    for side in dict.fromkeys(ontology[t].laterality for t in targets):
+        ordered = sorted((t for t in targets if ontology[t].laterality == side),
+                         key=lambda t: (ontology[t].order or 0) if ontology[t].series else targets.index(t))
+        if ref.extreme == "last":
+            ordered = ordered[::-1]
+        if ref.extreme and not ref.numbers:
+            chosen += ordered[:1]
+        else:  # "except the last two"
+            chosen += ordered[:max(ref.numbers)]
+    return chosen
 
 
 def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
@@ -166,9 +221,14 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         for concept_id in grounding.ids or grounding.options:
             excluded.extend(leaf for leaf in ontology.leaves(concept_id, vocabulary) if leaf not in excluded)
     for ref in reading.exclude_refs:
-        excluded.extend(t for t in targets if t not in excluded
-                        and (ref.side is None or ontology[t].laterality == ref.side)
-                        and (not ref.numbers or (ontology[t].series and ontology[t].order in ref.numbers)))
+        matching = [t for t in targets if (ref.side is None or ontology[t].laterality == ref.side)]
+        numbered = [t for t in matching if ref.numbers and ontology[t].series and ontology[t].order in ref.numbers]
+        if ref.extreme:
+            # "except the first", "minus the last one": an end of what was asked for, counted in series order
+            # on each side
+            excluded.extend(t for t in _ends(matching, ref, ontology) if t not in excluded)
+            continue
+        excluded.extend(t for t in matching if t not in excluded and (not ref.numbers or t in numbered))
     if excluded:
         reading.rationale.append(f"excluded: {', '.join(excluded)}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .normalize import tokenize
 from .parse import Item, Term
 
 MENTION = ("concept", "singular")
@@ -69,6 +70,7 @@ class DiscourseReader:
         self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
         # Pronouns that stand for the structure said just before ("no need to segment it"), and words that open
         # a relative clause (a negation right before one negates nothing after it): the language files' words.
+        self.dismiss = {" ".join(tokenize(w)) for w in language.get("dismiss_words", ())}
         self.pronouns = set(language.get("object_pronouns", ()))
         self.relatives = set(language.get("relative_words", ()))
 
@@ -93,10 +95,24 @@ class DiscourseReader:
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []))
         removed: set[int] = set()
 
+        # 0. "forget the pancreas", "never mind the gallbladder", "remove stomach": a dismissal followed by what
+        #    it dismisses negates that, wherever it was asked for before. Without a structure after it, a
+        #    dismissal that is a correction marker ("never mind.") is left to step 1.
+        for k, item in enumerate(items):
+            if item.text not in self.dismiss:
+                continue
+            scope = self._scope(items, k, removed, stop_at_negation=True)
+            negated = [items[j] for j in scope if items[j].term.kind in MENTION]
+            if not negated:
+                continue
+            out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
+            out.rationale.append(f'dismissed ("{item.text}"): ' + ", ".join(i.text for i in negated))
+            removed |= {j for j in scope if items[j].term.kind in MENTION + MODIFIERS} | {k}
+
         # 1. Corrections, left to right: each withdraws the clause said just before it.
         k = 0
         while k < len(items):
-            if not self._is_correction(items, k):
+            if k in removed or not self._is_correction(items, k):
                 k += 1
                 continue
             end = k

@@ -27,8 +27,8 @@ from .thresholds import T
 __all__ = ["LearnedTrigger", "ReasoningEngine"]
 LOG = logging.getLogger("seer.reasoning")
 # The parts, in order. Each may settle the request (return a spec) or leave it to the next.
-READERS = ("script", "discourse", "comparative", "relation", "ordinal", "reference", "lexicon", "description", "skill",
-           "fallback")
+READERS = ("script", "discourse", "step", "list_position", "neighbours", "comparative", "relation", "ordinal",
+           "reference", "lexicon", "description", "skill", "fallback")
 
 
 class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReaders):
@@ -63,6 +63,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self._function_words |= {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
         self._function_words |= set(self.language["descriptive_heads"])
         self._heads = set(self.language["descriptive_heads"])
+        self._clause_breaks = {" ".join(tokenize(w)) for w in self.language["clause_breaks"]}
         self._links = set(self.language["descriptive_links"])
         self._side_of = {w: side for side, words in self.language["side_words"].items() for w in words}
         self.words = spatial.Vocabulary(self.language)
@@ -72,7 +73,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self._word_sets = {key: {" ".join(tokenize(w)) for w in self.language.get(key, ())}
                            for key in ("findings_words", "normal_words", "affected_words", "other_words", "same_side_words",
                                        "both_words", "universal_words", "additive_words", "negation_words",
-                                       "possession_words", "weak_reference_words", "comparison_followers")}
+                                       "possession_words", "weak_reference_words", "comparison_followers",
+                                       "neighbour_words", "list_words")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]
@@ -98,7 +100,11 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                      self.language["abbreviations"], self.common_words, suffixes, standalone, bigrams,
                                      stems=self.language.get("stems", {}), elisions=set(self.language.get("elisions", [])),
                                      side_of={t: side for side, words in self.language["side_words"].items()
-                                              for w in words for t in tokenize(w) if side in ("left", "right")})
+                                              for w in words for t in tokenize(w) if side in ("left", "right")},
+                                     item_words=set(self.language.get("item_words", ())),
+                                     instruction_headers=set(self.language.get("instruction_headers", ())),
+                                     instruction_phrases=set(self.language.get("instruction_phrases", ())))
+        self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property
     def embeddings(self):
@@ -128,6 +134,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         failed: list[str] = []
         spec = None
         for name in READERS:
+            marks = (len(request.reading.expressions), len(request.reading.nodes))
             try:
                 spec = getattr(self, f"_read_{name}")(request)
             except Exception as error:  # noqa: BLE001 - isolation is the point: any bug in one part
@@ -140,12 +147,18 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                 continue
             if spec is not None:
                 break
+            # a part that did not settle the request leaves no operator in the expression
+            del request.reading.expressions[marks[0]:], request.reading.nodes[marks[1]:]
         return self._isolated(request, spec, failed)
 
     def _isolated(self, request: Request, spec: TargetSpec | None, failed: list[str]) -> TargetSpec:
         """The answer after a failed part: a refusal that names what was understood, never a mask."""
         if not failed and spec is not None:
-            return spec
+            try:
+                return self._account(request, spec)
+            except Exception:  # noqa: BLE001 - the accounting is a part too: it may fail, the request may not
+                LOG.exception("reasoning part 'account' failed on request %r", request.prompt)
+                failed.append("account")
         understood = [self.ontology[c].name for c in (spec.targets or spec.candidates)] if spec is not None else []
         message = ("I could not read all of this request (an internal error in its " + ", ".join(
             f.split(" ", 1)[0] for f in failed) + " part)" + (f"; perhaps you mean {' or '.join(understood)}" if

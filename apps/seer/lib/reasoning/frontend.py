@@ -4,11 +4,11 @@ mentions, and the small word facts every reader shares (families, categories, de
 from __future__ import annotations
 
 from ..records import TargetSpec
-from .decide import Reading, finish
+from .decide import Reading, finish, unexplained_words
 from .discourse import Discourse
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
-from .normalize import NormalizedText
+from .normalize import NormalizedText, tokenize
 from .parse import Item, Mention, ParsedRequest, parse_items
 from . import readers as spatial
 from .request import Request
@@ -31,6 +31,47 @@ class FrontEnd:
         for category in set(self.words.categories.values()):
             out.setdefault(category, set()).update(c for c, words in self._name_words.items() if category in words)
         return out
+
+    def _known_words(self) -> set[str]:
+        """Every token some language file or the lexicon explains: anatomy, function, filler and context words
+        (the keys of tables too: relation, order and comparison phrases)."""
+        known = set(self.index.known_tokens) | set(self.common_stop)
+        for value in self.language.values():
+            words = value if isinstance(value, list) else list(value) if isinstance(value, dict) else []
+            if isinstance(value, dict):
+                words += [w for v in value.values() if isinstance(v, list) for w in v if isinstance(w, str)]
+            known |= {t for w in words if isinstance(w, str) for t in tokenize(w)}
+        return known
+
+    def _account(self, request: Request, spec: TargetSpec) -> TargetSpec:
+        """Every content word is used by the expression, known to a language file, or unexplained. Unexplained
+        words go into the trace and keep the answer below the sure band; one that is not even an ordinary word
+        and sits next to a target, a side or a number may change the answer, so the answer becomes a question
+        (or a refusal that names the word) instead of a mask."""
+        said = request.discourse
+        if said is None or request.text is None:
+            return spec
+        scanned = said.scanned
+        unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown" and i.text.isalpha()
+                       and len(i.text) > 1 and i.text not in self._known]
+        if not unexplained:
+            return spec
+        words = list(dict.fromkeys(w for _, w in unexplained))
+        spec.trace.unexplained = words
+        if spec.status != "ok":
+            return spec
+        anchors = ("concept", "singular", "side", "number")
+        # In a pasted report only the clauses that ask count: its findings are context, with words of their own
+        clause = [0] * len(scanned)
+        for k in range(1, len(scanned)):
+            clause[k] = clause[k - 1] + (scanned[k - 1].term.kind == "break")
+        asking = {clause[k] for k, i in enumerate(scanned) if i.term.kind == "action"}
+        # A word inside a noun phrase, after its side or number ("left xqzt kidney", "10th zz rib"), may be its
+        # side, number or noun
+        critical = [w for k, w in unexplained if w not in self.common_words and (not asking or clause[k] in asking)
+                    and 0 < k < len(scanned) - 1 and scanned[k - 1].term.kind in ("side", "number")
+                    and scanned[k + 1].term.kind in anchors]
+        return unexplained_words(spec, words, critical, self.ontology)
 
     def in_category(self, concept_id: str, category: str) -> bool:
         return concept_id in self._categories.get(category, ())

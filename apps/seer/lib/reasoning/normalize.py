@@ -23,6 +23,52 @@ _TRANSLATE = str.maketrans({
 # any script count ("печень" stays a token), so a request in a script without a lexicon is never silently empty.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|->|[-+&,;/()=:.?!#]")
 _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
+# Pasted noise that is never part of a clinical request: links, e-mail addresses, markup tags, markdown emphasis
+# and heading marks. A link's visible text stays ("[liver](http://..)" reads "liver").
+_LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|<[^>\n]{0,200}>|\*\*|__|`+|#{2,}")
+# A list: one entry per line, perhaps bulleted or numbered. Each line ends a clause, like a full stop.
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa>]+|\(?(\d{1,2})[.)])\s+")
+
+
+_VOWELS = re.compile(r"[aeiou]")
+
+
+def skeleton(word: str) -> str:
+    """The first letter and the consonants after it: "kidney" -> "kdny", "adrenal" -> "adrnl"."""
+    return word[:1] + _VOWELS.sub("", word[1:])
+
+
+def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
+               instruction_phrases: set[str] = frozenset()) -> str:
+    """Drop pasted noise, end each line as a clause, and replace "item 2" (a later line naming an earlier
+    numbered entry) by that entry's words, so "3. drop item 1" reads as dropping what line 1 said.
+
+    Only the clinical request counts: text addressed to a program ("SYSTEM: also segment the heart", "ignore
+    previous instructions ...") is dropped up to the end of its line or sentence."""
+    text = _NOISE.sub(" ", _LINK_TEXT.sub(r"\1", prompt))
+    if instruction_headers:
+        heads = "|".join(sorted((re.escape(w) for w in instruction_headers), key=len, reverse=True))
+        text = re.sub(rf"(?i)\b(?:{heads})\s*:[^\n]*", " ", text)
+    if instruction_phrases:
+        phrases = "|".join(sorted((re.escape(w) for w in instruction_phrases), key=len, reverse=True))
+        text = re.sub(rf"(?i)[^.;!?\n]*\b(?:{phrases})\b[^.;!?\n]*", " ", text)
+    lines = [line for line in text.splitlines() if line.strip()]
+    entries: dict[int, str] = {}
+    cleaned: list[str] = []
+    for line in lines:
+        match = _BULLET.match(line)
+        body = line[match.end():] if match else line
+        if match and match.group(1):
+            entries[int(match.group(1))] = body.strip()
+        cleaned.append(body)
+    if entries and item_words:
+        words = "|".join(sorted((re.escape(w) for w in item_words), key=len, reverse=True))
+        pattern = re.compile(rf"\b(?:{words})\s*#?\s*(\d{{1,2}})\b", re.IGNORECASE)
+        cleaned = [pattern.sub(lambda m: entries.get(int(m.group(1)), m.group(0)), line) for line in cleaned]
+    if len(cleaned) <= 1:
+        return " ".join(cleaned)
+    return " . ".join(line.rstrip(" .;") for line in cleaned)
 
 # Shortest token we try to repair; 4-letter tokens may only have lost a letter ("livr"), longer ones may have
 # one edit, and long ones two.
@@ -59,7 +105,9 @@ class Normalizer:
                  abbreviations: dict[str, str], common_words: set[str] = frozenset(),
                  organ_suffixes: list[str] = (), standalone: set[str] = frozenset(),
                  anatomy_bigrams: set[tuple[str, str]] = frozenset(), stems: dict[str, str] | None = None,
-                 elisions: set[str] = frozenset(), side_of: dict[str, str] | None = None):
+                 elisions: set[str] = frozenset(), side_of: dict[str, str] | None = None,
+                 item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
+                 instruction_phrases: set[str] = frozenset()):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -74,6 +122,8 @@ class Normalizer:
             stems: Greek and Latin stems -> the anatomy word they name ("hepat" -> "liver"), for words built
                 with `organ_suffixes` ("hepatomegaly", "cholecystitis").
             elisions: articles that elide onto the next word ("l'", "dell'"): "l'estomac" reads "estomac".
+            item_words: words that name an entry of a numbered list ("item", "entry"): "drop item 1".
+            instruction_headers, instruction_phrases: how text addressed to a program starts ("system:").
             side_of: side word -> side; a repair never turns one side's word into the other's ("rkid" is not
                 "lkid").
         """
@@ -87,6 +137,10 @@ class Normalizer:
         self.anatomy_bigrams = anatomy_bigrams
         self.stems = dict(sorted((stems or {}).items(), key=lambda item: -len(item[0])))
         self.elisions = elisions
+        self.item_words = item_words
+        self.instruction_headers = instruction_headers
+        self.instruction_phrases = instruction_phrases
+        self._skeletons: dict[str, set[str]] | None = None  # built on first use
         self.side_of = side_of or {}
         self._words = {t for t in known if t.isalpha()} | {w for w in common_words if len(w) >= 2}
         self._targets = sorted(t for t in set(anatomy) | sides if t.isalpha() and len(t) >= MIN_REPAIR_LENGTH - 1)
@@ -136,6 +190,23 @@ class Normalizer:
         if len(candidate) == len(token):
             return sorted(candidate) == sorted(token)
         return len(candidate) == len(token) - 1 and any(a == b for a, b in zip(token, token[1:]))
+
+    def consonant_skeleton_reading(self, token: str) -> str | None:
+        """"kdny" -> "kidney", "lft" -> "left", "adrnl" -> "adrenal": texting drops the vowels after the first
+        letter. Read a vowel-less token as the one anatomy or side word with that skeleton, when only one has it."""
+        if len(token) < MIN_PREFIX or _VOWELS.search(token[1:]) or token in self.common_words:
+            return None
+        if self._skeletons is None:
+            table: dict[str, set[str]] = {}
+            for word in [*self.anatomy, *self.sides]:
+                if word.isalpha() and len(word) >= MIN_PREFIX + 1:
+                    table.setdefault(skeleton(word), set()).add(word)
+            self._skeletons = table
+        found = self._skeletons.get(token, set())
+        if len(found) != 1:
+            return None
+        word = next(iter(found))
+        return word if word in self.sides or len({frozenset(self.anatomy.get(word, ()))}) == 1 else None
 
     def expand_prefix(self, token: str) -> str | None:
         """"duod" -> "duodenum": every anatomy word starting with it names the same concept."""
@@ -220,7 +291,7 @@ class Normalizer:
             lenient: also treat ordinary words as possible typos ("colin" -> "colon"); for a second reading
                 when the first found no anatomy at all.
         """
-        folded = fold(prompt)
+        folded = fold(clean_text(prompt, self.item_words, self.instruction_headers, self.instruction_phrases))
         raw = [self._elide(token) for token in _TOKEN.findall(folded)]
         tokens: list[str] = []
         repairs: list[tuple[str, str]] = []
@@ -250,6 +321,8 @@ class Normalizer:
                 tokens.append(token)
             elif reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient):
                 read_as(token, reading)
+            elif fixed := self.consonant_skeleton_reading(token):
+                read_as(token, [fixed])
             elif token in self.common_words:
                 tokens.append(token)
             elif fixed := self.expand_prefix(token):

@@ -19,7 +19,8 @@ KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "correction", "with
 KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affected_words", "other_words",
               "same_side_words", "both_words", "level_words", "present_words", "from_end_words", "penultimate_words",
               "threshold_words", "numbered_words", "generic_heads", "additive_words", "part_words", "comparatives",
-              "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads")
+              "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads", "dismiss_words", "item_words",
+              "neighbour_words", "list_words")
 MAX_PHRASE_TOKENS = 10
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
 RANGE_FILLING = {"range", "number", "filler", "side", "extreme"}
@@ -148,6 +149,7 @@ class BareReference:
 
     side: str | None = None
     numbers: list[int] = field(default_factory=list)
+    extreme: str | None = None  # "except the last one": an end of what was asked for, counted in order
 
 
 @dataclass
@@ -340,7 +342,13 @@ def _apply_plural_markers(chunk: list[Item]) -> None:
 def _bare_reference(chunk: list[Item]) -> BareReference | None:
     sides = [str(i.term.value) for i in chunk if i.term.kind == "side"]
     numbers = _expand_numbers(chunk)
-    return BareReference(side=sides[0] if sides else None, numbers=numbers) if sides or numbers else None
+    extreme = next((str(i.term.value) for i in chunk if i.term.kind == "extreme"), None)
+    if extreme is None and len(numbers) == 1 and numbers[0] == 1 and not sides and any(
+            i.term.kind == "number" and not i.text.isdigit() for i in chunk):
+        extreme, numbers = "first", []  # "except the first": the first of what was asked for, not member no. 1
+    if not (sides or numbers or extreme):
+        return None
+    return BareReference(side=sides[0] if sides else None, numbers=numbers, extreme=extreme)
 
 
 def _exclusions_after_a_mention(items: list[Item]) -> list[Item]:
@@ -368,7 +376,26 @@ def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
     return parse_items(index.scan(tokens), ontology)
 
 
+def _side_headers(items: list[Item]) -> list[Item]:
+    """"Left side: kidney, adrenal. Right side: kidney": a side said as a header (followed by a colon) is said
+    of every bare paired noun after it, up to the end of its sentence or the next header."""
+    out: list[Item] = []
+    header: Item | None = None
+    for k, item in enumerate(items):
+        following = items[k + 1] if k + 1 < len(items) else None
+        if item.term.kind == "side" and following is not None and following.text == ":":
+            header = item
+            continue
+        if header is not None and item.term.kind == "break" and item.text != ":":
+            header = None
+        if header is not None and item.term.kind == "singular" and not (out and out[-1].term.kind == "side"):
+            out.append(Item(item.start, item.start, header.term, header.text))
+        out.append(item)
+    return out
+
+
 def parse_items(items: list[Item], ontology) -> ParsedRequest:
+    items = _side_headers(items)
     selected, context = select_clauses(items)
     selected, landmarks = split_landmarks(selected)
     context = context + landmarks

@@ -30,6 +30,105 @@ class GeometryReaders:
         request.reading.rationale.append(f"expression: {show(expr)}")
         return evaluated.finding
 
+    def _read_neighbours(self, request: Request) -> TargetSpec | None:
+        """"T12 with its neighbours", "L1 and the levels above and below": a member of a series with the members
+        one step away on each side: union(x, relation(superior, x, 1), relation(inferior, x, 1))."""
+        texts = {i.text for i in request.items}
+        if not texts & self._word_sets["neighbour_words"] or len(request.parsed.include) != 1:
+            return None
+        grounded = ground_mention(request.parsed.include[0], self.ontology)
+        if len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series:
+            return None
+        anchor = Concept(grounded.ids[0])
+        parts = [self._evaluate(request, Relation(kind, (anchor,), steps=1), series_only=True)
+                 for kind in ("superior", "inferior")]
+        ids = [f.ids[0] for f in parts[:1] if f and f.ids] + [anchor.id] + [f.ids[0] for f in parts[1:] if f and f.ids]
+        finding = spatial.Finding(ids=ids, explicit=False, confidence=T.confidence.series, margin="numbering",
+                                  why=[f"{anchor.id} and its neighbours in the series: {', '.join(ids)}"])
+        return self._answer(request, finding, "neighbours")
+
+    def _read_list_position(self, request: Request) -> TargetSpec | None:
+        """"of the liver, spleen and pancreas, the second one", "the last of these: aorta, IVC, portal vein": a
+        position in the list the request itself names (not an order in the body): nth(union(list), k)."""
+        items, parsed = request.items, request.parsed
+        if len(parsed.include) < 2:
+            return None
+        position = None
+        for k, item in enumerate(items):
+            following = items[k + 1] if k + 1 < len(items) else None
+            if following is not None and following.term.kind in MENTION:
+                continue  # "the first rib": an order within a series, the ordinal reader's
+            if item.term.kind == "extreme" or (item.term.kind == "number" and not item.text.isdigit()
+                                                and item.text not in self.words.cardinals):
+                position = (str(item.term.value), 1) if item.term.kind == "extreme" else ("first", int(item.term.value))
+                break
+        listed = any(i.text in self._word_sets["list_words"] or i.text in self.words.generic for i in items)
+        if position is None or not listed:
+            return None
+        grounded = [ground_mention(m, self.ontology) for m in parsed.include]
+        if any(len(g.ids) != 1 or g.options for g in grounded):
+            return None
+        names = [g.ids[0] for g in grounded]
+        end, k = position
+        if k > len(names):
+            return None
+        chosen = names[k - 1] if end == "first" else names[-k]
+        finding = spatial.Finding(ids=[chosen], confidence=T.confidence.comparative, margin="position in the list",
+                                  why=[f"number {k} from the {'start' if end == 'first' else 'end'} of the list "
+                                       f"{', '.join(names)}: {chosen}"])
+        request.reading.expressions.append({"op": "nth", "of": {"op": "union", "items": [
+            {"op": "concept", "id": c} for c in names]}, "k": k, "end": end, "by": "position in the request"})
+        return self._answer(request, finding, "list position")
+
+    def _read_step(self, request: Request) -> TargetSpec | None:
+        """"L1, wait, one level higher", "T12. no, one level lower": a step along the series from the member said
+        before, when the clause with the step names nothing itself: relation(superior|inferior, x, n)."""
+        said = request.discourse
+        if said is None:
+            return None
+        scanned = said.scanned
+        for k, item in enumerate(scanned):
+            if item.text not in self.words.levels:
+                continue
+            direction = next((self._direction(j.text) for j in scanned[k + 1:k + 3] + scanned[max(0, k - 1):k]
+                              if self._direction(j.text)), None)
+            start = k
+            while start > 0 and scanned[start - 1].term.kind not in ("break", "correction", "conjunction"):
+                start -= 1
+            end = next((j for j in range(k, len(scanned)) if scanned[j].term.kind == "break"), len(scanned))
+            if direction is None or any(i.term.kind in MENTION for i in scanned[start:end]):
+                continue
+            before = [i for i in scanned[:start] if i.term.kind in MENTION]
+            if not before:
+                return None
+            grounded = ground_mention(self._mentions_of([before[-1]])[0], self.ontology)
+            if len(grounded.ids) != 1 or not self.ontology[grounded.ids[0]].series:
+                return None
+            count = next((self.words.number(i) for i in scanned[start:k] if self.words.number(i)), 1)
+            finding = self._evaluate(request, Relation(direction, (Concept(grounded.ids[0]),), steps=count),
+                                     series_only=True)
+            if finding is None:
+                return None
+            between = scanned[scanned.index(before[-1]) + 1:start]
+            replaces = any(i.term.kind in ("correction", "exclusion", "break") for i in between)
+            if not replaces and finding.ids:
+                # "L1 and one level above": the step is asked for beside its anchor
+                finding.ids = list(dict.fromkeys([grounded.ids[0], *finding.ids]))
+                finding.explicit = False
+            request.reading.rationale.append(f'a step from "{before[-1].text}", said before')
+            return self._answer(request, finding, "step")
+        return None
+
+    def _direction(self, text: str) -> str | None:
+        """"higher", "above", "up": superior or inferior, from the relation and comparison words."""
+        relation = self.words.relations.get(text)
+        if relation in ("superior", "inferior"):
+            return relation
+        measure = self.words.comparatives.get(text)
+        if measure and measure["measure"] == "z":
+            return "superior" if measure["sign"] > 0 else "inferior"
+        return None
+
     def _read_comparative(self, request: Request) -> TargetSpec | None:
         """"the higher of the two kidneys", "the lower adrenal", "the second largest solid organ", "the adrenal
         closer to the liver", "the kidney whose upper pole reaches higher": one structure of a set, picked by a
@@ -62,7 +161,20 @@ class GeometryReaders:
             following = [j for j in mentions if k < j <= k + 5]
             preceding = [j for j in mentions if j < k]
             head = following[0] if following else (preceding[-1] if preceding else None)
-            if head is not None:
+            later = [h for h in hits if h > k]
+            after = [j for j in mentions if k < j < (later[0] if later else end)]
+            if self._compares_named(items, k):
+                named = self._named_candidates(items, mentions, evidence)
+            elif k + 1 < end and items[k + 1].text in self._word_sets["comparison_followers"]:
+                named = self._named_candidates(items, after, evidence)  # "the larger of X and Y"
+            else:
+                named = None
+            if named is not None:
+                # "the larger of the liver and the spleen", "which is smaller, X or Y": the candidates are the
+                # structures named around the comparison, each a set of its present parts
+                used |= set(mentions)
+                pool = named
+            elif head is not None:
                 used.add(head)
                 concept = str(items[head].term.value)
                 pool = sorted(c for c in self.ontology.descendants(concept) | {concept}
@@ -77,8 +189,8 @@ class GeometryReaders:
                     return None
                 pool = sorted(c for c in evidence.present if self.in_category(c, category))
             pool = [c for c in pool if c in evidence.present]
-            if all(self.ontology[c].series for c in pool):
-                return None  # order within a series is the ordinal reader's
+            if all(self.ontology[c].series for c in pool) and measure["measure"] != "volume" and named is None:
+                return None  # order within a series is the ordinal reader's (its size is not)
             previous = items[k - 1] if k > 0 else None
             rank, count = 1, 1
             if previous is not None and (number := words.number(previous)) is not None:
@@ -106,6 +218,22 @@ class GeometryReaders:
             finding.ids = []
         return self._answer(request, finding, "comparative")
 
+    def _named_candidates(self, items: list[Item], mentions: list[int], evidence: Evidence) -> list[str] | None:
+        """Two or more structures named in the comparison's clause, joined as a list ("the liver and the
+        spleen", "X or Y"), each present: the candidates compared, or None when the clause names fewer."""
+        if len(mentions) < 2:
+            return None
+        pool: list[str] = []
+        for j in mentions:
+            grounded = ground_mention(self._mentions_of([items[j]])[0], self.ontology)
+            ids = grounded.ids or grounded.options
+            leaves = [c for i in ids for c in self.ontology.leaves(i, set(evidence.vocabulary))
+                      if c in evidence.present] or [i for i in ids if i in evidence.present]
+            if not leaves:
+                return None
+            pool += [c for c in leaves if c not in pool]
+        return pool if len(pool) >= 2 else None
+
     def _compares(self, items: list[Item], k: int) -> bool:
         """Whether the comparative word at `k` compares structures ("the lower kidney", "the higher of the two",
         "the one that reaches highest", "closer to the liver"), not a word inside a description ("in the upper
@@ -117,6 +245,8 @@ class GeometryReaders:
         if previous is not None and previous.text in words.reach:
             return True
         following = items[k + 1:k + 3]
+        if self._compares_named(items, k):
+            return True
         if not following:
             return False
         first = following[0]
@@ -127,6 +257,16 @@ class GeometryReaders:
             return True
         return len(following) > 1 and first.term.kind == "unknown" and (
             f"{first.text} {following[1].text}" in words.categories or following[1].text in words.categories)
+
+    def _compares_named(self, items: list[Item], k: int) -> bool:
+        """"which is bigger, the stomach or the pancreas?", "liver or spleen, whichever is larger": a comparative
+        set off by punctuation (or ending its clause) in a clause that names two or more structures."""
+        start = _clause_start(items, k)
+        end = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
+        if sum(items[j].term.kind in MENTION for j in range(start, end)) < 2:
+            return False
+        after = items[k + 1] if k + 1 < end else None
+        return after is None or (after.term.kind == "conjunction" and not after.text.isalpha())
 
     def _category_after(self, items: list[Item], k: int, end: int) -> str | None:
         for j in range(k + 1, end):
@@ -191,6 +331,10 @@ class GeometryReaders:
             elif pronoun and len(mention_at) >= 2:
                 # "T12 wedge fracture; segment the vertebra below it": "it" is the mention before the head
                 landmarks = self._mentions_of([head_items[mention_at[-2]]])
+                if any(i.term.kind == "conjunction" and i.text not in self._clause_breaks
+                       for i in head_items[mention_at[-2]:mention_at[-1]]):
+                    # "the spleen and the kidney next to it": the landmark is asked for too
+                    also = [ground_mention(m, self.ontology) for m in landmarks]
                 reading.rationale.append(f'relation: "it" is "{head_items[mention_at[-2]].text}"')
             elif mention_at and not tail_words and (len(mention_at) >= 2 or generic):
                 # "the organ the gallbladder is attached to", "the organ with the gallbladder tucked underneath":

@@ -4,7 +4,7 @@ meaning (descriptions, learned skills, the encoder fallback) for what the lexico
 from __future__ import annotations
 
 from ..records import Evidence, TargetSpec
-from .decide import Reading, decide, finish, refuse_unrecognised
+from .decide import Reading, ask, decide, finish, refuse_unrecognised
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
 from .parse import Mention
@@ -78,7 +78,7 @@ class LexiconReaders:
             include = self._head_refers_back(request)
         if not include:
             return None
-        reading.include = self._resolve_references(include, request.context, reading)
+        reading.include = self._resolve_references(include, self._ordered_context(request), reading)
         self._add_exclusions(request)
         worst = max((g.penalty for g in reading.include), default=0.0)
         reading.adjust("the words disagree or a side does not apply", -worst)
@@ -90,6 +90,12 @@ class LexiconReaders:
             spec.confidence = min(spec.confidence, T.confidence.refuse_unsure)  # a refusal of a reading we doubt
         if spec.status == "clarify" and parsed.unknown and self._off_topic(request.text.tokens, reading):
             return refuse_unrecognised(reading, evidence, self.ontology, request.prompt)
+        items = request.items
+        if spec.status == "ok" and len(spec.targets) >= 2 and request.include is None and any(
+                i.text in self.words.comparatives and self._compares(items, k) for k, i in enumerate(items)):
+            # "which is bigger, X or Y" that no comparison could decide: one of them is meant, never both
+            return ask(spec.targets, reading, evidence, self.ontology,
+                       "a comparison word was not used: one of the structures named is meant")
         return spec
 
     def _read_description(self, request: Request) -> TargetSpec | None:

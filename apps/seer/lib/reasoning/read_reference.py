@@ -6,10 +6,12 @@ from __future__ import annotations
 from ..records import TargetSpec
 from .decide import Reading
 from .ground import Grounding, ground_mention
-from .parse import Item, Mention, Term
+from .parse import Item, Mention
 from . import readers as spatial
 from .request import MENTION, Request, scope_of
 from .thresholds import T
+
+STEM = T.description.stem_letters
 
 
 class ReferenceReaders:
@@ -34,7 +36,7 @@ class ReferenceReaders:
         items, parsed = request.items, request.parsed
         texts = [i.text for i in items]
         sets = self._word_sets
-        if self._read_normal(request):
+        if self._read_normal(request) or self._read_finding_adjective(request):
             return None
         other = any(t in sets["other_words"] for t in texts)
         same = any(t in sets["same_side_words"] for t in texts)
@@ -127,7 +129,7 @@ class ReferenceReaders:
         normal = self._word_sets["normal_words"]
         clauses: list[list[Item]] = [[]]
         for item in request.items:
-            if item.term.kind == "break":
+            if item.term.kind == "break" or item.text in (";", ":"):  # a semicolon ends a clause of a report too
                 clauses.append([])
             else:
                 clauses[-1].append(item)
@@ -146,32 +148,102 @@ class ReferenceReaders:
         request.include = grounded
         return True
 
+    def _ordered_context(self, request: Request) -> list[Grounding]:
+        """The context mentions, the sites of findings last (the likeliest referents of "the kidney")."""
+        sites = self._finding_sites(request)
+        return sorted(request.context, key=lambda g: bool(set(g.ids) & sites))
+
     def _antecedents(self, request: Request) -> list[Grounding]:
         """Earlier mentions a reference may point to, the likeliest last: context first, the sites of findings
         over plain mentions, and negated or withdrawn mentions only when nothing else is there."""
-        findings = self._finding_sites(request)
+        sites = self._finding_sites(request)
         context = [g for g in request.context if g.ids and not g.options]
-        plain = [g for g in context if g.mention.text not in findings]
-        with_finding = [g for g in context if g.mention.text in findings]
+        plain = [g for g in context if not set(g.ids) & sites]
+        with_finding = [g for g in context if set(g.ids) & sites]
         if context:
             return plain + with_finding
         return [g for g in request.dropped if g.ids and not g.options]
 
+    def _read_finding_adjective(self, request: Request) -> bool:
+        """"Coarse calcification in the right adrenal; left adrenal unremarkable. Segment the calcified gland.":
+        an asking clause that names no structure, only its kind and a finding said as an adjective, asks for the
+        site of that finding (of that kind)."""
+        clauses = self._clauses(request)
+        if len(clauses) < 2:
+            return False
+        named = [ground_mention(m, self.ontology) for m in self._mentions_of(clauses[-1])]
+        if any(g.ids and not any(self.ontology[c].members for c in g.ids) for g in named):
+            return False  # the asking clause names a structure itself
+        scope = scope_of(self.ontology, {c for g in named for c in (*g.ids, *g.options, g.mention.concept)})
+        sites = [g for g in map(lambda m: ground_mention(m, self.ontology), self._finding_adjective_mentions(request))
+                 if g.ids and not g.options and (not named or set(g.ids) <= scope)]
+        category = next((self.words.categories[i.text] for i in clauses[-1] if i.text in self.words.categories), None)
+        if category is not None and category not in self.words.generic:
+            sites = [g for g in sites if all(self.in_category(c, category) for c in g.ids)]
+        if not sites:
+            return False
+        request.reading.rationale.append(f'reference: the finding said again as an adjective -> '
+                                         f'{", ".join(g.mention.text for g in sites)}')
+        request.reading.cap("target found by reference to an antecedent", T.confidence.reference)
+        request.include = sites
+        return True
+
+    def _clauses(self, request: Request) -> list[list[Item]]:
+        clauses: list[list[Item]] = [[]]
+        for item in request.items:
+            if item.term.kind == "break" or item.text in (";", ":"):  # a semicolon ends a clause of a report too
+                clauses.append([])
+            else:
+                clauses[-1].append(item)
+        return [c for c in clauses if c]
+
+    def _clause_sites(self, clause: list[Item]) -> set[str]:
+        return {c for m in self._mentions_of(clause) for c in ground_mention(m, self.ontology).ids}
+
     def _finding_sites(self, request: Request) -> set[str]:
-        """Mention texts said in the same clause as a findings word ("left renal mass")."""
-        sites: set[str] = set()
-        clause: list[Item] = []
-        findings = self._word_sets["findings_words"]
+        """The structures said in the same clause as a findings word ("left renal mass"), and not said there to
+        be normal ("left adrenal unremarkable")."""
+        findings, normal = self._word_sets["findings_words"], self._word_sets["normal_words"]
         stems = tuple(self.language.get("stem_suffixes", ()))
         typed = {b for a, b in request.text.repairs if a.endswith(stems)} if request.text else set()
-        for item in [*request.items, Item(0, 0, Term("break", "."), ".")]:
-            if item.term.kind == "break":
-                if any(i.text in findings for i in clause) or any(i.text in typed for i in clause):
-                    sites |= {i.text for i in clause if i.term.kind in ("concept", "singular")}
-                clause = []
-            else:
-                clause.append(item)
+        sites: set[str] = set()
+        for clause in self._clauses(request):
+            words = {i.text for i in clause}
+            if (words & findings or words & typed) and not words & normal:
+                sites |= self._clause_sites(clause)
         return sites
+
+    def _finding_adjective_mentions(self, request: Request) -> list[Mention]:
+        """The mentions of the earlier clauses whose finding the asking clause repeats as an adjective."""
+        clauses = self._clauses(request)
+        asking = clauses[-1] if clauses else []
+        findings = self._word_sets["findings_words"] | self._word_sets["affected_words"]
+        words = [i.text for i in asking if (i.term.kind == "unknown" or i.text in findings) and i.text.isalpha()
+                 and len(i.text) >= STEM]
+        out: list[Mention] = []
+        for clause in clauses[:-1]:
+            said = [i.text for i in clause if i.text.isalpha() and len(i.text) >= STEM]
+            if any(w[:STEM] == v[:STEM] for w in words for v in said):
+                out += self._mentions_of(clause)
+        return out
+
+    def _finding_adjective_sites(self, request: Request) -> set[str]:
+        """"Segment the calcified gland", "the nodular one", "the ectatic vessel": a word of the asking clause
+        that shares its stem with a word of an earlier clause (calcified ~ calcification, nodular ~ nodule) names
+        the structures of that clause."""
+        clauses = self._clauses(request)
+        if len(clauses) < 2:
+            return set()
+        asking = clauses[-1]
+        findings = self._word_sets["findings_words"] | self._word_sets["affected_words"]
+        words = [i.text for i in asking if (i.term.kind == "unknown" or i.text in findings) and i.text.isalpha()
+                 and len(i.text) >= STEM]
+        marked: set[str] = set()
+        for clause in clauses[:-1]:
+            said = [i.text for i in clause if i.text.isalpha() and len(i.text) >= STEM]
+            if any(w[:STEM] == v[:STEM] for w in words for v in said):
+                marked |= self._clause_sites(clause)
+        return marked
 
     def _head_refers_back(self, request: Request) -> list[Grounding]:
         """"6 mm nodule in the left lower lobe. Segment the lobe.": a head noun with no structure of its own

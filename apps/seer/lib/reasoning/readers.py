@@ -379,7 +379,8 @@ def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evi
         high, low = (a, b) if values[a][0] >= values[b][0] else (b, a)
         gap = values[high][0] - values[low][0]
         if kind == "volume":
-            clear = abs(values[high][0]) >= COMPARE_VOLUME_RATIO * abs(values[low][0])
+            big, small = sorted((abs(values[high][0]), abs(values[low][0])), reverse=True)
+            clear = big >= COMPARE_VOLUME_RATIO * small  # the same ratio whether the larger or smaller is asked
         elif kind == "distance":
             near, far = abs(values[high][0]), abs(values[low][0])
             if sign < 0:
