@@ -21,17 +21,19 @@ identifier is the failure that matters, so unknown capitalised words are treated
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-import phonenumbers
 from rapidfuzz import fuzz, process
 
+from .files import atomic_write_text
 from .ontology import CONCEPTS_FILE, LANGUAGE_FILE, load_language, load_ontology
 
 WORDS_FILE = Path(__file__).with_name("privacy_words.json")
@@ -60,7 +62,7 @@ NUMERIC_DATE = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 1956-04-03
     r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})"  # 03/04/1956, 3.4.56
     r")(?![\w/-]|\.\d)")
-COMPACT_DATE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")  # 19560403
+COMPACT_DATE = re.compile(r"(?<![\w-])(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\w-])")  # 19560403
 YEAR = re.compile(r"(?<![\w.,/-])(?:19|20)\d{2}(?![\w]|[.,/-]\d)")
 UNIT_AFTER = re.compile(r"\s*(?:mm|cm|m|ml|cc|l|g|kg|hu|gy|cgy|mgy|%|x|×|mm3|cm3|ml/min)\b", re.IGNORECASE)
 NL_POSTCODE = re.compile(r"(?<!\w)\d{4}\s?[A-Z]{2}(?!\w)")
@@ -89,8 +91,11 @@ class Scrubbed:
         ids, phones and dates as they stand."""
         if not self.findings or not value:
             return value
-        names = {fold(w) for f in self.findings if f.kind in ("NAME", "ADDRESS", "EMAIL")
-                 for w in WORD.findall(f.text) if len(w) >= 2} - _vocabulary().keep
+        # Whole words and their hyphen parts: the reasoning splits "Klaus-Dieter" into "klaus" and "dieter".
+        # A word that is also a month or anatomy ("Jan", "Massimo") goes too: here it named a person.
+        names = {fold(part) for f in self.findings if f.kind in ("NAME", "ADDRESS", "EMAIL")
+                 for w in WORD.findall(f.text) for part in (w, *re.split(r"[-'’^]", w)) if len(part) >= 2}
+        names -= _vocabulary().honorifics | _vocabulary().particles
         digits = {d for f in self.findings if f.kind in ("ID", "PHONE", "DATE", "ADDRESS", "EMAIL")
                   for d in re.findall(r"\d+", f.text) if len(d) >= (4 if f.kind == "DATE" else 3)}
         for finding in sorted(self.findings, key=lambda f: -len(f.text)):
@@ -114,8 +119,12 @@ def _flat_char(c: str) -> str:
     return base if len(base) == 1 else c
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Case- and accent-insensitive form ("Müller" -> "muller"); a possessive 's is dropped."""
+    if word.isascii():
+        text = word.lower()
+        return text[:-2] if text.endswith("'s") else text
     text = unicodedata.normalize("NFKD", word.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c)).replace("’", "'")
     return text[:-2] if text.endswith("'s") else text
@@ -167,8 +176,40 @@ def _words(strings) -> set[str]:
     return out
 
 
+VOCABULARY_FORMAT = 1  # bump when _build_vocabulary changes what it derives
+
+
+def _cache_dir() -> Path:
+    """Where derived data lives (as pipeline.default_cache_dir, without importing the pipeline and its torch)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "seer-label"
+
+
 @lru_cache(maxsize=1)
 def _vocabulary() -> Vocabulary:
+    """The word sets, built from the ontology and the word lists once, then cached on disk keyed by their content:
+    a process that stores one request (a CLI, a training subprocess) should not pay the ~0.5 s build."""
+    sources = [CONCEPTS_FILE, LANGUAGE_FILE, ANATOMY_TERMS_FILE, WORDS_FILE, *sorted(LANGUAGES_DIR.glob("*.json"))]
+    digest = hashlib.sha256(str(VOCABULARY_FORMAT).encode())
+    for path in sources:
+        digest.update(path.read_bytes())
+    cache = _cache_dir() / f"privacy-words-{digest.hexdigest()[:16]}.json"
+    try:
+        raw = json.loads(cache.read_text(encoding="utf-8"))
+        return Vocabulary(**{f.name: (tuple if f.type.startswith("tuple") else frozenset)(raw[f.name])
+                             for f in fields(Vocabulary)})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # absent, or written by another version: build it
+    vocabulary = _build_vocabulary()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cache, json.dumps({f.name: sorted(getattr(vocabulary, f.name)) if not f.type.startswith(
+            "tuple") else list(getattr(vocabulary, f.name)) for f in fields(Vocabulary)}, ensure_ascii=False))
+    except OSError:
+        pass  # a read-only home: build it each time
+    return vocabulary
+
+
+def _build_vocabulary() -> Vocabulary:
     ontology = load_ontology()
     anatomy_text = [t for c in ontology.concepts.values()
                     for t in (c.id.replace("_", " "), c.name, *c.lexicon, *c.singular)]
@@ -347,20 +388,23 @@ def _ages(spans: _Spans) -> None:
 
 
 def _phones(spans: _Spans) -> None:
-    text, v = spans.text, _vocabulary()
-    if not any(len(re.sub(r"\D", "", m.group())) >= 6 for m in DIGIT_RUN.finditer(text)):
-        return  # libphonenumber is the slow part; no run of six digits, no phone number
-    for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-            spans.add("PHONE", match.start, match.end)
+    text = spans.text
+    if not re.search(r"\d{2}", text):
+        return
     cues = _alternation("phone_cues")
-    for m in re.finditer(rf"\b(?:{cues})\b\.?\s*(?:n[or°º.]*\s*)?[:#]?\s*(\+?[\d(][\d\s().\-/]{{4,}}\d)", flat(text),
+    for m in re.finditer(rf"\b(?:{cues})\b\.?\s*(?:n[or°º.]*\s*)?[:#]?\s*(\+?[\d(][\d\s().\-/]{{2,}}\d)", flat(text),
                          re.IGNORECASE):
-        if len(re.sub(r"\D", "", m.group(1))) >= 5:
+        if len(re.sub(r"\D", "", m.group(1))) >= 4:  # an internal extension or pager has four digits
             spans.add("PHONE", m.start(1), m.end(1))
     # International form without a cue: +49 30 1234567, 0049-...
     for m in re.finditer(r"(?<![\w+])(?:\+|00)\d{1,3}[\s\-./]?(?:\(0\)\s?)?\d[\d\s\-./]{5,}\d", text):
         spans.add("PHONE", m.start(), m.end())
+    if not any(len(re.sub(r"\D", "", m.group())) >= 6 for m in DIGIT_RUN.finditer(text)):
+        return  # libphonenumber is the slow part; no run of six digits, no phone number
+    import phonenumbers  # here: a process that never sees a long number does not pay its import
+    for region in PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            spans.add("PHONE", match.start, match.end)
 
 
 def _addresses(spans: _Spans) -> None:
@@ -417,7 +461,7 @@ def _ids(spans: _Spans) -> None:
     cues = _alternation("id_cues")
     # MRN 12345678, Fall-Nr.: 2023/44512, IPP n° 445566, Acc# A-77812, NHC: 0012-AB
     cued = re.compile(rf"(?:\b(?:{cues})\b|#)\.?(?:[\s\-]*(?:n[or°º.]*|nr\.?|no\.?|num\.?|number|nummer|#))?\s*[:#=\-]?\s*"
-                      rf"([A-Za-z]{{0,4}}[\-/]?\d[\w\-/.]*\d|\d+)", re.IGNORECASE)
+                      rf"([A-Za-z]{{0,4}}[\-/]?\d[\w\-/.]*[A-Za-z0-9]|\d+)", re.IGNORECASE)
     for m in cued.finditer(text):
         value = m.group(1)
         digits = sum(c.isdigit() for c in value)
@@ -546,7 +590,11 @@ def _names(spans: _Spans) -> None:
                 n = tokens[j]
                 # After a label ("Patient:", "Name"), a capitalised word that is not a common word, or an
                 # unknown lower-case word ("pt mueller"); after an honorific, any capitalised word.
-                if n.folded in v.given_names or (n.capitalised and (honorific or not _known(n, v))):
+                # A capitalised word the cue names, even a short or known one, when a capitalised name-like word
+                # follows it ("patient: Li Wei").
+                follows = j + 1 < len(tokens) and gap_ok(j, j + 1, False) and tokens[j + 1].capitalised and \
+                    namelike(j + 1, False, extending=True)
+                if n.folded in v.given_names or (n.capitalised and (honorific or not _known(n, v) or follows)):
                     i = take(j, strong=honorific) + 1
                     continue
         if "^" in t.text and free(i):

@@ -158,11 +158,18 @@ def _record_time(record: dict) -> datetime:
     return time if time.tzinfo else time.replace(tzinfo=timezone.utc)
 
 
+ANSWER_FIELDS = ("status", "targets", "exclude", "candidates", "skill")
+
+
 def stored_spec(spec: TargetSpec | None, scrubbed: Scrubbed) -> TargetSpec | None:
     """A spec as stored: no identifier of its request in its message, trace or anywhere else."""
     if spec is None or not scrubbed.findings:
         return spec
-    return TargetSpec.model_validate(redact_data(spec.model_dump(mode="json"), scrubbed))
+    data = spec.model_dump(mode="json")
+    redacted = redact_data(data, scrubbed)
+    for key in ANSWER_FIELDS:  # concept ids and the status: ours, never the request's words
+        redacted[key] = data[key]
+    return TargetSpec.model_validate(redacted)
 
 
 TAIL_BLOCK = 65536
