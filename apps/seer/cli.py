@@ -33,7 +33,7 @@ def settings_from_args(args):
 
     return SeerSettings(backbone=args.backbone, vocab="vista3d" if args.backbone == "vista3d" else args.vocab,
                         embeddings=not args.no_embeddings, model_dir=str(MODEL_DIR), vista3d_weights=args.weights or "",
-                        evidence=args.evidence, device=args.device)
+                        evidence=args.evidence, device=args.device, vista3d_departures=args.departures)
 
 
 def cmd_segment(args) -> int:
@@ -132,7 +132,8 @@ def cmd_perf(args) -> int:
         print(f"CPU: timing a {'x'.join(map(str, shape))} phantom with {roi}^3 windows; pass --inputs example "
               "synthetic --shape 512 512 300 --roi 128 for the released sizes (hours on a CPU)")
     report = run_perf(device=args.device, shape=tuple(shape or PERF_SHAPE), inputs=tuple(inputs or PERF_INPUTS),
-                      weights=args.weights, roi=roi, prompt=args.prompt, evidence=args.evidence)
+                      weights=args.weights, roi=roi, prompt=args.prompt, evidence=args.evidence,
+                      departures=args.departures)
     if args.json:
         print(report_json(report))  # the last line: one JSON object
     return 0
@@ -233,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     segment.add_argument("--evidence", default="cheap", choices=["cheap", "everything"],
                          help="vista3d: 'everything' runs segment-everything for evidence (slow on CPU)")
     segment.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    segment.add_argument("--departures", default="", help="vista3d: deliberate departures from the released bundle, "
+                                                          "comma-separated: linear_inverse, bf16, masks_from_map")
     segment.add_argument("--compact", action="store_true", help="one-line JSON")
     segment.set_defaults(func=cmd_segment)
 
@@ -277,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     perf.add_argument("--roi", type=int, help="sliding-window side (multiple of 16); default 128 as released")
     perf.add_argument("--prompt", help="the request to time; default: a lateral structure of the vocabulary")
     perf.add_argument("--evidence", default="cheap", choices=["cheap", "everything"])
+    perf.add_argument("--departures", default="", help="e.g. bf16 (precision on CUDA; the bundle's fp16 by default)")
     perf.add_argument("--json", action="store_true", help="end with one line of JSON")
     perf.set_defaults(func=cmd_perf)
 
