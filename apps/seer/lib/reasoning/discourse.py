@@ -95,6 +95,7 @@ class DiscourseReader:
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []))
         removed: set[int] = set()
 
+        dismissed: set[int] = set()
         # 0. "forget the pancreas", "never mind the gallbladder", "remove stomach": a dismissal followed by what
         #    it dismisses negates that, wherever it was asked for before. Without a structure after it, a
         #    dismissal that is a correction marker ("never mind.") is left to step 1.
@@ -108,10 +109,15 @@ class DiscourseReader:
             out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
             out.rationale.append(f'dismissed ("{item.text}"): ' + ", ".join(i.text for i in negated))
             removed |= {j for j in scope if items[j].term.kind in MENTION + MODIFIERS} | {k}
+            dismissed.add(k)
 
         # 1. Corrections, left to right: each withdraws the clause said just before it.
         k = 0
         while k < len(items):
+            following = next((j for j in range(k + 1, len(items)) if j in dismissed or (
+                items[j].term.kind not in ("filler", "break") and items[j].text not in (",", "-"))), None)
+            if following in dismissed and self._is_correction(items, k):
+                removed.add(k)  # "actually, remove the spleen": the dismissal is the correction
             if k in removed or not self._is_correction(items, k):
                 k += 1
                 continue

@@ -33,7 +33,7 @@ READERS = ("script", "discourse", "step", "list_position", "neighbours", "compar
 
 class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReaders):
     def __init__(self, ontology=None, language: dict | None = None, encoder=None, cache_dir: str | None = None,
-                 common_words: set[str] | None = None):
+                 common_words: set[str] | None = None, languages_dir: str | None = None):
         """
         Args:
             ontology: the loaded ontology (default: the packaged data file).
@@ -41,11 +41,12 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
             encoder: a `TextEncoder` for descriptions and the fallback, or None to run on the lexicon alone.
             cache_dir: where concept embeddings are cached.
             common_words: ordinary words never to be "repaired" (default: the encoder's vocabulary).
+            languages_dir: the folder of language files (default: `ontology/languages/`).
         """
         from .embed import common_words as encoder_words
 
         self.ontology = ontology or load_ontology()
-        self.languages = load_languages()
+        self.languages = load_languages(languages_dir)
         self.language = merge_language(language or load_language(), self.languages)
         self.encoder = encoder
         self.cache_dir = cache_dir
@@ -64,6 +65,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self._function_words |= set(self.language["descriptive_heads"])
         self._heads = set(self.language["descriptive_heads"])
         self._clause_breaks = {" ".join(tokenize(w)) for w in self.language["clause_breaks"]}
+        self._list_marks = set(self.language.get("list_marks", ()))
         self._links = set(self.language["descriptive_links"])
         self._side_of = {w: side for side, words in self.language["side_words"].items() for w in words}
         self.words = spatial.Vocabulary(self.language)

@@ -145,8 +145,7 @@ class GeometryReaders:
         findings: list[spatial.Finding] = []
         for k in hits:
             measure = words.comparatives[items[k].text]
-            start = _clause_start(items, k)
-            end = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
+            start, end = self._comparison_span(items, k)
             landmark = None
             if measure["measure"] == "distance":
                 after = [j for j in range(k + 1, end) if items[j].term.kind in MENTION]
@@ -261,12 +260,23 @@ class GeometryReaders:
     def _compares_named(self, items: list[Item], k: int) -> bool:
         """"which is bigger, the stomach or the pancreas?", "liver or spleen, whichever is larger": a comparative
         set off by punctuation (or ending its clause) in a clause that names two or more structures."""
-        start = _clause_start(items, k)
-        end = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
+        start, end = self._comparison_span(items, k)
         if sum(items[j].term.kind in MENTION for j in range(start, end)) < 2:
             return False
         after = items[k + 1] if k + 1 < end else None
-        return after is None or (after.term.kind == "conjunction" and not after.text.isalpha())
+        return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break")
+
+    def _comparison_span(self, items: list[Item], k: int) -> tuple[int, int]:
+        """The clause of the comparative at `k`, joined across a colon to the list it introduces or ends
+        ("which is smaller: the stomach or the liver?", "stomach, pancreas, gallbladder: the smallest")."""
+        def ends(j: int) -> bool:
+            return items[j].term.kind == "break" and items[j].text not in self._list_marks
+
+        start = k
+        while start > 0 and not ends(start - 1):
+            start -= 1
+        end = next((j for j in range(k, len(items)) if ends(j)), len(items))
+        return start, end
 
     def _category_after(self, items: list[Item], k: int, end: int) -> str | None:
         for j in range(k + 1, end):

@@ -92,7 +92,8 @@ class LexiconReaders:
             return refuse_unrecognised(reading, evidence, self.ontology, request.prompt)
         items = request.items
         if spec.status == "ok" and len(spec.targets) >= 2 and request.include is None and any(
-                i.text in self.words.comparatives and self._compares(items, k) for k, i in enumerate(items)):
+                i.text in self.words.comparatives and i.term.kind != "extreme" and self._compares(items, k)
+                for k, i in enumerate(items)):  # an extreme ("the bottom one") was read as an order
             # "which is bigger, X or Y" that no comparison could decide: one of them is meant, never both
             return ask(spec.targets, reading, evidence, self.ontology,
                        "a comparison word was not used: one of the structures named is meant")
