@@ -115,12 +115,12 @@ def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> 
 
 
 def ask(candidates: list[str], reading: Reading, evidence: Evidence, ontology, why: str = "",
-        message: str | None = None) -> TargetSpec:
+        message: str | None = None, confidence: float = CONFIDENCE_CLARIFY) -> TargetSpec:
     """A question among `candidates` (fewer than two the backbone can segment becomes a refusal, in `finish`)."""
     if why:
         reading.rationale.append(why)
     names = " or ".join(ontology[c].name for c in candidates)
-    spec = TargetSpec(status="clarify", candidates=list(candidates), confidence=CONFIDENCE_CLARIFY,
+    spec = TargetSpec(status="clarify", candidates=list(candidates), confidence=confidence,
                       message=message or f"Which one do you mean: {names}?")
     return finish(spec, reading, evidence, ontology)
 
@@ -131,6 +131,11 @@ def refuse(message: str, confidence: float, reading: Reading, evidence: Evidence
     if why:
         reading.rationale.append(why)
     return finish(TargetSpec(status="rejected", confidence=confidence, message=message), reading, evidence, ontology)
+
+
+def bare_refusal(message: str, confidence: float) -> TargetSpec:
+    """A refusal with no trace, for when even the trace cannot be built (a part of the reasoning failed)."""
+    return TargetSpec(status="rejected", confidence=confidence, message=message)
 
 
 def unexplained_words(spec: TargetSpec, words: list[str], critical: list[str], ontology) -> TargetSpec:

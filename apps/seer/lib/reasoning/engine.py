@@ -11,10 +11,11 @@ import threading
 
 from ..ontology import load_language, load_ontology
 from ..records import Evidence, TargetSpec
-from .decide import Reading, finish
+from .decide import Reading, bare_refusal, refuse
 from .discourse import DiscourseReader
 from .frontend import FrontEnd
 from .languages import load_languages, merge_language, name_terms
+from .lexicon import Lexicon
 from .normalize import Normalizer, tokenize
 from .parse import Term, TermIndex
 from .read_geometry import GeometryReaders
@@ -109,6 +110,11 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property
+    def lexicon(self) -> Lexicon:
+        """The small word interface for other parts (skills): never the engine's internals."""
+        return Lexicon(self)
+
+    @property
     def embeddings(self):
         with self._embeddings_lock:  # a warm-up thread and a request may both ask first
             return self._load_embeddings()
@@ -166,8 +172,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
             f.split(" ", 1)[0] for f in failed) + " part)" + (f"; perhaps you mean {' or '.join(understood)}" if
                                                               understood else "") + ". Please rephrase it.")
         try:
-            refusal = TargetSpec(status="rejected", confidence=T.confidence.failed, message=message)
-            return finish(refusal, request.reading, request.evidence, self.ontology)
+            return refuse(message, T.confidence.failed, request.reading, request.evidence, self.ontology)
         except Exception:  # noqa: BLE001 - even the trace could not be built: a bare refusal still answers
             LOG.exception("reasoning could not finish a refusal for request %r", request.prompt)
-            return TargetSpec(status="rejected", confidence=T.confidence.failed, message=message)
+            return bare_refusal(message, T.confidence.failed)

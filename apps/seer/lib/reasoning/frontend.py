@@ -4,7 +4,7 @@ mentions, and the small word facts every reader shares (families, categories, de
 from __future__ import annotations
 
 from ..records import TargetSpec
-from .decide import Reading, finish, unexplained_words
+from .decide import Reading, refuse, unexplained_words
 from .discourse import Discourse
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
@@ -87,10 +87,9 @@ class FrontEnd:
         names = ", ".join(language_names(self.languages))
         reading = request.reading
         reading.rationale.append(f"written in {', '.join(sorted(scripts)).title()} script, which no language file covers")
-        spec = TargetSpec(status="rejected", confidence=T.confidence.refuse_unknown,
-                          message=f"I cannot read requests written in {', '.join(sorted(s.title() for s in scripts))} "
-                                  f"script yet. Supported languages: {names}.")
-        return finish(spec, reading, request.evidence, self.ontology)
+        return refuse(f"I cannot read requests written in {', '.join(sorted(s.title() for s in scripts))} "
+                      f"script yet. Supported languages: {names}.", T.confidence.refuse_unknown, reading,
+                      request.evidence, self.ontology)
 
     def _read_discourse(self, request: Request) -> TargetSpec | None:
         """Normalize, scan, give each clause its role (target, context, negated, withdrawn), then parse."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..records import Evidence, TargetSpec
-from .decide import finish
+from .decide import ask, refuse
 from .discourse import _clause_start
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
@@ -617,13 +617,11 @@ class GeometryReaders:
             request.reading.rationale.append("ordinal: the series has a left and a right member at that position")
             answers = [f.ids for f in per_side]
             if all(len(a) == 1 for a in answers) and len({a[0] for a in answers}) == len(answers):
-                spec = TargetSpec(status="clarify", candidates=[a[0] for a in answers], confidence=T.confidence.clarify,
-                                  message="Which side do you mean: "
-                                          + " or ".join(self.ontology[a[0]].name for a in answers) + "?")
-            else:
-                spec = TargetSpec(status="rejected", confidence=T.confidence.clarify,
-                                  message="Which side do you mean: left or right? Say the side in the request.")
-            return finish(spec, request.reading, evidence, self.ontology)
+                return ask([a[0] for a in answers], request.reading, evidence, self.ontology,
+                           message="Which side do you mean: " + " or ".join(self.ontology[a[0]].name
+                                                                            for a in answers) + "?")
+            return refuse("Which side do you mean: left or right? Say the side in the request.",
+                          T.confidence.clarify, request.reading, evidence, self.ontology)
         finding = pick(base)
         if finding is None:
             return None

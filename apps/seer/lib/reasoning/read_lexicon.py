@@ -4,7 +4,7 @@ meaning (descriptions, learned skills, the encoder fallback) for what the lexico
 from __future__ import annotations
 
 from ..records import Evidence, TargetSpec
-from .decide import Reading, ask, decide, finish, refuse_unrecognised
+from .decide import Reading, ask, decide, refuse, refuse_unrecognised
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
 from .parse import Mention
@@ -21,14 +21,10 @@ class LexiconReaders:
         reading, evidence = request.reading, request.evidence
         reading.rationale.extend(f"{reader}: {line}" for line in finding.why)
         if finding.question:
-            spec = TargetSpec(status="clarify", candidates=finding.question, confidence=T.confidence.clarify,
-                              message="Which one do you mean: "
-                                      + " or ".join(self.ontology[c].name for c in finding.question) + "?")
-            return finish(spec, reading, evidence, self.ontology)
+            return ask(finding.question, reading, evidence, self.ontology)
         if not finding.ids:
-            spec = TargetSpec(status="rejected", confidence=T.confidence.refuse_unsure,
-                              message=f"Nothing in this image fits: {finding.why[-1] if finding.why else reader}.")
-            return finish(spec, reading, evidence, self.ontology)
+            return refuse(f"Nothing in this image fits: {finding.why[-1] if finding.why else reader}.",
+                          T.confidence.refuse_unsure, reading, evidence, self.ontology)
         mention = Mention(concept=finding.ids[0], form="concept", text=", ".join(finding.ids), source=reader)
         reading.include = [Grounding(mention=mention, ids=list(finding.ids), explicit=finding.explicit,
                                      rule=f"{reader} -> {', '.join(finding.ids)}")]
@@ -62,10 +58,8 @@ class LexiconReaders:
         if not parsed.include and not parsed.bare_refs and request.discourse.dropped:
             names = ", ".join(g.mention.text for g in request.dropped) or "the structures named"
             reading.rationale.append("every structure named was negated or withdrawn: nothing to segment")
-            spec = TargetSpec(status="rejected", confidence=T.confidence.nothing_left,
-                              message=f"Nothing to segment: the request only says what not to segment ({names}). "
-                                      "Name the structure you want.")
-            return finish(spec, reading, evidence, self.ontology)
+            return refuse(f"Nothing to segment: the request only says what not to segment ({names}). "
+                          "Name the structure you want.", T.confidence.nothing_left, reading, evidence, self.ontology)
         if self._is_description(request.text.tokens):
             return None  # the description reader goes first; the lexicon reads it after, if it declines
         return self._lexicon_answer(request)
@@ -270,9 +264,8 @@ class LexiconReaders:
         if score >= T.embedding.clarify and shared:
             candidates = [c for c, _ in ranked[:T.embedding.clarify_top]]
             names = " or ".join(self.ontology[c].name for c in candidates)
-            spec = TargetSpec(status="clarify", candidates=candidates, confidence=T.confidence.clarify * score,
-                              message=f"I am not sure what you mean. Did you mean {names}?")
-            return finish(spec, reading, evidence, self.ontology)
+            return ask(candidates, reading, evidence, self.ontology, confidence=T.confidence.clarify * score,
+                       message=f"I am not sure what you mean. Did you mean {names}?")
         return refuse_unrecognised(reading, evidence, self.ontology, prompt, self._refusal_confidence(tokens))
 
     def _off_topic(self, tokens: list[str], reading: Reading) -> bool:

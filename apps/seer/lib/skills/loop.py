@@ -116,16 +116,17 @@ def generalize(prompt: str, concept_id: str, engine: ReasoningEngine) -> tuple[s
     trigger ("lkid" in "pls do lkid"). A side word beside it makes it name the pair ("Niere links": "niere" is
     a kidney, and "rechte Niere" then works too). Otherwise the request's core phrase is the trigger.
     """
-    tokens = engine.normalizer.normalize(without_placeholders(prompt)).tokens  # "[NAME]" is no word to learn
-    unknown = [t for t in tokens if t.isalpha() and t not in engine.index.known_tokens]
-    sides = {engine.side_of(t) for t in tokens} - {None}
+    lexicon = engine.lexicon
+    tokens = lexicon.tokens(without_placeholders(prompt))  # "[NAME]" is no word to learn
+    unknown = [t for t in tokens if t.isalpha() and not lexicon.is_known(t)]
+    sides = {lexicon.side_of(t) for t in tokens} - {None}
     concept = engine.ontology[concept_id]
     if len(unknown) == 1:
-        family = engine.family(concept_id)
+        family = lexicon.family(concept_id)
         if concept.laterality and sides == {concept.laterality} and family != concept_id:
             return unknown[0], "token", "singular", "LATERALITY_RESOLVE"
         return unknown[0], "token", "concept", "ABBR_DISAMBIGUATE"
-    core = engine.core_phrase(tokens)
+    core = lexicon.core_phrase(tokens)
     return core, "phrase", "concept", "CLINICAL_REQUEST_NORMALIZE"
 
 
@@ -149,7 +150,7 @@ def harvest(case: Case, engine: ReasoningEngine, returned: TargetSpec, reward: f
     trigger, kind, form, tag = generalize(case.prompt, concept_id, engine)
     if not trigger:
         return None
-    canonical = engine.family(concept_id) if form == "singular" else concept_id
+    canonical = engine.lexicon.family(concept_id) if form == "singular" else concept_id
     return Skill(skill_id=_skill_id(trigger, canonical), tag=tag, trigger=trigger, trigger_kind=kind,
                  canonical=[canonical], form=form, vis_cue=engine.ontology[canonical].region,
                  style_bucket="site_shorthand" if kind == "token" else "phrase",
