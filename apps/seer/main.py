@@ -58,10 +58,8 @@ class SeerApp(MONAILabelApp):
         self.corrections = CorrectionLog(model_dir / "corrections.jsonl")
         self.skill_bank = SkillBank(model_dir / "skills")
         # Patient data (lib/privacy.py): every log handler scrubs request text (MONAI Label's "Infer Request" line
-        # too), and the server purges requests past their retention now and daily (a training subprocess does not).
+        # too). The retention purge starts in on_init_complete: once per server, not once per app (POST /reload).
         install_log_filter()
-        if ENTRY_POINT in sys.modules:
-            start_retention(model_dir, self.settings.request_retention_days)
         self.pipeline = build_pipeline(self.settings, self.ontology)
         # Everything the first request would otherwise wait for (concept embeddings, the encoder, ITK's writer) is
         # ready before the server answers /info. The embeddings are cached across model_dirs and built by
@@ -118,6 +116,9 @@ class SeerApp(MONAILabelApp):
         return {"seer_certainty": SeerCertaintyScoring(self.requests)}
 
     def on_init_complete(self):
+        # The server purges requests past their retention now and daily (a training subprocess does not). MONAI
+        # Label calls this once per server start, so `POST /reload` does not start a second purge thread.
+        start_retention(Path(self.settings.model_dir), self.settings.request_retention_days)
         # MONAI Label scores every image at start-up in a subprocess that loads a second copy of the app, and on
         # 2 cores that competes with the first requests. Certainty comes from the request log, so scoring after
         # each served sample and each training round (MONAI Label's other triggers) keeps it fresh.
