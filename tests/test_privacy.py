@@ -329,3 +329,36 @@ def test_identifier_words_name_what_the_reasoning_may_treat_as_context():
     found = identifier_words("Voor Maarten Hoekstra (21 maart 1976), BSN 91607784: segmenteer de milt")
     assert {"maarten", "hoekstra", "maart", "bsn"} <= found
     assert not found & {"segmenteer", "milt"}
+
+
+def test_stored_prompts_are_read_again_without_placeholders():
+    """Training re-reads stored (scrubbed) requests: "[NAME]" must not be read as the word "name" or learnt."""
+    from lib.privacy import without_placeholders
+
+    assert without_placeholders("Patient: [NAME], MRN [ID]: lkid please") == "Patient: , MRN : lkid please"
+
+
+def test_the_daily_purge_runs_again_after_start_up(tmp_path):
+    """start_retention purges at once, then every interval (a day on a server; a moment here)."""
+    import threading
+    import time
+
+    from lib.request_log import start_retention
+
+    stop = threading.Event()
+    (tmp_path / "model").mkdir()
+    start_retention(tmp_path / "model", 90, interval_s=0.05, stop=stop)
+    try:
+        # After the start-up purge, so only a later pass removes them: the skill first, then the logs it came from.
+        staging = tmp_path / "staging"
+        _seed(staging, datetime.now(timezone.utc))
+        for name in ("skills", "requests.jsonl", "corrections.jsonl"):
+            (staging / name).rename(tmp_path / "model" / name)
+        deadline = time.monotonic() + 60
+        # A pass removes the requests, then the corrections, then marks the skill: wait for the last step.
+        while SkillBank(tmp_path / "model" / "skills").load()[0].audit.source != SOURCE_DELETED:
+            assert time.monotonic() < deadline, "the periodic purge never ran"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert [r.request_id for r in RequestLog(tmp_path / "model" / "requests.jsonl").read()] == ["new-1"]
