@@ -22,7 +22,8 @@ def free_port() -> int:
 def wait_until_ready(process: subprocess.Popen, log: IO[str], ready: Callable[[], bool], what: str,
                      timeout_s: float) -> None:
     """Poll `ready` until it returns True. Raise RuntimeError, with the end of the process's log, when the process
-    exits first or `timeout_s` passes. A connection refused means "not yet"."""
+    exits first or `timeout_s` passes. A connection refused, or a first answer slower than the poll's own read
+    timeout (MONAI Label searches the PACS on the first /info), means "not yet"."""
     deadline = time.monotonic() + timeout_s
     while True:
         if process.poll() is not None:
@@ -33,6 +34,6 @@ def wait_until_ready(process: subprocess.Popen, log: IO[str], ready: Callable[[]
         try:
             if ready():
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(POLL_S)
