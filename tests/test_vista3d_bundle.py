@@ -244,29 +244,44 @@ def test_linear_inverse_departure_is_closer_to_the_truth_on_anisotropic_input(on
     assert scores["linear_inverse"] > scores["bundle"], scores
 
 
-@pytest.mark.skipif(not os.environ.get("SEER_MEASURE_DEPARTURES"),
-                    reason="a measurement for the README, not a check: set SEER_MEASURE_DEPARTURES=1")
-def test_measure_bf16_and_masks_from_map(ontology, network, iso_ct, capsys):
-    """The Dice of the `bf16` and `masks_from_map` departures against the bundle's answer, random weights. Without a
-    GPU, bf16 against fp16 is measured under CPU autocast, a proxy for the CUDA kernels."""
+MEASURE = pytest.mark.skipif(not os.environ.get("SEER_MEASURE_DEPARTURES"),
+                             reason="a measurement for the README, not a check: set SEER_MEASURE_DEPARTURES=1")
+
+
+@MEASURE
+def test_measure_masks_from_map(ontology, network, iso_ct, capsys):
+    """`masks_from_map` against the bundle's answer to the request (its own class prompts), random weights."""
     ids = ["liver", "spleen", "kidney_left"]
     volume = read_volume(iso_ct)
     spec = TargetSpec(status="ok", targets=ids)
-    scores = {}
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    precision = {}
-    for dtype in (torch.float16, torch.bfloat16):
-        backbone = backbone_for(ontology, network, device=device)
-        backbone._autocast = lambda dtype=dtype: torch.autocast(device, dtype=dtype)
-        precision[dtype] = backbone.segment(volume, spec)
-    scores[f"bf16 vs fp16 ({device})"] = {c: round(dice(precision[torch.bfloat16][c].voxels,
-                                                        precision[torch.float16][c].voxels), 4) for c in ids}
     backbone = backbone_for(ontology, network, evidence="everything", vista3d_departures="masks_from_map")
     backbone.everything(volume)
     from_map = backbone.segment(volume, spec)
     backbone.departures = frozenset()
     prompted = backbone.segment(volume, spec)
-    scores["masks_from_map vs own prompt"] = {c: round(dice(from_map[c].voxels, prompted[c].voxels), 4) for c in ids}
+    scores = {c: round(dice(from_map[c].voxels, prompted[c].voxels), 4) for c in ids}
     with capsys.disabled():
-        print(f"\n{scores}")
-    assert all(0.0 <= s <= 1.0 for group in scores.values() for s in group.values())
+        print(f"\nmasks_from_map vs own prompts, random weights: Dice {scores}")
+    assert all(0.0 <= s <= 1.0 for s in scores.values())
+
+
+@MEASURE
+def test_measure_bf16(ontology, network, iso_ct, capsys):
+    """`bf16` against the bundle's fp16, on CUDA (CPU autocast in fp16 or bf16 did not finish in 12 minutes on the
+    2-core development machine)."""
+    if not torch.cuda.is_available():
+        pytest.skip("bf16 against fp16 is measured on CUDA")
+    ids = ["liver", "spleen", "kidney_left"]
+    volume = read_volume(iso_ct)
+    spec = TargetSpec(status="ok", targets=ids)
+    device = "cuda"
+    reference_dtype = torch.float16
+    masks = {}
+    for dtype in (reference_dtype, torch.bfloat16):
+        backbone = backbone_for(ontology, network.to(device), device=device)
+        backbone._autocast = lambda dtype=dtype: torch.autocast(device, dtype=dtype)
+        masks[dtype] = backbone.segment(volume, spec)
+    scores = {c: round(dice(masks[torch.bfloat16][c].voxels, masks[reference_dtype][c].voxels), 4) for c in ids}
+    with capsys.disabled():
+        print(f"\nbf16 vs fp16 on {device}, random weights: Dice {scores}")
+    assert all(0.0 <= s <= 1.0 for s in scores.values())

@@ -6,7 +6,7 @@ server's own start-up (uvicorn, MONAI Label's datastore scan) is not included.
 
 Every request reads the image from disk, as the infer task does. The stages of a warm request:
 - load_preprocess_s: reading the file, then RAS, 1.5 mm, crop and intensity window;
-- network_s: the sliding-window forward (with sigmoid and threshold);
+- network_s: the sliding-window forward and the post-transform (labels in network space);
 - resample_write_s: back onto the input grid, and writing the label map (NIfTI, compressed);
 - reasoning_s: the pipeline's time outside the backbone (evidence, understanding, postprocess).
 bare_network_s is the sliding-window forward alone, on the same preprocessed tensor and classes.
