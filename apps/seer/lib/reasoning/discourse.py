@@ -189,7 +189,14 @@ class DiscourseReader:
             scope = self._scope(items, k, removed, stop_at_negation=True)
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             pronoun = not negated and any(items[j].text in self.pronouns for j in scope)
-            if earlier and not pronoun:
+            end = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
+            rest = [items[j] for j in range(k + 1, end) if j not in removed]
+            if earlier and not negated and rest and all(i.term.kind in ("action", "filler") for i in rest) \
+                    and any(i.term.kind == "action" for i in rest):
+                # "Leber bitte nicht segmentieren", "the liver please don't segment": the negation of the action,
+                # said after its object, negates what the clause named
+                scope, negated = earlier, [items[j] for j in earlier]
+            elif earlier and not pronoun:
                 continue  # "the kidneys, not the left one": an exclusion from a target, read by the parser
             if pronoun:
                 # "The liver was normal; no need to segment it.": the pronoun is the structure said before

@@ -426,4 +426,19 @@ def parse_items(items: list[Item], ontology) -> ParsedRequest:
             elif (reference := _bare_reference(chunk)) is not None:
                 parsed.exclude_refs.append(reference)
         _spread_trailing_side(segment, segment_mentions)
+        _share_plural_head(segment_mentions, ontology)
     return parsed
+
+
+def _share_plural_head(mentions: list[Mention], ontology) -> None:
+    """"the thoracic and lumbar vertebrae": a bare member word before a group named in the plural shares that
+    group's head noun, and means its own whole group (the thoracic vertebrae), not one member."""
+    for mention, following in zip(mentions, mentions[1:]):
+        if mention.form != "singular" or mention.sides or mention.numbers or following.form != "concept":
+            continue
+        group = ontology[following.concept]
+        head = tokenize(following.text)[-1:] if following.text else []
+        if not group.members or not head or head[0] in tokenize(mention.text):
+            continue
+        if head[0] in tokenize(ontology[mention.concept].name) and ontology[mention.concept].members:
+            mention.form = "concept"

@@ -387,6 +387,12 @@ class GeometryReaders:
                 count = number
         vocabulary = set(evidence.vocabulary)
         head_sides = [str(i.term.value) for i in head_items if i.term.kind == "side"]
+        tail_sides = [str(i.term.value) for i in tail if i.term.kind == "side"]
+        if head is not None and not head_sides and len(set(tail_sides)) == 1 and landmarks and all(
+                self.ontology[m.concept].laterality is None and not self.ontology[m.concept].pair
+                and m.form == "concept" for m in landmarks):
+            # "the back muscle behind L1 on the right": a side that cannot be the unpaired landmark's is the head's
+            head_sides = tail_sides
         if head is not None and not head_sides:
             leaves = self.ontology.leaves(str(head.term.value), vocabulary) or [str(head.term.value)]
             lateral = {self.ontology[c].laterality for c in leaves}
