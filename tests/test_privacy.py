@@ -274,9 +274,6 @@ def test_identifiers_never_reach_disk_logs_or_the_log_route(served):
     assert found == {}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13's reasoning refuses a request whose unknown word stands next to a "
-                   "number ('MRN 12345678', 'Hoekstra (21 maart'): identifiers change the answer until the reasoning "
-                   "counts privacy.identifier_words(prompt) as explained context")
 def test_each_answer_equals_its_identifier_free_twin(served):
     different = [(row["id"], answer, served["twin_answers"][row["twin"]])
                  for row, answer in zip(served["rows"], served["answers"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backbones.base import Backbone, Mask, Point
+from .privacy import identifier_words
 from .validation import validate_spec
 from .reasoning.engine import ReasoningEngine
 from .reasoning.evidence import gather_evidence
@@ -135,7 +136,10 @@ class SeerPipeline:
         evidence = self.evidence_for(volume)
         fresh = self._fresh.pop(volume.source, None)
         # Whatever reasoned (rules now, a language model later), only known ids this backbone can segment pass.
-        spec = validate_spec(self.engine.understand(prompt, evidence), self.engine.ontology, self.backbone.vocabulary())
+        # A patient's name or record number pasted with the request is context, not a word the reasoning missed:
+        # the answer must not change with it (issue 17).
+        spec = validate_spec(self.engine.understand(prompt, evidence, frozenset(identifier_words(prompt))),
+                             self.engine.ontology, self.backbone.vocabulary())
         if spec.status != "ok":
             return SegmentationResult(spec=spec, labels=None, evidence=evidence, label_names={},
                                       fresh_everything=fresh)

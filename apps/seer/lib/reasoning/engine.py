@@ -132,13 +132,16 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
             self._embeddings = ConceptEmbeddings(self.encoder, phrases, self.cache_dir)
         return self._embeddings
 
-    def understand(self, prompt: str, evidence: Evidence) -> TargetSpec:
+    def understand(self, prompt: str, evidence: Evidence, context_words: frozenset[str] = frozenset()) -> TargetSpec:
         """Run the readers in order (`READERS`); the first that settles the request answers it.
+
+        `context_words` are words the caller has already explained (a patient's name, record number or date found
+        by the privacy scrub): they are context, never a word the reasoning failed to understand.
 
         A reader that raises is a bug, never the user's fault, and must not fail the request: it is logged with
         the request, contributes nothing, and the answer can then only be a question or a refusal (a part of the
         request was not read, so no mask is given on the strength of the rest)."""
-        request = Request(prompt=prompt, evidence=evidence, reading=Reading())
+        request = Request(prompt=prompt, evidence=evidence, reading=Reading(), context_words=context_words)
         failed: list[str] = []
         spec = None
         for name in READERS:

@@ -53,7 +53,7 @@ class FrontEnd:
             return spec
         scanned = said.scanned
         unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown" and i.text.isalpha()
-                       and len(i.text) > 1 and i.text not in self._known]
+                       and len(i.text) > 1 and i.text not in self._known and i.text not in request.context_words]
         if not unexplained:
             return spec
         words = list(dict.fromkeys(w for _, w in unexplained))

@@ -29,6 +29,7 @@ class Request:
     dropped: list[Grounding] | None = None  # negated and withdrawn mentions: antecedents, never targets
     include: list[Grounding] | None = None  # set by a reader that resolved the targets
     unexplained: list[str] = field(default_factory=list)  # content words no language file explains
+    context_words: frozenset[str] = frozenset()  # folded words the caller explained (identifiers), see understand
 
 
 @dataclass(frozen=True)
