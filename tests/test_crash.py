@@ -29,7 +29,9 @@ from helpers import running_server
 
 ROUNDS = 6
 WRITERS = 3
-KILL_AFTER_S = (0.8, 2.0)  # after the writers' start-up (~0.6 s of imports), so that kills land mid-loop
+# Counted from the moment every writer has finished its imports (it prints "ready"), so that kills land mid-loop
+# however long start-up takes on a loaded machine.
+KILL_AFTER_S = (0.2, 1.2)
 # Long, awkward prompts: a line bigger than a pipe buffer, with characters that str.splitlines() splits on.
 PROMPT = "left kidney \u2028 \u0085 \u202e 🫘 " * 90
 
@@ -42,6 +44,7 @@ from lib.skills.bank import Skill, SkillAudit, SkillBank
 
 kind, path, name, prompt = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 n = 0
+print("ready", flush=True)
 if kind == "bank":
     bank = SkillBank(path)
     audit = SkillAudit(image_id="img", label_id="img", prompt=prompt, reward_before=0.0, reward_after=1.0, gain=1.0)
@@ -69,6 +72,8 @@ def kill_writers_at_random(kind: str, path, rng: random.Random, writers: int) ->
     processes = [subprocess.Popen([sys.executable, "-c", WRITER, str(APP), kind, str(path), f"w{k}r{rng.random()}",
                                    PROMPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
                  for k in range(writers)]
+    ready = [process.stdout.readline().strip() for process in processes]
+    assert ready == ["ready"] * writers, [p.stderr.read()[-2000:] for p in processes if p.poll() is not None]
     time.sleep(rng.uniform(*KILL_AFTER_S))
     for process in processes:
         process.send_signal(signal.SIGKILL)
