@@ -127,12 +127,7 @@ class ReferenceReaders:
         """"Left kidney: mass. Right kidney normal. Segment the normal one.": a request that names no structure
         and asks for the normal one takes the structure said to be normal before (and only one may be)."""
         normal = self._word_sets["normal_words"]
-        clauses: list[list[Item]] = [[]]
-        for item in request.items:
-            if item.term.kind == "break" or item.text in (";", ":"):  # a semicolon ends a clause of a report too
-                clauses.append([])
-            else:
-                clauses[-1].append(item)
+        clauses = self._clauses(request)
         asking = [c for c in clauses if any(i.term.kind == "action" for i in c) and any(i.text in normal for i in c)
                   and not any(i.term.kind in MENTION for i in c)]
         if not asking:
