@@ -42,10 +42,10 @@ HOOK = textwrap.dedent(f"""
         engine = app.pipeline.engine
         understand = engine.understand
 
-        def failing(prompt, evidence):
+        def failing(prompt, evidence, *context):
             if {FAIL_MARK!r} in prompt:
                 raise RuntimeError("injected failure in the reasoning stage")
-            return understand(prompt, evidence)
+            return understand(prompt, evidence, *context)
 
         engine.understand = failing
 """)
