@@ -40,6 +40,7 @@ import pydicom
 import SimpleITK as sitk
 from pydicom.errors import InvalidDicomError
 
+from .files import atomic_write_text
 from .guards import RequestRefused
 
 logger = logging.getLogger(__name__)
@@ -850,7 +851,5 @@ def cached_series_uri(datastore, image_id: str) -> str:
                 sitk.WriteImage(series.image, str(written), useCompression=True)
                 # The base class's add_image, not a subclass's upload checks: this is the PACS's series.
                 LocalDatastore.add_image(datastore, image_id, str(written), datastore._dicom_info(image_id))
-        partial = record_path.with_name(record_path.name + ".partial")
-        partial.write_text(series.record.to_json())
-        os.replace(partial, record_path)
+        atomic_write_text(record_path, series.record.to_json())
         return str(nifti if convert else folder)
