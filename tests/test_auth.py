@@ -12,7 +12,6 @@ import base64
 import contextlib
 import http.server
 import json
-import threading
 import time
 
 import jwt
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from helpers import running_server
+from processes import serving
 
 ROLES = {"admin": "monailabel-admin", "reviewer": "monailabel-reviewer", "annotator": "monailabel-annotator",
          "user": "monailabel-user"}
@@ -49,13 +49,8 @@ def realm(document: bytes):
         def log_message(self, *args):  # keep the test output quiet
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/realms/seer"
-    finally:
-        server.shutdown()
+    with serving(Handler) as url:
+        yield f"{url}/realms/seer"
 
 
 def token(key, roles: list[str], expires_in: float = 600.0, name: str = "tester") -> str:

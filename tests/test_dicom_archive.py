@@ -15,8 +15,7 @@ import contextlib
 import io
 import json
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from pydicom.uid import generate_uid
 from conftest import reference_mask
 from helpers import (add_localizer, gdcm_encode, new_series_uids, running_server, write_dicom_series,
                      write_enhanced_series)
+from processes import serving
 from lib.dicom_series import DECODED, SeriesRecord, fetch_series, read_record, read_series, series_geometry
 from lib.guards import RequestRefused
 from orthanc import DICOMWEB_PLUGIN, upload_series
@@ -418,14 +418,8 @@ def pacs_without_wildcard(dicomweb: str):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/dicom-web"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield f"{url}/dicom-web"
 
 
 def test_a_pacs_that_refuses_the_wildcard_is_asked_for_a_syntax_decoded_here(archive, tmp_path):
