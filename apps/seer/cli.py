@@ -217,6 +217,28 @@ def cmd_load(args) -> int:
     return 1 if report.errors_5xx or report.lost_records or report.no_answer else 0
 
 
+def cmd_batch(args) -> int:
+    """Segment an archive on Ray (lib/batch.py); exit 1 when any series failed (each is in results.csv with its
+    reason), 0 otherwise."""
+    from lib.batch import BatchError, BatchJob, run_batch
+    from lib.settings import SeerSettings, SettingsError
+
+    if args.prompt is not None and not args.prompt.strip():
+        raise UsageError("--prompt is empty: name what to segment, e.g. --prompt 'both kidneys'")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: use 1 or more")
+    conf = {"model_dir": str(Path(args.out) / "model"), **dict(args.conf or [])}
+    try:
+        settings = SeerSettings.from_conf(conf, str(Path(__file__).resolve().parent))
+        job = BatchJob(studies=args.studies, out_dir=Path(args.out), settings=settings, prompt=args.prompt,
+                       series=tuple(args.series or ()), ray_address=args.ray_address, workers=args.workers)
+        counts = run_batch(job, progress=not args.no_progress)
+    except (BatchError, SettingsError) as error:
+        raise UsageError(str(error)) from None
+    print(json.dumps(counts))  # the last line: one JSON object
+    return 1 if counts["failed"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -314,6 +336,23 @@ def main(argv: list[str] | None = None) -> int:
     requests_cmd.add_argument("--out", help="export: write the JSON here instead of stdout")
     requests_cmd.add_argument("--json", action="store_true", help="delete: end with one line of JSON counts")
     requests_cmd.set_defaults(func=cmd_requests)
+
+    batch = sub.add_parser("batch", help="segment an archive on a Ray cluster: segment-everything maps or one "
+                                         "request per series, resumable (README, Team set-up)")
+    batch.add_argument("--studies", required=True, help="a DICOMweb URL (a QIDO query may follow: "
+                                                        "...dicom-web?Modality=CT) or a studies folder")
+    batch.add_argument("--series", nargs="+", help="only these series (SeriesInstanceUIDs, or ids in a folder)")
+    work = batch.add_mutually_exclusive_group(required=True)
+    work.add_argument("--everything", action="store_true", help="the segment-everything map of each series, "
+                                                                "stored as a SEG under labelmap_tag")
+    work.add_argument("--prompt", help="one free-text request for every series (a cohort request)")
+    batch.add_argument("--ray-address", help="an existing Ray cluster (e.g. auto); default: a local one")
+    batch.add_argument("--workers", type=int, help="network actors (default: one per GPU, else 1)")
+    batch.add_argument("--conf", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                       help="the server's settings (README, Configuration), e.g. --conf labelmap_dir DIR")
+    batch.add_argument("--out", required=True, help="folder for results.jsonl, results.csv and volumes.csv")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(func=cmd_batch)
 
     args = parser.parse_args(argv)
     if args.command == "skills" and args.action != "list" and not args.target:
