@@ -284,14 +284,22 @@ def scratch_root(namespace: str) -> Path:
 def _series_folder(spec: SourceSpec, uid: str, namespace: str) -> Path:
     """The series' DICOM files on this node: fetched from the PACS once per node (a write task on another node
     than its prepare task fetches again), or the folder of a studies folder itself."""
-    from .dicom_series import fetch_series
+    from types import SimpleNamespace
+
+    from .dicom_series import choose_slices, fetch_series, prune_to_used, scan_folder
 
     if spec.kind == "folder":
         return FolderSource(spec).path_of(uid)
     folder = scratch_root(namespace) / uid / "dicom"
     if not folder.is_dir():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        fetch_series(_dicomweb_client(spec.location), uid, folder)
+        staging = folder.with_name("fetched")
+        fetch_series(_dicomweb_client(spec.location), uid, staging)
+        # Only the images the volume is made of stay (from the headers, as the reader chooses them): dcmqi
+        # references every instance it is given, and a SEG must not reference a localizer (the server does the same).
+        slices, dropped, _ = scan_folder(staging)
+        chosen, _ = choose_slices(slices, dropped)
+        prune_to_used(staging, SimpleNamespace(used=[s.name for s in chosen]))
+        staging.rename(folder)
     return folder
 
 
