@@ -28,12 +28,14 @@ install: | $(BIN)/activate
 # gdcmconv (libgdcm-tools), which writes the tests' compressed series (JPEG 2000, JPEG-LS, RLE ...).
 # orthanc-gdcm, Orthanc's GDCM plugin, lets Orthanc transcode JPEG 2000 for viewers (OHIF): installed where the
 # distribution has it, for demos only. The tests run Orthanc without it and the app never needs it.
+# PostgreSQL's server (Debian `postgresql`) for the team tests (tests/postgres.py starts a throwaway cluster on
+# loopback); the app itself needs no database server by default (SQLite in model_dir).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 pacs-deps:
 	@if [ ! -x /usr/sbin/Orthanc ] || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || \
-	    [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/gdcmconv ]; then \
+	    [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/gdcmconv ] || ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then \
 	  $(SUDO) apt-get update && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y orthanc orthanc-dicomweb chromium libgdcm-tools; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y orthanc orthanc-dicomweb chromium libgdcm-tools postgresql; \
 	fi
 	@if [ ! -e /usr/share/orthanc/plugins/libOrthancGdcm.so ] && apt-cache show orthanc-gdcm > /dev/null 2>&1; then \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y orthanc-gdcm || \

@@ -145,7 +145,7 @@ def test_saving_a_label_needs_reviewer_or_admin(server, key, ct_map_path, tmp_pa
 def test_skill_rollback_needs_reviewer_or_admin(server, key):
     from lib.skills.bank import SkillBank
 
-    bank = SkillBank(server["model_dir"] / "skills")
+    bank = SkillBank(server["model_dir"])
     first, second = bank.commit([]), bank.commit([])
     url = f"{server['url']}/seer/skills/rollback"
     for role in (None, "user", "annotator"):

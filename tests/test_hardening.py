@@ -16,6 +16,8 @@ import SimpleITK as sitk
 
 from conftest import APP
 from helpers import running_server
+from lib.request_log import CorrectionLog
+from lib.skills.bank import SkillBank
 
 CT_ID = "example_ct_sm"
 MAX_REPLY_BYTES = 20_000  # a JSON answer with its trace; independent of the prompt's length
@@ -220,8 +222,8 @@ def test_bad_final_labels_are_refused_before_anything_is_replaced(server, ct_map
     saved = put_label(server, CT_ID, good)
     assert saved.status_code == 200, saved.text
     stored = server["studies"] / "labels" / "final" / f"{CT_ID}.nii.gz"
-    corrections = server["model_dir"] / "corrections.jsonl"
-    before = (stored.read_bytes(), corrections.read_bytes())
+    corrections = CorrectionLog(server["model_dir"])
+    before = (stored.read_bytes(), corrections.read())
 
     reference = sitk.ReadImage(str(ct_map_path))
     empty = sitk.Image(reference.GetSize(), sitk.sitkUInt8)
@@ -247,7 +249,7 @@ def test_bad_final_labels_are_refused_before_anything_is_replaced(server, ct_map
     for raw in ("{not json", "[1]", '"x"'):
         reply = put_label(server, CT_ID, good, params=raw)
         assert reply.status_code == 400 and "params" in reply.json()["detail"], reply.text
-    assert (stored.read_bytes(), corrections.read_bytes()) == before  # nothing replaced, nothing paired
+    assert (stored.read_bytes(), corrections.read()) == before  # nothing replaced, nothing paired
 
 
 def train(server) -> dict:
@@ -263,11 +265,11 @@ def train(server) -> dict:
 
 
 def test_a_round_with_nothing_new_writes_no_bank_version_and_says_so(server, ct_map_path, tmp_path):
-    skills = server["model_dir"] / "skills"
+    bank = SkillBank(server["model_dir"])
     train(server)  # takes whatever corrections came before
-    versions = sorted(p.name for p in skills.glob("v*.jsonl")) if skills.exists() else []
+    versions = bank.versions()
     status = train(server)
-    assert (sorted(p.name for p in skills.glob("v*.jsonl")) if skills.exists() else []) == versions
+    assert bank.versions() == versions
     assert any("no new corrections since the last round" in line for line in status.get("details", [])), status
 
 

@@ -100,14 +100,14 @@ def test_rollback_restores_an_earlier_version(server, ct_map_path, tmp_path):
     assert rolled.returncode == 0, rolled.stderr
     assert infer(server, "mjälte")["targets"] != ["spleen"]  # picked up without a restart
     assert infer(server, "lkid")["targets"] == ["kidney_left"]
-    SkillBank(server["model_dir"] / "skills").rollback("v0002")
+    SkillBank(server["model_dir"]).rollback("v0002")
 
 
 def test_killing_training_mid_round_leaves_the_previous_version(server):
-    bank = SkillBank(server["model_dir"] / "skills")
+    bank = SkillBank(server["model_dir"])
     version, skills = bank.current_version(), bank.load()
     # Many corrections make a round long enough to be killed in the middle of it.
-    log = CorrectionLog(server["model_dir"] / "corrections.jsonl")
+    log = CorrectionLog(server["model_dir"])
     for k in range(40):
         log.append(Correction(image_id="example_ct_sm", label_id="example_ct_sm", request_id=None,
                               prompt=f"zq{k}x", spec=None))

@@ -177,25 +177,28 @@ def _spec(text: str) -> TargetSpec:
 
 def test_request_and_correction_logs_store_the_scrubbed_form(tmp_path):
     prompt = "Patient: Gregory Hollingsworth, MRN 77120934: segment the spleen"
-    requests_log = RequestLog(tmp_path / "requests.jsonl")
+    requests_log = RequestLog(tmp_path)
     requests_log.append(RequestRecord(request_id="r1", image_id="img", prompt=prompt, spec=_spec("hollingsworth"),
                                       backbone="labelmap"))
-    text = (tmp_path / "requests.jsonl").read_text()
-    assert not leaked(["Gregory", "Hollingsworth", "77120934"], text), text
+    text = json.dumps(requests_log.export({"img"}))
+    assert "[NAME]" in text and not leaked(["Gregory", "Hollingsworth", "77120934"], text), text
     # A final label whose params name the original prompt still pairs with its (scrubbed) request.
     correction = pair_correction(requests_log, "img", "final-1", {"prompt": prompt})
     assert correction.request_id == "r1"
-    corrections = CorrectionLog(tmp_path / "corrections.jsonl")
+    corrections = CorrectionLog(tmp_path)
     corrections.append(Correction(image_id="img", label_id="l", request_id=None, prompt=prompt,
                                   spec=_spec("gregory")))
-    assert not leaked(["Gregory", "Hollingsworth", "77120934"], (tmp_path / "corrections.jsonl").read_text())
+    assert not leaked(["Gregory", "Hollingsworth", "77120934"], json.dumps(corrections.export({"img"})))
+    # Nor in the database's own files (pages, write-ahead log).
+    stored = "".join(p.read_bytes().decode("utf-8", errors="replace") for p in tmp_path.glob("seer.sqlite*"))
+    assert "[NAME]" in stored and not leaked(["Gregory", "Hollingsworth", "77120934"], stored)
 
 
 def _seed(model_dir: Path, now: datetime) -> None:
     """Old and recent records of two images, and a skill learnt from the old correction."""
     old, recent = now - timedelta(days=400), now - timedelta(days=1)
-    requests_log = RequestLog(model_dir / "requests.jsonl")
-    corrections = CorrectionLog(model_dir / "corrections.jsonl")
+    requests_log = RequestLog(model_dir)
+    corrections = CorrectionLog(model_dir)
     for request_id, image, time in (("old-1", IMAGE, old), ("new-1", OTHER_IMAGE, recent)):
         requests_log.append(RequestRecord(request_id=request_id, image_id=image, prompt="lkid please",
                                           spec=_spec("lkid"), backbone="labelmap", time=time))
@@ -205,7 +208,7 @@ def _seed(model_dir: Path, now: datetime) -> None:
                                   prompt="lkid please", spec=_spec("lkid"), time=recent))
     audit = SkillAudit(image_id=IMAGE, label_id="final-old", request_id="old-1", reward_before=0.0,
                        reward_after=0.9, gain=0.9)
-    SkillBank(model_dir / "skills").commit([Skill(skill_id="sk-1", tag="ABBR_DISAMBIGUATE", trigger="lkid",
+    SkillBank(model_dir).commit([Skill(skill_id="sk-1", tag="ABBR_DISAMBIGUATE", trigger="lkid",
                                                  trigger_kind="token", canonical=["kidney_left"], audit=audit)])
 
 
@@ -214,12 +217,15 @@ def test_purge_and_delete_keep_the_skill_bank_consistent(tmp_path):
     _seed(tmp_path, now)
     removal = purge_expired(tmp_path, 90, now=now)
     assert removal.counts() == {"requests": 1, "corrections": 1, "skills_source_deleted": 1}
-    skill = SkillBank(tmp_path / "skills").load()[0]
+    skill = SkillBank(tmp_path).load()[0]
     assert skill.trigger == "lkid" and skill.audit.source == SOURCE_DELETED and skill.audit.image_id == ""
-    assert [r.request_id for r in RequestLog(tmp_path / "requests.jsonl").read()] == ["new-1"]
+    assert [r.request_id for r in RequestLog(tmp_path).read()] == ["new-1"]
     assert export_records(tmp_path, {OTHER_IMAGE})["requests"][0]["request_id"] == "new-1"
     assert remove_records(tmp_path, image_ids={OTHER_IMAGE}).counts()["requests"] == 1
-    assert RequestLog(tmp_path / "requests.jsonl").read() == []
+    assert RequestLog(tmp_path).read() == []
+    # A deleted request is gone from the database file too (secure_delete), not only from its index.
+    stored = "".join(p.read_bytes().decode("utf-8", errors="replace") for p in tmp_path.glob("seer.sqlite*"))
+    assert "new-1" not in stored
 
 
 def test_retention_setting():
@@ -259,8 +265,8 @@ def served(tmp_path_factory):
     _seed(model_dir, now)
     with running_server(tmp_path_factory, server_args="--conf request_retention_days 30",
                         model_dir=model_dir) as server:
-        purged = RequestLog(model_dir / "requests.jsonl").read()
-        bank = SkillBank(model_dir / "skills").load()
+        purged = RequestLog(model_dir).read()
+        bank = SkillBank(model_dir).load()
         twins = sorted({row["twin"] for row in rows})
         with ThreadPoolExecutor(max_workers=4) as pool:
             answers = list(pool.map(lambda p: _answer(server["url"], p), [row["prompt"] for row in rows]))
@@ -278,7 +284,7 @@ def test_identifiers_never_reach_disk_logs_or_the_log_route(served):
     rows, places = served["rows"], served["places"]
     assert served["logs"].status_code == 200
     assert "Infer Request" in served["logs"].text  # MONAI Label's own line was written, scrubbed
-    assert any("[NAME]" in text for name, text in places.items() if name.endswith("requests.jsonl"))
+    assert any("[NAME]" in text for name, text in places.items() if "seer.sqlite" in name)
     found = {(row["id"], place): hits for row in rows for place, text in places.items()
              if (hits := leaked(row["identifiers"], text))}
     assert found == {}
@@ -310,17 +316,17 @@ def test_retention_export_and_delete_through_the_cli(served):
     deleted = _cli("requests", "delete", "--image", IMAGE, "--model-dir", str(model_dir), "--json")
     assert deleted.returncode == 0, deleted.stderr
     assert json.loads(deleted.stdout.splitlines()[-1])["requests"] == len(rows) + len(twins)
-    assert {r.image_id for r in RequestLog(model_dir / "requests.jsonl").read()} == {OTHER_IMAGE}
+    assert {r.image_id for r in RequestLog(model_dir).read()} == {OTHER_IMAGE}
 
     tomorrow = (now + timedelta(days=1)).date().isoformat()
     before = _cli("requests", "delete", "--before", tomorrow, "--model-dir", str(model_dir), "--json")
     assert json.loads(before.stdout.splitlines()[-1]) == {"requests": 1, "corrections": 1,
                                                          "skills_source_deleted": 0}
-    assert RequestLog(model_dir / "requests.jsonl").read() == []
+    assert RequestLog(model_dir).read() == []
 
-    # The server still appends after the rewrites (the logs' lock is shared with the CLI).
+    # The server still appends after the CLI's deletions (one database, shared with the CLI).
     _answer(server["url"], "segment the spleen")
-    assert len(RequestLog(model_dir / "requests.jsonl").read()) == 1
+    assert len(RequestLog(model_dir).read()) == 1
 
     bad = _cli("requests", "delete", "--model-dir", str(model_dir))
     assert bad.returncode == 2 and "--image ID or --before DATE" in bad.stderr
@@ -356,16 +362,13 @@ def test_the_daily_purge_runs_again_after_start_up(tmp_path):
     (tmp_path / "model").mkdir()
     start_retention(tmp_path / "model", 90, interval_s=0.05, stop=stop)
     try:
-        # After the start-up purge, so only a later pass removes them: the skill first, then the logs it came from.
-        staging = tmp_path / "staging"
-        _seed(staging, datetime.now(timezone.utc))
-        for name in ("skills", "requests.jsonl", "corrections.jsonl"):
-            (staging / name).rename(tmp_path / "model" / name)
+        # After the start-up purge, so only a later pass removes them.
+        _seed(tmp_path / "model", datetime.now(timezone.utc))
         deadline = time.monotonic() + 60
         # A pass removes the requests, then the corrections, then marks the skill: wait for the last step.
-        while SkillBank(tmp_path / "model" / "skills").load()[0].audit.source != SOURCE_DELETED:
+        while SkillBank(tmp_path / "model").load()[0].audit.source != SOURCE_DELETED:
             assert time.monotonic() < deadline, "the periodic purge never ran"
             time.sleep(0.05)
     finally:
         stop.set()
-    assert [r.request_id for r in RequestLog(tmp_path / "model" / "requests.jsonl").read()] == ["new-1"]
+    assert [r.request_id for r in RequestLog(tmp_path / "model").read()] == ["new-1"]

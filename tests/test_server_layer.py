@@ -207,19 +207,21 @@ def test_reload_twice_leaves_one_layer_of_each_behaviour(server, ct_map_path, tm
     prompt = "outline the lt kidny (reload check)"
     answer = infer(server, {"prompt": prompt})
     assert answer.status_code == 200 and answer.json()["spec"]["targets"] == ["kidney_left"], answer.text
-    records = [json.loads(line) for line in (server["model_dir"] / "requests.jsonl").read_text().splitlines()]
-    assert [r["request_id"] for r in records if r["prompt"] == prompt] == [answer.json()["request_id"]]
+    from lib.request_log import CorrectionLog, RequestLog
+
+    records = RequestLog(server["model_dir"]).read()
+    assert [r.request_id for r in records if r.prompt == prompt] == [answer.json()["request_id"]]
 
     # one pairing per final label
-    corrections = server["model_dir"] / "corrections.jsonl"
-    before = corrections.read_text().splitlines() if corrections.exists() else []
+    corrections = CorrectionLog(server["model_dir"])
+    before = corrections.read()
     saved = requests.put(f"{server['url']}/datastore/label", params={"image": CT_ID, "tag": "final"},
                          files={"label": ("final.nii.gz", kidney_label(ct_map_path, tmp_path / "final.nii.gz"))},
                          timeout=60)
     assert saved.status_code == 200, saved.text
     assert saved.json()["seer_paired_request"] == answer.json()["request_id"]
-    after = corrections.read_text().splitlines()
-    assert len(after) == len(before) + 1 and json.loads(after[-1])["prompt"] == prompt
+    after = corrections.read()
+    assert len(after) == len(before) + 1 and after[-1].prompt == prompt
     assert len([line for line in log_lines(server, answer.json()["request_id"]) if "paired with request" in line]) == 1
 
 

@@ -1,4 +1,4 @@
-"""SEER Label command line: segment, bench, skills, studies.
+"""SEER Label command line: segment, bench, skills, studies, store.
 
     python apps/seer/cli.py segment --image IMG --labelmap MAP --prompt "left kidney" [--out OUT.nii.gz]
 
@@ -93,7 +93,7 @@ def cmd_bench(args) -> int:
 def cmd_skills(args) -> int:
     from lib.skills.bank import BankError, SkillBank
 
-    bank = SkillBank(Path(args.model_dir) / "skills")
+    bank = SkillBank(_store(args))
     try:
         if args.action == "list":
             current = bank.current_version()
@@ -166,19 +166,42 @@ def _date(text: str):
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
+def _store(args):
+    """The store a command works on: `--store URL` (a team's PostgreSQL), else the SQLite file in `--model-dir`."""
+    from lib.store import Store, StoreError
+
+    if not getattr(args, "store", None) and not Path(args.model_dir).is_dir():
+        raise UsageError(f"--model-dir {args.model_dir}: no such folder")
+    try:
+        return Store.open(args.store or args.model_dir)
+    except StoreError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_store(args) -> int:
+    """`store import`: a model_dir of JSONL files (before the store) into the store."""
+    from lib.store.importer import import_model_dir
+
+    if not Path(args.model_dir).is_dir():
+        raise UsageError(f"--model-dir {args.model_dir}: no such folder")
+    imported = import_model_dir(args.model_dir, _store(args))
+    for reason in imported.skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    print(json.dumps(imported.counts()))  # the last line: one JSON object
+    return 0
+
+
 def cmd_requests(args) -> int:
     """Export or delete what the server keeps about images (README, Patient data). Works on a running server's
-    model_dir: every write there takes the logs' lock."""
+    store: the database keeps the writers apart."""
     from lib.request_log import export_records, remove_records
 
-    model_dir = Path(args.model_dir)
-    if not model_dir.is_dir():
-        raise UsageError(f"--model-dir {model_dir}: no such folder")
+    store = _store(args)
     images = set(args.image or [])
     if args.action == "export":
         if not images:
             raise UsageError("requests export needs --image ID (repeat it for several images)")
-        records = export_records(model_dir, images)
+        records = export_records(store, images)
         text = json.dumps(records, indent=2, ensure_ascii=False)
         if args.out:
             Path(args.out).write_text(text + "\n", encoding="utf-8")
@@ -189,7 +212,7 @@ def cmd_requests(args) -> int:
         return 0
     if not images and not args.before:
         raise UsageError("requests delete needs --image ID or --before DATE")
-    removal = remove_records(model_dir, images or None, _date(args.before) if args.before else None)
+    removal = remove_records(store, images or None, _date(args.before) if args.before else None)
     counts = removal.counts()
     print(f"deleted {counts['requests']} requests and {counts['corrections']} corrections; "
           f"{counts['skills_source_deleted']} skills now audited as \"source deleted\"")
@@ -287,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     skills.add_argument("action", choices=["list", "show", "diff", "rollback"])
     skills.add_argument("target", nargs="?", help="skill id (show), version (diff, rollback)")
     skills.add_argument("other", nargs="?", help="second version (diff)")
-    skills.add_argument("--model-dir", default=str(MODEL_DIR), help="the app's model_dir (holds skills/)")
+    skills.add_argument("--model-dir", default=str(MODEL_DIR), help="the app's model_dir (its SQLite store)")
+    skills.add_argument("--store", help="the store's URL instead (postgresql://USER@HOST:PORT/DB)")
     skills.set_defaults(func=cmd_skills)
 
     perf = sub.add_parser("perf", help="time cold start, first request, stages and the bare network (vista3d)")
@@ -320,8 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--image", default="example_ct_sm", help="a datastore image id")
     load.add_argument("--concurrency", type=int, default=8)
     load.add_argument("--requests", type=int, default=400)
-    load.add_argument("--model-dir", help="the server's model_dir: count acknowledged requests missing from "
-                                          "requests.jsonl")
+    load.add_argument("--model-dir", help="the server's model_dir or store URL: count acknowledged requests missing "
+                                          "from its store")
     load.add_argument("--timeout", type=float, default=120.0, help="per-request timeout, seconds")
     load.add_argument("--max-seconds", type=float, default=900.0, help="stop sending after this many seconds")
     load.add_argument("--json", action="store_true", help="end with one line of JSON")
@@ -332,10 +356,19 @@ def main(argv: list[str] | None = None) -> int:
     requests_cmd.add_argument("action", choices=["export", "delete"])
     requests_cmd.add_argument("--image", action="append", help="a datastore image id (repeat for several)")
     requests_cmd.add_argument("--before", help="delete: every record older than this ISO date (UTC)")
-    requests_cmd.add_argument("--model-dir", default=str(MODEL_DIR), help="the server's model_dir")
+    requests_cmd.add_argument("--model-dir", default=str(MODEL_DIR), help="the server's model_dir (its SQLite store)")
+    requests_cmd.add_argument("--store", help="the store's URL instead (postgresql://USER@HOST:PORT/DB)")
     requests_cmd.add_argument("--out", help="export: write the JSON here instead of stdout")
     requests_cmd.add_argument("--json", action="store_true", help="delete: end with one line of JSON counts")
     requests_cmd.set_defaults(func=cmd_requests)
+
+    store_cmd = sub.add_parser("store", help="the app's state in one database: import a model_dir of JSONL files")
+    store_cmd.add_argument("action", choices=["import"])
+    store_cmd.add_argument("--model-dir", required=True, help="the model_dir holding requests.jsonl, "
+                                                              "corrections.jsonl, skills/ and train_stats.json")
+    store_cmd.add_argument("--store", help="the store's URL (postgresql://USER@HOST:PORT/DB); default: the SQLite "
+                                           "file in --model-dir")
+    store_cmd.set_defaults(func=cmd_store)
 
     batch = sub.add_parser("batch", help="segment an archive on a Ray cluster: segment-everything maps or one "
                                          "request per series, resumable (README, Team set-up)")

@@ -23,8 +23,10 @@ from lib.privacy import install_log_filter
 from lib.request_log import CorrectionLog, RequestLog, pair_correction, start_retention
 from lib.server.context import current_request
 from lib.server.datastore import dicomweb_datastore, local_datastore
+from lib.server.train_round import claim_train_round
 from lib.settings import SeerSettings
 from lib.skills.bank import SkillBank
+from lib.store import Store
 from lib.trainers.seer import SeerTrain
 from lib.volume import Volume
 
@@ -54,9 +56,12 @@ class SeerApp(MONAILabelApp):
         model_dir = Path(self.settings.model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
         self.ontology = load_ontology()
-        self.requests = RequestLog(model_dir / "requests.jsonl")
-        self.corrections = CorrectionLog(model_dir / "corrections.jsonl")
-        self.skill_bank = SkillBank(model_dir / "skills")
+        # The app's state (requests, corrections, skill bank, train rounds): SQLite in model_dir, or the team's
+        # PostgreSQL (`--conf store postgresql://...`), its schema migrated here (lib/store).
+        self.store = Store.open(self.settings.store or model_dir)
+        self.requests = RequestLog(self.store)
+        self.corrections = CorrectionLog(self.store)
+        self.skill_bank = SkillBank(self.store)
         # Patient data (lib/privacy.py): every log handler scrubs request text (MONAI Label's "Infer Request" line
         # too). The retention purge starts in on_init_complete: once per server, not once per app (POST /reload).
         install_log_filter()
@@ -104,9 +109,12 @@ class SeerApp(MONAILabelApp):
                                   persist_everything=self.persist_everything)}
 
     def init_trainers(self):
-        stats = Path(self.settings.model_dir) / "train_stats.json"
-        return {"seer": SeerTrain(self.pipeline, self.skill_bank, self.corrections, stats, FINAL_TAG,
+        return {"seer": SeerTrain(self.pipeline, self.skill_bank, self.corrections, FINAL_TAG,
                                   locate_everything=self.locate_everything)}
+
+    def claim_train_round(self, sync: bool = False) -> int:
+        """One train round at a time across every server on the store (the route guard of POST /train)."""
+        return claim_train_round(self.store, None, sync)
 
     def init_strategies(self):
         served = Path(self.settings.model_dir) / "al_served.json"
@@ -118,7 +126,7 @@ class SeerApp(MONAILabelApp):
     def on_init_complete(self):
         # The server purges requests past their retention now and daily (a training subprocess does not). MONAI
         # Label calls this once per server start, so `POST /reload` does not start a second purge thread.
-        start_retention(Path(self.settings.model_dir), self.settings.request_retention_days)
+        start_retention(self.store, self.settings.request_retention_days)
         # MONAI Label scores every image at start-up in a subprocess that loads a second copy of the app, and on
         # 2 cores that competes with the first requests. Certainty comes from the request log, so scoring after
         # each served sample and each training round (MONAI Label's other triggers) keeps it fresh.
@@ -150,10 +158,12 @@ class SeerApp(MONAILabelApp):
         if store.get_label_by_image_id(image_id, FINAL_TAG) != label_id:
             return result
         info = store.get_label_info(label_id, FINAL_TAG) or {}
-        if any(c.image_id == image_id and c.label_ts == info.get("ts") for c in self.corrections.read()):
+        if self.corrections.paired(image_id, info.get("ts")):
             return result  # another tag was saved; this final label is already paired
+        # The request may have been served by any server on the store: the pairing reads the shared request table.
         correction = pair_correction(self.requests, image_id, label_id, info)
-        self.corrections.append(correction)
+        if not self.corrections.append(correction):
+            return result  # paired at the same moment through another call
         logger.info(f"seer: final label for {image_id} paired with request {correction.request_id} "
                     f"({correction.prompt!r})")
         return {**result, "seer_paired_request": correction.request_id}

@@ -3,7 +3,7 @@
 It sends a fixed number of requests from a fixed number of threads, mixing infer requests of several kinds with
 deliberately bad ones, and stops at the count or the deadline, whichever comes first. It only talks to loopback
 addresses, so it cannot be pointed at someone else's server. With the server's model_dir it also checks that each
-acknowledged request (a 200 carrying a `request_id`) has its line in `requests.jsonl`.
+acknowledged request (a 200 carrying a `request_id`) has its record in the server's store.
 """
 
 from __future__ import annotations
@@ -139,10 +139,11 @@ def _as_expected(outcome: Outcome) -> bool:
     return 400 <= outcome.status < 500 if outcome.kind in BAD_KINDS else outcome.status == 200
 
 
-def logged_request_ids(model_dir: str | Path) -> set[str]:
+def logged_request_ids(store: str | Path) -> set[str]:
+    """The request ids in a server's store (its model_dir, or the store's URL)."""
     from .request_log import RequestLog
 
-    return {record.request_id for record in RequestLog(Path(model_dir) / "requests.jsonl").read()}
+    return {record.request_id for record in RequestLog(store).read()}
 
 
 def run_load(url: str, image: str, concurrency: int = 8, count: int = 400, model_dir: str | Path | None = None,

@@ -35,6 +35,8 @@ class SeerSettings:
     vista3d_departures: str = ""
     # Requests and corrections older than this many days are purged at start-up and once a day (README, Patient data)
     request_retention_days: int = 90
+    # Where the app's state lives: empty for a SQLite file in model_dir; postgresql://USER@HOST:PORT/DB for a team
+    store: str = ""
 
     @classmethod
     def from_conf(cls, conf: dict[str, str], app_dir: str) -> "SeerSettings":
@@ -72,6 +74,9 @@ class SeerSettings:
         if settings.request_retention_days < 1:
             raise SettingsError(f"--conf request_retention_days {settings.request_retention_days}: use 1 or more "
                                 "(days that requests and corrections are kept)")
+        if settings.store and not settings.store.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
+            raise SettingsError(f"--conf store {settings.store!r}: use postgresql://USER@HOST:PORT/DB (a team's "
+                                "PostgreSQL) or sqlite:///FILE; leave it out for a SQLite file in model_dir")
         if not settings.model_dir:
             settings = cls(**{**settings.__dict__, "model_dir": str(Path(app_dir) / "model")})
         return settings

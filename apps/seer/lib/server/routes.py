@@ -93,6 +93,14 @@ def guard_task(kind: str, param: str) -> Guard:
     return guard
 
 
+def guard_train(call: Call) -> None:
+    """`POST /train/{model}` and `POST /train/`: a known train task, and no round running on any server of the
+    store (409 naming the running round; lib/server/train_round.py)."""
+    if "model" in call.path_params:
+        check_model(call.path_params.get("model"), call.app().info().get("trainers", {}))
+    call.app().claim_train_round(sync=str(call.query.get("run_sync", "")).lower() in ("true", "1"))
+
+
 def guard_json_fields(*names: str) -> Guard:
     """Form fields that must hold JSON objects (else a 400, not MONAI Label's 500)."""
 
@@ -151,8 +159,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/batch/infer/{model}"): Rule("admin", guard_batch_infer, _json),
     ("DELETE", "/batch/infer"): Rule("admin"),
     ("GET", "/train/"): Rule("user"),
-    ("POST", "/train/"): Rule("reviewer"),  # SEER policy: training changes what the app answers
-    ("POST", "/train/{model}"): Rule("reviewer", guard_task("trainers", "model")),  # SEER policy
+    ("POST", "/train/"): Rule("reviewer", guard_train),  # SEER policy: training changes what the app answers
+    ("POST", "/train/{model}"): Rule("reviewer", guard_train),  # SEER policy
     ("DELETE", "/train/"): Rule("reviewer"),  # SEER policy
     ("POST", "/activelearning/{strategy}"): Rule("user"),  # an unknown strategy: MONAI Label's error, a 400
     ("GET", "/scoring/"): Rule("user"),
@@ -194,6 +202,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/seer/skills/"): Rule("user"),
     ("POST", "/seer/skills/rollback"): Rule("reviewer"),
     ("GET", "/seer/routes"): Rule("admin"),
+    # the OHIF panel's read-only routes (ohif.py); /ohif/ itself is served by ohif.py under the row above
+    ("GET", "/seer/concepts"): Rule("user"),
+    ("GET", "/seer/requests"): Rule("user"),
+    ("GET", "/seer/dicomweb/{path:path}"): Rule("user"),  # read-only, to --conf ohif_dicomweb; 404 without it
 }
 
 

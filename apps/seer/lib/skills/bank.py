@@ -1,28 +1,27 @@
-"""The skill bank: versioned JSONL files of Skill records.
+"""The skill bank: versions of Skill records in the store (lib/store), with a pointer to the live one.
 
-Layout under the bank folder:
-    v0001.jsonl, v0002.jsonl, ...   one file per training round, never rewritten
-    CURRENT                         the name of the live version ("v0002"); absent: no skills yet
-
-Every write is atomic (temporary file, fsync, rename), so a reader sees the old version or the new one and never a
-half-written file, even when the writer is killed. Rollback only repoints CURRENT.
+Each training round writes a new version ("v0001", "v0002", ...) and points at it in one transaction, so a reader
+sees the old version or the new one, even when the writer is killed. Rollback only moves the pointer. Servers
+compare the pointer's (version, changes) at each request: a cheap check that picks up a version written by any
+server's round.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from ..files import atomic_write_text
+from ..store import Store
+from ..store.db import utc
+from ..store.models import BankPointerRow, BankVersionRow
 
-VERSION_PATTERN = re.compile(r"v(\d{4})\.jsonl")
+VERSION_NAME = re.compile(r"v(\d{4,})")
 
 
 SOURCE_KEPT, SOURCE_DELETED = "kept", "source deleted"
@@ -69,65 +68,84 @@ class BankError(ValueError):
     pass
 
 
+def version_name(number: int) -> str:
+    return f"v{number:04d}"
+
+
+def version_number(version: str) -> int:
+    match = VERSION_NAME.fullmatch(str(version).strip())
+    if not match:
+        raise BankError(f"{version!r} is no bank version: versions are named v0001, v0002, ...")
+    return int(match.group(1))
+
+
+SKILLS = TypeAdapter(list[Skill])
+
+
+def skills_json(skills: list[Skill]) -> str:
+    return "[" + ",".join(s.model_dump_json() for s in skills) + "]"
+
+
 class SkillBank:
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
+    """The skill-bank versions of a store (a Store, or a model_dir or database URL to open one)."""
+
+    def __init__(self, store: Store | str | Path):
+        self.store = store if isinstance(store, Store) else Store.open(store)
 
     def versions(self) -> list[str]:
-        if not self.folder.exists():
-            return []
-        return sorted(p.stem for p in self.folder.iterdir() if VERSION_PATTERN.fullmatch(p.name))
+        with self.store.session() as session:
+            return [version_name(n) for n in session.scalars(select(BankVersionRow.number)
+                                                             .order_by(BankVersionRow.number))]
 
     def current_version(self) -> str | None:
-        pointer = self.folder / "CURRENT"
-        return pointer.read_text().strip() if pointer.exists() else None
+        return self.stamp()[0]
 
     def stamp(self) -> tuple[str | None, int]:
-        """Cheap change detector for watchers: (version, CURRENT's mtime in ns)."""
-        pointer = self.folder / "CURRENT"
-        return (self.current_version(), pointer.stat().st_mtime_ns) if pointer.exists() else (None, 0)
+        """Cheap change detector, one row read per request: (live version, changes so far)."""
+        with self.store.session() as session:
+            row = session.get(BankPointerRow, 1)
+            return (version_name(row.number) if row and row.number else None, row.changes if row else 0)
 
     def load(self, version: str | None = None) -> list[Skill]:
         version = version or self.current_version()
         if version is None:
             return []
-        path = self.folder / f"{version}.jsonl"
-        if not path.exists():
+        with self.store.session() as session:
+            data = session.scalar(select(BankVersionRow.skills)
+                                  .where(BankVersionRow.number == version_number(version)))
+        if data is None:
             raise BankError(f"skill bank version {version!r} not found; versions: {self.versions()}")
-        with open(path, encoding="utf-8") as f:
-            return [Skill.model_validate(json.loads(line)) for line in f if line.strip()]
+        return SKILLS.validate_json(data)
 
-    @contextmanager
-    def _writing(self):
-        """One writer at a time (a training round, a rollback from the CLI or over HTTP): two commits must not
-        pick the same version number. Both writes are atomic, so a writer killed while holding the lock leaves
-        the previous version live, and the kernel releases the lock with the process."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    @staticmethod
+    def _pointer(session: Session) -> BankPointerRow:
+        """The pointer row, locked until the transaction ends (PostgreSQL; SQLite already has one writer), so two
+        writers cannot pick the same version number."""
+        return session.scalars(select(BankPointerRow).where(BankPointerRow.id == 1).with_for_update()).one()
 
-    def commit(self, skills: list[Skill]) -> str:
-        """Write the skills as a new version and make it current. Returns the version name."""
-        with self._writing():
-            existing = self.versions()
-            number = int(existing[-1][1:]) + 1 if existing else 1
-            version = f"v{number:04d}"
-            atomic_write_text(self.folder / f"{version}.jsonl", "".join(s.model_dump_json() + "\n" for s in skills))
-            atomic_write_text(self.folder / "CURRENT", version + "\n")
-        return version
+    def commit(self, skills: list[Skill], round_id: int | None = None, session: Session | None = None) -> str:
+        """Write the skills as a new version and make it current (in the caller's transaction when given one).
+        Returns the version name."""
+        if session is None:
+            with self.store.session() as own:
+                return self.commit(skills, round_id, own)
+        pointer = self._pointer(session)
+        number = (session.scalar(select(func.max(BankVersionRow.number))) or 0) + 1
+        session.add(BankVersionRow(number=number, created=utc(datetime.now(timezone.utc)), round_id=round_id,
+                                   skills=skills_json(skills)))
+        session.flush()
+        pointer.number, pointer.changes = number, pointer.changes + 1
+        return version_name(number)
 
     def mark_sources_deleted(self, gone: Callable[[SkillAudit], bool]) -> int:
-        """Mark the audit of every skill whose source `gone` says was deleted, in every version (each file rewritten
-        atomically; triggers, targets and CURRENT unchanged, so what the bank answers stays the same). Returns how
-        many distinct skills were marked."""
+        """Mark the audit of every skill whose source `gone` says was deleted, in every version (triggers, targets
+        and the pointer unchanged, so what the bank answers stays the same). Returns how many distinct skills were
+        marked."""
         marked: set[str] = set()
-        with self._writing():
-            for version in self.versions():
-                skills = self.load(version)
+        with self.store.session() as session:
+            self._pointer(session)
+            for row in session.scalars(select(BankVersionRow).order_by(BankVersionRow.number)):
+                skills = SKILLS.validate_json(row.skills)
                 changed = False
                 for skill in skills:
                     if skill.audit.source != SOURCE_DELETED and gone(skill.audit):
@@ -137,15 +155,18 @@ class SkillBank:
                         marked.add(skill.skill_id)
                         changed = True
                 if changed:
-                    atomic_write_text(self.folder / f"{version}.jsonl",
-                                      "".join(s.model_dump_json() + "\n" for s in skills))
+                    row.skills = skills_json(skills)
         return len(marked)
 
     def rollback(self, version: str) -> None:
-        with self._writing():
-            if version not in self.versions():
-                raise BankError(f"cannot roll back to {version!r}; versions: {self.versions()}")
-            atomic_write_text(self.folder / "CURRENT", version + "\n")
+        number = version_number(version)
+        with self.store.session() as session:
+            pointer = self._pointer(session)
+            if session.get(BankVersionRow, number) is None:
+                versions = [version_name(n) for n in session.scalars(select(BankVersionRow.number)
+                                                                     .order_by(BankVersionRow.number))]
+                raise BankError(f"cannot roll back to {version!r}; versions: {versions}")
+            pointer.number, pointer.changes = number, pointer.changes + 1
 
     def diff(self, old: str, new: str) -> dict:
         before = {s.skill_id: s for s in self.load(old)}
