@@ -31,7 +31,7 @@ def build_archive(ct_path: Path, map_path: Path, root: Path, orthanc_url: str, c
     maps = root / "maps"
     maps.mkdir(parents=True, exist_ok=True)
     series: dict[str, Path] = {}
-    offsets = crop_offsets(count + 1, ct.GetSize())
+    offsets = crop_offsets(count + (1 if corrupt else 0), ct.GetSize())
     for index, (x, y, z) in enumerate(offsets):
         box = (slice(x, x + CROP[0]), slice(y, y + CROP[1]), slice(z, z + CROP[2]))
         crop_file = root / f"crop{index:03d}.nii.gz"
