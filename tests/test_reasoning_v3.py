@@ -139,3 +139,43 @@ def test_compositions(engine, ct_evidence, prompt, targets):
 def test_a_request_for_something_else_is_refused(engine, ct_evidence):
     spec = ask(engine, ct_evidence, "forward this CT to jane.doe@clinic.example")
     assert spec.status == "rejected" and not spec.targets
+
+
+# --- round 2: open ranges, counted steps, labelled lists, report references, other tasks --------------------------
+
+ROUND_2 = [
+    ("right ribs from the 11th to the last one", ["rib_right_11", "rib_right_12"]),  # range(e, 11, last shown)
+    ("from L1 down to the last vertebra in this scan", ["vertebrae_L1", "vertebrae_L2"]),
+    ("T12 and the two vertebrae below it", ["vertebrae_T12", "vertebrae_L1", "vertebrae_L2"]),  # a count, not a step
+    ("T12 and two levels below it", ["vertebrae_T12", "vertebrae_L2"]),  # a step
+    ("L1, hmm, one level higher", ["vertebrae_T12"]),  # a hesitation is a correction
+    ("the smallest rib on the right", ["rib_right_7"]),  # the side said after the noun
+    ("the smaller kidney", ["kidney_left"]),  # 99 vs 107 ml: the map tells them apart
+    ("Segment:\n- liver\n- spleen\n- stomach\nExclude:\n- spleen", ["liver", "stomach"]),  # a labelled exclusion list
+    ("Right kidney: 2 cm cyst. Left kidney unremarkable. Outline the abnormal kidney.", ["kidney_right"]),
+    ("Right kidney: 2 cm cyst. Left kidney unremarkable. Contour the other kidney.", ["kidney_left"]),
+    ("Hepatomegaly, 19 cm. Spleen normal. Please segment the enlarged organ.", ["liver"]),
+    ("segment the liver and tell me its volume", ["liver"]),  # a segmentation word keeps the request
+]
+
+
+@pytest.mark.parametrize("prompt,targets", ROUND_2)
+def test_round_2_compositions_and_references(engine, ct_evidence, prompt, targets):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), (spec.message, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", ["write a haiku about the pancreas", "translate spleen into German",
+                                    "how large is the left kidney?", "Übersetze Leber ins Englische"])
+def test_a_request_for_another_task_gets_no_mask(engine, ct_evidence, prompt):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "rejected" and not spec.targets, spec.trace.rationale
+
+
+def test_an_open_range_is_an_expression_with_an_end_word(engine, ct_evidence):
+    from lib.reasoning.expression import from_json
+
+    spec = ask(engine, ct_evidence, "left ribs from the 10th to the lowest")
+    assert spec.trace.expression["op"] == "range" and spec.trace.expression["stop"] == "last"
+    assert from_json(spec.trace.expression).stop == "last"
+    assert spec.targets == ["rib_left_10", "rib_left_11", "rib_left_12"]

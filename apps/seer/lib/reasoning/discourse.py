@@ -73,6 +73,7 @@ class DiscourseReader:
         self.dismiss = {" ".join(tokenize(w)) for w in language.get("dismiss_words", ())}
         self.pronouns = set(language.get("object_pronouns", ()))
         self.relatives = set(language.get("relative_words", ()))
+        self.list_marks = set(language.get("list_marks", ()))  # ":" after a label opens its list
 
     def _negates(self, item: Item) -> bool:
         return item.text in self.negators or item.text.split(" ", 1)[0] in self.negators
@@ -187,6 +188,12 @@ class DiscourseReader:
             start = _clause_start(items, k)
             earlier = [j for j in range(start, k) if j not in removed and items[j].term.kind in MENTION]
             scope = self._scope(items, k, removed, stop_at_negation=True)
+            colon = next((j for j in range(k + 1, len(items)) if items[j].term.kind not in ("action", "filler")), None)
+            if not earlier and colon is not None and items[colon].text in self.list_marks:
+                # a labelled section ("not needed: colon", "Do not segment: stomach, spleen"): the label negates
+                # its whole list, up to the end of the section
+                stop = next((j for j in range(colon + 1, len(items)) if items[j].term.kind == "break"), len(items))
+                scope = [j for j in range(colon + 1, stop) if j not in removed]
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             pronoun = not negated and any(items[j].text in self.pronouns for j in scope)
             end = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))

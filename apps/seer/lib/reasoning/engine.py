@@ -28,8 +28,8 @@ from .thresholds import T
 __all__ = ["LearnedTrigger", "ReasoningEngine"]
 LOG = logging.getLogger("seer.reasoning")
 # The parts, in order. Each may settle the request (return a spec) or leave it to the next.
-READERS = ("script", "discourse", "step", "list_position", "neighbours", "comparative", "relation", "ordinal",
-           "reference", "lexicon", "description", "skill", "fallback")
+READERS = ("script", "discourse", "task", "open_range", "step", "list_position", "neighbours", "comparative",
+           "relation", "ordinal", "report", "reference", "lexicon", "description", "skill", "fallback")
 
 
 class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReaders):
@@ -77,7 +77,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                            for key in ("findings_words", "normal_words", "affected_words", "other_words", "same_side_words",
                                        "both_words", "universal_words", "additive_words", "negation_words",
                                        "possession_words", "weak_reference_words", "comparison_followers",
-                                       "neighbour_words", "list_words")}
+                                       "neighbour_words", "list_words", "other_task_words", "weak_action_words")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]
@@ -106,7 +106,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                               for w in words for t in tokenize(w) if side in ("left", "right")},
                                      item_words=set(self.language.get("item_words", ())),
                                      instruction_headers=set(self.language.get("instruction_headers", ())),
-                                     instruction_phrases=set(self.language.get("instruction_phrases", ())))
+                                     instruction_phrases=set(self.language.get("instruction_phrases", ())),
+                                     units=set(self.language.get("unit_words", ())))
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property

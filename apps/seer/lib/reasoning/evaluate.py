@@ -24,6 +24,11 @@ class Evaluation:
     nodes: list[dict] = field(default_factory=list)
 
 
+def _open_ended(expr: Range) -> bool:
+    """Whether a range ends at an end of what the image shows ("to the last one"), not at a number."""
+    return isinstance(expr.start, str) or isinstance(expr.stop, str)
+
+
 class Evaluator:
     def __init__(self, ontology, evidence: Evidence, words: geometry.Vocabulary, series_only: bool = False):
         """`series_only`: a relation is read along its anchor's series or not at all (the reader then places it
@@ -113,7 +118,12 @@ class Evaluator:
             return self._order(expr)
         if isinstance(expr, Range):
             pool = sorted(self._series_pool(expr.of), key=lambda c: c.order)
-            low, high = sorted((expr.start, expr.stop))
+            shown = [k for k, c in enumerate(pool, start=1) if self._present(c.id)]
+            if not shown and _open_ended(expr):
+                return geometry.Finding(why=["no member of the series is in the image"], margin="numbering")
+            # "from the 10th to the last one": an end word is that end of what the image shows
+            ends = [shown[0] if v == "first" else shown[-1] if v == "last" else v for v in (expr.start, expr.stop)]
+            low, high = sorted(ends)
             ids = [c.id for k, c in enumerate(pool, start=1) if low <= k <= high]
             return geometry.Finding(ids=ids, explicit=False, confidence=T.confidence.series,
                                     why=[f"numbered {low} to {high}: {', '.join(ids) or 'none'}"], margin="numbering")

@@ -11,7 +11,7 @@ through the same validation (`validate`) and the same evaluator.
 | group(id) | a group's members that are present |
 | side(e, left/right) | members of e on one side |
 | nth(e, k, end) / first(e, n) / last(e, n) | order within a series, from the top or the bottom |
-| range(e, a, b) / count(e, op, k) | members numbered a..b / numbered op k (ge, le, gt, lt) |
+| range(e, a, b) / count(e, op, k) | members numbered a..b (b may be "last": the last one shown) / numbered op k |
 | relation(kind, anchors, pool, steps) | members of pool in a relation to the anchors, decided from the map |
 | compare(metric, sign, candidates, rank, count) | the rank-th most by volume, height, depth, distance |
 | union(a, b, ...) / difference(a, b) / intersection(a, b) | set operations |
@@ -77,8 +77,8 @@ class Last:
 @dataclass(frozen=True)
 class Range:
     of: "Expr"
-    start: int
-    stop: int  # inclusive, by the series' own numbering
+    start: int | str
+    stop: int | str  # inclusive, by the series' own numbering; "first"/"last": that end of what the image shows
     op: str = field(default="range", init=False)
 
 
@@ -215,7 +215,8 @@ def validate(expr: Expr, ontology=None) -> None:
     elif isinstance(expr, (First, Last)):
         check(isinstance(expr.n, int) and expr.n >= 1, "first/last need n >= 1")
     elif isinstance(expr, Range):
-        check(isinstance(expr.start, int) and isinstance(expr.stop, int), "range needs two numbers")
+        check(all(isinstance(v, int) or v in ENDS for v in (expr.start, expr.stop)),
+              f"range needs two numbers, or one and an end of {ENDS}")
     elif isinstance(expr, Count):
         check(expr.compare in OPS and isinstance(expr.k, int), f"count needs one of {OPS} and a number")
     elif isinstance(expr, Relation):

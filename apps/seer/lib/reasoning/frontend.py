@@ -122,6 +122,29 @@ class FrontEnd:
                            for m in self._mentions_of(chunk)]
         return None
 
+    def _read_task(self, request: Request) -> TargetSpec | None:
+        """A text that asks for something other than a segmentation ("write a poem about the liver", "translate
+        kidney into French", "how big is the spleen?") is refused, whatever organ it names: a mask is given only when
+        a segmentation is asked. A segmentation word ("segment", "outline") keeps the request; a weak one ("give",
+        "need") does not outweigh the other task."""
+        tokens = request.text.tokens if request.text is not None else []
+        other = self._phrases_in(tokens, "other_task_words")
+        if not other:
+            return None
+        weak = self._word_sets["weak_action_words"]
+        if any(i.term.kind == "action" and i.text not in weak for i in request.discourse.scanned):
+            return None
+        reading = request.reading
+        reading.rationale.append(f"asks for something other than a segmentation: {other[0]!r}")
+        return refuse(f"I only segment structures in the image; '{other[0]}' asks for something else. To get a mask, "
+                      "ask for the structure, e.g. 'segment the liver'.", T.confidence.refuse_unknown, reading,
+                      request.evidence, self.ontology)
+
+    def _phrases_in(self, tokens: list[str], key: str) -> list[str]:
+        """The phrases of the word list `key` that occur in `tokens`, as whole words, longest first."""
+        joined = f" {' '.join(tokens)} "
+        return [p for p in sorted(self._word_sets[key], key=len, reverse=True) if p and f" {p} " in joined]
+
     def _parse(self, text: NormalizedText, reading: Reading) -> tuple[Discourse, ParsedRequest]:
         said = self.discourse.read(self.index.scan(text.tokens), [(b, a) for a, b in text.repairs])
         reading.rationale.extend(said.rationale)

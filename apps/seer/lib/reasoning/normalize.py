@@ -56,12 +56,21 @@ def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_head
     lines = [line for line in text.splitlines() if line.strip()]
     entries: dict[int, str] = {}
     cleaned: list[str] = []
+    section = False  # inside a labelled section ("Do not segment:") whose entries are the bulleted lines below it
     for line in lines:
         match = _BULLET.match(line)
         body = line[match.end():] if match else line
         if match and match.group(1):
             entries[int(match.group(1))] = body.strip()
+        if match and section:
+            # an entry of the section above: it joins the header's clause ("not needed: colon, spleen"), so the
+            # header's words (a target list, an exclusion) govern exactly its own entries
+            cleaned[-1] = f"{cleaned[-1].rstrip()} {body.strip()} ," if cleaned[-1].rstrip().endswith(":") \
+                else f"{cleaned[-1].rstrip()} {body.strip()} ,"
+            continue
+        section = body.rstrip().endswith(":")
         cleaned.append(body)
+    cleaned = [line.rstrip(" ,") for line in cleaned]
     if entries and item_words:
         words = "|".join(sorted((re.escape(w) for w in item_words), key=len, reverse=True))
         pattern = re.compile(rf"\b(?:{words})\s*#?\s*(\d{{1,2}})\b", re.IGNORECASE)
@@ -107,7 +116,7 @@ class Normalizer:
                  anatomy_bigrams: set[tuple[str, str]] = frozenset(), stems: dict[str, str] | None = None,
                  elisions: set[str] = frozenset(), side_of: dict[str, str] | None = None,
                  item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
-                 instruction_phrases: set[str] = frozenset()):
+                 instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset()):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -124,10 +133,12 @@ class Normalizer:
             elisions: articles that elide onto the next word ("l'", "dell'"): "l'estomac" reads "estomac".
             item_words: words that name an entry of a numbered list ("item", "entry"): "drop item 1".
             instruction_headers, instruction_phrases: how text addressed to a program starts ("system:").
+            units: unit words ("mm", "cm"): after a number they are its unit, never an abbreviation ("14 mm").
             side_of: side word -> side; a repair never turns one side's word into the other's ("rkid" is not
                 "lkid").
         """
         self.known = known
+        self.units = units
         self.anatomy = anatomy
         self.sides = sides
         self.abbreviations = {k: tokenize(v) for k, v in abbreviations.items()}
@@ -227,7 +238,8 @@ class Normalizer:
                 compound = self._compound(stem)
                 if compound is not None:
                     return compound
-                named = next((word for root, word in self.stems.items() if stem.endswith(root)
+                # a Greek compound joins its stems with an "o" ("cholecyst-o-lithiasis")
+                named = next((word for root, word in self.stems.items() if stem.endswith((root, root + "o"))
                               and len(root) >= MIN_PREFIX), None)
                 if named is not None:
                     return named
@@ -306,7 +318,9 @@ class Normalizer:
                 skip = False
                 continue
             following = raw[position + 1] if position + 1 < len(raw) else ""
-            if token in self.abbreviations and token not in self.standalone:
+            if token in self.units and tokens and tokens[-1].replace(".", "").isdigit():
+                tokens.append(token)
+            elif token in self.abbreviations and token not in self.standalone:
                 read_as(token, self.abbreviations[token])
             elif token in self.known:
                 tokens.append(token)

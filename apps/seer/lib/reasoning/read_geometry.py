@@ -12,7 +12,8 @@ from .parse import Item, Mention
 from . import readers as spatial
 from .request import MENTION, Request
 from .evaluate import evaluate
-from .expression import Compare, Concept, Count, Expr, First, Group, Last, Nth, Relation, Side, of_ids, show, to_json
+from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Nth, Range, Relation, Side, of_ids, show,
+                         to_json, union)
 from .thresholds import T
 
 
@@ -79,6 +80,69 @@ class GeometryReaders:
         request.reading.expressions.append({"op": "nth", "of": {"op": "union", "items": [
             {"op": "concept", "id": c} for c in names]}, "k": k, "end": end, "by": "position in the request"})
         return self._answer(request, finding, "list position")
+
+    def _read_open_range(self, request: Request) -> TargetSpec | None:
+        """"right ribs from the 10th to the last one", "from T12 down to the last vertebra in the scan": a range
+        along a series whose one end is a member (by name or by number) and whose other end is an end word, read
+        as that end of what the image shows: range(series, a, last)."""
+        items = request.items
+        for r, item in enumerate(items):
+            if item.term.kind != "range":
+                continue
+            if 0 < r < len(items) - 1 and items[r - 1].term.kind == "number" and items[r + 1].term.kind == "extreme":
+                continue  # "the third-highest": one ordinal word, not a range
+            stop = next((j for j in range(r, len(items)) if items[j].term.kind == "break"), len(items))
+            start = _clause_start(items, r)
+            before, after = items[start:r], items[r + 1:stop]
+            extreme_first = any(i.term.kind == "extreme" for i in before)
+            if extreme_first == any(i.term.kind == "extreme" for i in after):
+                continue
+            end = next(str(i.term.value) for i in (before if extreme_first else after) if i.term.kind == "extreme")
+            members = self._range_member(items[start:stop], after if extreme_first else before)
+            if not members:
+                return None
+            ranges = [Range(of, *((end, position) if extreme_first else (position, end))) for of, position in members]
+            finding = self._evaluate(request, union(*ranges))
+            if finding is None or not finding.ids:
+                return None
+            return self._answer(request, finding, "range to an end")
+        return None
+
+    def _range_member(self, clause: list[Item], part: list[Item]) -> list[tuple[Expr, int]]:
+        """The series and the position in it of a range's named end: a member said by name ("T12") or by number
+        after its group ("right ribs from the 10th"; each side's, when no side is said); none when the clause
+        names no series member."""
+        mentions = [i for i in clause if i.term.kind in MENTION]
+        numbers = [n for n in (self.words.number(i) for i in part) if n is not None]
+        named = [i for i in part if i.term.kind in MENTION and self.ontology[str(i.term.value)].series
+                 and not self.ontology[str(i.term.value)].members]
+        sides = {str(i.term.value) for i in clause if i.term.kind == "side"} & {"left", "right"}
+        if named:
+            concept = self.ontology[str(named[0].term.value)]
+            groups = [g for g in self.ontology.concepts if self.ontology[g].members
+                      and concept.id in self.ontology.descendants(g) and self._series_of(g) == concept.series]
+            said = [str(i.term.value) for i in mentions if str(i.term.value) in groups]
+            if not groups:
+                return []
+            group = said[0] if said else max(groups, key=lambda g: len(self.ontology.descendants(g)))
+            of: Expr = Group(group)
+            if concept.laterality:
+                of = Side(of, concept.laterality)
+            pool = sorted((c for c in self.ontology.descendants(group) if self.ontology[c].series == concept.series
+                           and not self.ontology[c].members
+                           and self.ontology[c].laterality in (concept.laterality, None)),
+                          key=lambda c: self.ontology[c].order)
+            return [(of, pool.index(concept.id) + 1)]
+        groups = [str(i.term.value) for i in mentions if self.ontology[str(i.term.value)].members
+                  and self._series_of(str(i.term.value))]
+        if len(numbers) != 1 or len(set(groups)) != 1:
+            return []
+        lateral = {self.ontology[c].laterality for c in self.ontology.descendants(groups[0])
+                   if not self.ontology[c].members} - {None}
+        if len(lateral) <= 1:
+            return [(Group(groups[0]), numbers[0])]
+        # numbered within each side: the side said, or both ("ribs from the 10th to the last")
+        return [(Side(Group(groups[0]), side), numbers[0]) for side in sorted(sides or lateral)]
 
     def _read_step(self, request: Request) -> TargetSpec | None:
         """"L1, wait, one level higher", "T12. no, one level lower": a step along the series from the member said
@@ -178,8 +242,10 @@ class GeometryReaders:
                 concept = str(items[head].term.value)
                 pool = sorted(c for c in self.ontology.descendants(concept) | {concept}
                               if not self.ontology[c].members or c in evidence.present)
-                sides = {str(items[j].term.value) for j in range(max(start, min(k, head) - 2), max(k, head) + 1)
-                         if items[j].term.kind == "side"} & {"left", "right"}
+                # the side said just before, or just after the noun ("the smallest rib on the left")
+                near = range(max(start, min(k, head) - 2), min(end, max(k, head) + 3))
+                sides = {str(items[j].term.value) for j in near if items[j].term.kind == "side"
+                         and not any(items[m].term.kind in MENTION for m in range(head + 1, j))} & {"left", "right"}
                 if len(sides) == 1:
                     pool = [c for c in pool if self.ontology[c].laterality in (*sides, None)]
             else:
@@ -379,12 +445,17 @@ class GeometryReaders:
                 landmarks = [Mention(concept=end.id, form="concept", text=end.name, source="relation")]
                 reading.rationale.append(f"relation: the landmark is the {'top' if extreme == 'first' else 'bottom'}"
                                          f" of those shown, {end.id}")
-        count = 1
+        count, cumulative = 1, False
         for k, item in enumerate(head_items):
             number = self.words.number(item)
             if number is not None and (k + 1 == len(head_items) or head_items[k + 1].text in self.words.levels
                                        or head_items[k + 1].term.kind in MENTION):
                 count = number
+                # "the two vertebrae above it" (a number before a plural group) counts members: every step up to
+                # two; "two levels above it" is one member, two steps away
+                following = head_items[k + 1] if k + 1 < len(head_items) else None
+                cumulative = following is not None and following.term.kind == "concept" \
+                    and bool(self.ontology[str(following.term.value)].members)
         vocabulary = set(evidence.vocabulary)
         head_sides = [str(i.term.value) for i in head_items if i.term.kind == "side"]
         tail_sides = [str(i.term.value) for i in tail if i.term.kind == "side"]
@@ -438,8 +509,16 @@ class GeometryReaders:
         elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series and (
                 head is None or self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
                 or any(i.text in self.words.levels for i in head_items)):
-            finding = self._evaluate(request, Relation(relation, (Concept(anchors[0]),), steps=count),
-                                     series_only=True)
+            steps = [self._evaluate(request, Relation(relation, (Concept(anchors[0]),), steps=n), series_only=True)
+                     for n in (range(1, count + 1) if cumulative else (count,))]
+            missing = [s for s in steps if s is not None and not s.ids and not s.question]
+            if missing:
+                finding = missing[0]  # "C1 and the two above it": a step past the series' end answers nothing
+            elif all(s is not None for s in steps):
+                finding = steps[-1] if len(steps) == 1 else spatial.Finding(
+                    ids=list(dict.fromkeys(c for s in steps for c in s.ids)), explicit=False,
+                    confidence=min(s.confidence for s in steps), margin="numbering",
+                    question=[c for s in steps for c in s.question], why=[w for s in steps for w in s.why])
         if finding is None:
             if evidence.present is None:
                 return None

@@ -14,6 +14,16 @@ from .thresholds import T
 STEM = T.description.stem_letters
 
 
+def _split_at_commas(clause: list[Item]) -> list[list[Item]]:
+    parts: list[list[Item]] = [[]]
+    for item in clause:
+        if item.text in (",", ";"):
+            parts.append([])
+        else:
+            parts[-1].append(item)
+    return [p for p in parts if p]
+
+
 class ReferenceReaders:
     """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
 
@@ -29,10 +39,89 @@ class ReferenceReaders:
                     return True
         return False
 
+    def _read_report(self, request: Request) -> TargetSpec | None:
+        """A pasted report, then an asking clause that names no structure of its own, only a kind ("gland",
+        "organ", "kidney") and a reference: "the affected gland", "the other one", "the normal kidney", "this
+        organ", "both", "the inflamed organ". The report's clauses are the antecedents, each a finding's site, said
+        to be normal, or plain; the reference picks among those of that kind, and must pick exactly one (or one
+        pair, for "both"), else the later readers decide."""
+        clauses = self._clauses(request)
+        sets = self._word_sets
+        acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
+        if len(clauses) < 2 or not acting or acting[-1] == 0:
+            return None
+        asking = clauses[acting[-1]]
+        words = {i.text for i in asking}
+        if any(i.term.kind in ("concept", "side", "number", "locative", "range") for i in asking):
+            return None  # it names a structure, a side, a number or a relation itself
+        nouns = [i for i in asking if i.term.kind == "singular" or (i.term.kind == "head" and i.text not in
+                                                                      self.words.generic)]
+        if len(nouns) > 1:
+            return None  # "the kidney with the stone and the ipsilateral psoas": more than one thing is asked
+        other, normal, both = (bool(words & sets[key]) for key in ("other_words", "normal_words", "both_words"))
+        affected = bool(words & (sets["affected_words"] | sets["weak_reference_words"])) \
+            or self._names_by_finding([i.text for i in asking]) or bool(self._finding_adjective_sites(request))
+        if not (other or normal or both or affected):
+            return None
+        kinds = [str(i.term.value) for i in asking if i.term.kind == "singular"]
+        category = next((self.words.categories[w] for w in words if w in self.words.categories
+                         and self.words.categories[w] not in self.words.generic), None)
+        findings = sets["findings_words"]
+        stems = tuple(self.language.get("stem_suffixes", ()))
+        typed = {b for a, b in request.text.repairs if a.endswith(stems)}
+        status: dict[str, str] = {}  # antecedent -> "finding" | "normal" | "plain", the report's order kept
+        # The report before the asking clause, sentence by sentence: a label keeps its finding ("Right kidney: 2 cm
+        # cyst"), and a comma splits what a sentence says of each ("fracture of L1, T12 and L2 intact").
+        asked_at = request.items.index(asking[0])
+        sentences: list[list[Item]] = [[]]
+        for item in request.items[:asked_at]:
+            if item.term.kind == "break" and item.text != ":":
+                sentences.append([])
+            elif item.text != ":":
+                sentences[-1].append(item)
+        parts = [part for sentence in sentences for part in _split_at_commas(sentence)]
+        for clause in parts:
+            said = {i.text for i in clause}
+            state = "normal" if said & sets["normal_words"] else "finding" if said & findings or said & typed \
+                or any(w.isalpha() and w.endswith(stems) for w in said) else "plain"
+            for m in self._mentions_of(clause):
+                g = ground_mention(m, self.ontology)
+                for c in (g.ids if not g.options else ()):
+                    if kinds and c not in scope_of(self.ontology, kinds):
+                        continue
+                    if category is not None and not self.in_category(c, category) and category not in self._name_words[c]:
+                        continue
+                    status[c] = state if status.get(c, "plain") == "plain" else status[c]
+        marked = self._finding_adjective_sites(request)
+        # a finding said again as an adjective ("the steatotic organ" ~ "steatosis") names its own site first
+        sites = [c for c, s in status.items() if c in marked and s != "normal"] or [c for c, s in status.items()
+                                                                                  if s == "finding"]
+        if normal:
+            chosen = [c for c, s in status.items() if s == "normal"]
+        elif other:
+            lateral = [c for c in (sites or list(status)) if self.ontology[c].pair]
+            chosen = [self.ontology[lateral[0]].pair] if len(lateral) == 1 else []
+        elif both:
+            chosen = list(status) if len(status) == 2 and self.ontology[next(iter(status))].pair in status else []
+        else:
+            chosen = sites if sites else list(status) if len(status) == 1 else []
+        if not chosen or (len(chosen) > 1 and not both):
+            return None
+        reading = request.reading
+        reading.rationale.append(f"report reference: -> {', '.join(chosen)} (of the structures the report names: "
+                                 + ", ".join(f"{c} {s}" for c, s in status.items()) + ")")
+        reading.cap("target found by reference to the report", T.confidence.reference)
+        mention = Mention(concept=chosen[0], form="concept", text=", ".join(chosen), source="reference")
+        request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
+                                     rule=f"report reference -> {chosen}")]
+        return None
+
     def _read_reference(self, request: Request) -> TargetSpec | None:
         """"the affected organ", "that gland", "the other one", "the ipsilateral adrenal", "both": resolve to an
         antecedent said before (a finding's site first), never to a negated or withdrawn one unless it is the only
         noun there is ("not the left kidney, the other one")."""
+        if request.include is not None:
+            return None  # the report reader found the referent
         items, parsed = request.items, request.parsed
         texts = [i.text for i in items]
         sets = self._word_sets
