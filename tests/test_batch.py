@@ -125,6 +125,18 @@ def test_everything_maps_read_back_and_volumes_agree(everything_run, archive, on
         assert np.array_equal(labels, expected), f"SEG {seg_uid} of {referenced} differs from its reference map"
         read_back += 1
     assert read_back == SERIES
+    # The server finds such a SEG as the series' map (lib/maps.py, lookup (c)): the same function, same answer.
+    from dicomweb_client.api import DICOMwebClient
+
+    from lib.batch import _SeriesDatastore
+    from lib.maps import locate_everything
+    from lib.settings import SeerSettings
+
+    uid, map_file = next(iter(archive["series"].items()))
+    datastore = _SeriesDatastore(DICOMwebClient(url=client_url), client_url, str(map_file))
+    found = locate_everything(datastore, uid, SeerSettings(model_dir=str(out / "server-model")), ontology=ontology)
+    assert found and np.array_equal(sitk.GetArrayFromImage(sitk.ReadImage(found)),
+                                    sitk.GetArrayFromImage(sitk.ReadImage(str(map_file)))), found
 
 
 def _first_part(response: requests.Response) -> bytes:
