@@ -6,7 +6,7 @@ PORT ?= 8000
 STUDIES ?= studies
 SERVER_ARGS ?=  # e.g. SERVER_ARGS="--conf model_dir /tmp/seer-model"
 
-.PHONY: install pacs-deps pacs run test bench clean
+.PHONY: install ohif pacs-deps pacs run test bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ install: | $(BIN)/activate
 	  $(BIN)/python apps/seer/cli.py warm && \
 	  echo "$(REQ_HASH)" > $(VENV)/.installed; \
 	fi
+	@$(MAKE) --no-print-directory ohif
+
+# OHIF with the SEER panel: the wheel's build patched into apps/seer/ohif/build/ (offline; lib/server/ohif.py)
+OHIF_STAMP := apps/seer/ohif/build/.seer-ohif-stamp
+ohif: $(OHIF_STAMP)
+	@:
+$(OHIF_STAMP): apps/seer/ohif/seer_panel.js apps/seer/ohif/segmentation_tools.js apps/seer/ohif/apply.py apps/seer/lib/server/ohif.py | $(BIN)/activate
+	@$(BIN)/python apps/seer/ohif/apply.py > /dev/null
 
 # The PACS and browser used by the DICOMweb and OHIF tests (Debian packages), installed only when missing, and
 # gdcmconv (libgdcm-tools), which writes the tests' compressed series (JPEG 2000, JPEG-LS, RLE ...).

@@ -15,6 +15,7 @@ What it adds:
   any 5xx carries the request id, and its traceback is logged under it;
 - SEER's routes: the skill bank (`GET /seer/skills/`, `POST /seer/skills/rollback`) and the route inventory
   (`GET /seer/routes`, admin);
+- OHIF with the SEER panel at /ohif/ and the panel's read-only routes (`ohif.py`);
 - `compat.install`: the token check and the role ladder, as FastAPI dependency overrides.
 """
 
@@ -34,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..access import skills_router
 from ..guards import RequestRefused
-from . import compat
+from . import compat, ohif
 from .context import current_request, new_request_id
 from .middleware import MAX_DETAIL_CHARS, REQUEST_ID_STATE, SeerRequestMiddleware, internal_error, log_refusal
 from .routes import inventory, unlisted
@@ -110,6 +111,7 @@ def build(app: FastAPI) -> FastAPI:
         return app
     app.include_router(skills_router(lambda: app_instance().skill_bank))
     app.include_router(inventory_router(app))
+    ohif.install(app, app_instance)  # /ohif/ with the SEER panel; /seer/concepts, /seer/requests
     app.add_exception_handler(RequestRefused, refused)
     for kind in (MONAILabelException, json.JSONDecodeError):
         app.add_exception_handler(kind, monai_label_error)
