@@ -156,6 +156,9 @@ ROUND_2 = [
     ("Right kidney: 2 cm cyst. Left kidney unremarkable. Contour the other kidney.", ["kidney_left"]),
     ("Hepatomegaly, 19 cm. Spleen normal. Please segment the enlarged organ.", ["liver"]),
     ("segment the liver and tell me its volume", ["liver"]),  # a segmentation word keeps the request
+    ("the organ full of Kupffer cells", ["liver"]),  # a named part (concepts.json "parts") names its organ
+    ("left organ with the loops of Henle", ["kidney_left"]),
+    ("the liver plus the kidney on its side", ["liver", "kidney_right"]),  # a possessive takes its owner's side
 ]
 
 

@@ -53,6 +53,9 @@ class Concept:
     groups: tuple[str, ...] = field(default=())  # derived: the groups that list this concept as a member
     # The structures it lies in (a lesion's organ); present only where one of them is (`pipeline.evidence_for`).
     within: tuple[str, ...] = ()
+    # Named parts too small to segment apart (eponyms, Latin: "islets of Langerhans", "Glisson's capsule"): a
+    # request that names one asks for the structure that holds it.
+    parts: tuple[str, ...] = ()
 
 
 def _code(entry: dict | None) -> SnomedCode | None:
@@ -95,6 +98,7 @@ class Ontology:
                 color=tuple(entry["color"]) if entry.get("color") else None,
                 groups=tuple(parents.get(entry["id"], [])),
                 within=tuple(entry.get("within", [])),
+                parts=tuple(entry.get("parts", [])),
             )
             if concept.id in self.concepts:
                 raise OntologyError(f"duplicate concept id {concept.id!r} in {CONCEPTS_FILE}")

@@ -29,7 +29,7 @@ __all__ = ["LearnedTrigger", "ReasoningEngine"]
 LOG = logging.getLogger("seer.reasoning")
 # The parts, in order. Each may settle the request (return a spec) or leave it to the next.
 READERS = ("script", "discourse", "task", "open_range", "step", "list_position", "neighbours", "comparative",
-           "relation", "ordinal", "report", "reference", "lexicon", "description", "skill", "fallback")
+           "relation", "ordinal", "report", "possessive", "reference", "lexicon", "description", "skill", "fallback")
 
 
 class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReaders):
@@ -54,7 +54,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self.common_words = encoder_words() if common_words is None else common_words
         self._embeddings = None
         self._embeddings_lock = threading.Lock()
-        self._concept_words = {c.id: set(tokenize(" ".join((c.name, c.description, *c.lexicon, *c.singular))))
+        self._concept_words = {c.id: set(tokenize(" ".join((c.name, c.description, *c.lexicon, *c.singular, *c.parts))))
                                for c in self.ontology.concepts.values()}
         # What a structure is called (its name and the groups it belongs to): "gland", "muscle", "vein"
         self._name_words = {c.id: set(tokenize(" ".join([c.name, *(self.ontology[g].name for g in c.groups)])))
@@ -77,7 +77,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                            for key in ("findings_words", "normal_words", "affected_words", "other_words", "same_side_words",
                                        "both_words", "universal_words", "additive_words", "negation_words",
                                        "possession_words", "weak_reference_words", "comparison_followers",
-                                       "neighbour_words", "list_words", "other_task_words", "weak_action_words")}
+                                       "neighbour_words", "list_words", "other_task_words", "weak_action_words",
+                                       "possessive_pronouns")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]

@@ -65,7 +65,7 @@ class TermIndex:
     def build(cls, ontology, language: dict, extra: list[tuple[str, Term]] = ()) -> "TermIndex":
         index = cls()
         for concept in ontology.concepts.values():
-            for phrase in (concept.name, concept.id.replace("_", " "), *concept.lexicon):
+            for phrase in (concept.name, concept.id.replace("_", " "), *concept.lexicon, *concept.parts):
                 index.add(phrase, Term("concept", concept.id))
         for concept in ontology.concepts.values():
             for phrase in concept.singular:

@@ -116,6 +116,42 @@ class ReferenceReaders:
                                      rule=f"report reference -> {chosen}")]
         return None
 
+    def _read_possessive(self, request: Request) -> TargetSpec | None:
+        """"the spleen plus the kidney on its side", "the right kidney with its adrenal": a paired noun said with a
+        possessive pronoun takes the side of the structure said before it (its own side if lateral, else the side
+        its centroid lies on, clear of the midline)."""
+        items, evidence = request.items, request.evidence
+        owners = [k for k, i in enumerate(items) if i.text in self._word_sets["possessive_pronouns"]]
+        if not owners or request.include is not None:
+            return None
+        changed = False
+        for mention in request.parsed.include:
+            if mention.form != "singular" or mention.sides or not self.ontology[mention.concept].members:
+                continue
+            at = next((k for k, i in enumerate(items) if i.text == mention.text and i.term.kind == "singular"), None)
+            if at is None or not any(abs(k - at) <= 3 for k in owners):
+                continue
+            before = [i for i in items[:at] if i.term.kind in MENTION]
+            if not before:
+                continue
+            owner = ground_mention(self._mentions_of([before[-1]])[0], self.ontology)
+            if len(owner.ids) != 1 or owner.options:
+                continue
+            side = self.ontology[owner.ids[0]].laterality
+            if side is None and evidence.present and owner.ids[0] in evidence.present:
+                x = evidence.present[owner.ids[0]].centroid_ras_mm[0]
+                side = next((s for s in ("left", "right") if evidence.lies_on(s, x, T.midline_tolerance_mm)), None)
+            if side is None:
+                continue
+            mention.sides.add(side)
+            request.reading.rationale.append(f'possessive: "{mention.text}" takes the {side} side of '
+                                             f'"{owner.mention.text}"')
+            changed = True
+        if changed:
+            request.reading.cap("side taken from the structure a possessive refers to", T.confidence.reference)
+            request.include = [ground_mention(m, self.ontology) for m in request.parsed.include]
+        return None
+
     def _read_reference(self, request: Request) -> TargetSpec | None:
         """"the affected organ", "that gland", "the other one", "the ipsilateral adrenal", "both": resolve to an
         antecedent said before (a finding's site first), never to a negated or withdrawn one unless it is the only
