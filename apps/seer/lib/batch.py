@@ -267,6 +267,7 @@ class Segmented:
     model_version: str = ""
     seconds: float = 0.0
     worker: str = ""
+    vocab: str = ""  # the vocabulary of the label values (the backbone's: VISTA3D ids for vista3d)
 
 
 def _failure(error: BaseException) -> str:
@@ -383,6 +384,7 @@ class Segmenter:
         except Exception as error:  # a series the network cannot take is that series' record
             segmented = Segmented(prepared.uid, "failed", reason=_failure(error))
         segmented.model_version = version
+        segmented.vocab = self.pipeline.backbone.vocab
         segmented.worker = f"{socket.gethostname()}:{os.getpid()}"
         segmented.seconds = prepared.seconds + time.perf_counter() - started
         return segmented
@@ -472,7 +474,7 @@ def _store(spec: SourceSpec, segmented: Segmented, image, settings: SeerSettings
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{uid}.nii.gz"
         if prompt is None:
-            write_everything_map(segmented.labels, image, target, settings.vocab)
+            write_everything_map(segmented.labels, image, target, segmented.vocab)
         else:
             write_label_map(segmented.labels, image, target)
         return str(target.relative_to(out_dir))
@@ -495,7 +497,7 @@ def _store(spec: SourceSpec, segmented: Segmented, image, settings: SeerSettings
         if prompt is None:
             everything = out_dir / "everything"
             everything.mkdir(parents=True, exist_ok=True)
-            write_everything_map(segmented.labels, image, everything / f"{uid}.nii.gz", settings.vocab)
+            write_everything_map(segmented.labels, image, everything / f"{uid}.nii.gz", segmented.vocab)
         return f"seg/{uid}.dcm"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
