@@ -364,9 +364,10 @@ class Segmenter:
 
         started = time.perf_counter()
         version = self.model_version()
+        worker = f"{socket.gethostname()}:{os.getpid()}"
         if prepared.error:
             return Segmented(prepared.uid, "failed", reason=prepared.error, model_version=version,
-                             seconds=prepared.seconds)
+                             seconds=prepared.seconds, worker=worker)
         try:
             image = prepared.image()
             volume = Volume(image=image, source=f"batch:{prepared.uid}", modality=prepared.modality, id=prepared.uid,
@@ -385,7 +386,7 @@ class Segmenter:
             segmented = Segmented(prepared.uid, "failed", reason=_failure(error))
         segmented.model_version = version
         segmented.vocab = self.pipeline.backbone.vocab
-        segmented.worker = f"{socket.gethostname()}:{os.getpid()}"
+        segmented.worker = worker
         segmented.seconds = prepared.seconds + time.perf_counter() - started
         return segmented
 
