@@ -93,11 +93,11 @@ def test_everything_maps_read_back_and_volumes_agree(everything_run, archive, on
                                              for r in rows(out / "volumes.csv")}
     client_url = archive["pacs"]["dicomweb"]
     segs = requests.get(f"{client_url}/series", params={"Modality": "SEG"}, timeout=30).json()
-    by_reference: dict[str, str] = {}
+    seg_studies: dict[str, str] = {}
     for entry in segs:
         assert entry["0008103E"]["Value"] == [LABELMAP_TAG]
         study, seg_uid = entry["0020000D"]["Value"][0], entry["0020000E"]["Value"][0]
-        by_reference[seg_uid] = study
+        seg_studies[seg_uid] = study
     for uid, map_file in archive["series"].items():
         row = results[uid]
         assert row["status"] == "done", row
@@ -108,7 +108,7 @@ def test_everything_maps_read_back_and_volumes_agree(everything_run, archive, on
             assert abs(got - ml) <= VOLUME_TOLERANCE * ml, f"{uid} {concept}: {got} ml vs reference {ml} ml"
     # Every SEG reads back onto its series as the reference map (the server reads it the same way, lib/maps.py).
     read_back = 0
-    for seg_uid, study in by_reference.items():
+    for seg_uid, study in seg_studies.items():
         answer = requests.get(f"{client_url}/studies/{study}/series/{seg_uid}/instances", timeout=30).json()
         sop = answer[0]["00080018"]["Value"][0]
         raw = requests.get(f"{client_url}/studies/{study}/series/{seg_uid}/instances/{sop}",
