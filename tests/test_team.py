@@ -10,6 +10,7 @@ writing loses no acknowledged record.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -39,9 +40,13 @@ PROMPTS = ("left kidney", "outline the lt kidny", "the organ that stores bile", 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    with running_postgres() as database, \
-            running_server(tmp_path_factory, server_args=f"--conf store {database['url']}") as a, \
-            running_server(tmp_path_factory, server_args=f"--conf store {database['url']}") as b:
+    """Both servers start at once on an empty database: their schema migrations take turns (advisory lock)."""
+    with running_postgres() as database, contextlib.ExitStack() as servers:
+        args = f"--conf store {database['url']}"
+        with ThreadPoolExecutor(2) as pool:
+            starting = [pool.submit(servers.enter_context, running_server(tmp_path_factory, server_args=args))
+                        for _ in range(2)]
+            a, b = (future.result() for future in starting)
         yield {"a": a, "b": b, "store": database["url"]}
 
 
