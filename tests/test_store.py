@@ -195,3 +195,16 @@ def test_purge_export_and_delete_on_the_store(location):
     assert SkillBank(location).load()[0].audit.source == SOURCE_DELETED
     assert [r.request_id for r in log.read()] == ["new"]
     assert remove_records(location, image_ids={"mr"}).counts()["requests"] == 1 and log.read() == []
+
+
+def test_a_bad_store_is_refused_with_its_reason():
+    from lib.settings import SeerSettings, SettingsError
+    from lib.store import StoreError
+    from processes import free_port
+
+    with pytest.raises(SettingsError, match="--conf store 'mysql://db/seer'"):
+        SeerSettings.from_conf({"store": "mysql://db/seer"}, "/app")
+    assert SeerSettings.from_conf({"store": "postgresql://seer@db/seer"}, "/app").store == "postgresql://seer@db/seer"
+    # Nothing listens on the port: a clear error naming the store (its password hidden), not a traceback.
+    with pytest.raises(StoreError, match=r"cannot open the store postgresql\+psycopg://seer:\*\*\*@127.0.0.1"):
+        Store.open(f"postgresql://seer:secret@127.0.0.1:{free_port()}/seer")

@@ -28,6 +28,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import TrainRoundRow
@@ -90,7 +91,12 @@ class Store:
         with cls._open_lock:
             if url not in cls._open:
                 store = cls(url)
-                store.migrate()
+                try:
+                    store.migrate()
+                except OperationalError as error:  # no server there, a wrong database or user, an unwritable file
+                    store.engine.dispose()
+                    raise StoreError(f"cannot open the store {store.display()}: {error.orig or error}") from None
+                logger.info(f"seer: store {store.display()} (schema at Alembic head)")
                 cls._open[url] = store
             return cls._open[url]
 
