@@ -255,6 +255,9 @@ class SeerPanel extends react.Component {
         statusKind: 'error'});
       return;
     }
+    // OHIF remounts the panel when its tab is shown again: the label values come from the connection.
+    const displaySet = this.series();
+    if (!panel.state.isDataReady && displaySet) await this.connect(displaySet);
     const {segmentationService} = panel.props.servicesManager.services;
     const volume = segmentationService.getLabelmapVolume(SEER_SEGMENTATION);
     const toValue = (panel.state.info.modelLabelToIdxMap || {})[SEER_MODEL] || {};
