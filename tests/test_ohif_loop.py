@@ -24,6 +24,7 @@ import SimpleITK as sitk
 from requests_toolbelt.multipart.decoder import MultipartDecoder
 
 from helpers import running_server, write_dicom_series
+from lib.server.ohif import MODE_CHUNK, PANEL_CHUNK, apply
 from orthanc import upload_series
 from test_ohif import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, JUMP_TO_JS, KIDNEY_LEFT_TOTAL, SEGMENT_CONTENT_JS, centre_of
 
@@ -49,6 +50,31 @@ AXIAL_POINT_JS = """(point) => {
   }
   return null;
 }"""
+
+
+def test_the_wheel_holds_the_ohif_build_the_patches_were_written_against(tmp_path):
+    """Pin: the patched files of the monailabel wheel (requirements.txt pins 0.8.5) have the hashes the patches were
+    written against; a new release fails here, loudly, before any browser runs."""
+    from lib.server.ohif import check_wheel, patches, wheel_ohif_dir
+
+    check_wheel()
+    written = {p.name: p.read_text() for p in apply(out=tmp_path)}
+    assert set(written) == {p.file for p in patches()}
+    assert "class SeerPanel extends react.Component" in written[PANEL_CHUNK]
+    assert "rightPanels: [monailabel.monaiLabel, cornerstone.panelTool]" in written[MODE_CHUNK]
+    for name in written:  # the wheel's own files are only read
+        assert (wheel_ohif_dir() / name).read_text() != written[name]
+
+
+def test_a_changed_build_is_refused_not_patched(tmp_path):
+    from lib.server.ohif import OhifPatchError, check_wheel, wheel_ohif_dir
+
+    for name in (PANEL_CHUNK, MODE_CHUNK):
+        shutil.copy(wheel_ohif_dir() / name, tmp_path / name)
+    with open(tmp_path / MODE_CHUNK, "a") as f:
+        f.write("\n// another release\n")
+    with pytest.raises(OhifPatchError, match=MODE_CHUNK):
+        check_wheel(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +182,8 @@ def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path):
         expected = _server_answer(server, study["series"], OUT_OF_IMAGE)
         assert answer["status"] == expected["status"] == "rejected"
         assert status.inner_text().strip() == f"rejected: {expected['message']}"
+        page.get_by_role("button", name="Why?").click()  # the trace: evidence, rationale, ledger
+        page.get_by_text(expected["spec"]["trace"]["rationale"][0]).wait_for()
         shot("2_refused_out_of_image")
 
         # 3. An ambiguous request: the question, one button per candidate; pressing one draws that structure.

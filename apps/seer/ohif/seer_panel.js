@@ -422,7 +422,7 @@ class SeerPanel extends react.Component {
       }),
       e('button', {type: 'submit', className: 'seer-button', disabled: busy, style: seerButtonStyle}, 'Segment')),
       e('div', {role: 'status', 'aria-live': 'polite', className: 'seer-status',
-        style: {margin: '6px 0', minHeight: '2em', paddingLeft: '6px',
+        style: {margin: '6px 0', minHeight: '2em', paddingLeft: '6px', overflowWrap: 'anywhere',
           borderLeft: '3px solid ' + (seerStatusColours[this.state.statusKind] || '#555')}}, this.renderAnswer()),
       this.renderWhy(),
       e('div', {style: {display: 'flex', gap: '6px', marginTop: '6px'}},
