@@ -159,6 +159,11 @@ ROUND_2 = [
     ("the organ full of Kupffer cells", ["liver"]),  # a named part (concepts.json "parts") names its organ
     ("left organ with the loops of Henle", ["kidney_left"]),
     ("the liver plus the kidney on its side", ["liver", "kidney_right"]),  # a possessive takes its owner's side
+    ("the rightmost of the spleen, the stomach and the liver", ["liver"]),
+    ("le rein le plus petit", ["kidney_left"]),  # a comparative after its noun
+    ("Right renal oncocytoma. Left kidney unremarkable. Segment the contralateral kidney.", ["kidney_left"]),
+    ("Known hepatic steatosis. Spleen unremarkable. Segment the fatty organ.", ["liver"]),
+    ("I need the kidneys, except: left kidney", ["kidney_right"]),
 ]
 
 
@@ -169,7 +174,8 @@ def test_round_2_compositions_and_references(engine, ct_evidence, prompt, target
 
 
 @pytest.mark.parametrize("prompt", ["write a haiku about the pancreas", "translate spleen into German",
-                                    "how large is the left kidney?", "Übersetze Leber ins Englische"])
+                                    "how large is the left kidney?", "Übersetze Leber ins Englische",
+                                    "what does the pancreas do?"])
 def test_a_request_for_another_task_gets_no_mask(engine, ct_evidence, prompt):
     spec = ask(engine, ct_evidence, prompt)
     assert spec.status == "rejected" and not spec.targets, spec.trace.rationale

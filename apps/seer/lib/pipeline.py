@@ -15,12 +15,15 @@ from .privacy import identifier_words
 from .validation import validate_spec
 from .reasoning.engine import ReasoningEngine
 from .reasoning.evidence import gather_evidence
+from .reasoning.thresholds import T
 from .records import Evidence, PresentStructure, TargetSpec
 from .settings import SeerSettings
 from .volume import Volume
 
-# A lateral structure whose centroid lies within this distance of the midline cannot be called left or right.
-LATERALITY_TOLERANCE_MM = 5.0
+# A lateral target's mask is on the wrong side when its centroid lies past the midline by more than the one
+# midline tolerance that the reasoning decides sides with (reasoning/thresholds.json, midline_tolerance_mm), so
+# that the check after the network and the reading before it cannot disagree.
+LATERALITY_TOLERANCE_MM = T.midline_tolerance_mm
 
 
 @dataclass
@@ -45,7 +48,7 @@ def check_laterality(spec: TargetSpec, masks: dict[str, Mask], volume: Volume, e
         if side is None or not mask.any():
             continue
         centroid_x = volume.index_to_ras(np.argwhere(mask).mean(axis=0, keepdims=True))[0][0]
-        if not evidence.lies_on(side, centroid_x, LATERALITY_TOLERANCE_MM):
+        if evidence.lies_on(side, centroid_x, -LATERALITY_TOLERANCE_MM) is False:
             wrong.append(target)
     return wrong
 

@@ -189,6 +189,9 @@ class DiscourseReader:
             earlier = [j for j in range(start, k) if j not in removed and items[j].term.kind in MENTION]
             scope = self._scope(items, k, removed, stop_at_negation=True)
             colon = next((j for j in range(k + 1, len(items)) if items[j].term.kind not in ("action", "filler")), None)
+            if earlier and colon is not None and items[colon].text in self.list_marks:
+                removed.add(colon)  # "the kidneys, except: left kidney": the colon only introduces what is excepted
+                continue
             if not earlier and colon is not None and items[colon].text in self.list_marks:
                 # a labelled section ("not needed: colon", "Do not segment: stomach, spleen"): the label negates
                 # its whole list, up to the end of the section

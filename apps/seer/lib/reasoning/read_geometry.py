@@ -312,8 +312,10 @@ class GeometryReaders:
         following = items[k + 1:k + 3]
         if self._compares_named(items, k):
             return True
-        if not following:
-            return False
+        if not following or following[0].term.kind == "break":
+            # "el riñón más grande", "le rein le plus petit": a comparative after its noun, ending the clause
+            said = [i for i in items[max(0, k - 3):k] if i.term.kind != "filler"]
+            return bool(said) and said[-1].term.kind == "singular"
         first = following[0]
         if first.term.kind == "concept" and self.ontology[str(first.term.value)].members:
             return False  # "the lower back muscles": a group named in the plural is asked for whole

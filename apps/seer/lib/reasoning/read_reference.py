@@ -60,14 +60,16 @@ class ReferenceReaders:
             return None  # "the kidney with the stone and the ipsilateral psoas": more than one thing is asked
         other, normal, both = (bool(words & sets[key]) for key in ("other_words", "normal_words", "both_words"))
         affected = bool(words & (sets["affected_words"] | sets["weak_reference_words"])) \
-            or self._names_by_finding([i.text for i in asking]) or bool(self._finding_adjective_sites(request))
+            or self._names_by_finding([i.text for i in asking]) or bool(self._finding_adjective_sites(request)) \
+            or any(i.term.kind == "unknown" and i.text.isalpha() and j + 1 < len(asking)  # "the fatty organ"
+                   and asking[j + 1] in nouns and not asking[j + 1 + 1:] for j, i in enumerate(asking))
         if not (other or normal or both or affected):
             return None
         kinds = [str(i.term.value) for i in asking if i.term.kind == "singular"]
         category = next((self.words.categories[w] for w in words if w in self.words.categories
                          and self.words.categories[w] not in self.words.generic), None)
         findings = sets["findings_words"]
-        stems = tuple(self.language.get("stem_suffixes", ()))
+        stems = tuple(self.language.get("stem_suffixes", ())) + tuple(self.language.get("finding_suffixes", ()))
         typed = {b for a, b in request.text.repairs if a.endswith(stems)}
         status: dict[str, str] = {}  # antecedent -> "finding" | "normal" | "plain", the report's order kept
         # The report before the asking clause, sentence by sentence: a label keeps its finding ("Right kidney: 2 cm
@@ -99,7 +101,8 @@ class ReferenceReaders:
         if normal:
             chosen = [c for c, s in status.items() if s == "normal"]
         elif other:
-            lateral = [c for c in (sites or list(status)) if self.ontology[c].pair]
+            # the pair of the finding's site, or of the one structure not said to be normal
+            lateral = [c for c in (sites or [c for c, s in status.items() if s != "normal"]) if self.ontology[c].pair]
             chosen = [self.ontology[lateral[0]].pair] if len(lateral) == 1 else []
         elif both:
             chosen = list(status) if len(status) == 2 and self.ontology[next(iter(status))].pair in status else []
@@ -111,6 +114,9 @@ class ReferenceReaders:
         reading.rationale.append(f"report reference: -> {', '.join(chosen)} (of the structures the report names: "
                                  + ", ".join(f"{c} {s}" for c, s in status.items()) + ")")
         reading.cap("target found by reference to the report", T.confidence.reference)
+        # a negation inside the report ("no cholecystitis") denies a finding, not the asking clause's target
+        asked = {i.text for i in asking}
+        request.parsed.exclude = [m for m in request.parsed.exclude if set(m.text.split()) <= asked]
         mention = Mention(concept=chosen[0], form="concept", text=", ".join(chosen), source="reference")
         request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
                                      rule=f"report reference -> {chosen}")]
