@@ -60,7 +60,8 @@ def skill(skill_id: str, trigger: str, image: str = "img") -> Skill:
 
 def test_schema_is_alembics_head_and_a_record_served_by_one_handle_pairs_through_another(location):
     served_by_b = Store(Store.open(location).url)  # a second engine: another server on the same store
-    (revision,) = Store.open(location).engine.connect().execute(text("SELECT version_num FROM alembic_version")).one()
+    with Store.open(location).session() as session:
+        (revision,) = session.execute(text("SELECT version_num FROM alembic_version")).one()
     assert revision == "0001"
     RequestLog(served_by_b).append(request("r1", "ct", "Patient: Gregory Hollingsworth: lkid"))
     RequestLog(served_by_b).append(request("r2", "ct", "liver"))
