@@ -164,6 +164,8 @@ ROUND_2 = [
     ("Right renal oncocytoma. Left kidney unremarkable. Segment the contralateral kidney.", ["kidney_left"]),
     ("Known hepatic steatosis. Spleen unremarkable. Segment the fatty organ.", ["liver"]),
     ("I need the kidneys, except: left kidney", ["kidney_right"]),
+    ("left rib 10 with the ribs either side of it", ["rib_left_9", "rib_left_10", "rib_left_11"]),
+    ("o rim direito e a glândula acima dele", ["kidney_right", "adrenal_gland_right"]),  # pt: "dele" = of it
 ]
 
 

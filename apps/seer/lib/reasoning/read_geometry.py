@@ -35,9 +35,14 @@ class GeometryReaders:
         """"T12 with its neighbours", "L1 and the levels above and below": a member of a series with the members
         one step away on each side: union(x, relation(superior, x, 1), relation(inferior, x, 1))."""
         texts = {i.text for i in request.items}
-        if not texts & self._word_sets["neighbour_words"] or len(request.parsed.include) != 1:
+        # "right rib 9 with the ribs either side of it": the plural series noun names the neighbours' kind
+        named = [m for m in request.parsed.include if not (self.ontology[m.concept].members
+                                                           and self._series_of(m.concept))]
+        if named and request.parsed.include[0] is not named[0]:
+            return None  # "the ribs either side of rib 10" may mean without rib 10: the later readers decide
+        if not texts & self._word_sets["neighbour_words"] or len(named) != 1:
             return None
-        grounded = ground_mention(request.parsed.include[0], self.ontology)
+        grounded = ground_mention(named[0], self.ontology)
         if len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series:
             return None
         anchor = Concept(grounded.ids[0])
@@ -399,8 +404,11 @@ class GeometryReaders:
             earlier = [ground_mention(m, self.ontology) for m in self._mentions_of(head_items[:mention_at[-1]])] \
                 if mention_at else []
             if mention_at and generic and generic[-1] > mention_at[-1] and (pronoun or not tail_words):
-                # "the lobe and the organ right below it", "the broken vertebra and the one below"
-                landmarks = self._mentions_of([head_items[mention_at[-1]]])
+                # "the lobe and the organ right below it", "the broken vertebra and the one below"; a side said
+                # after its noun stays with it ("o rim esquerdo e a glândula acima dele")
+                at = mention_at[-1]
+                landmarks = self._mentions_of(head_items[at:at + 2] if at + 1 < len(head_items)
+                                              and head_items[at + 1].term.kind == "side" else [head_items[at]])
                 joined = any(i.term.kind == "conjunction" for i in head_items[mention_at[-1]:generic[-1]])
                 head_items, head = head_items[mention_at[-1] + 1:], None
                 if joined:
