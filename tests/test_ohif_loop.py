@@ -200,7 +200,7 @@ def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path):
         assert chosen["status"] == "ok" and list(chosen["label_names"]) == [INTENDED]
         assert _form_prompt(reply.value.request.post_data_buffer) == names[INTENDED]
         status.get_by_text("Segments:").wait_for()
-        page.wait_for_function(f"() => Object.keys(({SEGMENT_CONTENT_JS})().content).length > 0")
+        page.wait_for_function(f"() => Object.keys(({SEGMENT_CONTENT_JS})().content).length > 0", polling=250)
         drawn = content()
         assert list(drawn) == [INTENDED] and drawn[INTENDED]["count"] == expected_count, drawn
         assert np.linalg.norm(np.array(drawn[INTENDED]["centre"]) - expected_centre) < 1.0
@@ -226,7 +226,7 @@ def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path):
             page.mouse.move(target["x"] - 30 + 6 * step, target["y"] + 2 * step, steps=2)
         page.mouse.up()
         page.wait_for_function(f"(n) => (({SEGMENT_CONTENT_JS})().content['{INTENDED}'] || {{}}).count > n",
-                               arg=before)
+                               arg=before, polling=250)
         shot("5a_painted")
         page.locator("[data-cy=monailabel-btn]").click()  # back to the SEER panel
         page.get_by_role("button", name="Save as final").click()
@@ -253,7 +253,7 @@ def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path):
         assert again["spec"]["skill"]
         status.get_by_text("Segments:").wait_for()
         page.wait_for_function(f"() => (({SEGMENT_CONTENT_JS})().content['{INTENDED}'] || {{}}).count === "
-                               f"{expected_count}")
+                               f"{expected_count}", polling=250)
         assert list(content()) == [INTENDED]
         shot("7_shorthand_learnt")
     except BaseException:

@@ -61,6 +61,14 @@ function seerNrrd(values, volume) {
   return new Blob([header, values.buffer], {type: 'application/octet-stream'});
 }
 
+// What a SEER-Loop round did, from its statistics (/info's train_stats).
+function seerRoundText(stats) {
+  const dice = (v) => (typeof v === 'number' ? v.toFixed(2) : 'n/a');
+  return 'Model updated (skill bank ' + (stats.version || 'n/a') + '): harvested ' + (stats.harvested || 0) +
+    ', merged ' + (stats.merged || 0) + ', purged ' + (stats.purged || 0) + '; Dice before ' +
+    dice(stats.dice_before) + ', after ' + dice(stats.dice_after) + '.';
+}
+
 class SeerPanel extends react.Component {
   constructor(props) {
     super(props);
@@ -129,7 +137,18 @@ class SeerPanel extends react.Component {
     this.connect(displaySet);
   }
 
-  async connect(displaySet) {
+  // One connection at a time per panel (mounting and a save may both ask), so its toasts are restored once.
+  connect(displaySet) {
+    const panel = this.props.panel;
+    if (!panel.seerConnecting) {
+      panel.seerConnecting = this.connectOnce(displaySet).finally(() => {
+        panel.seerConnecting = null;
+      });
+    }
+    return panel.seerConnecting;
+  }
+
+  async connectOnce(displaySet) {
     const panel = this.props.panel;
     if (!panel.state.isDataReady) {
       // The stock panel announces connecting in OHIF's toasts, which also have role="status": the SEER status
@@ -316,7 +335,12 @@ class SeerPanel extends react.Component {
   async updateModel() {
     this.setState({busy: true});
     this.remember({note: 'Updating the model …', statusKind: 'busy'});
+    const lastRound = async () => {
+      const reply = await fetch(seerApi('info/'));
+      return reply.ok ? ((await reply.json()).train_stats || {})[SEER_MODEL] || {} : {};
+    };
     try {
+      const before = JSON.stringify(await lastRound());
       const started = await fetch(seerApi('train/' + SEER_MODEL), {method: 'POST',
         headers: {'Content-Type': 'application/json'}, body: '{}'});
       if (!started.ok) {
@@ -325,11 +349,23 @@ class SeerPanel extends react.Component {
       }
       const task = await started.json();
       let status = task;
+      let stats = null;
       while (!status || ['SUBMITTED', 'RUNNING'].includes(status.status)) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         const reply = await fetch(seerApi('train/'));
         status = reply.ok ? await reply.json() : null;
         if (status && task.id && status.id !== task.id) status = null;
+        // A round that wrote a bank version is in /info as soon as it is committed; the training process may
+        // take a while longer to exit.
+        const now = await lastRound();
+        if (JSON.stringify(now) !== before && typeof now.harvested === 'number') {
+          stats = now;
+          break;
+        }
+      }
+      if (stats) {
+        this.remember({note: seerRoundText(stats), statusKind: 'trained'});
+        return;
       }
       const details = (status.details || []).join('\n');
       if (status.status !== 'DONE') {
@@ -342,13 +378,7 @@ class SeerPanel extends react.Component {
         this.remember({note: nothing[1], statusKind: 'trained'});
         return;
       }
-      const info = await (await fetch(seerApi('info/'))).json();
-      const stats = (info.train_stats || {})[SEER_MODEL] || {};
-      const dice = (v) => (typeof v === 'number' ? v.toFixed(2) : 'n/a');
-      this.remember({note: 'Model updated (skill bank ' + (stats.version || 'n/a') + '): harvested ' +
-        (stats.harvested || 0) + ', merged ' + (stats.merged || 0) + ', purged ' + (stats.purged || 0) +
-        '; Dice before ' + dice(stats.dice_before) + ', after ' + dice(stats.dice_after) + '.',
-        statusKind: 'trained'});
+      this.remember({note: seerRoundText(await lastRound()), statusKind: 'trained'});
     } catch (e) {
       this.remember({note: 'Update Model failed: ' + e.message, statusKind: 'error'});
     } finally {
