@@ -148,6 +148,7 @@ ROUND_2 = [
     ("from L1 down to the last vertebra in this scan", ["vertebrae_L1", "vertebrae_L2"]),
     ("T12 and the two vertebrae below it", ["vertebrae_T12", "vertebrae_L1", "vertebrae_L2"]),  # a count, not a step
     ("T12 and two levels below it", ["vertebrae_T12", "vertebrae_L2"]),  # a step
+    ("2 vertebrae above L2", ["vertebrae_T12"]),  # no article: a distance, one member
     ("L1, hmm, one level higher", ["vertebrae_T12"]),  # a hesitation is a correction
     ("the smallest rib on the right", ["rib_right_7"]),  # the side said after the noun
     ("the smaller kidney", ["kidney_left"]),  # 99 vs 107 ml: the map tells them apart

@@ -461,11 +461,12 @@ class GeometryReaders:
             if number is not None and (k + 1 == len(head_items) or head_items[k + 1].text in self.words.levels
                                        or head_items[k + 1].term.kind in MENTION):
                 count = number
-                # "the two vertebrae above it" (a number before a plural group) counts members: every step up to
-                # two; "two levels above it" is one member, two steps away
+                # "the two vertebrae above it" (a definite article, a number, a plural group) counts members:
+                # every step up to two; "two levels above it", "3 ribs below X" are one member, that many steps away
                 following = head_items[k + 1] if k + 1 < len(head_items) else None
                 cumulative = following is not None and following.term.kind == "concept" \
-                    and bool(self.ontology[str(following.term.value)].members)
+                    and bool(self.ontology[str(following.term.value)].members) \
+                    and any(i.text in self._word_sets["definite_articles"] for i in head_items[max(0, k - 2):k])
         vocabulary = set(evidence.vocabulary)
         head_sides = [str(i.term.value) for i in head_items if i.term.kind == "side"]
         tail_sides = [str(i.term.value) for i in tail if i.term.kind == "side"]
