@@ -167,6 +167,7 @@ ROUND_2 = [
     ("I need the kidneys, except: left kidney", ["kidney_right"]),
     ("left rib 10 with the ribs either side of it", ["rib_left_9", "rib_left_10", "rib_left_11"]),
     ("o rim direito e a glândula acima dele", ["kidney_right", "adrenal_gland_right"]),  # pt: "dele" = of it
+    ("Left: 11th rib\nRight: 10th rib, 11th rib", ["rib_left_11", "rib_right_10", "rib_right_11"]),  # side headers
 ]
 
 

@@ -388,7 +388,10 @@ def _side_headers(items: list[Item]) -> list[Item]:
             continue
         if header is not None and item.term.kind == "break" and item.text != ":":
             header = None
-        if header is not None and item.term.kind == "singular" and not (out and out[-1].term.kind == "side"):
+        numbered = item.term.kind == "number" and following is not None and following.term.kind == "singular"
+        if header is not None and (numbered or item.term.kind == "singular") \
+                and not (out and out[-1].term.kind in ("side", "number")):
+            # the side goes before the noun's number too ("Left: 12th rib" reads "left 12th rib")
             out.append(Item(item.start, item.start, header.term, header.text))
         out.append(item)
     return out
