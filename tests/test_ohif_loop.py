@@ -247,8 +247,13 @@ def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path):
         assert re.search(r"harvested [1-9]", status.inner_text()), status.inner_text()
         shot("6_model_updated")
 
-        # 7. The same shorthand again: the intended structure.
-        again = ask(SHORTHAND)
+        # 7. The same shorthand again, reused from the earlier requests for this series: the intended structure.
+        page.get_by_text("Earlier requests for this series").click()
+        page.get_by_role("button", name=SHORTHAND, exact=True).click()
+        assert request_box.input_value() == SHORTHAND
+        with page.expect_response(lambda r: "/infer/seer" in r.url) as reply:
+            page.get_by_role("button", name="Segment").click()
+        again = _reply_json(reply.value)
         assert again["status"] == "ok" and list(again["label_names"]) == [INTENDED], again["message"]
         assert again["spec"]["skill"]
         status.get_by_text("Segments:").wait_for()
