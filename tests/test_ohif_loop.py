@@ -18,12 +18,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
 import requests
 import SimpleITK as sitk
 from requests_toolbelt.multipart.decoder import MultipartDecoder
 
 from helpers import running_server, write_dicom_series
+from lib.dicom_seg import display_name
 from lib.server.ohif import MODE_CHUNK, PANEL_CHUNK, apply
 from orthanc import upload_series
 from test_ohif import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, JUMP_TO_JS, KIDNEY_LEFT_TOTAL, SEGMENT_CONTENT_JS, centre_of
@@ -133,7 +135,7 @@ def _reply_json(response) -> dict:
     return response.json()
 
 
-def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path):
+def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path, ontology):
     server, study, mode = loop["server"], loop["study"], loop["mode"]
     url = server["url"]
     expected_count, expected_centre = centre_of(ct_map_path, KIDNEY_LEFT_TOTAL)
@@ -232,9 +234,15 @@ def test_the_annotation_loop_runs_in_ohif(loop, browser, ct_map_path):
         page.get_by_role("button", name="Save as final").click()
         status.get_by_text("Saved as final").wait_for()
         assert f"request {refused['request_id']}" in status.inner_text()  # paired with the refused shorthand
-        if mode == "pacs":
+        if mode == "pacs":  # a DICOM SEG in Orthanc, its segment coded from the ontology
             seg = _wait_for_seg(loop["orthanc"]["dicomweb"], study["study"])
             assert seg, "no DICOM SEG appeared in Orthanc"
+            study_url = f"{loop['orthanc']['dicomweb']}/studies/{study['study']}"
+            metadata = requests.get(f"{study_url}/series/{seg[0]['0020000E']['Value'][0]}/metadata", timeout=30)
+            segment = pydicom.Dataset.from_json(metadata.json()[0], bulk_data_uri_handler=lambda *a: b"")\
+                .SegmentSequence[0]
+            assert segment.SegmentLabel == display_name(ontology[INTENDED])
+            assert segment.SegmentedPropertyTypeCodeSequence[0].CodeValue == ontology[INTENDED].snomed_type.value
         else:
             stored = requests.head(f"{url}/datastore/label", params={"image": study["series"], "tag": "final"},
                                    timeout=30)
