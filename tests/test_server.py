@@ -85,3 +85,25 @@ def test_ohif_style_request_gets_an_nrrd_under_the_info_value(server, ct_map_pat
     labels = requests.get(f"{server['url']}/info/", timeout=30).json()["models"]["seer"]["labels"]
     returned = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
     np.testing.assert_array_equal(returned == labels["kidney_left"], reference_mask(ct_map_path, [KIDNEY_LEFT_TOTAL]))
+
+
+def test_a_candidate_picked_from_a_question_is_recorded_with_the_question_it_answers(server):
+    from lib.request_log import RequestLog
+
+    question = infer(server, "kidney")
+    assert question.status_code == 200 and question.json()["status"] == "clarify", question.text
+    candidates = question.json()["spec"]["candidates"]
+    assert "kidney_left" in candidates
+    asked_by = question.json()["request_id"]
+
+    def follow_up(answers, choice):
+        params = {"prompt": "left kidney", "seer_answers": answers, "seer_choice": choice}
+        return requests.post(f"{server['url']}/infer/seer", params={"image": "example_ct_sm", "output": "json"},
+                             files={"params": (None, json.dumps(params))}, timeout=120)
+
+    chosen = follow_up(asked_by, "kidney_left")
+    assert chosen.status_code == 200 and chosen.json()["spec"]["targets"] == ["kidney_left"], chosen.text
+    record = next(r for r in RequestLog(server["model_dir"]).read() if r.request_id == chosen.json()["request_id"])
+    assert (record.answers, record.choice) == (asked_by, "kidney_left")
+    assert follow_up("not-an-id", "kidney_left").status_code == 400
+    assert "seer_choice" in follow_up(asked_by, "no_such_concept").json()["detail"]

@@ -104,3 +104,7 @@ class RequestRecord(BaseModel):
     time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     mask_digest: str | None = None  # sha256 of the label map's bytes
     mask_confidence: float | None = None
+    # A candidate picked from a question back (OHIF's candidate buttons): the question's request id and the
+    # concept chosen, so the log shows which questions annotators answered, and how.
+    answers: str | None = None
+    choice: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -27,6 +28,7 @@ from ..volume import Volume, VolumeError, read_volume, write_everything_map, wri
 logger = logging.getLogger(__name__)
 
 RESULT_EXTENSIONS = (".nii.gz", ".nii", ".nrrd")
+REQUEST_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as RequestRecord ids are made
 
 
 class SeerInfer(InferTask):
@@ -80,6 +82,20 @@ class SeerInfer(InferTask):
             self.persist_everything(volume, path)
         logger.info(f"seer: persisted the segment-everything map of {volume.id}")
 
+    def _chosen_candidate(self, request) -> tuple[str | None, str | None]:
+        """`seer_answers` (the id of the request that asked back) and `seer_choice` (the concept picked), sent
+        together by a client whose annotator pressed a candidate button."""
+        answers, choice = request.get("seer_answers"), request.get("seer_choice")
+        if answers is None and choice is None:
+            return None, None
+        if not isinstance(answers, str) or not REQUEST_ID.fullmatch(answers):
+            raise HTTPException(status_code=400, detail='"seer_answers" must be the request_id of the question '
+                                                        'being answered (32 hex digits)')
+        if not isinstance(choice, str) or choice not in self.pipeline.engine.ontology:
+            raise HTTPException(status_code=400, detail='"seer_choice" must be the id of one of the question\'s '
+                                                        'candidates, e.g. "kidney_left"')
+        return answers, choice
+
     def is_valid(self) -> bool:
         return True
 
@@ -98,6 +114,7 @@ class SeerInfer(InferTask):
         if not isinstance(prompt, str) or not prompt.strip():
             raise HTTPException(status_code=400, detail='params must carry a non-empty "prompt", '
                                                         'e.g. params={"prompt": "left kidney"}')
+        answers, choice = self._chosen_candidate(request)
         try:
             volume = read_volume(request["image"])
         except VolumeError as error:
@@ -129,7 +146,7 @@ class SeerInfer(InferTask):
         digest = write_label_map(labels, volume.image, out, compress=request.get("result_compress") is not False)
         record = RequestRecord(request_id=uuid.uuid4().hex, image_id=volume.id or volume.source, prompt=prompt,
                                spec=spec, backbone=self.pipeline.backbone.name, mask_digest=digest,
-                               mask_confidence=result.mask_confidence)
+                               mask_confidence=result.mask_confidence, answers=answers, choice=choice)
         if self.on_request is not None:
             self.on_request(record)
         error = refusal_error(request, spec)  # clients that show no JSON (Slicer, DICOM SEG) get the reason
