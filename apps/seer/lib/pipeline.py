@@ -20,11 +20,6 @@ from .records import Evidence, PresentStructure, TargetSpec
 from .settings import SeerSettings
 from .volume import Volume
 
-# A lateral target's mask is on the wrong side when its centroid lies past the midline by more than the one
-# midline tolerance that the reasoning decides sides with (reasoning/thresholds.json, midline_tolerance_mm), so
-# that the check after the network and the reading before it cannot disagree.
-LATERALITY_TOLERANCE_MM = T.midline_tolerance_mm
-
 
 @dataclass
 class SegmentationResult:
@@ -48,7 +43,7 @@ def check_laterality(spec: TargetSpec, masks: dict[str, Mask], volume: Volume, e
         if side is None or not mask.any():
             continue
         centroid_x = volume.index_to_ras(np.argwhere(mask).mean(axis=0, keepdims=True))[0][0]
-        if evidence.lies_on(side, centroid_x, -LATERALITY_TOLERANCE_MM) is False:
+        if not evidence.lies_on(side, centroid_x, T.mask_side_margin_mm):
             wrong.append(target)
     return wrong
 
