@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STUDIES ?= studies
+TEST_WORKERS ?= 2  # pytest-xdist workers for `make test`; each takes whole test files (module fixtures start once)
 SERVER_ARGS ?=  # e.g. SERVER_ARGS="--conf model_dir /tmp/seer-model"
 
 .PHONY: install ohif pacs-deps pacs run test bench clean
@@ -72,7 +73,7 @@ run: install
 	  --app apps/seer --studies $(STUDIES) --uvicorn_app lib.server.asgi:app --host 127.0.0.1 --port $(PORT) $(SERVER_ARGS)
 
 test: install pacs-deps
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 
 bench: install
 	$(BIN)/python apps/seer/cli.py bench --suite apps/seer/lib/bench/suites/ct_public.jsonl \
