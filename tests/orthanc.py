@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import requests
-from processes import free_port, wait_until_ready
+from processes import free_port, stop_process_group, wait_until_ready
 
 ORTHANC_BINARY = Path("/usr/sbin/Orthanc")
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
@@ -81,13 +81,7 @@ def start_orthanc(storage: Path, http_port: int | None = None, log_path: Path | 
         yield {"url": url, "dicomweb": f"{url}/dicom-web", "http_port": http_port, "dicom_port": dicom_port,
                "config": config_path, "log": log_path}
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        stop_process_group(process, signal.SIGTERM)
         log.close()
 
 

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from processes import free_port, wait_until_ready
+from processes import free_port, stop_process_group, wait_until_ready
 
 STARTUP_TIMEOUT_S = 60
 DATABASE = "seer"
@@ -84,14 +84,8 @@ def start_postgres() -> Iterator[dict]:
         yield {"url": f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}", "port": port, "folder": folder,
                "log": log_path}
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            # "Immediate" shutdown: no final checkpoint, whose fsyncs would only slow down removing a throwaway cluster.
-            os.killpg(process.pid, signal.SIGQUIT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        # "Immediate" shutdown: no final checkpoint, whose fsyncs would only slow down removing a throwaway cluster.
+        stop_process_group(process, signal.SIGQUIT)
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import os
+import signal
 import socket
 import subprocess
 import threading
@@ -54,3 +56,15 @@ def wait_until_ready(process: subprocess.Popen, log: IO[str], ready: Callable[[]
         except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(POLL_S)
+
+
+def stop_process_group(process: subprocess.Popen, first_signal: int = signal.SIGTERM, grace_s: float = 30) -> None:
+    """Stop a service started with start_new_session=True: `first_signal` to its whole group, SIGKILL after
+    `grace_s`."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, first_signal)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace_s)

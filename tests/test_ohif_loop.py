@@ -28,6 +28,7 @@ from helpers import running_server, write_dicom_series
 from lib.dicom_seg import display_name
 from lib.server.ohif import MODE_CHUNK, PANEL_CHUNK, apply
 from orthanc import upload_series
+from test_ohif import browser  # noqa: F401  (the same headless Debian Chromium fixture)
 from test_ohif import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, JUMP_TO_JS, KIDNEY_LEFT_TOTAL, SEGMENT_CONTENT_JS, centre_of
 
 SERIES_DESCRIPTION = "SEER OHIF loop CT"
@@ -77,20 +78,6 @@ def test_a_changed_build_is_refused_not_patched(tmp_path):
         f.write("\n// another release\n")
     with pytest.raises(OhifPatchError, match=MODE_CHUNK):
         check_wheel(tmp_path)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make pacs-deps` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module", params=["pacs", "local"])
