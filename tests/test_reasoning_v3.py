@@ -192,3 +192,57 @@ def test_an_open_range_is_an_expression_with_an_end_word(engine, ct_evidence):
     assert spec.trace.expression["op"] == "range" and spec.trace.expression["stop"] == "last"
     assert from_json(spec.trace.expression).stop == "last"
     assert spec.targets == ["rib_left_10", "rib_left_11", "rib_left_12"]
+
+
+# --- round 3: classes the second blind round found (new wordings, not its rows) ---------------------------------
+
+ROUND_3 = [
+    # an ordinal range with filler between its ends holds every member between them
+    ("ribs from the 10th to the 12th on the right", ["rib_right_10", "rib_right_11", "rib_right_12"]),
+    # "whichever" and volume words compare; they never union the candidates
+    ("spleen or liver, whichever holds more volume", ["liver"]),
+    ("the bulkier of the two adrenals", None),
+    ("the liver and the spleen: whichever is smaller in this study", ["spleen"]),
+    # a rank joined to its comparative by a hyphen
+    ("the second-biggest solid organ", ["spleen"]),
+    # a negated side after its noun is the other member of the pair
+    ("the adrenal gland that isn't the right one", ["adrenal_gland_left"]),
+    # an exclusion after a list removes that item only
+    ("spleen, liver and pancreas, all except the liver", ["spleen", "pancreas"]),
+    # quoting punctuation, "pair" as both sides, shorthand
+    ("<<spleen>>", ["spleen"]),
+    ("the 11th rib pair", ["rib_left_11", "rib_right_11"]),
+    ("rt ESM", ["autochthon_right"]),
+]
+
+
+@pytest.mark.parametrize("prompt,targets", ROUND_3)
+def test_round_3_classes(engine, ct_evidence, prompt, targets):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok", spec.message
+    if targets is None:  # a comparison: exactly one of the pair, by volume
+        assert len(spec.targets) == 1
+    else:
+        assert set(spec.targets) == set(targets)
+
+
+@pytest.mark.parametrize("prompt,whole", [
+    ("please don't touch the kidneys", None), ("leave the spleen alone", None),  # only an excluded structure
+    ("what is the mean HU of the spleen?", None),  # a measurement, not a segmentation
+    # a second conjunct that points at a structure is read and unioned, or the answer is a question
+    ("L2 and the vertebra above it, and the one above that", {"vertebrae_L2", "vertebrae_L1", "vertebrae_T12"}),
+    ("the organ that stores bile and the one that makes it", {"gallbladder", "liver"}),
+    ("the vein left of the IVC, and the IVC itself", {"aorta", "inferior_vena_cava"}),
+])
+def test_round_3_no_silent_partial_or_excluded_mask(engine, ct_evidence, prompt, whole):
+    spec = ask(engine, ct_evidence, prompt)
+    if whole is None or spec.status != "ok":
+        assert spec.status != "ok" and not spec.targets, spec.targets
+    else:
+        assert set(spec.targets) == whole
+
+
+def test_round_3_a_list_with_an_absent_item_asks_about_the_rest(engine, ct_evidence):
+    spec = ask(engine, ct_evidence, "1. spleen\n2. brain")
+    assert spec.status in ("clarify", "rejected") and spec.candidates == ["spleen"] and not spec.targets
+    assert "brain" in spec.message

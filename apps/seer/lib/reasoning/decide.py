@@ -246,6 +246,18 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
     if absent:
         names = ", ".join(dict.fromkeys(_name(ontology, c) for c in absent))
         verb = "is" if len(absent) == 1 else "are"
+        shown = [t for t in targets if t not in excluded]
+        if shown and not questions:
+            # "liver and bladder" where the bladder is outside the scan: ask before giving part of what was asked
+            reading.rationale.append(f"absent from the image: {', '.join(absent)}; the rest is offered")
+            # a question needs two choices (validation): one present structure is named in a refusal instead
+            spec = TargetSpec(status="clarify" if len(shown) > 1 else "rejected", candidates=shown,
+                              confidence=CONFIDENCE_CLARIFY,
+                              message=f"{names} {verb} not in this image (it shows {coverage}). Ask for "
+                                      f"{', '.join(_name(ontology, t) for t in shown)} alone, or choose it.")
+            spec = finish(spec, reading, evidence, ontology)
+            spec.candidates = shown
+            return spec
         spec = TargetSpec(status="rejected", confidence=min(reading.confidence, CONFIDENCE_REFUSE_ABSENT),
                           message=f"{names} {verb} not in this image: the scan shows {coverage}.")
         reading.rationale.append(f"absent from the image: {', '.join(absent)}")

@@ -68,6 +68,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self._clause_breaks = {" ".join(tokenize(w)) for w in self.language["clause_breaks"]}
         self._list_marks = set(self.language.get("list_marks", ()))
         self._links = set(self.language["descriptive_links"])
+        self._pointers = set(self.language.get("pointer_words", ()))  # "and the one below it"
         self._side_of = {w: side for side, words in self.language["side_words"].items() for w in words}
         self.words = spatial.Vocabulary(self.language)
         self._categories = self._load_categories()
@@ -78,7 +79,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                        "both_words", "universal_words", "additive_words", "negation_words",
                                        "possession_words", "weak_reference_words", "comparison_followers",
                                        "neighbour_words", "list_words", "other_task_words", "weak_action_words",
-                                       "possessive_pronouns", "definite_articles")}
+                                       "possessive_pronouns", "definite_articles", "choice_words")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]

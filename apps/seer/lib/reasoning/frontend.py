@@ -3,6 +3,8 @@ mentions, and the small word facts every reader shares (families, categories, de
 
 from __future__ import annotations
 
+import json
+
 from ..records import TargetSpec
 from .decide import Reading, refuse, unexplained_words
 from .discourse import Discourse
@@ -13,6 +15,13 @@ from .parse import Item, Mention, ParsedRequest, parse_items
 from . import readers as spatial
 from .request import Request
 from .thresholds import T
+
+
+def _without_landmarks(node):
+    """An expression's JSON without its relations' anchors and distance landmarks."""
+    if isinstance(node, dict):
+        return {k: _without_landmarks(v) for k, v in node.items() if k not in ("anchors", "landmark")}
+    return [_without_landmarks(v) for v in node] if isinstance(node, list) else node
 
 
 class FrontEnd:
@@ -51,6 +60,15 @@ class FrontEnd:
         said = request.discourse
         if said is None or request.text is None:
             return spec
+        if spec.status == "ok" and (dropped := self._dropped_conjunct(request, spec)):
+            refusal = spec.refused(f"I read only the part before '{dropped}' (as "
+                                   f"{' and '.join(self.ontology[c].name for c in spec.targets[:3])}) and could not read "
+                                   f"'{dropped}'. Please name it, or ask for each part on its own.",
+                                   f"second conjunct not read: {dropped!r}")
+            refusal.candidates, refusal.confidence = list(spec.targets), T.confidence.clarify
+            if len(spec.targets) > 1:  # a question needs two choices; with one the refusal names it
+                refusal.status = refusal.trace.answer["status"] = "clarify"
+            return refusal
         scanned = said.scanned
         unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown" and i.text.isalpha()
                        and len(i.text) > 1 and i.text not in self._known and i.text not in request.context_words]
@@ -72,6 +90,61 @@ class FrontEnd:
                     and 0 < k < len(scanned) - 1 and scanned[k - 1].term.kind in ("side", "number")
                     and scanned[k + 1].term.kind in anchors]
         return unexplained_words(spec, words, critical, self.ontology)
+
+    def _dropped_conjunct(self, request: Request, spec: TargetSpec) -> str | None:
+        """"the vertebra above L1 and the one below it", "the organ that makes bile and the one that stores it":
+        a second conjunct that names or points at a structure must add to the answer. A structure it names that the
+        answer neither holds nor uses, or a pointer ("the one ...") when the part before the conjunction, read alone,
+        already gives every target, means the second part was not read: its words, else None."""
+        said, items = request.discourse, request.discourse.scanned
+        if said.dropped or said.negated or any(i.term.kind in ("exclusion", "correction", "withdraw") for i in items):
+            return None  # a request that removes something: what it leaves out is read elsewhere
+        breaks = [j for j, i in enumerate(items) if i.term.kind == "break"]
+
+        def clause(k: int, upto: bool = False) -> list[Item]:
+            end = k if upto else min([j for j in breaks if j > k], default=len(items))
+            return items[max([j + 1 for j in breaks if j < k], default=0):end]
+
+        asks = any(i.term.kind == "action" for i in items)
+        # only a clause that asks (a report's findings are context), and never the two ends of "between X and Y"
+        def described(k: int) -> bool:  # "the organ with the gallbladder under it": a description, not a list
+            before = [i for i in items[:k] if i.term.kind != "filler"]
+            return bool(before) and before[-1].term.kind == "head"
+
+        joins = [k for k, i in enumerate(items) if i.term.kind == "conjunction" and i.text not in (",", ";", "/")
+                 and not described(k)
+                 and (not asks or any(c.term.kind == "action" for c in clause(k)))
+                 and not any(c.text in self.words.between for c in clause(k, upto=True))]
+        vocabulary = set(request.evidence.vocabulary)
+
+        def unread(item: Item) -> bool:
+            """A word of the conjunct that stands for a structure the answer does not hold."""
+            if item.term.kind in ("concept", "singular"):
+                concept = str(item.term.value)
+                return not ({concept, *self.ontology.leaves(concept, vocabulary)} & set(spec.targets))
+            return item.term.kind == "anaphora" and item.text in self._pointers
+
+        # a structure the expression chooses among was read, picked or not (a relation's landmark is not a target)
+        used = json.dumps(_without_landmarks(spec.trace.expression or {}))
+        for k in reversed(joins):
+            stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
+            rest = [i for i in items[k + 1:stop] if i.term.kind != "filler"]
+            if any(i.term.kind in ("concept", "singular") and f'"{i.term.value}"' in used for i in rest):
+                continue
+            if not rest or rest[0].term.kind not in ("concept", "singular", "anaphora", "head") \
+                    or not (any(unread(i) for i in rest) or rest[0].term.kind == "head"):
+                continue
+            conjunct = " ".join(i.text for i in items[k + 1:stop])
+            if any(unread(i) for i in rest if i.term.kind in ("concept", "singular")):
+                return conjunct  # a structure named after the conjunction that the answer neither holds nor uses
+            prefix = " ".join(request.text.tokens[:items[k].start]).strip(" ,;")
+            if not prefix:
+                continue
+            alone = self.understand(prefix, request.evidence, request.context_words)
+            if alone.status == "ok" and set(spec.targets) <= set(alone.targets):
+                return conjunct
+            return None
+        return None
 
     def in_category(self, concept_id: str, category: str) -> bool:
         return concept_id in self._categories.get(category, ())

@@ -26,7 +26,7 @@ _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
 # Pasted noise that is never part of a clinical request: links, e-mail addresses, markup tags, markdown emphasis
 # and heading marks. A link's visible text stays ("[liver](http://..)" reads "liver").
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|<[^>\n]{0,200}>|\*\*|__|`+|#{2,}")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!<)<(?!<)[^<>\n]{0,200}>(?!>)|\*\*|__|`+|#{2,}")
 # A list: one entry per line, perhaps bulleted or numbered. Each line ends a clause, like a full stop.
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa>]+|\(?(\d{1,2})[.)])\s+")
 

@@ -22,6 +22,7 @@ KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affec
               "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads", "dismiss_words", "item_words",
               "neighbour_words", "list_words")
 MAX_PHRASE_TOKENS = 10
+OTHER_SIDE = {"left": "right", "right": "left"}
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
 RANGE_FILLING = {"range", "number", "filler", "side", "extreme"}
 
@@ -201,7 +202,10 @@ def _number_runs(chunk: list[Item]) -> list[tuple[int, int, list[int]]]:
         if item.term.kind != "number":
             continue
         value = int(item.term.value)
-        joined = position >= 2 and chunk[position - 1].term.kind == "range" and runs and runs[-1][1] == position - 2
+        # "10-12", "from the 9th to the 12th": only range and filler words between the two numbers
+        between = chunk[runs[-1][1] + 1:position] if runs else []
+        joined = bool(between) and any(i.term.kind == "range" for i in between) \
+            and all(i.term.kind in ("range", "filler") for i in between)
         if joined and runs[-1][2][-1] < value:
             first, _, numbers = runs[-1]
             runs[-1] = (first, position, numbers + list(range(numbers[-1] + 1, value + 1)))
@@ -264,10 +268,22 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
         if item.term.kind in ("side", "extreme"):
             nearest = owner[min(range(len(positions)), key=lambda k: abs(positions[k] - position))]
             if item.term.kind == "side":
-                nearest.sides.add(str(item.term.value))
+                nearest.sides.add(unless_negated(chunk, position, str(item.term.value)))
             else:
                 nearest.extreme = str(item.term.value)
     return mentions
+
+
+def unless_negated(chunk: list[Item], position: int, side: str) -> str:
+    """"the kidney that isn't the left one", "other than the left": a side negated after its noun, naming no
+    structure of its own, is the other member of the pair."""
+    before = [i for i in chunk[:position] if i.term.kind != "filler"]
+    after = [i for i in chunk[position + 1:] if i.term.kind not in ("filler", "anaphora")]
+    if side in OTHER_SIDE and before and before[-1].term.kind == "exclusion" and len(before) >= 2 \
+            and before[-2].term.kind in ("concept", "singular") and not any(
+                i.term.kind in ("concept", "singular") for i in after):
+        return OTHER_SIDE[side]
+    return side
 
 
 def _clauses(items: list[Item]) -> list[tuple[list[Item], str]]:

@@ -262,6 +262,8 @@ class GeometryReaders:
             if all(self.ontology[c].series for c in pool) and measure["measure"] != "volume" and named is None:
                 return None  # order within a series is the ordinal reader's (its size is not)
             previous = items[k - 1] if k > 0 else None
+            if previous is not None and previous.text == "-" and k > 1:
+                previous = items[k - 2]  # "second-largest": the hyphen joins the rank to its comparative
             rank, count = 1, 1
             if previous is not None and (number := words.number(previous)) is not None:
                 if previous.text.isdigit() or previous.text in words.cardinals:
@@ -315,7 +317,7 @@ class GeometryReaders:
         if previous is not None and previous.text in words.reach:
             return True
         following = items[k + 1:k + 3]
-        if self._compares_named(items, k):
+        if self._compares_named(items, k) or self._chosen(items, k):
             return True
         if not following or following[0].term.kind == "break":
             # "el riñón más grande", "le rein le plus petit": a comparative after its noun, ending the clause
@@ -337,7 +339,14 @@ class GeometryReaders:
         if sum(items[j].term.kind in MENTION for j in range(start, end)) < 2:
             return False
         after = items[k + 1] if k + 1 < end else None
-        return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break")
+        return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break") \
+            or self._chosen(items, k)
+
+    def _chosen(self, items: list[Item], k: int) -> bool:
+        """"X or Y, whichever has more volume in this scan": a choice word before the comparative in its clause
+        makes it a pick among what the clause names, whatever follows it."""
+        start, _ = self._comparison_span(items, k)
+        return any(items[j].text in self._word_sets["choice_words"] for j in range(start, k))
 
     def _comparison_span(self, items: list[Item], k: int) -> tuple[int, int]:
         """The clause of the comparative at `k`, joined across a colon to the list it introduces or ends

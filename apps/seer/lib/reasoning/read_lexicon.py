@@ -7,7 +7,7 @@ from ..records import Evidence, TargetSpec
 from .decide import Reading, ask, decide, refuse, refuse_unrecognised
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
-from .parse import Mention
+from .parse import Mention, unless_negated
 from . import readers as spatial
 from .request import MENTION, LearnedTrigger, Request
 from .thresholds import T
@@ -98,7 +98,9 @@ class LexiconReaders:
         if not self._is_description(tokens):
             return None
         self._ambiguous = []
-        sides = {str(i.term.value) for i in request.items if i.term.kind == "side"} | {
+        # "the muscle that isn't the left one": a negated side is the other one (`parse.unless_negated`)
+        sides = {unless_negated(request.items, k, str(i.term.value)) for k, i in enumerate(request.items)
+                 if i.term.kind == "side"} | {
             self.ontology[str(i.term.value)].laterality for i in request.items
             if i.term.kind == "concept" and self.ontology[str(i.term.value)].laterality}
         described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None)
