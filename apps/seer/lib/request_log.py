@@ -84,6 +84,17 @@ def _doomed(model, image_ids: set[str] | None, before: datetime | None):
     return or_(*conditions)
 
 
+def _delete_rows(store: Store, model, image_ids: set[str] | None, before: datetime | None) -> list[dict]:
+    """Remove the rows of these images, or older than `before` (UTC), or both; returns their records."""
+    if not image_ids and before is None:
+        return []
+    with store.session() as session:
+        doomed = _doomed(model, image_ids, before)
+        removed = [json.loads(data) for data in session.scalars(select(model.data).where(doomed))]
+        session.execute(sql_delete(model).where(doomed))
+    return removed
+
+
 class RequestLog:
     """The requests of a store."""
 
@@ -129,13 +140,7 @@ class RequestLog:
 
     def delete(self, image_ids: set[str] | None = None, before: datetime | None = None) -> list[dict]:
         """Remove the records of these images, or older than `before` (UTC), or both; returns them."""
-        if not image_ids and before is None:
-            return []
-        with self.store.session() as session:
-            doomed = _doomed(RequestRow, image_ids, before)
-            removed = [json.loads(data) for data in session.scalars(select(RequestRow.data).where(doomed))]
-            session.execute(sql_delete(RequestRow).where(doomed))
-        return removed
+        return _delete_rows(self.store, RequestRow, image_ids, before)
 
 
 class CorrectionLog:
@@ -171,13 +176,7 @@ class CorrectionLog:
         return [json.loads(row.data) for row in self._rows(CorrectionRow.image_id.in_(sorted(image_ids)))]
 
     def delete(self, image_ids: set[str] | None = None, before: datetime | None = None) -> list[dict]:
-        if not image_ids and before is None:
-            return []
-        with self.store.session() as session:
-            doomed = _doomed(CorrectionRow, image_ids, before)
-            removed = [json.loads(data) for data in session.scalars(select(CorrectionRow.data).where(doomed))]
-            session.execute(sql_delete(CorrectionRow).where(doomed))
-        return removed
+        return _delete_rows(self.store, CorrectionRow, image_ids, before)
 
 
 def pair_correction(requests: RequestLog, image_id: str, label_id: str, label_info: dict) -> Correction:
