@@ -573,13 +573,10 @@ def _connect(job: BatchJob, namespace: str):
 
     runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(
         p for p in (str(APP_DIR), os.environ.get("PYTHONPATH", "")) if p)}}
-    options = dict(namespace=namespace, runtime_env=runtime_env, log_to_driver=False, include_dashboard=False)
-    if job.ray_address:
-        ray.init(address=job.ray_address, **options)
-    else:
-        # A local cluster for this job only: the CPU tasks get every core; the actors take none (see _actors).
-        options.pop("include_dashboard")
-        ray.init(address="local", include_dashboard=False, **options)
+    # Without --ray-address, a local cluster for this job only: the CPU tasks get every core; the actors take none
+    # (see _actor_count).
+    ray.init(address=job.ray_address or "local", namespace=namespace, runtime_env=runtime_env, log_to_driver=False,
+             include_dashboard=False)
     return ray
 
 
