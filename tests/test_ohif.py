@@ -229,6 +229,8 @@ def _dump_failure(page, console: list[str], server: dict) -> None:
     except Exception as error:  # the page itself may be gone
         console.append(f"[test] could not capture the page: {error}")
     (ARTIFACTS / "ohif_failure_console.log").write_text("\n".join(console))
+    # A CI run shows a failing test's output, not test-artifacts/: the console's end goes there too.
+    print("browser console (last 40 lines):", *console[-40:], sep="\n")
     log = Path(server["log"])
     if log.exists():
         (ARTIFACTS / "ohif_failure_server.log").write_text(log.read_text()[-20000:])

@@ -79,6 +79,19 @@ def patches() -> tuple[Patch, ...]:
             # Active Learning tab's button, which starts every trainer, keeps working under its own name.
             ("this.state.training ? 'Stop Training' : 'Update Model'",
              "this.state.training ? 'Stop Training' : 'Train all models'"),
+            # One connection at a time: the SEER panel connects itself when a series is shown, and a click on the
+            # stock "Connect" meanwhile ran a second onInfo that created labelmap '1' again while the first was
+            # still creating it (the segments never appeared; seen once in CI). Later calls wait for the earlier.
+            ("    this.onInfo = async serverURI => {\n",
+             "    this.onInfo = serverURI => {\n"
+             "      this.seerInfoQueue = (this.seerInfoQueue || Promise.resolve()).catch(() => null)\n"
+             "        .then(() => this.seerOnInfo(serverURI));\n"
+             "      return this.seerInfoQueue;\n"
+             "    };\n"
+             "    this.seerOnInfo = async serverURI => {\n"),
+            # ...and a connection ends when the labelmap exists, so the next one finds it and leaves it alone.
+            ("        this.props.commandsManager.runCommand('loadSegmentationsForViewport', {\n          segmentations\n",
+             "        await this.props.commandsManager.runCommand('loadSegmentationsForViewport', {\n          segmentations\n"),
             # The server is the one that served this page: stock OHIF guesses port 8000 on the page's host.
             ("CookieUtils.getCookieString('MONAILABEL_SERVER_URL', 'http://' + window.location.host.split(':')[0] "
              "+ ':8000/')",
