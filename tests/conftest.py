@@ -61,10 +61,20 @@ def encoder():
 
 
 @pytest.fixture(scope="session")
-def engine(ontology, encoder, tmp_path_factory):
+def embed_cache_dir() -> str:
+    """The concept-embedding cache the app uses (built by `make install`, keyed by its phrases' digest, so a
+    changed ontology gets its own file). Encoding the phrases anew takes 15-30 s per engine on this CPU; every
+    engine a test builds shares it; a missing file is built by the first engine that needs it."""
+    from lib.pipeline import default_cache_dir
+
+    return default_cache_dir()
+
+
+@pytest.fixture(scope="session")
+def engine(ontology, encoder, embed_cache_dir):
     from lib.reasoning.engine import ReasoningEngine
 
-    return ReasoningEngine(ontology, encoder=encoder, cache_dir=str(tmp_path_factory.mktemp("embed-cache")))
+    return ReasoningEngine(ontology, encoder=encoder, cache_dir=embed_cache_dir)
 
 
 @pytest.fixture(scope="session")

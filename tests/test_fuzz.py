@@ -17,12 +17,11 @@ CHAIN = settings(FUZZ, max_examples=500)
 
 
 @pytest.fixture(scope="module")
-def fuzz_engine(ontology, encoder):
+def fuzz_engine(ontology, encoder, embed_cache_dir):
     """One engine for the module, with the shared embedding cache (built by `make install`)."""
-    from lib.pipeline import default_cache_dir
     from lib.reasoning.engine import ReasoningEngine
 
-    return ReasoningEngine(ontology, encoder=encoder, cache_dir=default_cache_dir())
+    return ReasoningEngine(ontology, encoder=encoder, cache_dir=embed_cache_dir)
 
 
 @pytest.fixture(scope="module")

@@ -62,10 +62,10 @@ def test_a_refusal_carries_no_targets_anywhere(engine, ct_evidence):
     assert spec.trace.answer["status"] == "rejected" and spec.trace.answer["targets"] == []
 
 
-def test_learned_skill_never_crosses_sides(ontology, encoder, tmp_path):
+def test_learned_skill_never_crosses_sides(ontology, encoder, embed_cache_dir):
     from lib.reasoning.engine import ReasoningEngine
 
-    engine = ReasoningEngine(ontology, encoder=encoder, cache_dir=str(tmp_path))
+    engine = ReasoningEngine(ontology, encoder=encoder, cache_dir=embed_cache_dir)
     engine.set_learned([LearnedTrigger(phrase="lkid", concept="kidney_left", skill_id="s1")])
     from lib.records import Evidence
 

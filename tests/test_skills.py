@@ -32,8 +32,8 @@ def test_bank_versions_rollback_and_diff(tmp_path):
 
 
 @pytest.fixture()
-def fresh_engine(ontology, encoder, tmp_path):
-    return ReasoningEngine(ontology, encoder=encoder, cache_dir=str(tmp_path))
+def fresh_engine(ontology, encoder, embed_cache_dir):
+    return ReasoningEngine(ontology, encoder=encoder, cache_dir=embed_cache_dir)
 
 
 def ct_case(ct_pipeline, ct_volume, ct_evidence, engine, prompt, final_ids):
