@@ -96,12 +96,15 @@ def test_unknown_model_and_empty_id_get_4xx(server):
 
 
 def test_a_prompt_over_the_limit_gets_413_at_once(server):
-    started = time.monotonic()
     reply = infer(server, {"prompt": "outline the left kidney " * 4200})  # ~100 kB
     assert reply.status_code == 413, reply.text
     assert "2000" in reply.json()["detail"] and len(reply.content) < 500
-    assert time.monotonic() - started < 5.0
     assert infer(server, {"prompt": "left kidney " * 166}).status_code == 200  # 1,992 characters: within
+    # Refused before the reasoning ran: the request log holds the prompt within the limit, not the one over it
+    # (a timed check would measure the machine).
+    logged = requests.get(f"{server['url']}/seer/requests", params={"image": CT_ID}, timeout=30).json()["prompts"]
+    lengths = sorted(len(prompt) for prompt in logged)
+    assert lengths and 1900 < lengths[-1] <= 2000, lengths
 
 
 HOSTILE = {
@@ -253,15 +256,10 @@ def test_bad_final_labels_are_refused_before_anything_is_replaced(server, ct_map
 
 
 def train(server) -> dict:
-    started = requests.post(f"{server['url']}/train/seer", json={}, timeout=60)
-    assert started.status_code == 200, started.text
-    for _ in range(240):
-        status = requests.get(f"{server['url']}/train/", timeout=30).json()
-        if status.get("status") in ("DONE", "ERROR"):
-            assert status["status"] == "DONE", status
-            return status
-        time.sleep(0.5)
-    pytest.fail("training did not finish in time")
+    """One round in the server's process (MONAI Label's `run_sync`, as tests/test_loop_server.py): its result."""
+    reply = requests.post(f"{server['url']}/train/seer", params={"run_sync": True}, json={}, timeout=120)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
 
 
 def test_a_round_with_nothing_new_writes_no_bank_version_and_says_so(server, ct_map_path, tmp_path):
@@ -270,7 +268,7 @@ def test_a_round_with_nothing_new_writes_no_bank_version_and_says_so(server, ct_
     versions = bank.versions()
     status = train(server)
     assert bank.versions() == versions
-    assert any("no new corrections since the last round" in line for line in status.get("details", [])), status
+    assert status["new_version"] is False and "no new corrections since the last round" in status["message"], status
 
 
 # --- everything at once ---------------------------------------------------------------------------------------

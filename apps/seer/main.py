@@ -123,18 +123,24 @@ class SeerApp(MONAILabelApp):
     def init_scoring_methods(self):
         return {"seer_certainty": SeerCertaintyScoring(self.requests)}
 
+    def async_scoring(self, method, params=None):
+        # MONAI Label re-scores after each served sample and each training round by starting a process that loads a
+        # second copy of the app (20-30 s of CPU). SEER's scoring reads the request log in milliseconds, so it runs
+        # here; a failure is logged and never fails the sample or the round that triggered it.
+        methods = [method] if method else list(self._scoring_methods)
+        results = {}
+        for name in methods:
+            try:
+                results[name] = self.scoring({"method": name, **((params or {}).get(name) or {})})
+            except Exception:
+                logger.exception(f"seer: scoring {name} failed")
+        return results[method] if method and method in results else results
+
     def on_init_complete(self):
         # The server purges requests past their retention now and daily (a training subprocess does not). MONAI
         # Label calls this once per server start, so `POST /reload` does not start a second purge thread.
         start_retention(self.store, self.settings.request_retention_days)
-        # MONAI Label scores every image at start-up in a subprocess that loads a second copy of the app, and on
-        # 2 cores that competes with the first requests. Certainty comes from the request log, so scoring after
-        # each served sample and each training round (MONAI Label's other triggers) keeps it fresh.
-        auto_update_scoring, self._auto_update_scoring = self._auto_update_scoring, False
-        try:
-            super().on_init_complete()
-        finally:
-            self._auto_update_scoring = auto_update_scoring
+        super().on_init_complete()  # scores every image once: in this process (async_scoring above)
 
     def infer(self, request, datastore=None):
         # An image id is looked up in the datastore and never opened as a path: "/etc/hostname" gets the same 404
