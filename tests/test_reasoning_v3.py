@@ -88,8 +88,11 @@ def test_a_new_languages_relation_words_need_no_python_change(ontology, tmp_path
     shutil.copytree(LANGUAGES_DIR, folder)
     (folder / "xx.json").write_text(json.dumps({
         "code": "xx", "name": "Testish", "side_words": {"left": ["sinistrox"], "right": ["dextrox"]},
-        "names": {"kidney_left": ["nirox sinistrox"], "spleen": ["splenox"]}, "singular": {"kidneys": ["nirox"]},
-        "function_words": {"relations": {"zubbo": "inferior"}, "filler_words": ["plox"]}}))
+        "names": {"kidney_left": ["nirox sinistrox"], "spleen": ["splenox"], "liver": ["hepatox"]},
+        "singular": {"kidneys": ["nirox"]},
+        "function_words": {"relations": {"zubbo": "inferior"}, "filler_words": ["plox"],
+                           "hesitation_words": ["mmblx"], "choice_words": ["quellox"],
+                           "comparatives": {"grandox": {"measure": "volume", "sign": 1}}}}))
     evidence = Evidence(vocabulary=["kidney_left", "kidney_right", "spleen", "liver"], midline_x_ras_mm=0.0, present={
         "spleen": PresentStructure(id="spleen", voxels=1, volume_ml=200, centroid_ras_mm=(-110, 120, 150)),
         "kidney_left": PresentStructure(id="kidney_left", voxels=1, volume_ml=100, centroid_ras_mm=(-75, 120, 120)),
@@ -102,6 +105,11 @@ def test_a_new_languages_relation_words_need_no_python_change(ontology, tmp_path
     spec = taught.understand(prompt, evidence)
     assert spec.status == "ok" and spec.targets == ["kidney_left"], spec.trace.rationale
     assert spec.trace.expression["op"] == "relation" and spec.trace.expression["kind"] == "inferior"
+    # a hesitation (self-repair) and a choice pointer over a list, taught by the same file (round 4)
+    repaired = taught.understand("nirox sinistrox, mmblx, nirox dextrox", evidence)
+    assert repaired.status == "ok" and repaired.targets == ["kidney_right"], repaired.trace.rationale
+    chosen = taught.understand("splenox, hepatox, quellox grandox", evidence)
+    assert chosen.status == "ok" and chosen.targets == ["liver"], chosen.trace.rationale
 
 
 # --- compositions ---------------------------------------------------------------------------------------------

@@ -226,7 +226,8 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         for concept_id in grounding.ids or grounding.options:
             excluded.extend(leaf for leaf in ontology.leaves(concept_id, vocabulary) if leaf not in excluded)
     for ref in reading.exclude_refs:
-        matching = [t for t in targets if (ref.side is None or ontology[t].laterality == ref.side)]
+        # "except the 12th pair", "minus both 8s": a pair is both sides, so any side matches
+        matching = [t for t in targets if ref.side in (None, "both") or ontology[t].laterality == ref.side]
         numbered = [t for t in matching if ref.numbers and ontology[t].series and ontology[t].order in ref.numbers]
         if ref.extreme:
             # "except the first", "minus the last one": an end of what was asked for, counted in series order
@@ -278,4 +279,23 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
     message = f"Segmenting {names}" + (f" without {', '.join(_name(ontology, e) for e in subtract)}" if subtract else "")
     spec = TargetSpec(status="ok", targets=final, exclude=subtract, confidence=round(reading.confidence, 3),
                       message=message + ".")
+    return finish(spec, reading, evidence, ontology)
+
+
+def union_of_parts(parts: list[tuple[str, TargetSpec]], evidence: Evidence, ontology) -> TargetSpec:
+    """"the larger kidney and the liver", "aorta and IVC and the vertebra between T12 and L2": a request read part
+    by part, each part understood on its own, is the union of the parts. Its confidence stays below the least
+    sure part (a composition can go wrong where the whole reading would not)."""
+    reading = Reading(confidence=min(spec.confidence for _, spec in parts))
+    reading.adjust("composed from parts read one by one", -T.penalty.composition)
+    for text, spec in parts:
+        reading.rationale.append(f"part {text!r} -> {', '.join(spec.targets)}")
+        reading.expressions.append(spec.trace.expression or {"op": "union", "items": [
+            {"op": "concept", "id": t} for t in spec.targets]})
+        reading.nodes.extend(spec.trace.nodes)
+        reading.unexplained.extend(w for w in spec.trace.unexplained if w not in reading.unexplained)
+    targets = list(dict.fromkeys(t for _, spec in parts for t in spec.targets))
+    exclude = list(dict.fromkeys(e for _, spec in parts for e in spec.exclude if e not in targets))
+    spec = TargetSpec(status="ok", targets=targets, exclude=exclude, confidence=reading.confidence,
+                      message=f"Segmenting {', '.join(_name(ontology, t) for t in targets)}.")
     return finish(spec, reading, evidence, ontology)

@@ -62,9 +62,11 @@ class DiscourseReader:
     """Assigns roles from marker words. `family` maps a lateral concept to its pair group, so that a correction
     that only changes the side ("the left kidney - no, the right one") keeps the noun."""
 
-    def __init__(self, language: dict, family, additive: set[str], negators: set[str], no_words: set[str]):
+    def __init__(self, language: dict, family, additive: set[str], negators: set[str], no_words: set[str],
+                 laterality=None):
         self.language = language
         self.family = family
+        self.laterality = laterality or (lambda concept: None)  # concept id -> "left", "right" or None
         self.additive = additive
         self.negators = negators
         self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
@@ -74,6 +76,9 @@ class DiscourseReader:
         self.pronouns = set(language.get("object_pronouns", ()))
         self.relatives = set(language.get("relative_words", ()))
         self.list_marks = set(language.get("list_marks", ()))  # ":" after a label opens its list
+        # "er", "um", "äh", "euh": a hesitation between two names of the same structure is a self-repair
+        self.hesitations = {" ".join(tokenize(w)) for w in language.get("hesitation_words", ())}
+        self.plural_words = {" ".join(tokenize(w)) for w in language.get("plural_markers", ())}  # "all", "every"
 
     def _negates(self, item: Item) -> bool:
         return item.text in self.negators or item.text.split(" ", 1)[0] in self.negators
@@ -82,6 +87,14 @@ class DiscourseReader:
         item = items[k]
         if item.term.kind == "correction":
             return True
+        if item.text in self.hesitations:
+            # "left psoas, er, right psoas", "rib 11 um rib 10": a name said after a hesitation replaces the one
+            # said just before it; with a word that joins them ("liver and, um, spleen") it is only a pause
+            stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
+            before = [i for i in items[:k] if i.term.kind in MENTION]
+            after = next((j for j in range(k + 1, stop) if items[j].term.kind in MENTION), None)
+            joined = [i for i in items[max(0, k - 2):after or k] if i.term.kind == "conjunction" and i.text.isalpha()]
+            return bool(before) and after is not None and not joined
         if item.term.kind == "contrast" and any(i.term.kind in MENTION for i in items[:k]) \
                 and not any(self._negates(i) for i in items[:k] if i.term.kind == "exclusion"):
             # "the same rib as the right 8th, but on the left": a contrast that only says a new side
@@ -95,6 +108,7 @@ class DiscourseReader:
         items = list(items)
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []))
         removed: set[int] = set()
+        self._universal_but(items)
 
         dismissed: set[int] = set()
         # 0. "forget the pancreas", "never mind the gallbladder", "remove stomach": a dismissal followed by what
@@ -153,7 +167,14 @@ class DiscourseReader:
             withdrawn = [items[j] for j in span if items[j].term.kind in MENTION]
             out.withdrawn.append(withdrawn)
             if names_new:
-                removed |= {j for j in span if items[j].term.kind in MENTION + MODIFIERS}
+                side = self._side_unsaid_of_same_noun(items, span, end)
+                removed |= {j for j in span if items[j].term.kind in MENTION + MODIFIERS
+                            and not (side and items[j].term.kind == "side")}
+                if side and not any(items[j].term.kind == "side" for j in span):
+                    # the side was part of the withdrawn name ("rib 11 on the right"): it stays as a side word
+                    j = max(j for j in span if items[j].term.kind in MENTION)
+                    items[j] = Item(items[j].start, items[j].end, Term("side", side, "language"), side)
+                    removed.discard(j)
             else:  # only a new side or number: keep the noun, drop what it said before of that kind
                 said = {i.term.kind for i in after if i.term.kind in ("side", "number")}
                 removed |= {j for j in span if items[j].term.kind in MODIFIERS
@@ -226,6 +247,34 @@ class DiscourseReader:
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
         return out
+
+    def _universal_but(self, items: list[Item]) -> None:
+        """"every rib but the 11th pair", "all vertebrae but L1": a contrast word right after a structure said
+        with a universal marker ("all", "every") excepts what follows it; it is an exclusion, not a new target."""
+        for k, item in enumerate(items):
+            if item.term.kind != "contrast":
+                continue
+            start = _clause_start(items, k)
+            before = [i for i in items[start:k] if i.term.kind != "filler"]
+            universal = any(i.term.kind == "plural" for i in before) or bool(before) and \
+                before[-1].text.split(" ", 1)[0] in self.plural_words  # "all ribs" is one phrase of the lexicon
+            if before and before[-1].term.kind in MENTION and universal:
+                items[k] = Item(item.start, item.end, Term("exclusion", item.text, "language"), item.text)
+
+    def _side_unsaid_of_same_noun(self, items: list[Item], span: list[int], end: int) -> str | None:
+        """"rib 11 on the right, make that rib 10", "left 8th rib, sorry, 9th rib": a correction that names the
+        same noun again without a side changes only what it says (the number); the side said before stays.
+        Returns that side, else None."""
+        stop = next((j for j in range(end + 1, len(items)) if items[j].term.kind == "break"), len(items))
+        new = items[end + 1:stop]
+        nouns = [i for i in new if i.term.kind in MENTION]
+        old = [items[j] for j in span if items[j].term.kind in MENTION]
+        if not (old and nouns) or any(i.term.kind == "side" for i in new) or any(i.term.kind == "concept" for i in nouns) \
+                or {self.family(str(i.term.value)) for i in nouns} != {self.family(str(i.term.value)) for i in old}:
+            return None
+        sides = {str(items[j].term.value) for j in span if items[j].term.kind == "side"} \
+            | {self.laterality(str(i.term.value)) for i in old if i.term.kind == "concept"} - {None}
+        return sides.pop() if len(sides) == 1 and sides <= {"left", "right"} else None
 
     def _scope(self, items: list[Item], k: int, removed: set[int], stop_at_negation: bool = False) -> list[int]:
         scope = []

@@ -14,7 +14,7 @@ from ..records import Evidence, TargetSpec
 from .decide import Reading, bare_refusal, refuse
 from .discourse import DiscourseReader
 from .frontend import FrontEnd
-from .languages import load_languages, merge_language, name_terms
+from .languages import initialisms, load_languages, merge_language, name_terms
 from .lexicon import Lexicon
 from .normalize import Normalizer, tokenize
 from .parse import Term, TermIndex
@@ -83,7 +83,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]
-                                         & {" ".join(tokenize(w)) for w in self.language.get("correction_no_words", ())})
+                                         & {" ".join(tokenize(w)) for w in self.language.get("correction_no_words", ())},
+                                         lambda concept: self.ontology[concept].laterality if concept in self.ontology else None)
         self.set_learned([])
 
     def set_learned(self, triggers: list[LearnedTrigger]) -> None:
@@ -101,15 +102,18 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         bigrams = {pair for key, term in self.index.phrases.items() if term.kind in ("concept", "singular")
                    for pair in zip(key, key[1:])}
         suffixes = list(dict.fromkeys([*self.language["organ_suffixes"], *self.language.get("stem_suffixes", [])]))
+        shorthand = {**initialisms(self.ontology, self.language["side_words"], self.index.known_tokens,
+                                   self.common_words), **self.language["abbreviations"]}  # "RK", then the data's own
         self.normalizer = Normalizer(self.index.known_tokens, self.index.anatomy_tokens, sides,
-                                     self.language["abbreviations"], self.common_words, suffixes, standalone, bigrams,
+                                     shorthand, self.common_words, suffixes, standalone, bigrams,
                                      stems=self.language.get("stems", {}), elisions=set(self.language.get("elisions", [])),
                                      side_of={t: side for side, words in self.language["side_words"].items()
                                               for w in words for t in tokenize(w) if side in ("left", "right")},
                                      item_words=set(self.language.get("item_words", ())),
                                      instruction_headers=set(self.language.get("instruction_headers", ())),
                                      instruction_phrases=set(self.language.get("instruction_phrases", ())),
-                                     units=set(self.language.get("unit_words", ())))
+                                     units=set(self.language.get("unit_words", ())),
+                                     plural_endings=self.language.get("plural_endings", {}))
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property

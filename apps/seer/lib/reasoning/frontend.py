@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from ..records import TargetSpec
-from .decide import Reading, refuse, unexplained_words
+from .decide import Reading, refuse, union_of_parts, unexplained_words
 from .discourse import Discourse
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
@@ -60,7 +60,11 @@ class FrontEnd:
         said = request.discourse
         if said is None or request.text is None:
             return spec
+        if spec.status != "ok" and (union := self._union_of_parts(request)) is not None:
+            return union  # "the larger kidney and the liver": each part read on its own
         if spec.status == "ok" and (dropped := self._dropped_conjunct(request, spec)):
+            if (union := self._union_of_parts(request)) is not None:
+                return union
             refusal = spec.refused(f"I read only the part before '{dropped}' (as "
                                    f"{' and '.join(self.ontology[c].name for c in spec.targets[:3])}) and could not read "
                                    f"'{dropped}'. Please name it, or ask for each part on its own.",
@@ -90,6 +94,48 @@ class FrontEnd:
                     and 0 < k < len(scanned) - 1 and scanned[k - 1].term.kind in ("side", "number")
                     and scanned[k + 1].term.kind in anchors]
         return unexplained_words(spec, words, critical, self.ontology)
+
+    def _union_of_parts(self, request: Request) -> TargetSpec | None:
+        """Two or more targets joined plainly ("X and also Y", "X plus the Y next to it", "aorta and IVC and the
+        vertebra between T12 and L2"), where the whole was not read: each part is read on its own, a pronoun in a
+        later part standing for the part before it; when every part is understood, the answer is their union,
+        else None (the whole reading stands). A request that removes, negates or corrects is never split."""
+        items, tokens = request.discourse.scanned, request.text.tokens
+        if request.discourse.dropped or any(i.term.kind in ("exclusion", "correction", "withdraw") for i in items) \
+                or any(i.term.kind == "break" for i in items[:-1]):
+            return None
+        cuts, between = [], False
+        for k, item in enumerate(items):
+            if item.text in self.words.between:
+                between = True
+            elif item.term.kind == "conjunction" and item.text != "/":
+                if between:  # the "and" of "between X and Y" joins the two landmarks
+                    between = False
+                else:
+                    cuts.append(k)
+        if not cuts or len(cuts) >= T.penalty.composition_parts:
+            return None
+        edges = [0] + [items[k].end for k in cuts]
+        ends = [items[k].start for k in cuts] + [len(tokens)]
+        parts: list[tuple[str, TargetSpec]] = []
+        previous = ""
+        for start, end in zip(edges, ends):
+            words = [t for t in tokens[start:end] if t not in (".", "!")]
+            if any(t in self._pointers for t in words):
+                return None  # "together with the one from the spleen": "one" needs the noun of another part
+            if not any(t not in self._function_words for t in words):
+                continue  # "and also", "," alone: nothing of its own
+            if previous:
+                words = [previous if t in self.discourse.pronouns else t for t in words]
+            text = " ".join(words)
+            spec = self.understand(text, request.evidence, request.context_words)
+            if spec.status != "ok" or not spec.targets:
+                return None
+            parts.append((text, spec))
+            previous = text
+        if len(parts) < 2:
+            return None
+        return union_of_parts(parts, request.evidence, self.ontology)
 
     def _dropped_conjunct(self, request: Request, spec: TargetSpec) -> str | None:
         """"the vertebra above L1 and the one below it", "the organ that makes bile and the one that stores it":

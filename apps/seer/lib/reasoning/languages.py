@@ -111,3 +111,28 @@ def scripts_of(text: str) -> set[str]:
 def unsupported_scripts(text: str) -> set[str]:
     """Scripts in `text` that no language file covers."""
     return scripts_of(text) - LEXICON_SCRIPTS
+
+
+def initialisms(ontology, side_words: dict[str, list[str]], known: set[str],
+                common: set[str] = frozenset()) -> dict[str, str]:
+    """"LK", "RK": a side's initial (a one-letter side word that begins the side's own name) and the initial of
+    a paired group's own one-word singular noun (its first singular term, from the concepts file) name that
+    side's member, when the members are single structures (not the lobes of a lung). Only an initialism that no
+    other pair group shares and that is not already a known or ordinary word is kept: "lk" -> "left kidney"."""
+    letters = {w: side for side in ("left", "right") for w in side_words.get(side, ()) if w == side[0]}
+    found: dict[str, set[str]] = {}
+    expansion: dict[str, str] = {}
+    for group in ontology.concepts.values():
+        members = [ontology[m] for m in group.members if m in ontology]
+        if len(members) != 2 or not all(m.pair and m.laterality in ("left", "right") and not m.members
+                                        for m in members) or not group.singular:
+            continue
+        head = group.singular[0].lower()
+        if not head.isalpha():
+            continue
+        for letter, side in letters.items():
+            token = letter + head[0]
+            found.setdefault(token, set()).add(group.id)
+            expansion[token] = f"{side} {group.singular[0]}"
+    return {token: expansion[token] for token, groups in found.items()
+            if len(groups) == 1 and token not in known and token not in common}

@@ -23,6 +23,8 @@ _TRANSLATE = str.maketrans({
 # any script count ("печень" stays a token), so a request in a script without a lexicon is never silently empty.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|->|[-+&,;/()=:.?!#]")
 _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
+# "both 8s", "the 12's": a numeral in the plural is the number (the members of that number on each side)
+_NUMBER_PLURAL = re.compile(r"(\d+)'?s")
 # Pasted noise that is never part of a clinical request: links, e-mail addresses, markup tags, markdown emphasis
 # and heading marks. A link's visible text stays ("[liver](http://..)" reads "liver").
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -116,7 +118,8 @@ class Normalizer:
                  anatomy_bigrams: set[tuple[str, str]] = frozenset(), stems: dict[str, str] | None = None,
                  elisions: set[str] = frozenset(), side_of: dict[str, str] | None = None,
                  item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
-                 instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset()):
+                 instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset(),
+                 plural_endings: dict[str, str] | None = None):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -136,7 +139,10 @@ class Normalizer:
             units: unit words ("mm", "cm"): after a number they are its unit, never an abbreviation ("14 mm").
             side_of: side word -> side; a repair never turns one side's word into the other's ("rkid" is not
                 "lkid").
+            plural_endings: plural ending -> singular ending ("ies" -> "y"): a misspelt plural ("kidnies") is
+                repaired through its singular stem and read in the plural again.
         """
+        self.plural_endings = sorted((plural_endings or {}).items(), key=lambda item: -len(item[0]))
         self.known = known
         self.units = units
         self.anatomy = anatomy
@@ -152,6 +158,7 @@ class Normalizer:
         self.instruction_headers = instruction_headers
         self.instruction_phrases = instruction_phrases
         self._skeletons: dict[str, set[str]] | None = None  # built on first use
+        self._followers: dict[str, set[str]] | None = None  # anatomy word -> the words after it in a term
         self.side_of = side_of or {}
         self._words = {t for t in known if t.isalpha()} | {w for w in common_words if len(w) >= 2}
         self._targets = sorted(t for t in set(anatomy) | sides if t.isalpha() and len(t) >= MIN_REPAIR_LENGTH - 1)
@@ -180,6 +187,41 @@ class Normalizer:
                     and (before, candidate) not in self.anatomy_bigrams and (candidate, after) not in self.anatomy_bigrams:
                 continue
             return candidate
+        return None
+
+    def _completes_term(self, before: str, token: str) -> str | None:
+        """"vena cave" -> "vena cava": a known word that forms no anatomy term with the word before it, while a
+        word one edit away does; the only such word, else None."""
+        if self._followers is None:
+            self._followers = {}
+            for first, second in self.anatomy_bigrams:
+                self._followers.setdefault(first, set()).add(second)
+        following = self._followers.get(before, set()) if before not in self.common_words else set()
+        if not following or token in following or len(token) < MIN_REPAIR_LENGTH or not token.isalpha():
+            return None
+        # a plural and its singular ("loop", "loops") are one word, not a misspelling of each other
+        near = [w for w in following if w.isalpha() and OSA.distance(token, w) == 1 and not self._changes_side(token, w)
+                and not (w.startswith(token) or token.startswith(w))]
+        same = [w for w in near if len(w) == len(token)]  # a changed letter before a dropped or added one
+        return near[0] if len(near) == 1 else same[0] if len(same) == 1 else None
+
+    def plural_reading(self, token: str) -> str | None:
+        """"kidnies" -> "kidneys": a plural too far from every word for one edit, whose singular stem is one edit
+        from an anatomy word; read in the plural when that plural is a known anatomy word, else the singular."""
+        if token in self.common_words or not token.isalpha():
+            return None
+        for ending, base in self.plural_endings:
+            stem = token[:len(token) - len(ending)] + base
+            if not token.endswith(ending) or len(stem) < MIN_REPAIR_LENGTH:
+                continue
+            single = stem if stem in self.anatomy else self.repair(stem)
+            if single is None or single not in self.anatomy:
+                continue
+            for again, singular_end in self.plural_endings:
+                plural = single[:len(single) - len(singular_end)] + again if single.endswith(singular_end) else None
+                if plural in self.anatomy:
+                    return plural
+            return single
         return None
 
     def _changes_side(self, token: str, candidate: str) -> bool:
@@ -322,11 +364,15 @@ class Normalizer:
                 tokens.append(token)
             elif token in self.abbreviations and token not in self.standalone:
                 read_as(token, self.abbreviations[token])
+            elif token in self.known and (fixed := self._completes_term(tokens[-1] if tokens else "", token)):
+                read_as(token, [fixed])  # "inferior vena cave": a known word one letter from completing a term
             elif token in self.known:
                 tokens.append(token)
             elif len(token) == 1 and following.isdigit() and token + following in self.known:
                 read_as(f"{token} {following}", [token + following])  # "T 12" -> "t12"
                 skip = True
+            elif match := _NUMBER_PLURAL.fullmatch(token):
+                read_as(token, [match.group(1)])
             elif (match := _LETTERS_DIGITS.fullmatch(token)) and match.group(1) in self.known:
                 read_as(token, [match.group(1), match.group(2)])  # "rib R9" -> "r 9", "rib10" -> "rib 10"
             elif (organ := self.organ_of(token)) is not None:
@@ -335,6 +381,8 @@ class Normalizer:
                 tokens.append(token)
             elif reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient):
                 read_as(token, reading)
+            elif fixed := self.plural_reading(token):
+                read_as(token, [fixed])
             elif fixed := self.consonant_skeleton_reading(token):
                 read_as(token, [fixed])
             elif token in self.common_words:

@@ -20,7 +20,7 @@ KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affec
               "same_side_words", "both_words", "level_words", "present_words", "from_end_words", "penultimate_words",
               "threshold_words", "numbered_words", "generic_heads", "additive_words", "part_words", "comparatives",
               "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads", "dismiss_words", "item_words",
-              "neighbour_words", "list_words")
+              "neighbour_words", "list_words", "hesitation_words")
 MAX_PHRASE_TOKENS = 10
 OTHER_SIDE = {"left": "right", "right": "left"}
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
@@ -383,8 +383,10 @@ def _spread_trailing_side(segment: list[Item], mentions: list[Mention]) -> None:
     sides = [i for i in segment if i.term.kind == "side"]
     named = [i for i in segment if i.term.kind in ("concept", "singular")]
     if len(sides) == 1 and named and sides[0].start > named[-1].start:
+        # "kidneys and adrenals, right side only": set off after the last noun, it is said of every noun
+        set_off = any(i.term.kind == "conjunction" for i in segment if named[-1].start < i.start < sides[0].start)
         for mention in mentions:
-            if mention.form == "singular" and not mention.sides:
+            if not mention.sides and (mention.form == "singular" or set_off and len(mentions) > 1):
                 mention.sides.add(str(sides[0].term.value))
 
 

@@ -338,7 +338,11 @@ class GeometryReaders:
         start, end = self._comparison_span(items, k)
         if sum(items[j].term.kind in MENTION for j in range(start, end)) < 2:
             return False
+        # what follows the comparative; filler that ends the clause ("..., the one with more volume in this
+        # scan") is as if nothing followed
         after = items[k + 1] if k + 1 < end else None
+        if all(items[j].term.kind == "filler" for j in range(k + 1, end)):
+            after = None
         return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break") \
             or self._chosen(items, k)
 
