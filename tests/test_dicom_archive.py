@@ -212,6 +212,25 @@ def test_a_missing_slice_is_refused_naming_the_gap(raw_series, tmp_path):
     assert str(before) in detail and str(after) in detail
 
 
+@pytest.mark.parametrize("damage", ["short", "truncated"])
+def test_a_slice_with_too_few_pixel_bytes_is_dropped_and_named(raw_series, tmp_path, damage):
+    folder = copy_series(raw_series, tmp_path / damage)
+    files = sorted(folder.glob("*.dcm"))
+    damaged = pydicom.dcmread(files[12])
+    if damage == "short":  # a header that says half the bytes: GDCM would decode it without a word
+        damaged.PixelData = damaged.PixelData[: len(damaged.PixelData) // 2]
+        damaged.save_as(files[12])
+    else:  # the file cut off in the middle of its pixels
+        files[12].write_bytes(files[12].read_bytes()[:-1000])
+    with pytest.raises(RequestRefused) as refused:
+        read_series(folder)
+    detail = refused.value.detail
+    assert refused.value.status == 422 and "1 missing slice" in detail, detail  # the gap it leaves is named...
+    assert "PixelData holds" in detail and "damaged or truncated" in detail, detail  # ...and why it was dropped
+    scanned = read_series(copy_series(raw_series, tmp_path / "intact"))  # the same series, undamaged, reads
+    assert scanned.record.dropped == []
+
+
 def test_two_volumes_in_one_series_are_refused(raw_series, tmp_path):
     folder = copy_series(raw_series, tmp_path / "two-phases")
     for path in sorted(folder.glob("*.dcm")):

@@ -82,6 +82,8 @@ NOT_DECODED = {
     "1.2.840.10008.1.2.4.112": ("JPEG XL", "a JPEG XL decoder (none in this stack)"),
 }
 VIDEO_PREFIX = "1.2.840.10008.1.2.4.10"  # MPEG-2, MPEG-4 and HEVC: video, never a volume
+# Pixels stored as they are (not encapsulated): their byte count follows from the header.
+NATIVE = {"1.2.840.10008.1.2", EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.2"}
 # What the PACS is asked for (WADO-RS Accept header), in order: as stored; else any syntax decoded here, in one
 # header (PS3.18 lets the PACS choose); else each of them alone (Orthanc's DICOMweb plugin 1.7 reads only the first
 # entry of a list); else its default (uncompressed, by PS3.18). Only the first is asked of a PACS that honours `*`.
@@ -299,6 +301,9 @@ def _scan_dataset(path: Path, ds, instance: str) -> tuple[list[Slice], list[Drop
     if samples != 1:
         return [], [Dropped(instance, f"{samples} samples per pixel ({ds.get('PhotometricInterpretation', '')}): "
                                       "a colour image, not part of a grey-level volume")], facts
+    short = _short_pixel_data(ds, rows * columns * frames)
+    if short:
+        return [], [Dropped(instance, short)], facts
     if frames == 1 and "PerFrameFunctionalGroupsSequence" not in ds:
         made = _slice(path, ds, instance, None, ds.get("ImagePositionPatient"), ds.get("ImageOrientationPatient"),
                       ds.get("PixelSpacing"), rows, columns, ds.get("ImageType"), ds.get("InstanceNumber"))
@@ -335,6 +340,22 @@ def _scan_dataset(path: Path, ds, instance: str) -> tuple[list[Slice], list[Drop
         else:
             dropped.append(Dropped(f"{instance} frame {index + 1}", made))
     return slices, dropped, facts
+
+
+def _short_pixel_data(ds, pixels: int) -> str | None:
+    """Why native pixel data cannot hold the header's image, or None. GDCM decodes a short PixelData without an
+    error (the missing part comes back as whatever it reads), so a damaged slice would enter the volume unseen."""
+    syntax = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
+    if syntax not in NATIVE:
+        return None  # encapsulated: each frame's length is the codec's to check
+    bits = int(ds.get("BitsAllocated", 0) or 0)
+    needed = (pixels + 7) // 8 if bits == 1 else pixels * (bits // 8)
+    element = ds.get_item("PixelData")
+    declared = element.length if hasattr(element, "length") else len(element.value or b"")
+    if declared < needed:  # a file cut short reads back with the bytes it has (pydicom 2.4)
+        return (f"its PixelData holds {declared} bytes where Rows x Columns x frames x BitsAllocated need {needed}: "
+                "the file is damaged or truncated")
+    return None
 
 
 def _check_frame_rescale(ds, per_frame, shared, instance: str) -> None:
