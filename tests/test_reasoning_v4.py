@@ -139,5 +139,35 @@ def test_a_trailing_side_set_off_after_a_list_is_said_of_every_noun(engine, ct_e
     assert spec.targets == ["kidney_left", "adrenal_gland_left"], spec.trace.rationale
 
 
+@pytest.mark.parametrize("prompt, expected", [
+    ("the largest organ and then the second largest", ["liver", "colon"]),
+    ("the smallest kidney and the largest", ["kidney_left", "kidney_right"]),
+    ("le plus gros organe, puis le deuxième plus gros", ["liver", "colon"]),
+])
+def test_an_elliptic_second_comparison_borrows_the_first_ones_noun(engine, ct_evidence, prompt, expected):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("L2, no, one level up", ["vertebrae_L1"]),
+    ("T11 - sorry, two levels down", ["vertebrae_L1"]),
+    ("T12, nein, eine Etage nach unten", ["vertebrae_L1"]),
+    ("L1, non, un niveau vers le haut", ["vertebrae_T12"]),
+])
+def test_a_step_up_or_down_after_a_correction(engine, ct_evidence, prompt, expected):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_a_hyphenated_name_is_read_without_its_hyphen(engine, ct_evidence):
+    assert ask(engine, ct_evidence, "the two bean shaped organs").targets == ["kidney_left", "kidney_right"]
+
+
+def test_excluding_everything_asked_is_never_a_sure_refusal(engine, ct_evidence):
+    spec = ask(engine, ct_evidence, "the kidneys except the left and the right one")
+    assert spec.status != "ok" and spec.confidence < 0.9
+
+
 # The words of every operator above are data: the hesitation and choice words of a new language file are
 # asserted in tests/test_reasoning_v3.py (test_a_new_languages_relation_words_need_no_python_change).

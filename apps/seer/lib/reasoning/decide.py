@@ -271,7 +271,8 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
 
     final = [t for t in targets if t not in excluded]
     if not final:
-        spec = TargetSpec(status="rejected", confidence=reading.confidence,
+        # asking for X except all of X is more often a misreading than a request: never a sure refusal
+        spec = TargetSpec(status="rejected", confidence=min(reading.confidence, T.confidence.refuse_unsure),
                           message="Nothing is left to segment once the exclusions are removed.")
         return finish(spec, reading, evidence, ontology)
     subtract = [e for e in excluded if e not in targets and _present(evidence, e)]

@@ -62,6 +62,8 @@ class FrontEnd:
             return spec
         if spec.status != "ok" and (union := self._union_of_parts(request)) is not None:
             return union  # "the larger kidney and the liver": each part read on its own
+        if spec.status == "ok" and self._elliptic(request) and (union := self._union_of_parts(request)) is not None:
+            return union  # "the largest organ, then the second largest": the second part's noun is the first's
         if spec.status == "ok" and (dropped := self._dropped_conjunct(request, spec)):
             if (union := self._union_of_parts(request)) is not None:
                 return union
@@ -127,6 +129,10 @@ class FrontEnd:
                 continue  # "and also", "," alone: nothing of its own
             if previous:
                 words = [previous if t in self.discourse.pronouns else t for t in words]
+            if previous and self._nounless(words):
+                # "..., then the second largest": an ellipsis; the noun is the last one said before it
+                noun = next((t for t in reversed(previous.split()) if self._is_noun(t)), None)
+                words = words + [noun] if noun else words
             text = " ".join(words)
             spec = self.understand(text, request.evidence, request.context_words)
             if spec.status != "ok" or not spec.targets:
@@ -136,6 +142,23 @@ class FrontEnd:
         if len(parts) < 2:
             return None
         return union_of_parts(parts, request.evidence, self.ontology)
+
+    def _nounless(self, words: list[str]) -> bool:
+        """A part that compares or counts ("the second largest", "and the smallest") but names nothing."""
+        joined = f" {' '.join(words)} "
+        return not any(self._is_noun(t) for t in words) and any(f" {c} " in joined for c in self.words.comparatives)
+
+    def _is_noun(self, token: str) -> bool:
+        """A word that names a structure or a kind of structure on its own ("kidney", "organ", "gland")."""
+        term = self.index.phrases.get((token,))
+        return token in self.words.categories or term is not None and term.kind in ("concept", "singular", "head")
+
+    def _elliptic(self, request: Request) -> bool:
+        """Whether a later conjunct of the request is an ellipsis ("the largest organ and the second largest")."""
+        tokens, items = request.text.tokens, request.discourse.scanned
+        cuts = [k for k, i in enumerate(items) if i.term.kind == "conjunction" and i.text != "/"]
+        return any(self._nounless(tokens[items[k].end:(items[n].start if n < len(items) else len(tokens))])
+                   for k in cuts for n in [next((j for j in cuts if j > k), len(items))])
 
     def _dropped_conjunct(self, request: Request, spec: TargetSpec) -> str | None:
         """"the vertebra above L1 and the one below it", "the organ that makes bile and the one that stores it":

@@ -26,7 +26,10 @@ lists are joined across languages, tables are merged (a table of lists joins eac
   - union / difference:      "conjunctions", "exclusion_words", "negation_words", "negation_cancellers"
   - lists and sections:      "clause_breaks", "report_headers", "plural_markers"
   - corrections:             "correction_markers", "withdraw_markers", "contrast_words", "additive_words",
-                              "correction_no_words"
+                              "correction_no_words", "hesitation_words" (a name after one replaces the name
+                              before it), "step_directions" {phrase: superior|inferior} ("one level up")
+  - choice over a list:      "choice_words" ("whichever", "the one with"), "pointer_words" ("one", "celui")
+  - spelling:                "plural_endings" {plural ending: singular ending} (a misspelt plural's stem)
   - references:              "other_words", "same_side_words", "both_words", "affected_words", "normal_words",
                               "findings_words", "possession_words", "pronouns", "object_pronouns", "relative_words",
                               "weak_reference_words"

@@ -20,7 +20,7 @@ KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affec
               "same_side_words", "both_words", "level_words", "present_words", "from_end_words", "penultimate_words",
               "threshold_words", "numbered_words", "generic_heads", "additive_words", "part_words", "comparatives",
               "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads", "dismiss_words", "item_words",
-              "neighbour_words", "list_words", "hesitation_words")
+              "neighbour_words", "list_words", "hesitation_words", "step_directions")
 MAX_PHRASE_TOKENS = 10
 OTHER_SIDE = {"left": "right", "right": "left"}
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
@@ -54,6 +54,9 @@ class TermIndex:
         key = tuple(tokenize(phrase))
         if not key or len(key) > MAX_PHRASE_TOKENS:
             return
+        if term.kind in ("concept", "singular") and "-" in key[1:-1]:
+            # "bean-shaped organ" is also typed "bean shaped organ"
+            self.add(" ".join(t for t in key if t != "-"), term, override)
         current = self.phrases.get(key)
         if override or current is None or KIND_PRIORITY.index(term.kind) < KIND_PRIORITY.index(current.kind):
             self.phrases[key] = term
@@ -424,7 +427,10 @@ def parse_items(items: list[Item], ontology) -> ParsedRequest:
     for chunk in _merge_bare_chunks(_split(context, "conjunction")):
         parsed.context.extend(_parse_chunk(chunk, ontology))
     for number, segment in enumerate(_split(_exclusions_after_a_mention(selected), "exclusion")):
-        chunks = _merge_bare_chunks(_split(segment, "conjunction"))
+        raw = [c for c in _split(segment, "conjunction") if c]
+        chunks = _merge_bare_chunks(raw)
+        if number and not any(_has_mention(c) for c in raw) and sum(i.term.kind == "side" for i in segment) > 1:
+            chunks = raw  # "except the left and the right one": each side is excepted on its own
         previous_side: str | None = None
         segment_mentions: list[Mention] = []
         for chunk in chunks:

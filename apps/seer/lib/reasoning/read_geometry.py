@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from ..records import Evidence, TargetSpec
 from .decide import ask, refuse
 from .discourse import _clause_start
@@ -19,6 +21,11 @@ from .thresholds import T
 
 class GeometryReaders:
     """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
+
+    @cached_property
+    def _steps(self) -> dict[str, str]:
+        """"up", "nach unten": the words that give a step along a series its direction (superior|inferior)."""
+        return {" ".join(tokenize(k)): v for k, v in self.language.get("step_directions", {}).items()}
 
     def _evaluate(self, request: Request, expr: Expr, series_only: bool = False) -> spatial.Finding | None:
         """Run one operator of the target expression against the image; the trace keeps the expression and
@@ -190,7 +197,7 @@ class GeometryReaders:
 
     def _direction(self, text: str) -> str | None:
         """"higher", "above", "up": superior or inferior, from the relation and comparison words."""
-        relation = self.words.relations.get(text)
+        relation = self.words.relations.get(text) or self._steps.get(text)  # "one level up": a step's own words
         if relation in ("superior", "inferior"):
             return relation
         measure = self.words.comparatives.get(text)
