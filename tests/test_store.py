@@ -62,7 +62,7 @@ def test_schema_is_alembics_head_and_a_record_served_by_one_handle_pairs_through
     served_by_b = Store(Store.open(location).url)  # a second engine: another server on the same store
     with Store.open(location).session() as session:
         (revision,) = session.execute(text("SELECT version_num FROM alembic_version")).one()
-    assert revision == "0001"
+    assert revision == "0002"  # 0002: served_images
     RequestLog(served_by_b).append(request("r1", "ct", "Patient: Gregory Hollingsworth: lkid"))
     RequestLog(served_by_b).append(request("r2", "ct", "liver"))
     log_a = RequestLog(location)
@@ -157,6 +157,7 @@ def write_jsonl_model_dir(folder):
     (folder / "skills" / "CURRENT").write_text("v0001\n")
     (folder / "train_stats.json").write_text(json.dumps({"version": "v0002", "harvested": 1, "time":
                                                          datetime.now(timezone.utc).isoformat()}))
+    (folder / "al_served.json").write_text(json.dumps({"ct": 1700000000.0}))
 
 
 def test_store_import_of_a_jsonl_model_dir_then_skills_work_on_it(location, tmp_path, capsys):
@@ -167,7 +168,8 @@ def test_store_import_of_a_jsonl_model_dir_then_skills_work_on_it(location, tmp_
         location = str(legacy)
     assert cli_main(["store", "import", "--model-dir", str(legacy), *store_args]) == 0
     counts = json.loads(capsys.readouterr().out.splitlines()[-1])
-    assert counts == {"requests": 3, "corrections": 1, "bank_versions": 2, "train_rounds": 1, "skipped": 0}
+    assert counts == {"requests": 3, "corrections": 1, "bank_versions": 2, "train_rounds": 1, "served_images": 1,
+                      "skipped": 0}
     assert cli_main(["store", "import", "--model-dir", str(legacy), *store_args]) == 0  # again: nothing twice
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["requests"] == 0
     assert [r.request_id for r in RequestLog(location).read()] == ["r0", "r1", "r2"]
@@ -180,6 +182,27 @@ def test_store_import_of_a_jsonl_model_dir_then_skills_work_on_it(location, tmp_
     from lib.store.db import last_round_stats
 
     assert last_round_stats(Store.open(location))["harvested"] == 1
+
+
+class Images:
+    """A datastore's one call that the active-learning strategy makes: the images without a final label."""
+
+    def __init__(self, images):
+        self.images = images
+
+    def get_unlabeled_images(self, label_tag=None):
+        return list(self.images)
+
+
+def test_active_learning_on_two_servers_hands_out_different_images(location):
+    from lib.activelearning.seer import SeerUncertainStrategy
+
+    on_a = SeerUncertainStrategy(RequestLog(location), Store.open(location))
+    on_b = SeerUncertainStrategy(RequestLog(location), Store(Store.open(location).url))  # another server's engine
+    images = Images(["ct_a", "ct_b", "ct_c"])  # no answers yet: the tie-break alone decides
+    handed = [strategy({}, images)["id"] for strategy in (on_a, on_b, on_a)]
+    assert handed == ["ct_a", "ct_b", "ct_c"], handed  # each call saw the others' stamps
+    assert on_b({}, images)["id"] == "ct_a"  # then the one served longest ago
 
 
 def test_purge_export_and_delete_on_the_store(location):

@@ -117,8 +117,7 @@ class SeerApp(MONAILabelApp):
         return claim_train_round(self.store, None, sync)
 
     def init_strategies(self):
-        served = Path(self.settings.model_dir) / "al_served.json"
-        return {"seer_uncertain": SeerUncertainStrategy(self.requests, served, FINAL_TAG)}
+        return {"seer_uncertain": SeerUncertainStrategy(self.requests, self.store, FINAL_TAG)}
 
     def init_scoring_methods(self):
         return {"seer_certainty": SeerCertaintyScoring(self.requests)}

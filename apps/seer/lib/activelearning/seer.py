@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 from monailabel.interfaces.tasks.scoring import ScoringMethod
 from monailabel.interfaces.tasks.strategy import Strategy
+from sqlalchemy import select
 
-from ..files import atomic_write_text
 from ..request_log import RequestLog
+from ..store import Store
+from ..store.models import ServedImageRow
 
 
 def latest_certainty(requests: RequestLog) -> dict[str, float]:
@@ -38,24 +38,22 @@ class SeerCertaintyScoring(ScoringMethod):
 
 
 class SeerUncertainStrategy(Strategy):
-    def __init__(self, requests: RequestLog, served_path: Path, final_tag: str = "final"):
+    def __init__(self, requests: RequestLog, store: Store, final_tag: str = "final"):
         super().__init__("Unlabeled image whose latest SEER answer was least certain; ties: served least recently")
         self.requests = requests
-        self.served_path = Path(served_path)
+        self.store = store  # when each image was last served, shared by every server on the store
         self.final_tag = final_tag
-
-    def _served(self) -> dict[str, float]:
-        return json.loads(self.served_path.read_text()) if self.served_path.exists() else {}
 
     def __call__(self, request, datastore):
         images = datastore.get_unlabeled_images(label_tag=self.final_tag)
         if not images:
             return {}
         certainty = latest_certainty(self.requests)
-        served = self._served()
-        # Answered images first (there is something to correct), least certain first, then least recently served.
-        ranked = sorted(images, key=lambda i: (i not in certainty, certainty.get(i, 1.0), served.get(i, 0.0), i))
-        chosen = ranked[0]
-        served[chosen] = time.time()
-        atomic_write_text(self.served_path, json.dumps(served))
+        # The choice and its stamp in one transaction: the next call, on any server, sees this one's stamp.
+        with self.store.session() as session:
+            served = {row.image_id: row.served for row in session.scalars(select(ServedImageRow))}
+            # Answered images first (there is something to correct), least certain first, then least recently served.
+            ranked = sorted(images, key=lambda i: (i not in certainty, certainty.get(i, 1.0), served.get(i, 0.0), i))
+            chosen = ranked[0]
+            session.merge(ServedImageRow(image_id=chosen, served=time.time()))
         return {"id": chosen, "seer_certainty": certainty.get(chosen)}

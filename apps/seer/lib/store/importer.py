@@ -1,7 +1,7 @@
 """`cli.py store import`: load a model_dir kept as JSONL files (before the store) into a store.
 
-What is read: `requests.jsonl`, `corrections.jsonl`, `skills/vNNNN.jsonl` with `skills/CURRENT`, and
-`train_stats.json` (the last round's statistics). A line left unterminated by a writer killed mid-line was never
+What is read: `requests.jsonl`, `corrections.jsonl`, `skills/vNNNN.jsonl` with `skills/CURRENT`,
+`train_stats.json` (the last round's statistics) and `al_served.json` (when active learning last served each image). A line left unterminated by a writer killed mid-line was never
 acknowledged and is skipped. Importing again adds nothing twice: requests are keyed by id, corrections by their
 label's save, and bank versions already in the store are left as they are.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..records import RequestRecord
 from .db import Store, utc
-from .models import BankPointerRow, BankVersionRow, CorrectionRow, RequestRow, TrainRoundRow
+from .models import BankPointerRow, BankVersionRow, CorrectionRow, RequestRow, ServedImageRow, TrainRoundRow
 
 VERSION_FILE = re.compile(r"v(\d{4,})\.jsonl")
 
@@ -29,11 +29,12 @@ class Imported:
     corrections: int = 0
     versions: int = 0
     rounds: int = 0
+    served: int = 0
     skipped: list[str] = field(default_factory=list)  # already in the store, or unreadable, with the reason
 
     def counts(self) -> dict:
         return {"requests": self.requests, "corrections": self.corrections, "bank_versions": self.versions,
-                "train_rounds": self.rounds, "skipped": len(self.skipped)}
+                "train_rounds": self.rounds, "served_images": self.served, "skipped": len(self.skipped)}
 
 
 def jsonl_lines(path: Path) -> list[str]:
@@ -107,4 +108,10 @@ def import_model_dir(model_dir: str | Path, store: Store) -> Imported:
                                       finished=utc(when), version=int(version.lstrip("v")) if version else None,
                                       stats=json.dumps(stats)))
             done.rounds += 1
+        served_path = model_dir / "al_served.json"
+        for image_id, when in (json.loads(served_path.read_text()) if served_path.exists() else {}).items():
+            row = session.get(ServedImageRow, image_id)
+            if row is None or row.served < float(when):  # the later of the two stamps
+                session.merge(ServedImageRow(image_id=image_id, served=float(when)))
+                done.served += 1
     return done

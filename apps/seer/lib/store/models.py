@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -74,3 +74,12 @@ class TrainRoundRow(Base):
     finished: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the bank version it committed
     stats: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class ServedImageRow(Base):
+    """When active learning last served an image (POST /activelearning/seer_uncertain), on any server of the store:
+    its tie-break, so that two annotators on two servers are not handed the same image."""
+
+    __tablename__ = "served_images"
+    image_id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    served: Mapped[float] = mapped_column(Float)  # seconds since the epoch (time.time())
