@@ -37,6 +37,9 @@ class SeerSettings:
     request_retention_days: int = 90
     # Where the app's state lives: empty for a SQLite file in model_dir; postgresql://USER@HOST:PORT/DB for a team
     store: str = ""
+    # OHIF signs users in with this OpenID Connect client (JSON: OHIF's `oidc` entry, e.g. a Keycloak realm); the
+    # SEER panel then sends the user's token. Needed with MONAI_LABEL_AUTH_ENABLE; empty: OHIF signs nobody in
+    ohif_oidc: str = ""
 
     @classmethod
     def from_conf(cls, conf: dict[str, str], app_dir: str) -> "SeerSettings":
@@ -77,6 +80,27 @@ class SeerSettings:
         if settings.store and not settings.store.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
             raise SettingsError(f"--conf store {settings.store!r}: use postgresql://USER@HOST:PORT/DB (a team's "
                                 "PostgreSQL) or sqlite:///FILE; leave it out for a SQLite file in model_dir")
+        if settings.ohif_oidc:
+            oidc_clients(settings.ohif_oidc)  # raises SettingsError naming what is missing
         if not settings.model_dir:
             settings = cls(**{**settings.__dict__, "model_dir": str(Path(app_dir) / "model")})
         return settings
+
+
+def oidc_clients(text: str) -> list[dict]:
+    """`--conf ohif_oidc`: one OHIF `oidc` entry (a JSON object) or a list of them, each with at least `authority`
+    (the identity provider, e.g. https://KEYCLOAK/realms/REALM) and `client_id`."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"--conf ohif_oidc: not JSON ({error})") from None
+    clients = value if isinstance(value, list) else [value]
+    for client in clients or [{}]:
+        missing = [key for key in ("authority", "client_id") if not isinstance(client, dict) or not client.get(key)]
+        if missing:
+            raise SettingsError(f"--conf ohif_oidc: each entry is an object with authority and client_id (OHIF's "
+                                f"oidc setting); missing {missing}")
+    # The authorization-code flow (with PKCE) unless the entry says otherwise; OHIF completes the redirect URIs.
+    return [{"response_type": "code", "scope": "openid", **client} for client in clients]

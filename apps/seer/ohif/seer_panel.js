@@ -34,6 +34,32 @@ function seerApi(path) {
   return new URL(path, seerServerURL()).toString();
 }
 
+// The signed-in user's bearer token, where OHIF signs users in (its app-config `oidc`: `--conf ohif_oidc`): OHIF's
+// userAuthenticationService holds it, and OHIF sends it on its own DICOMweb requests. With auth off there is none.
+function seerAuthHeaders() {
+  try {
+    const service = window.services && window.services.userAuthenticationService;
+    const header = service && service.getAuthorizationHeader && service.getAuthorizationHeader();
+    return header && header.Authorization ? {Authorization: header.Authorization} : {};
+  } catch (e) {
+    return {};
+  }
+}
+
+// Every request of the panel to this server, with the user's token.
+function seerFetch(path, options = {}) {
+  return fetch(seerApi(path), {...options, headers: {...(options.headers || {}), ...seerAuthHeaders()}});
+}
+
+// The MONAI Label panel's own client (axios, in this chunk's scope) talks to the same server: the same token on
+// its requests (connect, infer, save), and on no other host's.
+axios_default().interceptors.request.use((config) => {
+  if (String(config.url || '').startsWith(seerServerURL())) {
+    for (const [name, value] of Object.entries(seerAuthHeaders())) config.headers[name] = value;
+  }
+  return config;
+});
+
 // The reason a reply gives: FastAPI's {"detail": ...}, else its text.
 async function seerDetail(reply) {
   const text = await reply.text();
@@ -89,7 +115,7 @@ class SeerPanel extends react.Component {
   async componentDidMount() {
     this.alive = true;
     try {
-      const reply = await fetch(seerApi('seer/concepts'));
+      const reply = await seerFetch('seer/concepts');
       if (reply.ok && this.alive) this.setState({names: (await reply.json()).names});
     } catch (e) {
       console.warn('SEER: no concept names', e);
@@ -179,7 +205,7 @@ class SeerPanel extends react.Component {
 
   async loadEarlier(image) {
     try {
-      const reply = await fetch(seerApi('seer/requests?image=' + encodeURIComponent(image)));
+      const reply = await seerFetch('seer/requests?image=' + encodeURIComponent(image));
       if (reply.ok && this.alive) this.setState({earlier: (await reply.json()).prompts || []});
     } catch (e) {
       console.warn('SEER: no earlier requests', e);
@@ -209,8 +235,8 @@ class SeerPanel extends react.Component {
     const form = new FormData();
     form.append('params', JSON.stringify(params));
     try {
-      const reply = await fetch(seerApi('infer/' + SEER_MODEL + '?image=' + encodeURIComponent(image) +
-        '&output=all'), {method: 'POST', body: form});
+      const reply = await seerFetch('infer/' + SEER_MODEL + '?image=' + encodeURIComponent(image) +
+        '&output=all', {method: 'POST', body: form});
       if (!reply.ok) {
         this.remember({note: await seerDetail(reply), statusKind: 'error'});
         return;
@@ -313,8 +339,8 @@ class SeerPanel extends react.Component {
     this.setState({busy: true});
     this.remember({note: 'Saving the final label …', statusKind: 'busy'});
     try {
-      const reply = await fetch(seerApi('datastore/label?image=' + encodeURIComponent(request.image) +
-        '&tag=final'), {method: 'PUT', body: form});
+      const reply = await seerFetch('datastore/label?image=' + encodeURIComponent(request.image) +
+        '&tag=final', {method: 'PUT', body: form});
       if (!reply.ok) {
         this.remember({note: 'Not saved: ' + await seerDetail(reply), statusKind: 'error'});
         return;
@@ -336,12 +362,12 @@ class SeerPanel extends react.Component {
     this.setState({busy: true});
     this.remember({note: 'Updating the model …', statusKind: 'busy'});
     const lastRound = async () => {
-      const reply = await fetch(seerApi('info/'));
+      const reply = await seerFetch('info/');
       return reply.ok ? ((await reply.json()).train_stats || {})[SEER_MODEL] || {} : {};
     };
     try {
       const before = JSON.stringify(await lastRound());
-      const started = await fetch(seerApi('train/' + SEER_MODEL), {method: 'POST',
+      const started = await seerFetch('train/' + SEER_MODEL, {method: 'POST',
         headers: {'Content-Type': 'application/json'}, body: '{}'});
       if (!started.ok) {
         this.remember({note: 'Update Model: ' + await seerDetail(started), statusKind: 'error'});
@@ -352,7 +378,7 @@ class SeerPanel extends react.Component {
       let stats = null;
       while (!status || ['SUBMITTED', 'RUNNING'].includes(status.status)) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        const reply = await fetch(seerApi('train/'));
+        const reply = await seerFetch('train/');
         status = reply.ok ? await reply.json() : null;
         if (status && task.id && status.id !== task.id) status = null;
         // A round that wrote a bank version is in /info as soon as it is committed; the training process may

@@ -221,11 +221,17 @@ def viewer_source(app_instance) -> str | None:
 
 def app_config(app_instance) -> str:
     """The wheel's app-config.js; on a local studies folder with a viewer source, its DICOMweb roots point to
-    this server's forwarder for that source instead of /proxy/dicom/."""
+    this server's forwarder for that source instead of /proxy/dicom/; with `--conf ohif_oidc`, OHIF signs users in
+    with that client, sends their token on its DICOMweb requests, and the SEER panel on its own."""
+    from ..settings import oidc_clients
+
     text = (wheel_ohif_dir() / "app-config.js").read_text(encoding="utf-8")
     if viewer_source(app_instance):
         for root in ("/proxy/dicom/wado", "/proxy/dicom/qido"):
             text = text.replace(f"'{root}'", f"'{VIEWER_SOURCE_ROOT}'")
+    oidc = getattr(getattr(app_instance(), "settings", None), "ohif_oidc", "")
+    if oidc:
+        text += f"\nwindow.config.oidc = {json.dumps(oidc_clients(oidc))};\n"
     return text
 
 

@@ -186,7 +186,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/datastore/dataset"): Rule("annotator"),
     ("GET", "/logs/"): Rule("admin"),
     ("GET", "/logs/gpu"): Rule("admin"),
-    ("GET", "/ohif/{path:path}"): Rule("user"),
+    # The viewer's own code and styles, no patient data: a browser's page load carries no token. OHIF signs the
+    # user in (--conf ohif_oidc) and sends the token on its data requests (/proxy/dicom/, the SEER panel's).
+    ("GET", "/ohif/{path:path}"): Rule(PUBLIC),
     ("GET", "/proxy/dicom/wado/{path:path}"): _proxy,
     ("POST", "/proxy/dicom/wado/{path:path}"): _proxy,
     ("GET", "/proxy/dicom/qido/{path:path}"): _proxy,
