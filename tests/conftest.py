@@ -118,9 +118,10 @@ def orthanc(tmp_path_factory):
 # `make test` gives whole files to two workers in collection order. The files that take a minute or more (servers,
 # browsers, subprocesses) go first, so that the two workers finish together rather than one running a long file
 # alone at the end. Measured with `--durations`; the order changes no result.
-LONGEST_FIRST = ("test_ohif_loop.py", "test_team.py", "test_ohif_auth.py", "test_crash.py", "test_bench.py", "test_privacy.py",
-                 "test_ohif.py", "test_vista3d_bundle.py", "test_cli.py", "test_perf.py", "test_loop_server.py",
-                 "test_vista3d.py", "test_pacs.py", "test_fuzz.py", "test_batch.py", "test_server.py")
+LONGEST_FIRST = ("test_ohif_loop.py", "test_team.py", "test_ohif_auth.py", "test_crash.py", "test_bench.py",
+                 "test_privacy.py", "test_ohif.py", "test_vista3d_bundle.py", "test_cli.py", "test_perf.py",
+                 "test_loop_server.py", "test_vista3d.py", "test_pacs.py", "test_fuzz.py", "test_batch.py",
+                 "test_server.py")
 
 
 def pytest_collection_modifyitems(config, items):
