@@ -90,8 +90,8 @@ def patches() -> tuple[Patch, ...]:
              "    };\n"
              "    this.seerOnInfo = async serverURI => {\n"),
             # ...and a connection ends when the labelmap exists, so the next one finds it and leaves it alone.
-            ("        this.props.commandsManager.runCommand('loadSegmentationsForViewport', {\n          segmentations\n",
-             "        await this.props.commandsManager.runCommand('loadSegmentationsForViewport', {\n          segmentations\n"),
+            ("        this.props.commandsManager.runCommand('loadSegmentationsForViewport', {\n",
+             "        await this.props.commandsManager.runCommand('loadSegmentationsForViewport', {\n"),
             # The server is the one that served this page: stock OHIF guesses port 8000 on the page's host.
             ("CookieUtils.getCookieString('MONAILABEL_SERVER_URL', 'http://' + window.location.host.split(':')[0] "
              "+ ':8000/')",

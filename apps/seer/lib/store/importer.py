@@ -1,8 +1,8 @@
 """`cli.py store import`: load a model_dir kept as JSONL files (before the store) into a store.
 
 What is read: `requests.jsonl`, `corrections.jsonl`, `skills/vNNNN.jsonl` with `skills/CURRENT`,
-`train_stats.json` (the last round's statistics) and `al_served.json` (when active learning last served each image). A line left unterminated by a writer killed mid-line was never
-acknowledged and is skipped. Importing again adds nothing twice: requests are keyed by id, corrections by their
+`train_stats.json` (the last round's statistics) and `al_served.json` (when active learning last served each
+image). A line left unterminated by a writer killed mid-line was never acknowledged and is skipped. Importing again adds nothing twice: requests are keyed by id, corrections by their
 label's save, and bank versions already in the store are left as they are.
 """
 
