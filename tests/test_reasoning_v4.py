@@ -169,5 +169,44 @@ def test_excluding_everything_asked_is_never_a_sure_refusal(engine, ct_evidence)
     assert spec.status != "ok" and spec.confidence < 0.9
 
 
+def test_a_name_that_runs_on_into_the_same_structures_plural_is_one_name(engine, ct_evidence):
+    """"both iliopsoas muscles apart from the left one": "muscles" ends another name of the same group."""
+    spec = ask(engine, ct_evidence, "both iliopsoas muscles apart from the left one")
+    assert spec.status == "ok" and spec.targets == ["iliopsoas_right"], spec.trace.rationale
+
+
+def test_an_unknown_word_after_a_number_at_the_end_is_asked_about(engine, ct_evidence):
+    spec = ask(engine, ct_evidence, "the ribs except the last two blorfs")
+    assert spec.status != "ok" and not spec.targets and "blorfs" in spec.trace.unexplained
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("la glande au-dessus du rein gauche", ["adrenal_gland_left"]),
+    ("die Drüse über der linken Niere", ["adrenal_gland_left"]),
+    ("la glándula encima del riñón derecho", ["adrenal_gland_right"]),
+])
+def test_descriptive_heads_of_other_languages_place_a_target(engine, ct_evidence, prompt, expected):
+    assert ask(engine, ct_evidence, prompt).targets == expected
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("las vértebras de T11 a L1", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1"]),
+    ("les vertèbres de T11 à L1", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1"]),
+    ("le vertebre dalla T11 alla L1", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1"]),
+    ("the left ribs from 10 to the end", ["rib_left_10", "rib_left_11", "rib_left_12"]),
+])
+def test_ranges_in_other_languages_and_to_the_end(engine, ct_evidence, prompt, expected):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("le rein à droite", ["kidney_right"]),
+    ("o rim à direita e o baço", ["kidney_right", "spleen"]),
+])
+def test_a_range_word_that_is_also_a_preposition_joins_no_range(engine, ct_evidence, prompt, expected):
+    assert ask(engine, ct_evidence, prompt).targets == expected
+
+
 # The words of every operator above are data: the hesitation and choice words of a new language file are
 # asserted in tests/test_reasoning_v3.py (test_a_new_languages_relation_words_need_no_python_change).

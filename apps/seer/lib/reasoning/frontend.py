@@ -83,6 +83,9 @@ class FrontEnd:
         words = list(dict.fromkeys(w for _, w in unexplained))
         spec.trace.unexplained = words
         if spec.status != "ok":
+            # a refusal of a request with words nobody explains may be our misreading: never a sure refusal
+            spec.confidence = min(spec.confidence, T.confidence.unexplained) if spec.status == "rejected" \
+                else spec.confidence
             return spec
         anchors = ("concept", "singular", "side", "number")
         # In a pasted report only the clauses that ask count: its findings are context, with words of their own
@@ -92,9 +95,10 @@ class FrontEnd:
         asking = {clause[k] for k, i in enumerate(scanned) if i.term.kind == "action"}
         # A word inside a noun phrase, after its side or number ("left xqzt kidney", "10th zz rib"), may be its
         # side, number or noun
+        # (or that ends the request or its sentence after a side or number: "except the last two blorfs")
         critical = [w for k, w in unexplained if w not in self.common_words and (not asking or clause[k] in asking)
-                    and 0 < k < len(scanned) - 1 and scanned[k - 1].term.kind in ("side", "number")
-                    and scanned[k + 1].term.kind in anchors]
+                    and 0 < k and scanned[k - 1].term.kind in ("side", "number")
+                    and (k == len(scanned) - 1 or scanned[k + 1].term.kind in (*anchors, "break"))]
         return unexplained_words(spec, words, critical, self.ontology)
 
     def _union_of_parts(self, request: Request) -> TargetSpec | None:

@@ -116,6 +116,10 @@ class TermIndex:
                 key = tuple(tokens[i:i + length])
                 term = self.phrases.get(key)
                 if term is not None:
+                    if term.kind in ("concept", "singular") and i + length < len(tokens) and any(
+                            self.phrases.get(key[s:] + (tokens[i + length],)) == term for s in range(1, length)):
+                        # "both psoas muscles": the next word ends another name of the same structure
+                        key, length = key + (tokens[i + length],), length + 1
                     items.append(Item(i, i + length, term, " ".join(key)))
                     i += length
                     break
