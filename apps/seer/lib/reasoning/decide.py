@@ -175,7 +175,9 @@ def _ends(targets: list[str], ref: BareReference, ontology) -> list[str]:
                          key=lambda t: (ontology[t].order or 0) if ontology[t].series else targets.index(t))
         if ref.extreme == "last":
             ordered = ordered[::-1]
-        if ref.extreme and not ref.numbers:
+        if ref.extreme == "ends":
+            chosen += list(dict.fromkeys(ordered[:1] + ordered[-1:]))
+        elif ref.extreme and not ref.numbers:
             chosen += ordered[:1]
         else:  # "except the last two"
             chosen += ordered[:max(ref.numbers)]
@@ -188,6 +190,7 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
     absent: list[str] = []
     unsupported: list[str] = []
     questions: list[list[str]] = []
+    asked: list[str] = []  # every member asked for, in the image or not
 
     for grounding in reading.include:
         if grounding.options:
@@ -220,6 +223,9 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
             reading.rationale.append(f"{', '.join(grounding.ids)}: {len(missing)} of {len(leaves)} parts are outside "
                                      f"the image ({', '.join(missing[:4])}{'...' if len(missing) > 4 else ''})")
         targets.extend(leaf for leaf in present if leaf not in targets)
+        # a numbered range's ends are the ones said ("ribs 5 to 9"); a whole group's, the ones shown
+        bounded = grounding.mention is not None and bool(grounding.mention.numbers or grounding.mention.range_end)
+        asked.extend(leaf for leaf in (leaves if bounded else present) if leaf not in asked)
 
     excluded: list[str] = []
     for grounding in reading.exclude:
@@ -232,7 +238,14 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         if ref.extreme:
             # "except the first", "minus the last one": an end of what was asked for, counted in series order
             # on each side
-            excluded.extend(t for t in _ends(matching, ref, ontology) if t not in excluded)
+            whole = [t for t in asked if ref.side in (None, "both") or ontology[t].laterality == ref.side]
+            ends = _ends(matching, ref, ontology)
+            if set(_ends(whole, ref, ontology)) != set(ends):
+                # "ribs 5 to 9 except the first" when rib 5 is outside the scan: the end said (5), most likely,
+                # but it may mean the first one shown, so never sure
+                ends = [t for t in _ends(whole, ref, ontology) if t in matching]
+                reading.cap("an end of what was asked lies outside the image", T.confidence.unsure)
+            excluded.extend(t for t in ends if t not in excluded)
             continue
         excluded.extend(t for t in matching if t not in excluded and (not ref.numbers or t in numbered))
     if excluded:

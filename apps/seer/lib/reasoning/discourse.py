@@ -119,6 +119,9 @@ class DiscourseReader:
                 continue
             scope = self._scope(items, k, removed, stop_at_negation=True)
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
+            if not negated and (entry := self._list_entry(items, k, scope, removed)):
+                scope = entry  # "1) stomach 2) pancreas -- remove #2", "strike item 3": a numbered list's entry
+                negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             if not negated:
                 continue
             out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
@@ -275,6 +278,22 @@ class DiscourseReader:
         sides = {str(items[j].term.value) for j in span if items[j].term.kind == "side"} \
             | {self.laterality(str(i.term.value)) for i in old if i.term.kind == "concept"} - {None}
         return sides.pop() if len(sides) == 1 and sides <= {"left", "right"} else None
+
+    def _list_entry(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> list[int]:
+        """The n-th structure named before a dismissal whose object is only a number n: that entry's
+        structure with its side or number words (the words up to the neighbouring structures)."""
+        numbers = [items[j] for j in scope if items[j].term.kind == "number"]
+        if len(numbers) != 1 or not numbers[0].text.isdigit():
+            return []
+        n = int(numbers[0].text)
+        mentions = [j for j in range(k) if j not in removed and items[j].term.kind in MENTION]
+        if not 1 <= n <= len(mentions):
+            return []
+        at = mentions[n - 1]
+        low = mentions[n - 2] + 1 if n > 1 else 0
+        high = mentions[n] if n < len(mentions) else k
+        return [j for j in range(low, high) if j not in removed and (j == at or items[j].term.kind == "side")] \
+            + [j for j in scope if items[j].term.kind == "number"]
 
     def _scope(self, items: list[Item], k: int, removed: set[int], stop_at_negation: bool = False) -> list[int]:
         scope = []

@@ -129,6 +129,8 @@ class FrontEnd:
             words = [t for t in tokens[start:end] if t not in (".", "!")]
             if any(t in self._pointers for t in words):
                 return None  # "together with the one from the spleen": "one" needs the noun of another part
+            if any(t in self.language.get("alternative_words", ()) for t in words):
+                return None  # "the bigger one, left or right": a choice between the parts, never their union
             if not any(t not in self._function_words for t in words):
                 continue  # "and also", "," alone: nothing of its own
             if previous:

@@ -273,7 +273,11 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     # Each side word, and each "lowest"/"first", belongs to the nearest mention in its chunk.
     for position, item in enumerate(chunk):
         if item.term.kind in ("side", "extreme"):
-            nearest = owner[min(range(len(positions)), key=lambda k: abs(positions[k] - position))]
+            at = min(range(len(positions)), key=lambda k: abs(positions[k] - position))
+            nearest = owner[at]
+            if item.term.kind == "extreme" and any(i.term.kind == "exclusion" for i in chunk[
+                    min(positions[at], position):max(positions[at], position)]):
+                continue  # "ribs 7 to 10 except the first and the last": the ends are excepted, not the range's
             if item.term.kind == "side":
                 nearest.sides.add(unless_negated(chunk, position, str(item.term.value)))
             else:
@@ -369,6 +373,10 @@ def _bare_reference(chunk: list[Item]) -> BareReference | None:
     if extreme is None and len(numbers) == 1 and numbers[0] == 1 and not sides and any(
             i.term.kind == "number" and not i.text.isdigit() for i in chunk):
         extreme, numbers = "first", []  # "except the first": the first of what was asked for, not member no. 1
+    ends = {str(i.term.value) for i in chunk if i.term.kind == "extreme"} | (
+        {"first"} if 1 in numbers and any(i.term.kind == "number" and not i.text.isdigit() for i in chunk) else set())
+    if extreme and len(ends) == 2 and len(numbers) <= 1:
+        extreme, numbers = "ends", []  # "except the first and the last": both ends, one each
     if not (sides or numbers or extreme):
         return None
     return BareReference(side=sides[0] if sides else None, numbers=numbers, extreme=extreme)

@@ -106,6 +106,8 @@ class GeometryReaders:
             stop = next((j for j in range(r, len(items)) if items[j].term.kind == "break"), len(items))
             start = _clause_start(items, r)
             before, after = items[start:r], items[r + 1:stop]
+            # "ribs 7 to 10 except the first and the last": an end word after an exception is the exception's
+            after = after[:next((j for j, i in enumerate(after) if i.term.kind == "exclusion"), len(after))]
             extreme_first = any(i.term.kind == "extreme" for i in before)
             if extreme_first == any(i.term.kind == "extreme" for i in after):
                 continue
