@@ -121,8 +121,9 @@ def test_loop_learns_held_out_phrasings_without_hurting_the_rest(tmp_path, ct_pa
     learning = [r["learning"]["accuracy"] for r in rounds]
     rest = [r["rest"]["accuracy"] for r in rounds]
     assert learning[0] < learning[1] < learning[2] <= learning[3], learning
-    # German, French and Spanish organ names are read out of the box since the language files, so round 0
-    # already answers about half of the learning rows; the loop must still close most of the rest.
-    assert learning[3] - learning[0] >= 0.4 and learning[3] >= 0.9, learning
+    # Round 0 already answers part of the learning rows (German, French and Spanish organ names, initialisms and
+    # misspelt plurals are read out of the box, and each reasoning round reads more): the loop must close at least
+    # three quarters of what round 0 left, and end at 0.9 or more.
+    assert learning[3] - learning[0] >= 0.75 * (1 - learning[0]) and learning[3] >= 0.9, learning
     assert min(rest) >= rest[0], rest  # no drop on the rest
     assert (tmp_path / "loop.png").read_bytes()[:4] == b"\x89PNG"
