@@ -266,3 +266,11 @@ def test_a_choice_between_parts_is_never_their_union(engine, ct_evidence, prompt
     refusal, never both lobes."""
     spec = ask(engine, ct_evidence, prompt)
     assert len(spec.targets) < 2, spec.trace.rationale
+
+
+
+@pytest.mark.parametrize("prompt", ["which lung lobe is resting on the dome of the liver",
+                                    "the lung lobe sitting on the dome of the liver"])
+def test_resting_on_the_dome_of_is_above(engine, ct_evidence, prompt):
+    """"resting on the dome of X" places the target above X (a relation phrase in the language data)."""
+    assert ask(engine, ct_evidence, prompt).targets == ["lung_lower_lobe_right"]
