@@ -75,11 +75,9 @@ class LexiconReaders:
         said = f" {' '.join(request.text.tokens)} "
         # "small and large bowel including the duodenum": the part named after an inclusion word is added to
         # its whole, not the part asked for inside it
-        if not any(f" {' '.join(tokenize(w))} " in said for w in self.language.get("inclusion_words", ())):
-            reading.include = self._resolve_references(include, self._ordered_context(request), reading)
-        else:
-            reading.include = include
-            reading.rationale.append("an inclusion word: each structure named is added to the others")
+        inclusion = any(f" {' '.join(tokenize(w))} " in said for w in self.language.get("inclusion_words", ()))
+        reading.include = self._resolve_references(include, self._ordered_context(request), reading,
+                                                   keep_wholes=inclusion)
         self._add_exclusions(request)
         worst = max((g.penalty for g in reading.include), default=0.0)
         reading.adjust("the words disagree or a side does not apply", -worst)

@@ -388,11 +388,13 @@ class ReferenceReaders:
         return []
 
     def _resolve_references(self, include: list[Grounding], context: list[Grounding],
-                            reading: Reading) -> list[Grounding]:
+                            reading: Reading, keep_wholes: bool = False) -> list[Grounding]:
         """Drop a vaguer mention when a more specific one names part of it.
 
         "the right lower lobe of the lung": the lobe, not both lungs. "Left 11th rib fracture. Segment the
-        fractured rib.": the bare "rib" refers back to the rib named before.
+        fractured rib.": the bare "rib" refers back to the rib named before. With `keep_wholes` (an inclusion word:
+        "the bowel including the duodenum") a named group stays beside its part; a mention that needs a side or a
+        number still takes the specific one ("L kidney + L adrenal, incl. adrenal").
         """
         # "upper lobe, left lung": a bare noun whose alternatives fall inside another mention takes that one,
         # and the container is then only the place it was said to be.
@@ -416,7 +418,11 @@ class ReferenceReaders:
             inside = [h for h in include if h is not g and h.ids and not h.options and set(h.ids) <= scope
                       and set(h.ids) != set(g.ids)]
             earlier = [h for h in context if h.ids and not h.options and set(h.ids) <= scope] if g.options else []
-            if inside:
+            if inside and keep_wholes and not g.options:
+                reading.rationale.append(f'"{g.mention.text}" is asked for with "{inside[0].mention.text}" '
+                                         "(an inclusion word)")
+                kept.append(g)
+            elif inside:
                 reading.rationale.append(f'"{g.mention.text}" is the whole of which "{inside[0].mention.text}" '
                                          "is the part asked for")
             elif earlier:
