@@ -139,7 +139,13 @@ class SeerApp(MONAILabelApp):
         # The server purges requests past their retention now and daily (a training subprocess does not). MONAI
         # Label calls this once per server start, so `POST /reload` does not start a second purge thread.
         start_retention(self.store, self.settings.request_retention_days)
-        super().on_init_complete()  # scores every image once: in this process (async_scoring above)
+        # No scoring pass at start-up: on a PACS it lists every series before the server answers. Certainty comes
+        # from the request log, so scoring after each served sample and each training round keeps it fresh.
+        auto_update_scoring, self._auto_update_scoring = self._auto_update_scoring, False
+        try:
+            super().on_init_complete()
+        finally:
+            self._auto_update_scoring = auto_update_scoring
 
     def infer(self, request, datastore=None):
         # An image id is looked up in the datastore and never opened as a path: "/etc/hostname" gets the same 404
