@@ -44,7 +44,11 @@ class FrontEnd:
     def _known_words(self) -> set[str]:
         """Every token some language file or the lexicon explains: anatomy, function, filler and context words
         (the keys of tables too: relation, order and comparison phrases)."""
-        known = set(self.index.known_tokens) | set(self.common_stop)
+        return set(self.index.known_tokens) | set(self.common_stop) | self._language_words()
+
+    def _language_words(self) -> set[str]:
+        """Every token of the language files' words and table keys (not the lexicon's)."""
+        known = set()
         for value in self.language.values():
             words = value if isinstance(value, list) else list(value) if isinstance(value, dict) else []
             if isinstance(value, dict):
@@ -78,6 +82,12 @@ class FrontEnd:
         scanned = said.scanned
         unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown" and i.text.isalpha()
                        and len(i.text) > 1 and i.text not in self._known and i.text not in request.context_words]
+        if spec.status == "ok" and (unread := self._unread_operators(request, spec)):
+            spec.trace.unexplained = list(unread)
+            if spec.confidence > T.confidence.unexplained:
+                spec.trace.ledger.append((f"words the expression did not use: {', '.join(unread)}",
+                                          round(T.confidence.unexplained - spec.confidence, 3)))
+                spec.confidence = T.confidence.unexplained
         if not unexplained:
             return spec
         words = list(dict.fromkeys(w for _, w in unexplained))
@@ -100,6 +110,23 @@ class FrontEnd:
                     and 0 < k and scanned[k - 1].term.kind in ("side", "number")
                     and (k == len(scanned) - 1 or scanned[k + 1].term.kind in (*anchors, "break"))]
         return unexplained_words(spec, words, critical, self.ontology)
+
+    def _unread_operators(self, request: Request, spec: TargetSpec) -> list[str]:
+        """Known words that no operator of the answer used, where they could have changed it: a word known only as
+        part of a structure's name standing on its own ("minus the middle two": no structure is called "middle"),
+        and a relation word when the expression has no relation ("the vertebrae and what lies between them")."""
+        if not hasattr(self, "_language_tokens"):
+            self._language_tokens = self._language_words() | self.common_stop
+        expression = json.dumps(spec.trace.expression or {})
+        has_relation = '"relation"' in expression
+        unread = []
+        for item in request.discourse.scanned:
+            if item.term.kind == "unknown" and item.text.isalpha() and item.text in self.index.known_tokens \
+                    and item.text not in self._language_tokens and item.text not in request.context_words:
+                unread.append(item.text)
+            elif item.term.kind == "locative" and not has_relation:
+                unread.append(item.text)
+        return list(dict.fromkeys(unread))
 
     def _union_of_parts(self, request: Request) -> TargetSpec | None:
         """Two or more targets joined plainly ("X and also Y", "X plus the Y next to it", "aorta and IVC and the

@@ -291,6 +291,8 @@ class LexiconReaders:
         refused without confidence: we may have misread it. Nonsense is refused with confidence."""
         if self._is_description(tokens) or any(t in self.words.categories for t in tokens):
             return T.confidence.refuse_unsure
+        if any(t in self._heads or t in self.words.body for t in tokens):
+            return T.confidence.refuse_unsure  # "the tummy", "the big gut": about the body, in words we lack
         if any(t.isalpha() and 2 <= len(t) <= 3 and t not in self._known and t not in self.common_words for t in tokens):
             return T.confidence.refuse_unsure  # "RV", "LPV": shorthand we do not know may still be anatomy
         return T.confidence.refuse_unknown

@@ -1,0 +1,34 @@
+"""Every word accounted for (issue 13), round 6: a known word that no operator of the answer used keeps the answer
+below the sure band, and a refusal of a request that talks about the body in words we lack is never sure. Phrasings
+written for these tests. In-process, on the real CT's map."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("prompt, target", [
+    ("the liver, the middle one", "liver"),  # "middle" is known only inside a name ("middle lobe")
+    ("aorta, not the middle part", "aorta"),
+])
+def test_a_stray_part_of_a_name_is_not_used_and_keeps_the_answer_unsure(engine, ct_evidence, prompt, target):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale
+    assert spec.confidence < 0.9
+    assert spec.trace.unexplained, "the unused word must be listed in the trace"
+
+
+def test_a_plain_request_stays_sure(engine, ct_evidence):
+    spec = engine.understand("the spleen", ct_evidence)
+    assert spec.targets == ["spleen"] and spec.confidence >= 0.9 and not spec.trace.unexplained
+
+
+@pytest.mark.parametrize("prompt", ["the wobbly belly bit", "the tummy area thing"])
+def test_a_refusal_of_lay_body_words_is_never_sure(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert not spec.targets and spec.confidence < 0.9
+
+
+def test_nonsense_is_still_refused_with_confidence(engine, ct_evidence):
+    spec = engine.understand("tell me a joke", ct_evidence)
+    assert spec.status == "rejected" and spec.confidence >= 0.9
