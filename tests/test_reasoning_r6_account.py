@@ -32,3 +32,19 @@ def test_a_refusal_of_lay_body_words_is_never_sure(engine, ct_evidence, prompt):
 def test_nonsense_is_still_refused_with_confidence(engine, ct_evidence):
     spec = engine.understand("tell me a joke", ct_evidence)
     assert spec.status == "rejected" and spec.confidence >= 0.9
+
+
+def test_the_same_words_are_encoded_once_and_rank_the_same(engine):
+    """The description reader and the fallback may rank one request's words twice: the second ranking reuses the
+    first encoding (grounding latency), and gives the same order."""
+    embeddings = engine.embeddings
+    calls = []
+    encode = embeddings.encoder.encode
+    embeddings.encoder.encode = lambda texts, *a, **k: calls.append(texts) or encode(texts, *a, **k)
+    try:
+        text = "the little sac beneath the liver keeping bile for later"
+        first = embeddings.rank(text, top=3)
+        second = embeddings.rank(text, top=3)
+    finally:
+        del embeddings.encoder.encode  # back to the class's method
+    assert calls == [[text]] and first == second and first[0][0] == "gallbladder"

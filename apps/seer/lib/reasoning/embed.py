@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # At most this many texts are encoded on a single thread (see `TextEncoder.encode`).
 SINGLE_THREAD_MAX_TEXTS = 4
+# Request texts whose embedding is kept (a few requests' worth: the same words are often ranked twice in one)
+RECENT_QUERIES = 64
 
 
 class EncoderUnavailable(RuntimeError):
@@ -123,11 +127,24 @@ class ConceptEmbeddings:
                 os.replace(tmp, cache)
         self._unique = sorted(set(self.concept_ids))
         self._row_concept = np.array([self._unique.index(c) for c in self.concept_ids])
+        # The description reader and the fallback may rank the same words in one request: encode them once
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()  # the server answers requests on several threads
+
+    def _query(self, text: str) -> np.ndarray:
+        with self._recent_lock:
+            vector = self._recent.get(text)
+        if vector is None:
+            vector = self.encoder.encode([text])[0]
+            with self._recent_lock:
+                self._recent[text] = vector
+                while len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        return vector
 
     def rank(self, text: str, allowed: set[str] | None = None, top: int = 5) -> list[tuple[str, float]]:
         """Concepts nearest to `text` by cosine similarity, best first."""
-        query = self.encoder.encode([text])[0]
-        scores = self.matrix @ query
+        scores = self.matrix @ self._query(text)
         best = np.full(len(self._unique), -1.0, dtype=np.float32)
         np.maximum.at(best, self._row_concept, scores)
         order = np.argsort(-best)
