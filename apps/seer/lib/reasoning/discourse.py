@@ -79,6 +79,10 @@ class DiscourseReader:
         # "er", "um", "äh", "euh": a hesitation between two names of the same structure is a self-repair
         self.hesitations = {" ".join(tokenize(w)) for w in language.get("hesitation_words", ())}
         self.plural_words = {" ".join(tokenize(w)) for w in language.get("plural_markers", ())}  # "all", "every"
+        # what a report says of a structure ("not thickened", "not enlarged"): a negation before one denies it
+        self.extremes = {" ".join(tokenize(w)): end for w, end in language.get("series_extremes", {}).items()}
+        self.predicates = {" ".join(tokenize(w)) for key in ("findings_words", "normal_words", "affected_words")
+                           for w in language.get(key, ())}
 
     def _negates(self, item: Item) -> bool:
         return item.text in self.negators or item.text.split(" ", 1)[0] in self.negators
@@ -110,6 +114,7 @@ class DiscourseReader:
         removed: set[int] = set()
         self._universal_but(items)
 
+        removed |= self._whole_extent(items, out)
         dismissed: set[int] = set()
         # 0. "forget the pancreas", "never mind the gallbladder", "remove stomach": a dismissal followed by what
         #    it dismisses negates that, wherever it was asked for before. Without a structure after it, a
@@ -183,7 +188,9 @@ class DiscourseReader:
                 removed |= {j for j in span if items[j].term.kind in MODIFIERS
                             and (items[j].term.kind in said or items[j].term.kind not in ("side", "number"))}
                 for j in span:
-                    if items[j].term.kind == "concept":
+                    # a lateral name keeps its side when the correction says none ("left ribs 9 and 10, no, 10
+                    # and 11"): only a new side makes it the bare noun of its pair
+                    if items[j].term.kind == "concept" and ("side" in said or not self.laterality(str(items[j].term.value))):
                         items[j] = Item(items[j].start, items[j].end, Term("singular", self.family(str(items[j].term.value)),
                                                                            items[j].term.source), items[j].text)
             # the breaks between the withdrawn clause and the correction go, so the correction inherits its asking
@@ -230,6 +237,10 @@ class DiscourseReader:
                 # "Leber bitte nicht segmentieren", "the liver please don't segment": the negation of the action,
                 # said after its object, negates what the clause named
                 scope, negated = earlier, [items[j] for j in earlier]
+            elif earlier and not pronoun and (own := self._postposed(items, k, start, removed)):
+                # "de linker nier niet, alleen de rechter", "the spleen is not needed, only the liver", "spleen
+                # no": a negation with no object of its own, said right after a structure, negates that structure
+                scope, negated = own, [items[j] for j in own if items[j].term.kind in MENTION]
             elif earlier and not pronoun:
                 continue  # "the kidneys, not the left one": an exclusion from a target, read by the parser
             if pronoun:
@@ -250,6 +261,57 @@ class DiscourseReader:
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
         return out
+
+    def _end_of(self, part: list[Item]) -> str | None:
+        """The one end of the scan ("first" or "last") a range's side names, by an extreme word ("the top of the
+        scan", "the bottom slice", "the first slice"), or None when it names a structure, a side or a number."""
+        if any(i.term.kind in (*MENTION, "side", "locative") or i.text.isdigit() for i in part):
+            return None
+        ends = {self.extremes[t] for i in part for t in i.text.split() if t in self.extremes}
+        ends |= {str(i.term.value) for i in part if i.term.kind == "extreme"}
+        ends |= {"first" for i in part if i.term.kind == "number" and i.term.value == 1}
+        if any(i.term.kind == "number" and i.term.value != 1 for i in part):
+            return None
+        return ends.pop() if len(ends) == 1 else None
+
+    def _whole_extent(self, items: list[Item], out: Discourse) -> set[int]:
+        """"all the vertebrae from the top of the scan to the bottom", "the spine from the first slice to the
+        last": a range whose two sides are the two ends of the scan, not members of a series, spans everything
+        the scan shows; the range and its end words go, and the structures said are read whole."""
+        gone: set[int] = set()
+        for k, item in enumerate(items):
+            if item.term.kind != "range":
+                continue
+            start = _clause_start(items, k)
+            named = [j for j in range(start, k) if items[j].term.kind in MENTION]
+            stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind in ("break", "conjunction")
+                         and not items[j].text.isalpha() or items[j].term.kind in MENTION), len(items))
+            if not named:
+                continue
+            before, after = items[named[-1] + 1:k], items[k + 1:stop]
+            ends = (self._end_of(before), self._end_of(after))
+            if None in ends or ends[0] == ends[1]:
+                continue
+            gone |= set(range(named[-1] + 1, stop))  # the end words ("from the bottom") count no member from an end
+            out.rationale.append(f'"{items[k].text}" spans the whole scan (from its {ends[0]} to its {ends[1]} '
+                                 "end): the structures said are read whole")
+        return gone
+
+    def _postposed(self, items: list[Item], k: int, start: int, removed: set[int]) -> list[int]:
+        """The structure a negation said after it negates, when the negation has no object of its own (nothing
+        but filler or unknown words up to the next comma or clause end): the mentions and their modifiers since
+        the last comma before it ("liver yes, spleen no" negates only the spleen). Else []."""
+        stop = next((j for j in range(k + 1, len(items)) if _is_boundary(items[j]) or items[j].text in (",", ";")),
+                    len(items))
+        if any(items[j].term.kind not in ("filler", "action") or items[j].text in self.pronouns
+               or items[j].text in self.predicates for j in range(k + 1, stop) if j not in removed):
+            return []  # "the kidneys, not the left one": it has an object (the parser's exclusion); "gallbladder
+            # not thickened", "not xyz": it denies something said of the structure, or we cannot tell
+        comma = max((j for j in range(start, k) if items[j].text in (",", ";")), default=start - 1)
+        if any(items[j].text in self.relatives for j in range(comma + 1, k)):
+            return []  # "the kidney that is not enlarged": the negation is said of a description
+        own = [j for j in range(comma + 1, k) if j not in removed and items[j].term.kind in MENTION + MODIFIERS]
+        return own if any(items[j].term.kind in MENTION for j in own) else []
 
     def _universal_but(self, items: list[Item]) -> None:
         """"every rib but the 11th pair", "all vertebrae but L1": a contrast word right after a structure said

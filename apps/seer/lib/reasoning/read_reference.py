@@ -4,7 +4,7 @@ an antecedent said before it."""
 from __future__ import annotations
 
 from ..records import TargetSpec
-from .decide import Reading
+from .decide import Reading, ask
 from .ground import Grounding, ground_mention
 from .parse import Item, Mention
 from . import readers as spatial
@@ -52,8 +52,9 @@ class ReferenceReaders:
             return None
         asking = clauses[acting[-1]]
         words = {i.text for i in asking}
-        if any(i.term.kind in ("concept", "side", "number", "locative", "range") for i in asking):
-            return None  # it names a structure, a side, a number or a relation itself
+        if any(i.term.kind in ("concept", "side", "number", "locative", "range") and not (
+                i.term.kind == "side" and i.term.value == "both" and i.text in sets["both_words"]) for i in asking):
+            return None  # it names a structure, a side, a number or a relation itself ("both" refers back)
         nouns = [i for i in asking if i.term.kind == "singular" or (i.term.kind == "head" and i.text not in
                                                                       self.words.generic)]
         if len(nouns) > 1:
@@ -105,7 +106,13 @@ class ReferenceReaders:
             lateral = [c for c in (sites or [c for c, s in status.items() if s != "normal"]) if self.ontology[c].pair]
             chosen = [self.ontology[lateral[0]].pair] if len(lateral) == 1 else []
         elif both:
-            chosen = list(status) if len(status) == 2 and self.ontology[next(iter(status))].pair in status else []
+            # "both" is the one pair the report names, whatever else it names ("Both kidneys normal; a cyst in the
+            # spleen. Segment both of them."); two pairs named leave it open
+            pairs = {pair for c in status if (pair := self._pair_in(c, status))}
+            chosen = sorted(next(iter(pairs))) if len(pairs) == 1 else []
+            if len(pairs) > 1:  # "Both kidneys and both adrenals normal. Segment both.": which pair?
+                return ask([c for pair in pairs for c in sorted(pair)], request.reading, request.evidence,
+                           self.ontology, "report reference: \"both\" may be any of the pairs the report names")
         else:
             chosen = sites if sites else list(status) if len(status) == 1 else []
         if not chosen or (len(chosen) > 1 and not both):
@@ -117,9 +124,26 @@ class ReferenceReaders:
         # a negation inside the report ("no cholecystitis") denies a finding, not the asking clause's target
         asked = {i.text for i in asking}
         request.parsed.exclude = [m for m in request.parsed.exclude if set(m.text.split()) <= asked]
+        if not any(i.term.kind == "exclusion" for i in asking):
+            # "No hydronephrosis. Please segment both.": the report's negation never reaches the asking clause
+            request.parsed.exclude, request.parsed.exclude_refs = [], []
+        # a structure negated in the report ("no hydronephrosis" read as a kidney) is a denied finding there
+        request.discourse.negated = [chunk for chunk in request.discourse.negated
+                                     if chunk and chunk[0].start >= asking[0].start]
         mention = Mention(concept=chosen[0], form="concept", text=", ".join(chosen), source="reference")
         request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
                                      rule=f"report reference -> {chosen}")]
+        return None
+
+    def _pair_in(self, concept_id: str, said) -> frozenset[str] | None:
+        """The pair a structure said in a report stands for: itself and its pair when both are said, or the two
+        members of a pair group ("both kidneys"). Else None."""
+        concept = self.ontology[concept_id]
+        if concept.pair:
+            return frozenset((concept_id, concept.pair)) if concept.pair in said else None
+        members = list(concept.members)
+        if len(members) == 2 and self.ontology[members[0]].pair == members[1]:
+            return frozenset(members)
         return None
 
     def _read_possessive(self, request: Request) -> TargetSpec | None:
