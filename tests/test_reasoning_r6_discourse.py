@@ -106,3 +106,36 @@ def test_a_range_from_one_end_of_the_scan_to_the_other_is_everything_present(eng
 def test_a_range_from_a_member_to_the_end_of_the_scan_stays_a_range(engine, ct_evidence):
     spec = ask(engine, ct_evidence, "all vertebrae from T12 to the bottom of the scan")
     assert spec.status == "ok" and sorted(spec.targets) == ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("Pheochromocytoma suspected on the right side. Contour the gland.", ["adrenal_gland_right"]),
+    ("Suspected phaeochromocytoma, left. Please outline the gland.", ["adrenal_gland_left"]),
+    ("Verdacht auf Phäochromozytom rechts. Bitte die Drüse segmentieren.", ["adrenal_gland_right"]),
+    ("Splenomegaly noted; liver normal. Segment the enlarged organ.", ["spleen"]),
+])
+def test_a_finding_that_names_its_organ_is_a_site_in_the_report(engine, ct_evidence, prompt, expected):
+    """A finding whose name says its organ (the `finding_sites` table of the language files) makes that organ,
+    on the side said with it, the structure a later "the gland" or "the enlarged organ" refers to."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+    assert spec.confidence < 0.9
+
+
+def test_finding_sites_are_data_in_every_language(engine):
+    from lib.reasoning.languages import load_languages
+
+    languages = load_languages()
+    assert len(languages) == 7
+    for code, language in languages.items():
+        table = language.get("function_words", {}).get("finding_sites", {})
+        assert table and all(v in engine.ontology for k, v in table.items() if not k.startswith("_")), code
+    assert engine.language["finding_sites"]["pheochromocytoma"] == "adrenal_glands"
+
+
+def test_evidence_says_which_structures_reach_the_edge_of_the_scan(ct_evidence):
+    """For "the lowest vertebra lying completely inside the scan": the first and last vertebrae the CT shows run
+    on beyond it, L1 lies wholly inside."""
+    present = ct_evidence.present
+    assert present["vertebrae_T11"].at_edge and present["vertebrae_L2"].at_edge
+    assert present["vertebrae_L1"].at_edge is False

@@ -110,8 +110,11 @@ def gather_evidence(image: np.ndarray, everything: np.ndarray | None, label_to_c
         concept_id = label_to_concept.get(int(label))
         if label == 0 or concept_id is None or count * voxel_ml < MIN_PRESENT_ML or int(label) in slivers:
             continue
+        box = objects[int(label) - 1] if int(label) - 1 < len(objects) else None
+        at_edge = None if box is None else any(s.start == 0 or s.stop == n for s, n in zip(box, everything.shape))
         present[concept_id] = PresentStructure(id=concept_id, voxels=int(count), volume_ml=round(count * voxel_ml, 2),
-                                               centroid_ras_mm=tuple(round(float(v), 1) for v in centroid))
+                                               centroid_ras_mm=tuple(round(float(v), 1) for v in centroid),
+                                               at_edge=at_edge)
     evidence.present = present
     add_relations(evidence, everything, label_to_concept, index_to_ras)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..records import TargetSpec
 from .decide import Reading, ask
 from .ground import Grounding, ground_mention
+from .normalize import tokenize
 from .parse import Item, Mention
 from . import readers as spatial
 from .request import MENTION, Request, scope_of
@@ -51,6 +52,8 @@ class ReferenceReaders:
         if len(clauses) < 2 or not acting or acting[-1] == 0:
             return None
         asking = clauses[acting[-1]]
+        implied = self._implied_sites(clauses[:acting[-1]])
+        request.context = (request.context or []) + implied  # "Pheochromocytoma on the right. Contour the gland." 
         words = {i.text for i in asking}
         if any(i.term.kind in ("concept", "side", "number", "locative", "range") and not (
                 i.term.kind == "side" and i.term.value == "both" and i.text in sets["both_words"]) for i in asking):
@@ -95,6 +98,11 @@ class ReferenceReaders:
                     if category is not None and not self.in_category(c, category) and category not in self._name_words[c]:
                         continue
                     status[c] = state if status.get(c, "plain") == "plain" else status[c]
+        for g in implied:  # a finding that names its own organ is a finding's site
+            for c in g.ids:
+                if (not kinds or c in scope_of(self.ontology, kinds)) and (category is None or self.in_category(
+                        c, category) or category in self._name_words[c]):
+                    status[c] = "finding"
         marked = self._finding_adjective_sites(request)
         # a finding said again as an adjective ("the steatotic organ" ~ "steatosis") names its own site first
         sites = [c for c, s in status.items() if c in marked and s != "normal"] or [c for c, s in status.items()
@@ -134,6 +142,28 @@ class ReferenceReaders:
         request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
                                      rule=f"report reference -> {chosen}")]
         return None
+
+    def _implied_sites(self, clauses: list[list[Item]]) -> list[Grounding]:
+        """The organs a report's findings imply by their own name ("pheochromocytoma" -> an adrenal gland,
+        "hydronephrosis" -> a kidney: the `finding_sites` table of the language files), each with the side said
+        in its clause, when the clause names no structure of that kind itself."""
+        table = {" ".join(tokenize(k)): v for k, v in self.language.get("finding_sites", {}).items()
+                 if not k.startswith("_") and v in self.ontology}
+        found: list[Grounding] = []
+        for clause in clauses:
+            said = {c for m in self._mentions_of(clause) for c in (m.concept, *ground_mention(m, self.ontology).ids)}
+            sides = {str(i.term.value) for i in clause if i.term.kind == "side"} & {"left", "right"}
+            for item in clause:
+                site = table.get(item.text)
+                if site is None or scope_of(self.ontology, {site}) & said:
+                    continue
+                paired = len(self.ontology[site].members) == 2
+                mention = Mention(concept=site, form="singular" if paired else "concept", text=item.text,
+                                  source="finding", sides=set(sides) if paired and len(sides) == 1 else set())
+                grounded = ground_mention(mention, self.ontology)
+                if grounded.ids and not grounded.options:
+                    found.append(grounded)
+        return found
 
     def _pair_in(self, concept_id: str, said) -> frozenset[str] | None:
         """The pair a structure said in a report stands for: itself and its pair when both are said, or the two
