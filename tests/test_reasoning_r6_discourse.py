@@ -139,3 +139,26 @@ def test_evidence_says_which_structures_reach_the_edge_of_the_scan(ct_evidence):
     present = ct_evidence.present
     assert present["vertebrae_T11"].at_edge and present["vertebrae_L2"].at_edge
     assert present["vertebrae_L1"].at_edge is False
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the aorta at L1", ["aorta"]),
+    ("at the level of T12: both kidneys", ["kidney_left", "kidney_right"]),
+    ("die Aorta auf Höhe von L1", ["aorta"]),
+    ("l'aorte au niveau de L1", ["aorta"]),
+    ("la aorta a nivel de L1", ["aorta"]),
+])
+def test_a_level_said_of_another_structure_is_not_a_target(engine, ct_evidence, prompt, expected):
+    """A numbered level after a level marker ("at", "at the level of", "auf Höhe von": `level_markers` in the
+    language files), beside a structure named outright, says where, not what."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("at L1", ["vertebrae_L1"]),  # nothing else is named: the level is the target
+    ("look at the liver and spleen", ["liver", "spleen"]),  # "at" before an unnumbered name is no level
+])
+def test_a_level_marker_alone_never_drops_the_target(engine, ct_evidence, prompt, expected):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale

@@ -9,6 +9,7 @@ kidneys but not the left one"). All marker words come from the language files.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from .normalize import tokenize
@@ -47,6 +48,13 @@ class Discourse:
         return self.negated + self.withdrawn
 
 
+def _fold(word: str) -> str:
+    """A word without accents or an elided article ("all'altezza" -> "altezza", "höhe" -> "hohe"), as the
+    normalizer gives it."""
+    word = word.rsplit("'", 1)[-1]
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def _is_boundary(item: Item) -> bool:
     return item.term.kind in ("break", "contrast", "correction", "withdraw")
 
@@ -81,6 +89,8 @@ class DiscourseReader:
         self.plural_words = {" ".join(tokenize(w)) for w in language.get("plural_markers", ())}  # "all", "every"
         # what a report says of a structure ("not thickened", "not enlarged"): a negation before one denies it
         self.extremes = {" ".join(tokenize(w)): end for w, end in language.get("series_extremes", {}).items()}
+        # "at L1", "at the level of T12", "auf Höhe von L1": a level said of another structure, not a target
+        self.level_markers = [[_fold(t) for t in tokenize(w)] for w in language.get("level_markers", ())]
         self.predicates = {" ".join(tokenize(w)) for key in ("findings_words", "normal_words", "affected_words")
                            for w in language.get(key, ())}
 
@@ -115,6 +125,7 @@ class DiscourseReader:
         self._universal_but(items)
 
         removed |= self._whole_extent(items, out)
+        removed |= self._levels(items, out)
         dismissed: set[int] = set()
         # 0. "forget the pancreas", "never mind the gallbladder", "remove stomach": a dismissal followed by what
         #    it dismisses negates that, wherever it was asked for before. Without a structure after it, a
@@ -261,6 +272,35 @@ class DiscourseReader:
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
         return out
+
+    def _level_marker(self, items: list[Item], j: int) -> list[int] | None:
+        """The items of a level marker said right before the mention at `j` ("at", "at the level of"), or None.
+        A one-word marker counts only before a numbered name ("at L1"): "look at the liver" names no level."""
+        words: list[tuple[int, str]] = [(k, _fold(w)) for k in range(max(0, j - 6), j) for w in items[k].text.split()]
+        for marker in sorted(self.level_markers, key=len, reverse=True):
+            if not marker or len(marker) > len(words) or [w for _, w in words[-len(marker):]] != marker:
+                continue
+            if len(marker) == 1 and not any(ch.isdigit() for ch in items[j].text):
+                continue
+            span = sorted({k for k, _ in words[-len(marker):]})
+            if any(items[k].term.kind in MENTION for k in span):
+                continue
+            return span
+        return None
+
+    def _levels(self, items: list[Item], out: Discourse) -> set[int]:
+        """"body composition at L1: erector spinae", "the aorta at the level of T12": a structure said after a
+        level marker, beside another structure named outright, is where the other is, not a target of its own."""
+        mentions = [j for j, i in enumerate(items) if i.term.kind in MENTION]
+        marked = {j: span for j in mentions if (span := self._level_marker(items, j)) is not None}
+        if not any(items[j].term.kind == "concept" and j not in marked for j in mentions):
+            return set()
+        gone: set[int] = set()
+        for j, span in marked.items():
+            gone |= set(span) | {j}
+            out.rationale.append(f'"{items[j].text}" is a level said of another structure (after '
+                                 f'"{" ".join(items[k].text for k in span)}"): where, not what')
+        return gone
 
     def _end_of(self, part: list[Item]) -> str | None:
         """The one end of the scan ("first" or "last") a range's side names, by an extreme word ("the top of the
