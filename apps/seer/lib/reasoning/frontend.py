@@ -24,6 +24,20 @@ def _without_landmarks(node):
     return [_without_landmarks(v) for v in node] if isinstance(node, list) else node
 
 
+def _anchors(node) -> set[str]:
+    """The concept ids an expression uses as relation anchors."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if node.get("op") == "relation":
+            found |= {a.get("id") for a in node.get("anchors", []) if isinstance(a, dict) and a.get("id")}
+        for value in node.values():
+            found |= _anchors(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _anchors(value)
+    return found
+
+
 class FrontEnd:
     """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
 
@@ -133,10 +147,55 @@ class FrontEnd:
         vertebra between T12 and L2"), where the whole was not read: each part is read on its own, a pronoun in a
         later part standing for the part before it; when every part is understood, the answer is their union,
         else None (the whole reading stands). A request that removes, negates or corrects is never split."""
+        # `_account` may ask for the union on more than one path (an ellipsis, then a dropped conjunct): each part
+        # is a whole reading, so it is computed once per request and kept on it
+        if "_union" not in vars(request):
+            vars(request)["_union"] = self._read_parts(request)
+        return vars(request)["_union"]
+
+    def _read_parts(self, request: Request) -> TargetSpec | None:
+        """The body of `_union_of_parts`: split at the conjunctions, resolve references, read each part."""
         items, tokens = request.discourse.scanned, request.text.tokens
         if request.discourse.dropped or any(i.term.kind in ("exclusion", "correction", "withdraw") for i in items) \
                 or any(i.term.kind == "break" for i in items[:-1]):
             return None
+        cuts = self._conjunct_cuts(items)
+        if not cuts or len(cuts) >= T.penalty.composition_parts:
+            return None
+        edges = [0] + [items[k].end for k in cuts]
+        ends = [items[k].start for k in cuts] + [len(tokens)]
+        parts: list[tuple[str, TargetSpec]] = []
+        previous: tuple[list[str], TargetSpec] | None = None
+        objects = {" ".join(tokenize(w)) for w in self.language.get("object_pronouns", ())}  # "it", "them"
+        for start, end in zip(edges, ends):
+            words = [t for t in tokens[start:end] if t not in (".", "!", ",", ";")]
+            if any(t in self.language.get("alternative_words", ()) for t in words):
+                return None  # "the bigger one, left or right": a choice between the parts, never their union
+            if not any(t not in self._function_words for t in words):
+                if not any(t in self._pointers for t in words):
+                    continue  # "and also", "," alone: nothing of its own
+                if previous is None or not any(t in objects for t in words):
+                    return None  # "..., the one with less volume": a choice among the parts, never their union
+            if previous is not None:
+                words = self._resolved_part(words, *previous, request.evidence)
+                if words is None:
+                    return None  # a pointer or a pronoun with nothing to stand for: the whole reading stands
+            elif any(t in self._pointers for t in words):
+                return None
+            text = " ".join(words)
+            spec = self.understand(text, request.evidence, request.context_words)
+            if spec.status != "ok" or not spec.targets:
+                return None
+            if parts and set(spec.targets) <= {c for _, p in parts for c in p.targets}:
+                return None  # a part that adds nothing was misread ("X and what lies between them" read as X)
+            parts.append((text, spec))
+            previous = (words, spec)
+        if len(parts) < 2:
+            return None
+        return union_of_parts(parts, request.evidence, self.ontology)
+
+    def _conjunct_cuts(self, items: list[Item]) -> list[int]:
+        """The conjunctions that join parts of a request: every one but "/" and the "and" of "between X and Y"."""
         cuts, between = [], False
         for k, item in enumerate(items):
             if item.text in self.words.between:
@@ -146,35 +205,87 @@ class FrontEnd:
                     between = False
                 else:
                     cuts.append(k)
-        if not cuts or len(cuts) >= T.penalty.composition_parts:
-            return None
-        edges = [0] + [items[k].end for k in cuts]
-        ends = [items[k].start for k in cuts] + [len(tokens)]
-        parts: list[tuple[str, TargetSpec]] = []
-        previous = ""
-        for start, end in zip(edges, ends):
-            words = [t for t in tokens[start:end] if t not in (".", "!")]
-            if any(t in self._pointers for t in words):
-                return None  # "together with the one from the spleen": "one" needs the noun of another part
-            if any(t in self.language.get("alternative_words", ()) for t in words):
-                return None  # "the bigger one, left or right": a choice between the parts, never their union
-            if not any(t not in self._function_words for t in words):
-                continue  # "and also", "," alone: nothing of its own
-            if previous:
-                words = [previous if t in self.discourse.pronouns else t for t in words]
-            if previous and self._nounless(words):
-                # "..., then the second largest": an ellipsis; the noun is the last one said before it
-                noun = next((t for t in reversed(previous.split()) if self._is_noun(t)), None)
-                words = words + [noun] if noun else words
-            text = " ".join(words)
-            spec = self.understand(text, request.evidence, request.context_words)
-            if spec.status != "ok" or not spec.targets:
-                return None
-            parts.append((text, spec))
-            previous = text
-        if len(parts) < 2:
-            return None
-        return union_of_parts(parts, request.evidence, self.ontology)
+        return cuts
+
+    def _resolved_part(self, words: list[str], before: list[str], spec: TargetSpec, evidence) -> list[str] | None:
+        """A later part of a composition with its references to the part before made explicit, so that it reads on
+        its own: a pronoun ("lateral to it", "between them") is the nearest structure said before (a relation's
+        landmark when the part before ends with one, else what that part answered); a possessive ("its adrenal")
+        or a same-side phrase ("the adrenal on the same side") is the side of that answer; a pointer ("the one
+        below it") takes the noun of the part before. None when a reference has nothing it can stand for."""
+        if self._nounless(words):
+            # "..., then the second largest": an ellipsis; the noun is the last one said before it
+            noun = next((t for t in reversed(before) if self._is_noun(t)), None)
+            words = words + [noun] if noun else words
+        targets = list(spec.targets)
+        sides = {self.ontology[c].laterality for c in targets if c in self.ontology}
+        side = next(iter(sides)) if len(sides) == 1 and None not in sides and sides <= {"left", "right"} else None
+        if side is None and len(targets) == 1 and evidence.present and targets[0] in evidence.present:
+            # an unpaired structure off the midline ("the spleen and the kidney on the same side"): its side is
+            # where the image shows it, and only when it lies clearly to one side
+            x = evidence.present[targets[0]].centroid_ras_mm[0]
+            side = next((s for s in ("left", "right") if evidence.lies_on(s, x, T.midline_tolerance_mm) is True), None)
+        side_word = next((w for w, s in self._side_of.items() if s == side and w.isalpha()), None) if side else None
+        joined = f" {' '.join(words)} "
+        for phrase in sorted(self._word_sets["same_side_words"], key=len, reverse=True):
+            if f" {phrase} " in joined:
+                if side_word is None:
+                    return None  # "the kidney on the same side" as an unsided answer: no side to give it
+                lead = next((f"{w} {phrase}" for w in sorted(self.words.side_lead, key=len, reverse=True)
+                             if f" {w} {phrase} " in joined), phrase)
+                joined = joined.replace(f" {lead} ", f" {side_word} " if lead == phrase else f" {lead.split(' ', 1)[0]} the {side_word} ", 1)
+                break
+        words = joined.split()
+        out: list[str] = []
+        referent = self._referent(before, spec)
+        objects = {" ".join(tokenize(w)) for w in self.language.get("object_pronouns", ())}
+        skip = -1
+        for k, t in enumerate(words):
+            if t in self._word_sets["possessive_pronouns"]:
+                following = words[k + 1] if k + 1 < len(words) else ""
+                if not self._is_noun(following) and referent is not None and following.isalpha():
+                    # "attached to its underside", "on its right": the underside, the right of the part before
+                    out.extend(["the", following, "of", *referent.split()])
+                    skip = k + 1
+                    continue
+                if side_word is None:
+                    return None  # "the liver and its ...": no side, and no other reading of "its" here
+                out.append(side_word)  # "the larger kidney and its adrenal": the adrenal of that side
+            elif k == skip:
+                continue
+            elif t in objects:  # "it", "them"; never "this" or "that", determiners too ("on this scan")
+                if referent is None:
+                    return None
+                out.extend(referent.split())
+            elif t in self._pointers:
+                # "and the one below it", "and the one that stores it": a pointer stands for the noun of the part
+                # before only in a part that places it by a reference of its own; "..., the higher one" is a choice
+                # among the part before, never an addition to it
+                joined_words = f" {' '.join(words)} "
+                placed = any(w in objects for w in words if w != t)
+                if not placed or any(f" {c} " in joined_words for c in self.words.comparatives
+                                     if c not in self.words.relations):
+                    return None
+                if t in self.words.generic:  # "the one below it": the noun of the part before
+                    out.append(next((w for w in before if self._is_noun(w)), t))
+                else:  # "whatever lies between them": any structure, placed by what follows
+                    out.append((self.language.get("generic_heads") or [t])[0])
+            else:
+                out.append(t)
+        return out
+
+    def _referent(self, before: list[str], spec: TargetSpec) -> str | None:
+        """What a pronoun in the next part stands for: the last structure the part before names, if the reading of
+        that part placed its answer relative to it (a landmark: "the vertebra above L1 and the one below it"),
+        else that part's answer (by name when it is one structure, else by the words that named it)."""
+        scanned = self.index.scan(before)
+        mentioned = [i for i in scanned if i.term.kind in ("concept", "singular")]
+        anchors = _anchors(spec.trace.expression or {})
+        if mentioned and str(mentioned[-1].term.value) in anchors and str(mentioned[-1].term.value) not in spec.targets:
+            return self.ontology[str(mentioned[-1].term.value)].name.lower()
+        if len(spec.targets) == 1:
+            return self.ontology[spec.targets[0]].name.lower()
+        return mentioned[-1].text if mentioned else None
 
     def _nounless(self, words: list[str]) -> bool:
         """A part that compares or counts ("the second largest", "and the smallest") but names nothing."""
@@ -189,7 +300,7 @@ class FrontEnd:
     def _elliptic(self, request: Request) -> bool:
         """Whether a later conjunct of the request is an ellipsis ("the largest organ and the second largest")."""
         tokens, items = request.text.tokens, request.discourse.scanned
-        cuts = [k for k, i in enumerate(items) if i.term.kind == "conjunction" and i.text != "/"]
+        cuts = self._conjunct_cuts(items)
         return any(self._nounless(tokens[items[k].end:(items[n].start if n < len(items) else len(tokens))])
                    for k in cuts for n in [next((j for j in cuts if j > k), len(items))])
 
@@ -228,13 +339,24 @@ class FrontEnd:
 
         # a structure the expression chooses among was read, picked or not (a relation's landmark is not a target)
         used = json.dumps(_without_landmarks(spec.trace.expression or {}))
+        whole = json.dumps(spec.trace.expression or {})
+        context = {m.concept for m in request.parsed.context} if request.parsed is not None else set()
+        for n, k in enumerate(joins):
+            # "the right kidney and the vein beside the aorta": the part before the conjunction must be read too;
+            # a structure it names that neither the answer nor the expression (even as a landmark) holds was dropped
+            begin = max(([joins[n - 1] + 1] if n else []) + [j + 1 for j in breaks if j < k], default=0)
+            if any(unread(i) and f'"{i.term.value}"' not in whole and str(i.term.value) not in context
+                   for i in items[begin:k] if i.term.kind in ("concept", "singular")):
+                return " ".join(i.text for i in items[begin:k])
         for k in reversed(joins):
             stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
-            rest = [i for i in items[k + 1:stop] if i.term.kind != "filler"]
+            # adjectives and possessives we do not read ("the long vein", "its adrenal") come before the noun
+            rest = [i for i in items[k + 1:stop] if i.term.kind not in ("filler", "unknown")]
             if any(i.term.kind in ("concept", "singular") and f'"{i.term.value}"' in used for i in rest):
                 continue
-            if not rest or rest[0].term.kind not in ("concept", "singular", "anaphora", "head") \
-                    or not (any(unread(i) for i in rest) or rest[0].term.kind == "head"):
+            refers = any(i.term.kind == "anaphora" for i in rest)  # "together with what lies between them"
+            if not rest or not refers and (rest[0].term.kind not in ("concept", "singular", "anaphora", "head")
+                                           or not (any(unread(i) for i in rest) or rest[0].term.kind == "head")):
                 continue
             conjunct = " ".join(i.text for i in items[k + 1:stop])
             if any(unread(i) for i in rest if i.term.kind in ("concept", "singular")):

@@ -286,6 +286,16 @@ class GeometryReaders:
                 Concept(landmark) if landmark else None, reach, tuple(part) if part else None))
             if not finding.ids and not finding.question:
                 return None
+            if any(items[j].term.kind == "exclusion" for j in range(start, k)) and finding.ids:
+                # "both kidneys minus the bigger one", "the adrenals except the lower": the set without the one
+                # the comparison picks (a difference), never the one it picks
+                kept = [c for c in pool if c not in finding.ids]
+                finding.why.append(f"without {', '.join(finding.ids)}: {', '.join(kept) or 'nothing'}")
+                request.reading.expressions[-1] = {"op": "difference", "items": [
+                    {"op": "union", "items": [{"op": "concept", "id": c} for c in pool]}, request.reading.expressions[-1]]}
+                finding.ids, finding.explicit = kept, len(kept) == 1
+                if not kept:
+                    return None
             findings.append(finding)
         asked = [j for j, item in enumerate(items) if item.term.kind in MENTION and j not in used]
         if asked:
@@ -411,6 +421,11 @@ class GeometryReaders:
             head_items = items[start:position]
             tail = items[position + 1:]
             tail = tail[:next((k for k, i in enumerate(tail) if i.term.kind == "break"), len(tail))]
+        # "above and lateral to the left kidney": a second relation word joined to the first shares its landmark;
+        # the answer must fit both
+        joined = [i for i in tail if i.term.kind != "filler"][:2]
+        second = self.words.relations[joined[1].text] if len(joined) == 2 and joined[0].term.kind == "conjunction" \
+            and joined[1].term.kind == "locative" and joined[1].text in self.words.relations else None
         heads = [i for i in head_items if i.term.kind in MENTION]
         head = heads[-1] if heads else None
         landmarks = self._mentions_of(tail)
@@ -584,6 +599,16 @@ class GeometryReaders:
                 side = next(iter(sides & {"left", "right"}))
                 pool = [c for c in pool if self.ontology[c].laterality in (side, None)
                         and evidence.lies_on(side, evidence.present[c].centroid_ras_mm[0], -T.midline_tolerance_mm) is not False]
+            if second is not None and second != relation:
+                # a filter on the candidates, not an operand of its own: its nodes go into the trace, the
+                # expression stays one relation over the candidates that fit both
+                fits = evaluate(Relation(second, tuple(Concept(a) for a in anchors), of_ids(pool)), evidence,
+                                self.ontology, self.words)
+                if fits is not None:
+                    reading.nodes.extend(fits.nodes)
+                pool = [c for c in pool if fits is not None and c in {*fits.finding.ids, *fits.finding.ranked,
+                                                                       *fits.finding.question}]
+                reading.rationale.append(f"relation: {relation} and {second}; {second} leaves {', '.join(pool) or 'nothing'}")
             finding = self._evaluate(request, Relation(relation, tuple(Concept(a) for a in anchors), of_ids(pool),
                                                        part=tuple(part) if part else None))
         if unnamed and not finding.ids and self.embeddings is not None:
@@ -618,6 +643,19 @@ class GeometryReaders:
                                    f"{ranked[1][0]} {ranked[1][1]:.2f})")
                 finding.ids, finding.question = [ranked[0][0]], []
                 finding.confidence = min(finding.confidence, T.confidence.description)
+        size = next((self.words.sizes[i.text] for i in head_items if i.text in self.words.sizes), None)
+        if size and len(finding.ids) == 1 and evidence.present and finding.ids[0] in evidence.present:
+            # "the big organ above the right kidney": a size said of the head that another candidate fitting the
+            # relation matches far better than the answer makes it a question between them, never a mask
+            chosen = evidence.present[finding.ids[0]].volume_ml
+            ratio = T.relation.size_ratio
+            contrary = [c for c in finding.ranked if c != finding.ids[0] and c in evidence.present
+                        and (evidence.present[c].volume_ml >= ratio * chosen if size == "large"
+                             else evidence.present[c].volume_ml * ratio <= chosen)]
+            if contrary:
+                finding.why.append(f"said to be {size}, but {contrary[0]} is {size}r than {finding.ids[0]} by more "
+                                   f"than x{ratio:g}")
+                finding.question, finding.ids = [finding.ids[0], contrary[0]], []
         plural = any(i.text in self.words.plural_heads for i in head_items)
         if plural and finding.question and len(finding.question) >= 2:
             first, second = finding.question[:2]

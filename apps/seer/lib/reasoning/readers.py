@@ -33,6 +33,8 @@ MIN_DIRECTION_COSINE = T.relation.min_direction_cosine
 STACKED_OVERLAP = T.relation.stacked_overlap
 BETWEEN_T = tuple(T.relation.between_t)
 CONTACT_BONUS = T.relation.contact_bonus
+OBLIQUE_RATIO = T.relation.oblique_ratio
+CONFIDENCE_OBLIQUE = T.confidence.oblique
 CONFIDENCE_RELATION = T.confidence.relation
 CONFIDENCE_SERIES = T.confidence.series
 COMPARE_MARGIN_MM = T.compare.margin_mm
@@ -82,6 +84,7 @@ class Vocabulary:
         self.comparatives = {_key(k): v for k, v in language.get("comparatives", {}).items()}
         self.reach = {_key(w) for w in language.get("reach_words", [])}
         self.cardinals = {_key(w) for w in language.get("cardinals", [])}
+        self.sizes = {_key(k): v for k, v in language.get("size_words", {}).items() if not k.startswith("_")}
 
     def number(self, item: Item) -> int | None:
         if item.term.kind == "number":
@@ -186,6 +189,11 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     else:
         anchor = landmarks[0]
         origin = _point(evidence, anchor, part)
+        side = ontology[anchor].laterality if anchor in ontology.concepts else None
+        if relation in ("superior", "inferior", "anterior", "posterior") and side in ("left", "right"):
+            # "the gland above the left kidney": a paired structure of the other side is never above, below, in
+            # front of or behind a structure of this side, however near its centroid lies
+            pool = [c for c in pool if c not in ontology.concepts or ontology[c].laterality in (side, None)]
         touching = set(present[anchor].touches)
         near = set(present[anchor].near)
         for c in pool:
@@ -212,9 +220,14 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                     continue
                 why = f"{c}: {abs(mine):.0f} mm from the midline vs {anchor} {abs(theirs):.0f} mm, {distance:.0f} mm away"
             elif relation == "contact":
-                if c not in touching and not (c in near and not touching & set(pool)):
+                if not (touching | near) & set(pool):
+                    # a map that draws fat planes (MR) shows no contact at all for the kind asked: "next to" is
+                    # then the nearest, by centroid, and the margin rules below still make a close call a question
+                    why = f"{c}: nothing of the kind touches {anchor}; centroids {distance:.0f} mm apart"
+                elif c not in touching and not (c in near and not touching & set(pool)):
                     continue  # touching first; on a coarse map, near when nothing of the kind touches
-                why = f"{c} {'touches' if c in touching else 'is near'} {anchor}, centroids {distance:.0f} mm apart"
+                else:
+                    why = f"{c} {'touches' if c in touching else 'is near'} {anchor}, centroids {distance:.0f} mm apart"
             elif relation in ("same_side", "opposite_side"):
                 mine, theirs = _side_offset(evidence, p[0]), _side_offset(evidence, origin[0])
                 if (mine * theirs > 0) != (relation == "same_side"):
@@ -231,6 +244,15 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
             scored.append((distance * (CONTACT_BONUS if c in touching else 1.0), c, why, distance))
     if not scored and relation in AXIS and oblique:
         near = [c for _, c in sorted(oblique)[:3]]
+        ordered = sorted(oblique)
+        if len(ordered) == 1 or ordered[1][0] >= ordered[0][0] * OBLIQUE_RATIO:
+            # "the kidney tucked under the liver": nothing lies squarely below, but one candidate is clearly the
+            # nearest of those that lie below at all; an answer, kept below the sure band
+            margin = (f"next {ordered[1][1]} {ordered[1][0]:.0f} vs {ordered[0][0]:.0f} (x{ordered[1][0] / max(ordered[0][0], 1e-6):.2f})"
+                      if len(ordered) > 1 else "the only candidate")
+            return Finding(ids=[ordered[0][1]], ranked=[c for _, c in ordered], confidence=CONFIDENCE_OBLIQUE,
+                           why=[f"nothing lies squarely {relation} {names}; {ordered[0][1]} is clearly the nearest of "
+                                f"those that lie {relation} of it at all"], margin=margin)
         return Finding(question=near, ranked=near,
                        why=[f"nothing lies squarely {relation} {names}; {', '.join(near)} lie obliquely so"])
     if not scored:
