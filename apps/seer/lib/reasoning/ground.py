@@ -22,6 +22,9 @@ class Grounding:
     explicit: bool = True  # a single named structure (absence is an error), not a group or range
     rule: str = ""
     penalty: float = 0.0  # how much less sure this reading is than an exact lexicon hit
+    # a side said of an unpaired structure ("the right spleen"): the image decides whether it is merely
+    # redundant (the spleen does lie on the left) or contradicts where the structure lies
+    ignored_side: str | None = None
 
 
 def _top_lateral(ontology, concept_id: str, side: str) -> list[str]:
@@ -112,7 +115,7 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
             g.explicit = mention.form == "singular" and len(lateral) == 1 and not ontology[lateral[0]].members
             g.rule = f'"{mention.text}" + side {side} -> {", ".join(lateral)}'
             return g
-        g.ids, g.penalty = [concept.id], PENALTY_SIDE_IGNORED
+        g.ids, g.penalty, g.ignored_side = [concept.id], PENALTY_SIDE_IGNORED, side
         g.rule += f'; side "{side}" does not apply and was ignored'
         return g
 

@@ -34,7 +34,10 @@ lists are joined across languages, tables are merged (a table of lists joins eac
                               "findings_words", "possession_words", "pronouns", "object_pronouns", "relative_words",
                               "weak_reference_words"
   - known words (function, filler, context; never unexplained): "filler_words", "action_words", "copulas",
-                              "generic_heads", "descriptive_heads", "descriptive_links", "body_words", "plural_heads"
+                              "generic_heads", "descriptive_heads", "descriptive_links", "body_words", "plural_heads",
+                              "descriptive_adjectives" (where a structure lies: "retroperitoneal", "infrarenal")
+  - names said another way:  "term_synonyms" {word: [plain synonyms]} ("large": ["big"]: "big bowel" is a name of
+                              the colon because "large bowel" is)
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -30,6 +31,8 @@ _NUMBER_PLURAL = re.compile(r"(\d+)'?s")
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!<)<(?!<)[^<>\n]{0,200}>(?!>)|\*\*|__|`+|#{2,}")
 # A list: one entry per line, perhaps bulleted or numbered. Each line ends a clause, like a full stop.
+# Marks that fence off a block of text inside a line: ">>>", "<<<", "]]", "|||", "===".
+_FENCE = r"(?:[<>\[\]|=]{2,})"
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa>]+|\(?(\d{1,2})[.)])\s+")
 
 
@@ -39,6 +42,32 @@ _VOWELS = re.compile(r"[aeiou]")
 def skeleton(word: str) -> str:
     """The first letter and the consonants after it: "kidney" -> "kdny", "adrenal" -> "adrnl"."""
     return word[:1] + _VOWELS.sub("", word[1:])
+
+
+# How English spelling writes one sound several ways, in the order they are undone: a word is spelt the way it
+# sounds when texting ("rite", "kava", "kidnee", "oposite"), so two words with one key sound alike.
+_SOUNDS = [(re.compile(pattern), sound) for pattern, sound in (
+    (r"^wr", "r"), (r"^kn", "n"), (r"^ps", "s"), (r"gh(?=t|$)", ""), (r"ph", "f"), (r"ck", "k"), (r"c(?=[eiy])", "s"),
+    (r"c", "k"), (r"q", "k"), (r"x", "ks"), (r"z", "s"), (r"y", "i"), (r"(.)\1+", r"\1"))]
+
+
+@lru_cache(maxsize=65536)  # the tables are rebuilt with every new lexicon (a learned skill); the words repeat
+def sounded(word: str, silent_e: bool = False) -> str:
+    """The word as it sounds, vowels kept: "right" and "rite" -> "rit", while "root", "rot" and "riot" stay
+    apart. With `silent_e`, a final "e" after a consonant goes (English "rite"; German "linke" keeps its own)."""
+    for pattern, sound in _SOUNDS:
+        word = pattern.sub(sound, word)
+    return re.sub(r"(?<=[^aeiou])e$", "", word) if silent_e and len(word) > 3 else word
+
+
+@lru_cache(maxsize=65536)
+def phonetic_key(word: str) -> str:
+    """A key two spellings of one sound share: "right" and "rite" -> "rt", "cava" and "kava" -> "kv", "kidney"
+    and "kidnee" -> "kdn". The first letter stays (after its own sound is undone), then the consonants."""
+    for pattern, sound in _SOUNDS:
+        word = pattern.sub(sound, word)
+    key = word[:1] + _VOWELS.sub("", word[1:]).replace("i", "")
+    return re.sub(r"(.)\1+", r"\1", key)
 
 
 def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
@@ -51,7 +80,9 @@ def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_head
     text = _NOISE.sub(" ", _LINK_TEXT.sub(r"\1", prompt))
     if instruction_headers:
         heads = "|".join(sorted((re.escape(w) for w in instruction_headers), key=len, reverse=True))
-        text = re.sub(rf"(?i)\b(?:{heads})\s*:[^\n]*", " ", text)
+        # to the end of its line, or to the mark that closes it when it is fenced off inside a line
+        # (">>> assistant: ... <<< left kidney": the request goes on after the fence)
+        text = re.sub(rf"(?i){_FENCE}?[ \t]*\b(?:{heads})\s*:(?:.*?{_FENCE}|[^\n]*)", " ", text)
     if instruction_phrases:
         phrases = "|".join(sorted((re.escape(w) for w in instruction_phrases), key=len, reverse=True))
         text = re.sub(rf"(?i)[^.;!?\n]*\b(?:{phrases})\b[^.;!?\n]*", " ", text)
@@ -88,6 +119,12 @@ ONE_EDIT_FROM, TWO_EDITS_FROM = 5, 9
 REPAIR_CANDIDATES = 8
 MAX_GLUED, MAX_GLUED_LENGTH, MAX_WORD_LENGTH = 4, 40, 20
 MIN_PREFIX = 3  # "duod", "stom", "liv": shorthand by truncation
+# A word read by its sound needs a key of at least this many letters ("rt" for "right" is enough only with an
+# anatomy word nearby); a misspelt function word ("oposite") must be this long, having no neighbour to back it.
+MIN_SOUND_KEY, MIN_FUNCTION_LENGTH = 2, 6
+# How near (in tokens) an anatomy word must stand to make a real word's side reading plausible ("rite kidney",
+# "kidney on the rite").
+SIDE_NEIGHBOURHOOD = 3
 
 
 @dataclass
@@ -163,6 +200,14 @@ class Normalizer:
         self._words = {t for t in known if t.isalpha()} | {w for w in common_words if len(w) >= 2}
         self._targets = sorted(t for t in set(anatomy) | sides if t.isalpha() and len(t) >= MIN_REPAIR_LENGTH - 1)
         self._anatomy_sorted = sorted(t for t in anatomy if t.isalpha())
+        # Words of the language files that are no anatomy ("opposite", "from", "above"): a misspelt one is read
+        # as itself, after anatomy and side words had their chance.
+        self._function_targets = sorted(t for t in known if t.isalpha() and len(t) >= MIN_REPAIR_LENGTH
+                                        and (t not in anatomy or t in common_words) and t not in sides)
+        self._sounds: dict[str, set[str]] | None = None  # phonetic key -> anatomy, side and function words
+        self._function_skeletons: dict[str, list[str]] | None = None  # skeleton -> function words
+        self._prefixes: set[str] | None = None  # every beginning of a known word
+        self._side_sounds: dict[str, set[str]] | None = None  # a side word as it sounds -> its spellings
 
     def _max_edits(self, token: str) -> int:
         return 2 if len(token) >= TWO_EDITS_FROM else 1
@@ -181,10 +226,10 @@ class Normalizer:
         for candidate, _, _ in sorted(near, key=lambda hit: hit[1]):
             if self._changes_side(token, candidate):
                 continue
-            if len(token) < ONE_EDIT_FROM and not self._plausible_short_typo(token, candidate):
-                continue
-            if token in self.common_words and not (lenient and len(token) >= ONE_EDIT_FROM) \
-                    and (before, candidate) not in self.anatomy_bigrams and (candidate, after) not in self.anatomy_bigrams:
+            completes = (before, candidate) in self.anatomy_bigrams or (candidate, after) in self.anatomy_bigrams
+            if len(token) < ONE_EDIT_FROM and not self._plausible_short_typo(token, candidate) and not completes:
+                continue  # "kava" after "vena" is "cava": the neighbour makes a changed letter plausible
+            if token in self.common_words and not (lenient and len(token) >= ONE_EDIT_FROM) and not completes:
                 continue
             return candidate
         return None
@@ -243,6 +288,83 @@ class Normalizer:
         if len(candidate) == len(token):
             return sorted(candidate) == sorted(token)
         return len(candidate) == len(token) - 1 and any(a == b for a, b in zip(token, token[1:]))
+
+    def _sound_table(self, words) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = {}
+        for word in words:
+            if word.isalpha() and len(word) >= MIN_REPAIR_LENGTH:
+                table.setdefault(phonetic_key(word), set()).add(word)
+        return table
+
+    def sound_reading(self, token: str) -> str | None:
+        """"kidnee" -> "kidney", "oposite" -> "opposite", "frm" -> "from": a word that is no word, spelt the way
+        it sounds or texted without its vowels. Read as the one anatomy, side or function word that sounds the
+        same and is also near in spelling; a function word (nothing nearby backs that reading) only from a
+        longer token. Shorthand stays shorthand: "psml" is not "small", "nvm" not "neuvieme"."""
+        if token in self.known or not token.isalpha() or len(token) < MIN_PREFIX:
+            return None
+        if not _VOWELS.search(token[1:]):
+            return self._function_skeleton(token)  # anatomy skeletons are `consonant_skeleton_reading`'s
+        if token in self.common_words:
+            return None
+        if self._sounds is None:
+            self._sounds = self._sound_table([*self.anatomy, *self.sides, *self._function_targets])
+        key = phonetic_key(token)
+        if len(key) < MIN_SOUND_KEY:
+            return None
+        # near in spelling too ("steatotic" and "cystic" share a key, not their letters); a plural or a longer
+        # form of a word ("herniations", "clinically") is that word inflected, not a misspelling of it
+        most = max(1, len(token) // 4)
+        distance = {w: OSA.distance(token, w) for w in self._sounds.get(key, set())
+                    if not self._changes_side(token, w) and not token.startswith(w)}
+        found = {w for w, d in distance.items() if d <= most}
+        if len(found) > 1:  # "opposite", "opposto", "opposta": the nearest in spelling, if only one
+            found = {w for w in found if distance[w] == min(distance[v] for v in found)}
+        if len(found) != 1:
+            return None
+        word = next(iter(found))
+        if word in self.sides or (word in self.anatomy and word not in self.common_words
+                                  and len({frozenset(self.anatomy[word])}) == 1):
+            return word
+        return word if len(token) >= MIN_FUNCTION_LENGTH else None
+
+    def _function_skeleton(self, token: str) -> str | None:
+        """Texting drops the vowels ("frm", "btwn", "abv"): of the function words with that skeleton and at most
+        twice its length, the one that lost the fewest letters ("from", not "frame")."""
+        if self._function_skeletons is None:
+            self._function_skeletons = {}
+            for word in self._function_targets:
+                self._function_skeletons.setdefault(skeleton(word), []).append(word)
+        if self._prefixes is None:
+            self._prefixes = {w[:k] for w in self.known if w.isalpha() for k in range(MIN_PREFIX, len(w))}
+        if token in self._prefixes:
+            return None  # shorthand by truncation ("incl", "excl") is the word it begins, not another's skeleton
+        bare = [w for w in self._function_skeletons.get(token, []) if len(w) <= 2 * len(token)]
+        shortest = [w for w in bare if len(w) == min(map(len, bare))]
+        return shortest[0] if len(shortest) == 1 else None
+
+    def sides_by_sound(self, tokens: list[str], repairs: list[tuple[str, str]]) -> None:
+        """"rite kidney", "kidney on the rite": an ordinary word that sounds like a side word, with the same first
+        letter, is read as that side when a structure's own name stands within SIDE_NEIGHBOURHOOD tokens. Alone
+        ("a rite of passage") it stays what it is."""
+        if self._side_sounds is None:
+            self._side_sounds = {}
+            for side in self.sides:
+                if side.isalpha() and len(side) >= MIN_REPAIR_LENGTH and side in self.side_of:
+                    self._side_sounds.setdefault(sounded(side), set()).add(side)
+        sounds = self._side_sounds
+        for k, token in enumerate(tokens):
+            if token not in self.common_words or token in self.known or token in self.sides or not token.isalpha():
+                continue
+            key = sounded(token, silent_e=True)
+            found = {s for s in sounds.get(key, set()) if s[0] == token[0]} if len(key) >= MIN_SOUND_KEY else set()
+            if len({self.side_of[s] for s in found}) != 1:
+                continue
+            window = tokens[max(0, k - SIDE_NEIGHBOURHOOD):k] + tokens[k + 1:k + 1 + SIDE_NEIGHBOURHOOD]
+            if any(t in self.standalone for t in window):
+                side = max(found, key=len)  # the full spelling of the side word
+                tokens[k] = side
+                repairs.append((token, side))
 
     def consonant_skeleton_reading(self, token: str) -> str | None:
         """"kdny" -> "kidney", "lft" -> "left", "adrnl" -> "adrenal": texting drops the vowels after the first
@@ -385,10 +507,13 @@ class Normalizer:
                 read_as(token, [fixed])
             elif fixed := self.consonant_skeleton_reading(token):
                 read_as(token, [fixed])
+            elif fixed := self.sound_reading(token):
+                read_as(token, [fixed])
             elif token in self.common_words:
                 tokens.append(token)
             elif fixed := self.expand_prefix(token):
                 read_as(token, [fixed])
             else:
                 tokens.append(token)
+        self.sides_by_sound(tokens, repairs)
         return NormalizedText(original=prompt, text=folded, tokens=tokens, repairs=repairs)

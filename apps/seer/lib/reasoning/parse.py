@@ -20,7 +20,7 @@ KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affec
               "same_side_words", "both_words", "level_words", "present_words", "from_end_words", "penultimate_words",
               "threshold_words", "numbered_words", "generic_heads", "additive_words", "part_words", "comparatives",
               "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads", "dismiss_words", "item_words",
-              "neighbour_words", "list_words", "hesitation_words", "step_directions")
+              "neighbour_words", "list_words", "hesitation_words", "step_directions", "descriptive_adjectives")
 MAX_PHRASE_TOKENS = 10
 OTHER_SIDE = {"left": "right", "right": "left"}
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
@@ -65,6 +65,22 @@ class TermIndex:
             for token in key:
                 self.anatomy_tokens.setdefault(token, set()).add(str(term.value))
 
+    def _add_synonym_variants(self, synonyms: dict[str, list[str]]) -> None:
+        """"big bowel" beside "large bowel", "bean-shaped thing" beside "bean-shaped organ": a name of two or more
+        words said with a plain synonym of one of its words (the language files' "term_synonyms") names the same
+        structure. One word is swapped at a time, and a phrase that already means something else keeps its
+        meaning."""
+        table = {tuple(tokenize(word)): [tuple(tokenize(s)) for s in alternatives]
+                 for word, alternatives in synonyms.items() if not word.startswith("_")}
+        for key, term in list(self.phrases.items()):
+            if term.kind not in ("concept", "singular") or len(key) < 2:
+                continue
+            for k, token in enumerate(key):
+                for alternative in table.get((token,), ()):
+                    variant = key[:k] + alternative + key[k + 1:]
+                    if variant not in self.phrases and len(variant) <= MAX_PHRASE_TOKENS:
+                        self.add(" ".join(variant), term)
+
     @classmethod
     def build(cls, ontology, language: dict, extra: list[tuple[str, Term]] = ()) -> "TermIndex":
         index = cls()
@@ -78,6 +94,7 @@ class TermIndex:
                 own = index.phrases.get(tuple(tokenize(phrase)))
                 index.add(phrase, Term("singular", concept.id),
                           override=own is not None and own.kind == "concept" and own.value == concept.id)
+        index._add_synonym_variants(language.get("term_synonyms", {}))
         for side, words in language["side_words"].items():
             for word in words:
                 index.add(word, Term("side", side, "language"))

@@ -13,6 +13,10 @@ from .request import MENTION, LearnedTrigger, Request
 from .thresholds import T
 
 
+# A noun of a kind ("vein") needs this many further content words before they count as describing which one.
+DESCRIBING_WORDS = 2
+
+
 class LexiconReaders:
     """Mixed into `ReasoningEngine`; reads its lexicon, language tables and ontology."""
 
@@ -78,7 +82,28 @@ class LexiconReaders:
         inclusion = any(f" {' '.join(tokenize(w))} " in said for w in self.language.get("inclusion_words", ()))
         reading.include = self._resolve_references(include, self._ordered_context(request), reading,
                                                    keep_wholes=inclusion)
+        self._narrow_by_description(request)
+        self._whole_group_by_its_name(request)
         self._add_exclusions(request)
+        contradicted = [g for g in reading.include if g.ignored_side and g.ids
+                        and not self._on_side(g.ids[0], {g.ignored_side}, evidence)]
+        if contradicted:
+            # "the right spleen": an unpaired structure said to lie on the side it does not lie on in this image.
+            # The words contradict the image, so the mask would answer a request nobody made: ask.
+            g = contradicted[0]
+            name = self.ontology[g.ids[0]].name
+            reading.rationale.append(f'"{g.mention.text}" is said to be on the {g.ignored_side}, but the {name} is '
+                                     f"unpaired and does not lie on the {g.ignored_side} in this image")
+            # the question offers the structure itself and the nearest in meaning that does lie on that side
+            nearest = [c for c, _ in (self.embeddings.rank(" ".join(request.text.tokens), top=None)
+                                      if self.embeddings is not None else [])
+                       if c != g.ids[0] and evidence.present is not None and c in evidence.present
+                       and not self.ontology[c].members and self.ontology[c].laterality in (g.ignored_side, None)
+                       and self._on_side(c, {g.ignored_side}, evidence)][:1]
+            return ask([g.ids[0], *nearest], reading, evidence, self.ontology,
+                       message=f"The {name} is a single structure and does not lie on the {g.ignored_side} in this "
+                               f"image. Did you mean the {name}"
+                               + "".join(f", or the {self.ontology[c].name}" for c in nearest) + "?")
         worst = max((g.penalty for g in reading.include), default=0.0)
         reading.adjust("the words disagree or a side does not apply", -worst)
         unsure = self._unsure_reading(request)
@@ -112,6 +137,24 @@ class LexiconReaders:
         if described is None and self._ambiguous:
             finding = spatial.Finding(question=self._ambiguous, why=["the description fits these about equally"])
             return self._answer(request, finding, "description")
+        kinds = [i.term.kind for i in request.items]
+        if described is None and self.embeddings is not None and "head" in kinds \
+                and not any(k in MENTION for k in kinds[:kinds.index("head")]):
+            # "the tube that carries food to the stomach": every structure named comes after the head noun. When
+            # the description fits something else well (it failed only on its margin), what it names are its
+            # landmarks, never its answer: ask among what it fits
+            ranked = self.embeddings.rank(" ".join(tokens), top=T.embedding.clarify_top)
+            named = {self._family(str(i.term.value)) for i in request.items if i.term.kind in MENTION
+                     and str(i.term.value) in self.ontology}
+            parts = any(i.term.kind in MENTION and str(i.term.value) in self.ontology
+                        and i.text in {" ".join(tokenize(p)) for p in self.ontology[str(i.term.value)].parts}
+                        for i in request.items)  # "the organ with the loops of Henle": a named part is its whole
+            if ranked and ranked[0][1] >= T.description.accept and self._family(ranked[0][0]) not in named \
+                    and not parts:
+                finding = spatial.Finding(question=[c for c, _ in ranked],
+                                          why=["the description did not single out one structure, and what it "
+                                               "names are its landmarks"])
+                return self._answer(request, finding, "description")
         if described is not None:
             ordinals, cardinals = self.language.get("ordinals", {}), set(self.language.get("cardinals", ()))
             numbers = [int(ordinals[i.text]) for i in request.items if i.text in ordinals and i.text not in cardinals]
@@ -134,8 +177,12 @@ class LexiconReaders:
             sides = {self._side_of[t] for t in tokens if t in self._side_of}
         ruled_out = {self._family(c) for g in landmarks for c in (*g.ids, *g.options, g.mention.concept)}
         everything = self.embeddings.rank(" ".join(tokens), top=None)
+        kind = self._category_in(tokens)
+        # "the muscle that lifts the thigh": the kind the words name rules out the other kinds (the thigh bone),
+        # which the encoder, reading the function words, may rank as high
         ranked = [(c, s) for c, s in everything[:12]
-                  if self._family(c) not in ruled_out and self._on_side(c, sides, evidence)]
+                  if self._family(c) not in ruled_out and self._on_side(c, sides, evidence)
+                  and (kind is None or self._of_kind(c, kind))]
         if len(ranked) < 2:
             return None
         best, score = ranked[0]
@@ -173,6 +220,57 @@ class LexiconReaders:
             return Mention(concept=best, form="concept", text=" ".join(tokens), source="description",
                            sides=sides if self.ontology[best].members else set())
         return Mention(concept=family, form="singular", text=" ".join(tokens), source="description", sides=sides)
+
+    def _narrow_by_description(self, request: Request) -> None:
+        """"the vein draining the intestines into the liver": a noun that names one of a kind without saying
+        which ("vein"), followed by words that describe it. The encoder picks among the kind's structures in this
+        image when the description fits one of them clearly; otherwise the question stands."""
+        reading, evidence, tokens = request.reading, request.evidence, request.text.tokens
+        open_ = [g for g in reading.include if g.options and not g.ids]
+        if self.embeddings is None or len(open_) != 1 or len(reading.include) != 1:
+            return
+        g = open_[0]
+        said = set(tokenize(g.mention.text))
+        rest = [t for t in tokens if t.isalpha() and t not in said and t not in self._function_words
+                and t not in self.common_stop and t not in self._side_of]
+        if len(rest) < DESCRIBING_WORDS:
+            return
+        present = [o for o in g.options if evidence.present is None or o in evidence.present]
+        ranked = self.embeddings.rank(" ".join(tokens), allowed=set(present), top=2)
+        if not ranked:
+            return
+        (best, score), runner = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+        reading.rationale.append(f'description of "{g.mention.text}": nearest {best} {score:.2f} (next {runner:.2f})')
+        if score < T.description.accept or score - runner < T.description.margin:
+            return
+        g.ids, g.options = [best], []
+        g.rule += f"; the words describe {best}"
+        reading.cap("read as a description by the encoder", T.confidence.description)
+
+    def _whole_group_by_its_name(self, request: Request) -> None:
+        """"the bowel excluding the colon": a group whose own name is a singular noun (a mass noun) is the whole
+        group when an exclusion narrows it, since only a whole has parts to leave out. Said alone ("the bowel")
+        it may be the whole or one part, so the question offers the whole first. A relation ("the bowel right of
+        the pancreas") was read before this and picks one member."""
+        reading, parsed = request.reading, request.parsed
+        narrowed = bool(parsed.exclude) or bool(request.discourse and request.discourse.negated)
+        for g in reading.include:
+            mention = g.mention
+            if g.options and not g.ids and mention.form == "singular" and not mention.sides \
+                    and not mention.numbers and mention.concept in self.ontology \
+                    and tokenize(mention.text)[-1:] == tokenize(self.ontology[mention.concept].name):
+                if narrowed:
+                    g.ids, g.options, g.explicit = [mention.concept], [], False
+                    g.rule += f"; the group's own name, narrowed by an exclusion: the whole {mention.text}"
+                elif mention.concept not in g.options:
+                    g.options = [mention.concept, *g.options]
+
+    def _of_kind(self, concept_id: str, category: str) -> bool:
+        """A structure of that kind, or a group all of whose structures are ("the kidneys" are organs)."""
+        if self.in_category(concept_id, category):
+            return True
+        leaves = [d for d in self.ontology.descendants(concept_id) if not self.ontology[d].members]
+        return bool(leaves) and all(self.in_category(d, category) for d in leaves)
 
     def _read_skill(self, request: Request) -> TargetSpec | None:
         parsed = request.parsed
