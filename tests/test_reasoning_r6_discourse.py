@@ -162,3 +162,20 @@ def test_a_level_said_of_another_structure_is_not_a_target(engine, ct_evidence, 
 def test_a_level_marker_alone_never_drops_the_target(engine, ct_evidence, prompt, expected):
     spec = ask(engine, ct_evidence, prompt)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("bowel excluding the colon: duodenum and small bowel", ["duodenum", "small_bowel"]),
+    ("the vertebrae except T11: T12, L1 and L2", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]),
+    ("tout l intestin sauf le côlon : duodénum et intestin grêle", ["duodenum", "small_bowel"]),
+])
+def test_a_list_after_an_exception_restates_what_is_left(engine, ct_evidence, prompt, expected):
+    """"X except Y: Z": the colon ends the exception; Z restates the remainder and is never excluded too."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+def test_a_list_after_an_exception_of_a_side_restates_what_is_left(engine, ct_evidence):
+    spec = ask(engine, ct_evidence, "the ribs except the left ones: the right ribs")
+    right = sorted(c for c in ct_evidence.present if c.startswith("rib_right_"))
+    assert spec.status == "ok" and sorted(spec.targets) == right, spec.trace.rationale

@@ -234,6 +234,12 @@ class DiscourseReader:
             if earlier and colon is not None and items[colon].text in self.list_marks:
                 removed.add(colon)  # "the kidneys, except: left kidney": the colon only introduces what is excepted
                 continue
+            if earlier and (rest := self._remainder_restated(items, k, removed)):
+                # "the bowel excluding the colon: duodenum and small bowel": after the excepted structure, a colon
+                # and a list restate what is left; the exclusion ends at the colon, the list adds nothing to it
+                removed |= set(rest)
+                out.rationale.append("what is left, restated after the exception: "
+                                     + ", ".join(items[j].text for j in rest if items[j].term.kind in MENTION))
             if not earlier and colon is not None and items[colon].text in self.list_marks:
                 # a labelled section ("not needed: colon", "Do not segment: stomach, spleen"): the label negates
                 # its whole list, up to the end of the section
@@ -301,6 +307,22 @@ class DiscourseReader:
             out.rationale.append(f'"{items[j].text}" is a level said of another structure (after '
                                  f'"{" ".join(items[k].text for k in span)}"): where, not what')
         return gone
+
+    def _remainder_restated(self, items: list[Item], k: int, removed: set[int]) -> list[int]:
+        """The colon and the list after an exception's own object ("except the colon: duodenum and small
+        bowel"), up to the end of the request, when nothing but structures, conjunctions and filler follow; else []."""
+        colon = next((j for j in range(k + 1, len(items)) if items[j].text in self.list_marks), None)
+        if colon is None or not any(items[j].term.kind in (*MENTION, "side") for j in range(k + 1, colon)):
+            return []
+        if any(items[j].term.kind not in ("filler", "conjunction", "side", "anaphora") for j in range(k + 1, colon)
+               if items[j].term.kind not in MENTION):
+            return []
+        rest = [j for j in range(colon, len(items)) if j not in removed]
+        kinds = {items[j].term.kind for j in rest[1:]}
+        if not kinds & set(MENTION) or kinds - {*MENTION, "filler", "conjunction", "side"} - {"break"} \
+                or any(items[j].term.kind == "break" and items[j].text not in (".", "!") for j in rest[1:]):
+            return []
+        return rest
 
     def _end_of(self, part: list[Item]) -> str | None:
         """The one end of the scan ("first" or "last") a range's side names, by an extreme word ("the top of the
