@@ -512,6 +512,9 @@ class GeometryReaders:
                 and m.form == "concept" for m in landmarks):
             # "the back muscle behind L1 on the right": a side that cannot be the unpaired landmark's is the head's
             head_sides = tail_sides
+            if second is None and relation not in ("left", "right") and tail_sides[0] in ("left", "right"):
+                # "the vein beside the aorta on its right": the side is also the head's place against the landmark
+                second = tail_sides[0]
         if head is not None and not head_sides:
             leaves = self.ontology.leaves(str(head.term.value), vocabulary) or [str(head.term.value)]
             lateral = {self.ontology[c].laterality for c in leaves}
