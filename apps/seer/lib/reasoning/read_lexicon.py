@@ -139,7 +139,8 @@ class LexiconReaders:
             return self._answer(request, finding, "description")
         kinds = [i.term.kind for i in request.items]
         if described is None and self.embeddings is not None and "head" in kinds \
-                and not any(k in MENTION for k in kinds[:kinds.index("head")]):
+                and not any(k in MENTION for k in kinds[:kinds.index("head")]) \
+                and any(k in MENTION for k in kinds[kinds.index("head"):]):
             # "the tube that carries food to the stomach": every structure named comes after the head noun. When
             # the description fits something else well (it failed only on its margin), what it names are its
             # landmarks, never its answer: ask among what it fits
