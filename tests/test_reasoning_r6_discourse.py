@@ -179,3 +179,14 @@ def test_a_list_after_an_exception_of_a_side_restates_what_is_left(engine, ct_ev
     spec = ask(engine, ct_evidence, "the ribs except the left ones: the right ribs")
     right = sorted(c for c in ct_evidence.present if c.startswith("rib_right_"))
     assert spec.status == "ok" and sorted(spec.targets) == right, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("hemi-liver volume not needed, just whole liver for CLD staging", ["liver"]),
+    ("left lobe of the liver not needed, just the liver", ["liver"]),
+    ("the right kidney is not needed, just the kidneys as a whole", ["kidney_left", "kidney_right"]),
+])
+def test_a_structure_asked_for_again_after_its_negation_is_asked_for(engine, ct_evidence, prompt, expected):
+    """The later asking wins, as after a correction (its pair group counts as the same structure again)."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale

@@ -270,6 +270,18 @@ class DiscourseReader:
                     negated = [items[antecedent]]
             if not negated:
                 continue
+            after = {(i.term.kind, i.term.value) for j, i in enumerate(items) if j > max(scope + [k])
+                     and j not in removed and i.term.kind in MENTION}
+            again = {value for _, value in after}
+            if all((i.term.kind, i.term.value) in after or self.family(str(i.term.value)) in again for i in negated) and items[max(scope + [k])].start < len(
+                    items) and self._postposed(items, k, _clause_start(items, k), removed):
+                # "hemi-liver volume not needed, just whole liver": the structure is asked for again after its
+                # negation; the later asking wins, as a correction does
+                out.withdrawn.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
+                out.rationale.append(f'withdrawn ("{item.text}"): ' + ", ".join(i.text for i in negated)
+                                     + "; asked for again after it")
+                removed |= {j for j in scope if items[j].term.kind in MENTION + MODIFIERS} | {k}
+                continue
             out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
             out.rationale.append(f'negated ("{item.text}"): ' + ", ".join(i.text for i in negated) + "; never a target")
             removed |= {j for j in scope if items[j].term.kind in MENTION + MODIFIERS} | {k}
