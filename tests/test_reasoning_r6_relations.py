@@ -71,6 +71,9 @@ def test_of_the_two_the_higher_one_is_a_choice_not_a_union(engine, mr_evidence):
     ("ct", "the kidneys except the smaller one", ["kidney_right"]),
     ("mr", "both adrenal glands but not the higher one", ["adrenal_gland_left"]),
     ("ct", "the vertebra above L1 and the one below it", ["vertebrae_L2", "vertebrae_T12"]),  # "it": the landmark
+    ("ct", "the organ lateral to the left kidney", ["spleen"]),  # the lung base is above it, barely farther out
+    ("ct", "the smaller kidney plus the organ lateral to it", ["kidney_left", "spleen"]),  # "it": the answer
+    ("mr", "il muscolo mediale al rene destro", ["iliopsoas_right"]),
 ])
 def test_combined_relations_differences_and_pointers(engine, ct_evidence, mr_evidence, image, prompt, expected):
     spec = engine.understand(prompt, ct_evidence if image == "ct" else mr_evidence)

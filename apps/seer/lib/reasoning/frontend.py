@@ -171,11 +171,12 @@ class FrontEnd:
             words = [t for t in tokens[start:end] if t not in (".", "!", ",", ";")]
             if any(t in self.language.get("alternative_words", ()) for t in words):
                 return None  # "the bigger one, left or right": a choice between the parts, never their union
-            if not any(t not in self._function_words for t in words):
-                if not any(t in self._pointers for t in words):
-                    continue  # "and also", "," alone: nothing of its own
-                if previous is None or not any(t in objects for t in words):
+            if not any(t not in self._function_words for t in words) \
+                    and not (previous is not None and any(t in objects for t in words)):
+                # a part of function words only adds something when it refers back ("the organ lateral to it")
+                if any(t in self._pointers for t in words):
                     return None  # "..., the one with less volume": a choice among the parts, never their union
+                continue  # "and also", "," alone: nothing of its own
             if previous is not None:
                 words = self._resolved_part(words, *previous, request.evidence)
                 if words is None:

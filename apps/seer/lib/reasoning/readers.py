@@ -218,6 +218,11 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                     continue
                 if relation == "lateral" and not same_side:
                     continue
+                if abs(abs(mine) - abs(theirs)) < MIN_DIRECTION_COSINE * distance:
+                    # "lateral to the left kidney": mostly above or in front of it, only a little farther out, is
+                    # off to one side, as for "above" (the lung base is not lateral to the kidney; the spleen is)
+                    oblique.append((distance * (CONTACT_BONUS if c in touching else 1.0), c))
+                    continue
                 why = f"{c}: {abs(mine):.0f} mm from the midline vs {anchor} {abs(theirs):.0f} mm, {distance:.0f} mm away"
             elif relation == "contact":
                 if not (touching | near) & set(pool):
