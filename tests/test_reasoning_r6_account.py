@@ -48,3 +48,30 @@ def test_the_same_words_are_encoded_once_and_rank_the_same(engine):
     finally:
         del embeddings.encoder.encode  # back to the class's method
     assert calls == [[text]] and first == second and first[0][0] == "gallbladder"
+
+
+@pytest.mark.parametrize("prompt, removed", [
+    ("right ribs 7-12 minus the first two", (7, 8)),
+    ("the right ribs 7 to 12, leave out the first three", (7, 8, 9)),
+    ("rechte Rippen 7 bis 12 ohne die ersten zwei", (7, 8)),
+])
+def test_except_the_first_n_removes_the_first_n_of_what_was_asked(engine, ct_evidence, prompt, removed):
+    """"the first two" is the first two members asked for, never ribs number 1 and 2 (absent, so nothing removed)."""
+    spec = engine.understand(prompt, ct_evidence)
+    expected = sorted(f"rib_right_{n}" for n in range(7, 13) if n not in removed)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+def test_an_unread_word_beside_a_number_asks_instead_of_answering(engine, ct_evidence):
+    """No operator reads "middle" here: the removal would be dropped, so no mask is given on the rest."""
+    spec = engine.understand("the left ribs from 7 to 12 without the middle two", ct_evidence)
+    assert not spec.targets and spec.status in ("clarify", "rejected") and "middle" in spec.message
+
+
+@pytest.mark.parametrize("prompt, target", [
+    ("right lower lobe, wait, other side", "lung_lower_lobe_left"),
+    ("the left lower lobe - no, the other side", "lung_lower_lobe_right"),
+])
+def test_the_other_side_of_a_lobe_is_its_counterpart(engine, ct_evidence, prompt, target):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale

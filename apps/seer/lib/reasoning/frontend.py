@@ -97,6 +97,13 @@ class FrontEnd:
         unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown" and i.text.isalpha()
                        and len(i.text) > 1 and i.text not in self._known and i.text not in request.context_words]
         if spec.status == "ok" and (unread := self._unread_operators(request, spec)):
+            scanned = said.scanned
+            # "minus the middle two": a word beside a number that no operator read may change the answer (beside a
+            # side it is more often a name's own word: "left autochthonous back muscle")
+            beside = [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "unknown" and any(
+                0 <= j < len(scanned) and scanned[j].term.kind == "number" for j in (k - 1, k + 1))]
+            if beside:
+                return unexplained_words(spec, list(unread), beside[:1], self.ontology)
             spec.trace.unexplained = list(unread)
             if spec.confidence > T.confidence.unexplained:
                 spec.trace.ledger.append((f"words the expression did not use: {', '.join(unread)}",

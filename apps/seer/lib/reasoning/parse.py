@@ -390,6 +390,12 @@ def _bare_reference(chunk: list[Item]) -> BareReference | None:
     if extreme is None and len(numbers) == 1 and numbers[0] == 1 and not sides and any(
             i.term.kind == "number" and not i.text.isdigit() for i in chunk):
         extreme, numbers = "first", []  # "except the first": the first of what was asked for, not member no. 1
+    counted = [i for i in chunk if i.term.kind == "number"]
+    first_word = [i for i in counted if i.term.value == 1 and not i.text.isdigit()]
+    if extreme is None and len(counted) == 2 and len(first_word) == 1 and len(set(numbers)) == 2 \
+            and chunk.index(counted[1]) == chunk.index(counted[0]) + 1:
+        # "except the first two", "sauf les deux premières": the first N of what was asked for
+        extreme, numbers = "first", [n for n in numbers if n != 1]
     ends = {str(i.term.value) for i in chunk if i.term.kind == "extreme"} | (
         {"first"} if 1 in numbers and any(i.term.kind == "number" and not i.text.isdigit() for i in chunk) else set())
     if extreme and len(ends) == 2 and len(numbers) <= 1:
