@@ -99,6 +99,18 @@ def ct_evidence(ct_pipeline, ct_volume):
     return ct_pipeline.evidence_for(ct_volume)
 
 
+@pytest.fixture(scope="session")
+def mr_evidence(engine, ontology, mr_path, mr_map_path):
+    """The sample MR's evidence from its reference map (task total_mr), shared by the reasoning tests."""
+    from lib.backbones.labelmap import LabelmapBackbone
+    from lib.pipeline import SeerPipeline
+    from lib.volume import read_volume
+
+    volume = read_volume(str(mr_path))
+    volume.everything_path = str(mr_map_path)
+    return SeerPipeline(engine, LabelmapBackbone(ontology, "total_mr")).evidence_for(volume)
+
+
 def reference_mask(map_path: Path, label_ids: list[int]) -> np.ndarray:
     array = sitk.GetArrayFromImage(sitk.ReadImage(str(map_path)))
     return np.isin(array, label_ids)

@@ -9,17 +9,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(scope="module")
-def mr_evidence(engine, ontology, mr_path, mr_map_path):
-    from lib.backbones.labelmap import LabelmapBackbone
-    from lib.pipeline import SeerPipeline
-    from lib.volume import read_volume
-
-    volume = read_volume(str(mr_path))
-    volume.everything_path = str(mr_map_path)
-    return SeerPipeline(engine, LabelmapBackbone(ontology, "total_mr")).evidence_for(volume)
-
-
 @pytest.mark.parametrize("image, prompt, expected", [
     ("mr", "the kidney sitting next to the spleen", ["kidney_left"]),  # no contact drawn on the MR map
     ("mr", "die Niere neben der Milz", ["kidney_left"]),

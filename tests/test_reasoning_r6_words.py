@@ -13,17 +13,6 @@ def ask(engine, evidence, prompt):
     return engine.understand(prompt, evidence)
 
 
-@pytest.fixture(scope="module")
-def mr_evidence(engine, ontology, mr_path, mr_map_path):
-    from lib.backbones.labelmap import LabelmapBackbone
-    from lib.pipeline import SeerPipeline
-    from lib.volume import read_volume
-
-    volume = read_volume(str(mr_path))
-    volume.everything_path = str(mr_map_path)
-    return SeerPipeline(engine, LabelmapBackbone(ontology, "total_mr")).evidence_for(volume)
-
-
 @pytest.mark.parametrize("typed, read", [
     ("the kidnee on the rite side", "the kidney on the right side"),   # sound, and a side word by sound
     ("rite adrenl", "right adrenal"),

@@ -284,17 +284,6 @@ def test_a_reading_without_a_clear_margin_asks_back(engine, ct_evidence, prompt)
     assert spec.status == "clarify" and not spec.targets and len(spec.candidates) >= 2, spec.trace.rationale
 
 
-@pytest.fixture(scope="module")
-def mr_evidence(engine, ontology, mr_path, mr_map_path):
-    from lib.backbones.labelmap import LabelmapBackbone
-    from lib.pipeline import SeerPipeline
-    from lib.volume import read_volume
-
-    volume = read_volume(str(mr_path))
-    volume.everything_path = str(mr_map_path)
-    return SeerPipeline(engine, LabelmapBackbone(ontology, "total_mr")).evidence_for(volume)
-
-
 def test_a_sliver_at_the_edge_of_the_field_of_view_counts_as_absent(engine, mr_evidence):
     """The sample MR's map holds 0.16 ml of right lung in its top slice: not something one can segment."""
     assert "lung_right" not in mr_evidence.present
