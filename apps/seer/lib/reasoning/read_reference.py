@@ -4,7 +4,7 @@ an antecedent said before it."""
 from __future__ import annotations
 
 from ..records import TargetSpec
-from .decide import Reading, ask
+from .decide import Reading, ask, refuse
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
 from .parse import Item, Mention
@@ -13,6 +13,14 @@ from .request import MENTION, Request, scope_of
 from .thresholds import T
 
 STEM = T.description.stem_letters
+
+
+def _compound_hyphen(clause: list[Item], k: int) -> bool:
+    """A hyphen between two words ("the stone-bearing organ") joins a compound; it is no range ("T10-L2")."""
+    if clause[k].text != "-" or k == 0 or k + 1 >= len(clause):
+        return False
+    return clause[k - 1].text.isalpha() and clause[k + 1].text.isalpha() and all(
+        clause[j].term.kind in ("filler", "unknown") for j in (k - 1, k + 1))
 
 
 def _split_at_commas(clause: list[Item]) -> list[list[Item]]:
@@ -56,7 +64,8 @@ class ReferenceReaders:
         request.context = (request.context or []) + implied  # "Pheochromocytoma on the right. Contour the gland." 
         words = {i.text for i in asking}
         if any(i.term.kind in ("concept", "side", "number", "locative", "range") and not (
-                i.term.kind == "side" and i.term.value == "both" and i.text in sets["both_words"]) for i in asking):
+                i.term.kind == "side" and i.term.value == "both" and i.text in sets["both_words"])
+               and not _compound_hyphen(asking, j) for j, i in enumerate(asking)):
             return None  # it names a structure, a side, a number or a relation itself ("both" refers back)
         nouns = [i for i in asking if i.term.kind == "singular" or (i.term.kind == "head" and i.text not in
                                                                       self.words.generic)]
@@ -122,7 +131,16 @@ class ReferenceReaders:
                 return ask([c for pair in pairs for c in sorted(pair)], request.reading, request.evidence,
                            self.ontology, "report reference: \"both\" may be any of the pairs the report names")
         else:
-            chosen = sites if sites else list(status) if len(status) == 1 else []
+            # a structure said to be normal is never "the affected organ": the one plain structure named, or none
+            plain = [c for c, s in status.items() if s != "normal"]
+            chosen = sites if sites else plain if len(plain) == 1 else []
+        if not chosen and affected and not (other or normal or both) and status \
+                and all(s == "normal" for s in status.values()):
+            # "Pancreas normal. Segment the affected organ.": the only structure named is said to be normal, so it
+            # is never the affected one, and no later reader may take it as the plain target
+            return refuse("The report says the structure it names is normal; which one is affected?",
+                          T.confidence.clarify, request.reading, request.evidence, self.ontology,
+                          "report reference: every structure the report names is said to be normal")
         if not chosen or (len(chosen) > 1 and not both):
             return None
         reading = request.reading
@@ -153,8 +171,10 @@ class ReferenceReaders:
         for clause in clauses:
             said = {c for m in self._mentions_of(clause) for c in (m.concept, *ground_mention(m, self.ontology).ids)}
             sides = {str(i.term.value) for i in clause if i.term.kind == "side"} & {"left", "right"}
-            for item in clause:
-                site = table.get(item.text)
+            for k, item in enumerate(clause):
+                # a finding may be two words once read ("gallstones" -> "gall stones"): the pair is tried first
+                pair = f"{item.text} {clause[k + 1].text}" if k + 1 < len(clause) else ""
+                site = table.get(pair) or table.get(item.text)
                 if site is None or scope_of(self.ontology, {site}) & said:
                     continue
                 paired = len(self.ontology[site].members) == 2

@@ -34,6 +34,8 @@ STACKED_OVERLAP = T.relation.stacked_overlap
 BETWEEN_T = tuple(T.relation.between_t)
 CONTACT_BONUS = T.relation.contact_bonus
 OBLIQUE_RATIO = T.relation.oblique_ratio
+SIDEWAYS_SQUARE = T.relation.sideways_square_cosine
+SIDEWAYS_RIVAL = T.relation.sideways_rival_cosine
 CONFIDENCE_OBLIQUE = T.confidence.oblique
 CONFIDENCE_RELATION = T.confidence.relation
 CONFIDENCE_SERIES = T.confidence.series
@@ -143,6 +145,24 @@ def _stacked(extent: list | None, other: list | None, axis: int) -> bool:
     return True
 
 
+def _overlap(extent: list, other: list, axis: int) -> float:
+    """The share of the narrower extent along `axis` that the two extents have in common."""
+    overlap = min(extent[axis + 3], other[axis + 3]) - max(extent[axis], other[axis])
+    narrower = min(extent[axis + 3] - extent[axis], other[axis + 3] - other[axis])
+    return max(0.0, overlap) / narrower if narrower > 0 else 0.0
+
+
+def _beside(offset: np.ndarray, extent: list | None, other: list | None) -> float:
+    """How squarely a structure lies beside the landmark, 0..1: the sideways share of its offset in the axial
+    plane, when the two lie at one level (their heights overlap) and side by side (their left-right extents do
+    not mostly overlap: the portal-splenic confluence spans the aorta from side to side, so it is not "to the
+    right of" it, whatever its centroid says); 0 otherwise."""
+    if not extent or not other or _overlap(extent, other, 2) < STACKED_OVERLAP \
+            or _overlap(extent, other, 0) >= STACKED_OVERLAP:
+        return 0.0
+    return abs(float(offset[0])) / max(float(np.hypot(offset[0], offset[1])), 1e-6)
+
+
 def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evidence, ontology,
             part: list | None = None, groups: dict[str, list[str]] | None = None) -> Finding:
     """Among `pool` (present structures), the one in `relation` to the landmark(s), nearest first.
@@ -166,6 +186,7 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     # Filled by the one-landmark branch only; every later line reads them, so both branches start from empty.
     oblique: list[tuple[float, str]] = []  # in the direction asked, but mostly off to one side
     touching: set[str] = set()
+    square: dict[str, float] = {}  # left/right: the sideways share of each candidate's offset, 0 when off the level
     if relation == "between" and len(landmarks) == 1:
         # "the discs between the vertebral bodies": inside the group's extent and touching its parts
         union = present[landmarks[0]]
@@ -209,6 +230,8 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                     oblique.append((distance * (CONTACT_BONUS if c in touching else 1.0), c))  # mostly off to one side: not an answer, but maybe a rival
                     continue
                 why = f"{c}: {'xyz'[axis]} {p[axis]:.0f} vs {anchor} {origin[axis]:.0f} mm, {distance:.0f} mm away"
+                if axis == 0:
+                    square[c] = _beside(p - origin, present[c].extent_ras_mm, present[anchor].extent_ras_mm)
             elif relation in ("medial", "lateral"):
                 mine, theirs = _side_offset(evidence, p[0]), _side_offset(evidence, origin[0])
                 same_side = mine * theirs > 0
@@ -262,6 +285,11 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                        why=[f"nothing lies squarely {relation} {names}; {', '.join(near)} lie obliquely so"])
     if not scored:
         return Finding(why=[f"no structure of the kind asked lies {relation} {names} in this image"])
+    if any(v >= SIDEWAYS_SQUARE for v in square.values()):
+        # "the vein to the right of the aorta": one squarely beside it at its level answers; one a little nearer
+        # that lies mostly in front of it, or spans it from side to side, is neither an answer nor a rival
+        scored = [s for s in scored if square.get(s[1], 0.0) >= SIDEWAYS_RIVAL]
+        oblique = []
     scored.sort()
     ranked = [s[1] for s in scored]
     best = scored[0]
