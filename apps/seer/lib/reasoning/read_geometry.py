@@ -27,6 +27,16 @@ class GeometryReaders:
         """"up", "nach unten": the words that give a step along a series its direction (superior|inferior)."""
         return {" ".join(tokenize(k)): v for k, v in self.language.get("step_directions", {}).items()}
 
+    @cached_property
+    def _cut_words(self) -> set[str]:
+        """"drop", "leave out", "ohne": words that take something away, as exclusions or dismissals."""
+        return {" ".join(tokenize(w)) for key in ("exclusion_words", "dismiss_words") for w in self.language.get(key, ())}
+
+    @cached_property
+    def _middle_words(self) -> set[str]:
+        """"middle", "mittlere", "milieu": the central member(s) of a list or series (data: middle_words)."""
+        return {" ".join(tokenize(w)) for w in self.language.get("middle_words", {})}
+
     def _evaluate(self, request: Request, expr: Expr, series_only: bool = False) -> spatial.Finding | None:
         """Run one operator of the target expression against the image; the trace keeps the expression and
         every evaluated node with what decided it and its margin."""
@@ -60,9 +70,73 @@ class GeometryReaders:
                                   why=[f"{anchor.id} and its neighbours in the series: {', '.join(ids)}"])
         return self._answer(request, finding, "neighbours")
 
+    def _read_middle(self, request: Request) -> TargetSpec | None:
+        """"T12, L1, L2 minus the middle one", "right ribs 7-12 without the middle two": the central member(s) of
+        what was asked, taken away: the request before the exclusion is read on its own, ordered (along its
+        series, else as listed) and its middle removed. No single middle (an odd count left over), an order that
+        cannot be told, or a middle word used any other way beside what was asked is a question, never a mask."""
+        items, said = request.items, request.discourse
+        if not self._middle_words or said is None or request.text is None:
+            return None
+        scanned = said.scanned
+        at = next((k for k, i in enumerate(scanned) if i.text in self._middle_words and i.term.kind not in MENTION),
+                  None)
+        if at is None or not any(i.term.kind in MENTION for i in scanned[:at]):
+            return None
+        stop = next((j for j in range(at, len(scanned)) if scanned[j].term.kind == "break"), len(scanned))
+        if any(i.term.kind in MENTION for i in scanned[at + 1:stop]):
+            return None  # "the middle of the three ... kidney": the middle word is said of what follows
+        cut = next((k for k in range(at - 1, -1, -1) if scanned[k].text in self._cut_words
+                    or scanned[k].term.kind == "exclusion"), None)
+        if cut is not None and any(i.term.kind in MENTION for i in scanned[cut + 1:at]):
+            cut = None
+        after = [i for i in scanned[at + 1:stop] if i.term.kind != "filler" or i.text.isalpha()]
+        if cut is None and not (len(after) <= 1 and all(i.term.kind == "number" or i.text in
+                                                         self._word_sets["comparison_followers"] for i in after)):
+            return None  # "running down the middle of the belly": a place in a description, not a position
+        count = next((self.words.number(i) for i in scanned[max(0, at - 2):stop]
+                      if self.words.number(i) is not None and i.term.kind == "number"), 1)
+        base = None
+        if cut is not None and "_middle_base" not in vars(request):
+            vars(request)["_middle_base"] = True  # the part before the exclusion is read once, without it
+            prefix = " ".join(request.text.tokens[:scanned[cut].start])
+            base = self.understand(prefix, request.evidence, request.context_words)
+        targets = list(base.targets) if base is not None and base.status == "ok" else []
+        request.reading.rationale.append(f'middle: "{scanned[at].text}" ({count}) of what was asked'
+                                         + (f": {', '.join(targets)}" if targets else ""))
+        concepts = [self.ontology[c] for c in targets]
+        series = {c.series for c in concepts}
+        if len(series) == 1 and None not in series and len({c.laterality for c in concepts}) == 1:
+            targets = [c.id for c in sorted(concepts, key=lambda c: c.order)]  # along the series
+        elif targets:
+            named = [ground_mention(m, self.ontology) for m in request.parsed.include]
+            listed = [g.ids[0] for g in named if len(g.ids) == 1 and not g.options]
+            targets = listed if sorted(listed) == sorted(targets) else []  # as listed, when each was named
+        left = len(targets) - count
+        if cut is None or len(targets) < 3 or left < 2 or left % 2:
+            why = ("no single middle" if targets and left >= 2 and left % 2 else "the middle of what is not read")
+            return ask(targets or [c for c in (base.targets if base else [])], request.reading, request.evidence,
+                       self.ontology, why=f"middle: {why}",
+                       message=("Which do you mean to leave out? " if targets else "") +
+                       "I can take away the middle one(s) only of a list or series with one clear middle; "
+                       "please name them.")
+        first = left // 2
+        kept = targets[:first] + targets[first + count:]
+        finding = spatial.Finding(ids=kept, explicit=False, confidence=min(base.confidence, T.confidence.comparative),
+                                  margin="position in the list",
+                                  why=[f"without the middle {count} ({', '.join(targets[first:first + count])}) of "
+                                       f"{', '.join(targets)}: {', '.join(kept)}"])
+        request.reading.expressions.append({"op": "difference", "items": [
+            {"op": "union", "items": [{"op": "concept", "id": c} for c in targets]},
+            {"op": "middle", "of": {"op": "union", "items": [{"op": "concept", "id": c} for c in targets]},
+             "count": count}]})
+        return self._answer(request, finding, "middle")
+
     def _read_list_position(self, request: Request) -> TargetSpec | None:
         """"of the liver, spleen and pancreas, the second one", "the last of these: aorta, IVC, portal vein": a
         position in the list the request itself names (not an order in the body): nth(union(list), k)."""
+        if (middle := self._read_middle(request)) is not None:
+            return middle  # a middle position is this reader's too, read first: "minus the middle two"
         items, parsed = request.items, request.parsed
         if len(parsed.include) < 2:
             return None
@@ -254,6 +328,12 @@ class GeometryReaders:
             elif head is not None:
                 used.add(head)
                 concept = str(items[head].term.value)
+                if measure["measure"] != "distance" and not self._series_of(concept) and (subgroups := [
+                        m for m in self.ontology[concept].members if self.ontology[m].members]):
+                    # "the bigger lung": the candidates are groups of parts (each lung its lobes); a measure of
+                    # one part would pick a lobe, never a lung: ask which is meant
+                    return ask(subgroups, request.reading, evidence, self.ontology,
+                               why=f"comparison: {concept} is made of groups ({', '.join(subgroups)}); not compared")
                 pool = sorted(c for c in self.ontology.descendants(concept) | {concept}
                               if not self.ontology[c].members or c in evidence.present)
                 # the side said just before, or just after the noun ("the smallest rib on the left")
@@ -343,8 +423,11 @@ class GeometryReaders:
             said = [i for i in items[max(0, k - 3):k] if i.term.kind != "filler"]
             return bool(said) and said[-1].term.kind == "singular"
         first = following[0]
-        if first.term.kind == "concept" and self.ontology[str(first.term.value)].members:
-            return False  # "the lower back muscles": a group named in the plural is asked for whole
+        if first.term.kind == "concept" and self.ontology[str(first.term.value)].members \
+                and words.comparatives[items[k].text]["measure"] != "volume":
+            # "the lower back muscles": a group named in the plural is asked for whole; a size compares
+            # ("the bigger erector spinae": a pair named as one; never both of them)
+            return False
         if first.term.kind in MENTION or first.text in self._word_sets["comparison_followers"] \
                 or first.text in words.categories:
             return True
@@ -722,6 +805,9 @@ class GeometryReaders:
             mention.extreme = "first"
             if len(mention.numbers) == 2 and mention.numbers[0] == 1:
                 mention.numbers = mention.numbers[1:]
+            elif len(mention.numbers) == 1 and any(i.text in cardinal_words and self.words.number(i) ==
+                                                   mention.numbers[0] for i in items):
+                pass  # "the three left ribs present": a count of members from the top, not the third one
             else:
                 end = "first"
         has_count = mention.extreme and mention.numbers and any(i.text.isdigit() or i.text in cardinal_words for i in items)
@@ -752,6 +838,12 @@ class GeometryReaders:
             if mention.extreme and numbers and counted and not end and not penultimate:
                 operator = First if mention.extreme == "first" else Last
                 return self._evaluate(request, operator(of, numbers[0], present_only))
+            if end and numbers and not penultimate and len(numbers) == 1 and any(
+                    i.text in cardinals and not i.text.isdigit() and self.words.number(i) == numbers[0]
+                    for i in counted):
+                # "the three lowest-numbered left ribs present": a number said as a count word with an end word
+                # is how many from that end, never the third one
+                return self._evaluate(request, (First if end == "first" else Last)(of, numbers[0], present_only))
             if penultimate:
                 chosen_end, offset = penultimate, 1
             elif end:
@@ -784,4 +876,34 @@ class GeometryReaders:
         finding = pick(base)
         if finding is None:
             return None
+        cut = self._excluded_end(items)
+        if cut is not None and finding.ids:
+            # "the vertebrae shown, drop the lowest", "all left ribs present but the top two": the order words
+            # name what is taken away from the series present, never what is asked for (a difference)
+            if evidence.present is None:
+                return None
+            shown = [c.id for c in sorted(pool, key=lambda c: c.order) if c.id in evidence.present]
+            kept = [c for c in shown if c not in finding.ids]
+            if not kept or len(kept) == len(shown):
+                return None
+            finding.why.append(f"without {', '.join(finding.ids)}: {', '.join(kept)}")
+            request.reading.expressions[-1] = {"op": "difference", "items": [
+                {"op": "union", "items": [{"op": "concept", "id": c} for c in shown]}, request.reading.expressions[-1]]}
+            finding.ids, finding.explicit = kept, False
         return self._answer(request, finding, "ordinal")
+
+    def _excluded_end(self, items: list[Item]) -> int | None:
+        """The index of an exclusion or dismissal word ("except", "drop", "leave out") that comes after a structure
+        and before an end or order word of the same request ("the vertebrae shown, drop the lowest"): the order
+        words then name what is removed. None when there is none."""
+        away = self._cut_words
+        order = {*self.words.from_end, *self.words.penultimate}
+        for k, item in enumerate(items):
+            if item.text not in away and item.term.kind != "exclusion":
+                continue
+            if not any(i.term.kind in MENTION for i in items[:k]):
+                continue
+            if any(i.term.kind == "extreme" or i.text in order for i in items[k + 1:]) \
+                    and not any(i.term.kind in MENTION for i in items[k + 1:]):
+                return k
+        return None
