@@ -97,7 +97,8 @@ def test_a_pair_named_as_one_structure_is_compared_never_both(engine, mr_evidenc
         assert spec.targets == [max(volumes, key=lambda c: measure * volumes[c])]
 
 
-def test_a_comparison_over_groups_of_parts_asks(engine, ct_evidence):
+@pytest.mark.parametrize("prompt", ["the bigger lung", "die größere Lunge"])
+def test_a_comparison_over_groups_of_parts_asks(engine, ct_evidence, prompt):
     """'the bigger lung': each lung is its lobes; a lobe's volume would pick a lobe, never a lung."""
-    spec = ask(engine, ct_evidence, "the bigger lung")
+    spec = ask(engine, ct_evidence, prompt)
     assert spec.status != "ok" and not spec.targets, spec.trace.rationale

@@ -330,8 +330,8 @@ class GeometryReaders:
                 concept = str(items[head].term.value)
                 if measure["measure"] != "distance" and not self._series_of(concept) and (subgroups := [
                         m for m in self.ontology[concept].members if self.ontology[m].members]):
-                    # "the bigger lung": the candidates are groups of parts (each lung its lobes); a measure of
-                    # one part would pick a lobe, never a lung: ask which is meant
+                    # "the bigger lung": the candidates may be groups of parts (each lung its lobes) or the parts
+                    # ("lobe" grounds to the same group); a measure of one part could pick a lobe for a lung: ask
                     return ask(subgroups, request.reading, evidence, self.ontology,
                                why=f"comparison: {concept} is made of groups ({', '.join(subgroups)}); not compared")
                 pool = sorted(c for c in self.ontology.descendants(concept) | {concept}
