@@ -29,6 +29,8 @@ class Discourse:
     rationale: list[str] = field(default_factory=list)
     scanned: list[Item] = field(default_factory=list)  # every item as scanned, before any was removed
     typed: list[tuple[str, str]] = field(default_factory=list)  # (read as, typed) for repaired words
+    # "spleen no liver": a bare "no" between two names is a correction or an exclusion; (before, after) items
+    choices: list[tuple[list[Item], list[Item]]] = field(default_factory=list)
 
     def clause_words(self, chunk: list[Item]) -> list[str]:
         """The typed words of the clause (between breaks) that holds the first item of `chunk`."""
@@ -119,9 +121,10 @@ class DiscourseReader:
                 and any(i.term.kind in MENTION for i in items[:k]))
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items = list(items)
+        items = self._loose_ranges(list(items))
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []))
         removed: set[int] = set()
+        out.choices = self._bare_no(items)
         self._universal_but(items)
 
         removed |= self._whole_extent(items, out)
@@ -290,6 +293,40 @@ class DiscourseReader:
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
         return out
+
+    @staticmethod
+    def _loose_ranges(items: list[Item]) -> list[Item]:
+        """"L1... one level higher", "L1 - one level up": a dash or an ellipsis after a name, followed by nothing
+        a range could end on (no number, name, side or end word), is a pause between two sentences, not a range."""
+        ends = (*MENTION, "number", "side", "extreme", "range", "correction", "withdraw")
+        out = list(items)
+        for k, item in enumerate(items):
+            if item.term.kind != "range" or any(c.isalpha() for c in item.text) or k == 0 \
+                    or items[k - 1].term.kind not in (*MENTION, "number"):
+                continue
+            following = next((i for i in items[k + 1:] if i.term.kind != "filler"), None)
+            if following is not None and following.term.kind not in ends and not following.text.isdigit():
+                out[k] = Item(item.start, item.end, Term("break", ".", "language"), item.text)
+        return out
+
+    def _bare_no(self, items: list[Item]) -> list[tuple[list[Item], list[Item]]]:
+        """"spleen no liver", "milza non fegato": a "no" with no punctuation right after a name and before
+        another may withdraw the first name (a correction) or deny the second (an exclusion). Returns (the
+        name and its modifiers before, the same after) for each; whoever reads them decides, knowing whether the
+        second lies within the first (then it is an exclusion)."""
+        found = []
+        for k, item in enumerate(items):
+            if item.text not in self.no_words or item.term.kind != "exclusion" or k == 0 \
+                    or items[k - 1].term.kind not in MENTION:
+                continue
+            start = _clause_start(items, k)
+            stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
+            before, after = items[start:k], items[k + 1:stop]
+            if all(i.term.kind in (*MENTION, *MODIFIERS, "filler") for i in before + after) \
+                    and any(i.term.kind in MENTION for i in after):
+                found.append(([i for i in before if i.term.kind != "filler"],
+                              [i for i in after if i.term.kind != "filler"]))
+        return found
 
     def _level_marker(self, items: list[Item], j: int) -> list[int] | None:
         """The items of a level marker said right before the mention at `j` ("at", "at the level of"), or None.
@@ -467,3 +504,33 @@ class DiscourseReader:
             # "not both kidneys, just the right one": the noun is not excluded, its side is corrected
             out.withdrawn.append(out.negated.pop())
         out.rationale.append(f'"{out.items[bare].text}" is said of "{noun.text}"')
+
+
+class ChoiceReaders:
+    """Mixed into `ReasoningEngine`: a request whose words allow two readings that give different masks."""
+
+    def _read_choice(self, request):
+        """"spleen no liver": unless the second name lies within the first ("the ribs no 11th" only excepts), the
+        bare "no" may be a correction (the liver) or a denial (the spleen, not the liver): ask, never guess."""
+        from .decide import ask
+        from .ground import ground_mention
+
+        said = request.discourse
+        if said is None or not said.choices:
+            return None
+        for before, after in said.choices:
+            first = [i for g in (ground_mention(m, self.ontology) for m in self._mentions_of(before)) for i in g.ids]
+            second = [i for g in (ground_mention(m, self.ontology) for m in self._mentions_of(after)) for i in g.ids]
+            if not first or not second:
+                continue
+            within = set().union(*(self.ontology.descendants(c) | {c} for c in first))
+            if set(second) & within or set(first) & set(second):
+                continue  # an exception from what was asked ("all ribs no 11th"), or the same name twice
+            options = list(dict.fromkeys(first + second))
+            names = " or ".join(self.ontology[c].name for c in options)
+            return ask(options, request.reading, request.evidence, self.ontology,
+                       why=f'"{before[-1].text} no {after[-1].text}": a correction or an exclusion',
+                       message=f"Do you want the {self.ontology[second[0]].name} instead (a correction), or the "
+                               f"{self.ontology[first[0]].name} without it? Which one do you mean: {names}?")
+        return None
+

@@ -12,7 +12,7 @@ import threading
 from ..ontology import load_language, load_ontology
 from ..records import Evidence, TargetSpec
 from .decide import Reading, bare_refusal, refuse
-from .discourse import DiscourseReader
+from .discourse import ChoiceReaders, DiscourseReader
 from .frontend import FrontEnd
 from .languages import initialisms, load_languages, merge_language, name_terms
 from .lexicon import Lexicon
@@ -28,11 +28,12 @@ from .thresholds import T
 __all__ = ["LearnedTrigger", "ReasoningEngine"]
 LOG = logging.getLogger("seer.reasoning")
 # The parts, in order. Each may settle the request (return a spec) or leave it to the next.
-READERS = ("script", "discourse", "task", "open_range", "step", "list_position", "neighbours", "comparative",
+READERS = ("script", "discourse", "choice", "task", "open_range", "step", "list_position", "neighbours",
+           "comparative",
            "relation", "ordinal", "report", "possessive", "reference", "lexicon", "description", "skill", "fallback")
 
 
-class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReaders):
+class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReaders, ChoiceReaders):
     def __init__(self, ontology=None, language: dict | None = None, encoder=None, cache_dir: str | None = None,
                  common_words: set[str] | None = None, languages_dir: str | None = None):
         """
@@ -112,6 +113,9 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                      item_words=set(self.language.get("item_words", ())),
                                      instruction_headers=set(self.language.get("instruction_headers", ())),
                                      instruction_phrases=set(self.language.get("instruction_phrases", ())),
+                                     request_headers=set(self.language.get("request_headers", ())),
+                                     actions={" ".join(tokenize(w)) for w in self.language["action_words"]
+                                              if " " not in w},
                                      units=set(self.language.get("unit_words", ())),
                                      plural_endings=self.language.get("plural_endings", {}))
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)

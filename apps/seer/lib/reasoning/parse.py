@@ -432,9 +432,18 @@ def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
     return parse_items(index.scan(tokens), ontology)
 
 
-def _side_headers(items: list[Item]) -> list[Item]:
+def _paired_group(item: Item, ontology) -> bool:
+    """A name of a whole pair group ("erector spinae", "the psoas muscles"): a side said of it picks one member."""
+    if item.term.kind != "concept" or ontology is None or str(item.term.value) not in ontology:
+        return False
+    members = [ontology[m] for m in ontology[str(item.term.value)].members if m in ontology]
+    return len(members) == 2 and {m.laterality for m in members} == {"left", "right"}
+
+
+def _side_headers(items: list[Item], ontology=None) -> list[Item]:
     """"Left side: kidney, adrenal. Right side: kidney": a side said as a header (followed by a colon) is said
-    of every bare paired noun after it, up to the end of its sentence or the next header."""
+    of every bare paired noun after it (a pair group's name too: "Right: erector spinae"), up to the end of its
+    sentence or the next header."""
     out: list[Item] = []
     header: Item | None = None
     for k, item in enumerate(items):
@@ -445,7 +454,7 @@ def _side_headers(items: list[Item]) -> list[Item]:
         if header is not None and item.term.kind == "break" and item.text != ":":
             header = None
         numbered = item.term.kind == "number" and following is not None and following.term.kind == "singular"
-        if header is not None and (numbered or item.term.kind == "singular") \
+        if header is not None and (numbered or item.term.kind == "singular" or _paired_group(item, ontology)) \
                 and not (out and out[-1].term.kind in ("side", "number")):
             # the side goes before the noun's number too ("Left: 12th rib" reads "left 12th rib")
             out.append(Item(item.start, item.start, header.term, header.text))
@@ -454,7 +463,7 @@ def _side_headers(items: list[Item]) -> list[Item]:
 
 
 def parse_items(items: list[Item], ontology) -> ParsedRequest:
-    items = _side_headers(items)
+    items = _side_headers(items, ontology)
     selected, context = select_clauses(items)
     selected, landmarks = split_landmarks(selected)
     context = context + landmarks
