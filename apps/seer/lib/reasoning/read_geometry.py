@@ -94,9 +94,21 @@ class GeometryReaders:
         if cut is None and not (len(after) <= 1 and all(i.term.kind == "number" or i.text in
                                                          self._word_sets["comparison_followers"] for i in after)):
             return None  # "running down the middle of the belly": a place in a description, not a position
+        if sum(i.term.kind in MENTION for i in scanned[:at]) == 1 and "_middle_base" not in vars(request):
+            # "the liver, the middle one": no middle of one structure; the word stays unused and keeps it unsure
+            vars(request)["_middle_base"] = True
+            whole = self.understand(" ".join(request.text.tokens[:scanned[cut if cut is not None else at].start]),
+                                    request.evidence, request.context_words)
+            if whole.status != "ok":
+                return None
+            vars(request)["_middle_whole"] = whole
+        if (whole := vars(request).get("_middle_whole")) is not None and len(whole.targets) == 1:
+            whole.trace.unexplained = list(dict.fromkeys([*whole.trace.unexplained, scanned[at].text]))
+            whole.confidence = min(whole.confidence, T.confidence.unexplained)
+            return whole
         count = next((self.words.number(i) for i in scanned[max(0, at - 2):stop]
                       if self.words.number(i) is not None and i.term.kind == "number"), 1)
-        base = None
+        base = vars(request).get("_middle_whole") if cut is not None else None
         if cut is not None and "_middle_base" not in vars(request):
             vars(request)["_middle_base"] = True  # the part before the exclusion is read once, without it
             prefix = " ".join(request.text.tokens[:scanned[cut].start])
