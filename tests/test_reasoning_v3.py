@@ -240,7 +240,8 @@ def test_round_3_classes(engine, ct_evidence, prompt, targets):
     # a second conjunct that points at a structure is read and unioned, or the answer is a question
     ("L2 and the vertebra above it, and the one above that", {"vertebrae_L2", "vertebrae_L1", "vertebrae_T12"}),
     ("the organ that stores bile and the one that makes it", {"gallbladder", "liver"}),
-    ("the vein left of the IVC, and the IVC itself", {"aorta", "inferior_vena_cava"}),
+    # a vessel, not a vein: the vein left of the IVC is the portal-splenic confluence, the aorta an artery
+    ("the vessel left of the IVC, and the IVC itself", {"aorta", "inferior_vena_cava"}),
 ])
 def test_round_3_no_silent_partial_or_excluded_mask(engine, ct_evidence, prompt, whole):
     spec = ask(engine, ct_evidence, prompt)
