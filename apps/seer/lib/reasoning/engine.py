@@ -75,12 +75,13 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self._categories = self._load_categories()
         # Verbs that only link a description ("lies", "is found"): never evidence of what is described.
         self.common_stop = {" ".join(tokenize(w)) for w in self.language.get("copulas", ())}
+        self._language_tokens = self._language_words() | self.common_stop  # explained by a language file
         self._word_sets = {key: {" ".join(tokenize(w)) for w in self.language.get(key, ())}
                            for key in ("findings_words", "normal_words", "affected_words", "other_words", "same_side_words",
                                        "both_words", "universal_words", "additive_words", "negation_words",
                                        "possession_words", "weak_reference_words", "comparison_followers",
                                        "neighbour_words", "list_words", "other_task_words", "weak_action_words",
-                                       "possessive_pronouns", "definite_articles", "choice_words")}
+                                       "possessive_pronouns", "definite_articles", "choice_words", "object_pronouns")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]

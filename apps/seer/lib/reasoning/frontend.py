@@ -58,7 +58,7 @@ class FrontEnd:
     def _known_words(self) -> set[str]:
         """Every token some language file or the lexicon explains: anatomy, function, filler and context words
         (the keys of tables too: relation, order and comparison phrases)."""
-        return set(self.index.known_tokens) | set(self.common_stop) | self._language_words()
+        return set(self.index.known_tokens) | self._language_tokens
 
     def _language_words(self) -> set[str]:
         """Every token of the language files' words and table keys (not the lexicon's)."""
@@ -97,18 +97,14 @@ class FrontEnd:
         unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown" and i.text.isalpha()
                        and len(i.text) > 1 and i.text not in self._known and i.text not in request.context_words]
         if spec.status == "ok" and (unread := self._unread_operators(request, spec)):
-            scanned = said.scanned
             # "minus the middle two": a word beside a number that no operator read may change the answer (beside a
             # side it is more often a name's own word: "left autochthonous back muscle")
             beside = [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "unknown" and any(
                 0 <= j < len(scanned) and scanned[j].term.kind == "number" for j in (k - 1, k + 1))]
+            spec = unexplained_words(spec, unread, beside[:1], self.ontology)
             if beside:
-                return unexplained_words(spec, list(unread), beside[:1], self.ontology)
-            spec.trace.unexplained = list(unread)
-            if spec.confidence > T.confidence.unexplained:
-                spec.trace.ledger.append((f"words the expression did not use: {', '.join(unread)}",
-                                          round(T.confidence.unexplained - spec.confidence, 3)))
-                spec.confidence = T.confidence.unexplained
+                return spec
+            spec.trace.unexplained = unread
         if not unexplained:
             return spec
         words = list(dict.fromkeys(w for _, w in unexplained))
@@ -136,8 +132,6 @@ class FrontEnd:
         """Known words that no operator of the answer used, where they could have changed it: a word known only as
         part of a structure's name standing on its own ("minus the middle two": no structure is called "middle"),
         and a relation word when the expression has no relation ("the vertebrae and what lies between them")."""
-        if not hasattr(self, "_language_tokens"):
-            self._language_tokens = self._language_words() | self.common_stop
         expression = json.dumps(spec.trace.expression or {})
         has_relation = '"relation"' in expression
         unread = []
@@ -173,7 +167,7 @@ class FrontEnd:
         ends = [items[k].start for k in cuts] + [len(tokens)]
         parts: list[tuple[str, TargetSpec]] = []
         previous: tuple[list[str], TargetSpec] | None = None
-        objects = {" ".join(tokenize(w)) for w in self.language.get("object_pronouns", ())}  # "it", "them"
+        objects = self._word_sets["object_pronouns"]  # "it", "them"
         for start, end in zip(edges, ends):
             words = [t for t in tokens[start:end] if t not in (".", "!", ",", ";")]
             if any(t in self.language.get("alternative_words", ()) for t in words):
@@ -246,7 +240,7 @@ class FrontEnd:
         words = joined.split()
         out: list[str] = []
         referent = self._referent(before, spec)
-        objects = {" ".join(tokenize(w)) for w in self.language.get("object_pronouns", ())}
+        objects = self._word_sets["object_pronouns"]
         skip = -1
         for k, t in enumerate(words):
             if t in self._word_sets["possessive_pronouns"]:
