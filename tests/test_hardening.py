@@ -335,7 +335,7 @@ def test_untrusted_reasoner_output_yields_only_a_refusal_or_known_concepts(ontol
         json.dumps({"status": "ok", "targets": [outside]}),
         '{"status": "ok", "targets": []}',
         '{"status": "rejected", "targets": ["liver"]}',
-        '{"status": "clarify", "candidates": ["liver"]}',
+        '{"status": "clarify", "candidates": []}',
         '{"status": "pwned", "targets": ["liver"]}',
         '[{"status": "ok"}]',
         {"status": "ok", "targets": [{"$ne": None}]},
@@ -346,6 +346,9 @@ def test_untrusted_reasoner_output_yields_only_a_refusal_or_known_concepts(ontol
     accepted = spec_from_untrusted('{"status": "ok", "targets": ["kidney_left"], "message": "' + "x" * 5000 + '"}',
                                    ontology, vocabulary)
     assert accepted.status == "ok" and accepted.targets == ["kidney_left"] and len(accepted.message) < 700
+    # a question with one candidate is a yes-or-no question ("the heart is not in this image: the liver alone?")
+    confirm = spec_from_untrusted('{"status": "clarify", "candidates": ["liver"]}', ontology, vocabulary)
+    assert confirm.status == "clarify" and confirm.candidates == ["liver"] and confirm.targets == []
 
 
 def test_a_missing_encoder_is_an_error_naming_the_setting(tmp_path, monkeypatch):

@@ -63,8 +63,9 @@ def validate_spec(spec: TargetSpec, ontology, vocabulary: Iterable[str]) -> Targ
         return _refusal(spec, "an answer without targets")
     if spec.status != "ok" and segmentable:
         return _refusal(spec, f"a {spec.status} answer that still names targets")
-    if spec.status == "clarify" and len(spec.candidates) < 2:
-        return _refusal(spec, "a question without two candidates to choose from")
+    if spec.status == "clarify" and not spec.candidates:
+        # one candidate is a yes-or-no question ("the heart is not in this image: the liver alone?")
+        return _refusal(spec, "a question without a candidate to choose")
     if spec.skill is not None and len(spec.skill) > MAX_LINE_CHARS:
         return _refusal(spec, "a skill id that is not one")
     message = spec.message if len(spec.message) <= MAX_MESSAGE_CHARS else spec.message[:MAX_MESSAGE_CHARS] + "..."

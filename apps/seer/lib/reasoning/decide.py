@@ -83,9 +83,10 @@ def _expression(reading: Reading) -> dict | None:
     return {"op": "difference", "items": [expression, *minus]} if minus else expression
 
 
-def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
+def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology, confirm: bool = False) -> TargetSpec:
     """The one place a TargetSpec is completed: status, targets, trace and answer cannot disagree. A refusal or a
-    question carries no targets and no exclusions."""
+    question carries no targets and no exclusions. `confirm`: the question offers what the request itself named
+    ("the heart is not in this image: the liver alone?"), so one candidate is a yes-or-no question, not a guess."""
     if spec.status != "ok":
         spec.targets, spec.exclude = [], []
     if spec.status == "clarify" and spec.candidates:
@@ -95,7 +96,7 @@ def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology) -> 
         if len(kept) != len(spec.candidates):
             reading.rationale.append("candidates this image's backbone cannot segment dropped: "
                                      + ", ".join(c for c in spec.candidates if c not in kept))
-        if len(kept) < 2:
+        if len(kept) < (1 if confirm else 2):
             # A question needs two choices the backbone can segment; fewer is a refusal, never a guess.
             names = " or ".join(ontology[c].name for c in kept)
             spec = TargetSpec(status="rejected", confidence=spec.confidence,
@@ -264,14 +265,12 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         if shown and not questions:
             # "liver and bladder" where the bladder is outside the scan: ask before giving part of what was asked
             reading.rationale.append(f"absent from the image: {', '.join(absent)}; the rest is offered")
-            # a question needs two choices (validation): one present structure is named in a refusal instead
-            spec = TargetSpec(status="clarify" if len(shown) > 1 else "rejected", candidates=shown,
-                              confidence=CONFIDENCE_CLARIFY,
-                              message=f"{names} {verb} not in this image (it shows {coverage}). Ask for "
-                                      f"{', '.join(_name(ontology, t) for t in shown)} alone, or choose it.")
-            spec = finish(spec, reading, evidence, ontology)
-            spec.candidates = shown
-            return spec
+            rest = ", ".join(_name(ontology, t) for t in shown)
+            spec = TargetSpec(status="clarify", candidates=shown, confidence=CONFIDENCE_CLARIFY,
+                              message=f"{names} {verb} not in this image (it shows {coverage}). "
+                                      f"Segment {rest} alone?" if len(shown) == 1 else
+                                      f"{names} {verb} not in this image (it shows {coverage}). Which of {rest}?")
+            return finish(spec, reading, evidence, ontology, confirm=True)
         spec = TargetSpec(status="rejected", confidence=min(reading.confidence, CONFIDENCE_REFUSE_ABSENT),
                           message=f"{names} {verb} not in this image: the scan shows {coverage}.")
         reading.rationale.append(f"absent from the image: {', '.join(absent)}")

@@ -1,0 +1,28 @@
+"""Reasoning round 8, a request that names a present and an absent structure (issue 13): the answer is a question
+that offers what the image holds, a yes-or-no question when one structure is left, never a silent partial mask and
+never a refusal of what can be done. Phrasings written for this test, in several list forms and languages; all
+in-process on the real maps with the one session engine."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("prompt, offered, absent", [
+    ("the spleen and the brain", ["spleen"], "Brain"),
+    ("1. left kidney\n2. thyroid", ["kidney_left"], "Thyroid"),
+    ("pancreas + urinary bladder please", ["pancreas"], "Urinary bladder"),
+    ("Milz und Gehirn", ["spleen"], "Brain"),
+    ("the stomach, the spleen and the brain", ["spleen", "stomach"], "Brain"),
+])
+def test_a_present_and_an_absent_structure_ask_about_the_present_part(engine, ct_evidence, prompt, offered, absent):
+    """It refused outright when one structure was left (a question needed two choices); now it asks whether to
+    segment what is there, naming what is not."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and spec.targets == [], spec.trace.rationale
+    assert sorted(spec.candidates) == offered and absent.lower() in spec.message.lower(), spec.message
+
+
+def test_only_absent_structures_are_still_refused(engine, ct_evidence):
+    spec = engine.understand("the brain and the thyroid", ct_evidence)
+    assert spec.status == "rejected" and spec.candidates == [] and spec.targets == [], spec.trace.rationale
