@@ -25,6 +25,8 @@ class PresentStructure(BaseModel):
     extent_ras_mm: tuple[float, float, float, float, float, float] | None = None
     touches: list[str] = Field(default_factory=list)
     near: list[str] = Field(default_factory=list)  # within a centimetre or so (reasoning.relations.NEAR_MM)
+    # the gap between its voxels and each other structure's within a few cm, in mm (reasoning.relations)
+    gaps_mm: dict[str, float] = Field(default_factory=dict)
     # the map shows it reaching a face of the image volume: it may go on beyond the scan ("the lowest vertebra
     # lying completely inside the scan" is one that does not); None when unknown
     at_edge: bool | None = None

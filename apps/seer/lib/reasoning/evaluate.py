@@ -24,6 +24,11 @@ class Evaluation:
     nodes: list[dict] = field(default_factory=list)
 
 
+# Relations along one axis that `_settle` may decide when the centroids leave them open; left and right keep the
+# "squarely beside" rule of `readers.spatial` alone.
+SQUARE_AXES = ("superior", "inferior", "anterior", "posterior")
+
+
 def _open_ended(expr: Range) -> bool:
     """Whether a range ends at an end of what the image shows ("to the last one"), not at a number."""
     return isinstance(expr.start, str) or isinstance(expr.stop, str)
@@ -179,8 +184,58 @@ class Evaluator:
         if present is None:
             return geometry.Finding(why=["presence unknown: no map to place structures"])
         pool = self.members(expr.pool) if expr.pool is not None else list(present)
-        return geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
-                                list(expr.part) if expr.part else None, groups)
+        found = geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
+                                 list(expr.part) if expr.part else None, groups)
+        if found.question and anchors and not groups:
+            # (along one axis the spatial reader places by the first landmark; so does the settling)
+            return self._settle(found, expr.kind, anchors[0], list(expr.part) if expr.part else None)
+        return found
+
+    def _settle(self, found: geometry.Finding, kind: str, anchor: str, part: list | None) -> geometry.Finding:
+        """A relation the centroids leave open ("these fit about equally", "nothing lies squarely behind it"),
+        settled by what a reader of the image weighs: how squarely each candidate lies in the direction asked (the
+        share of its offset along that axis) and how close its surface comes to the landmark's (the gap between
+        the two in the map). One candidate that beats every other on one of the two without losing much on the
+        other answers, kept below the sure band; candidates close in both stay a question."""
+        if kind not in SQUARE_AXES or anchor not in (self.evidence.present or {}):
+            return found
+        present = self.evidence.present
+        landmark = present[anchor]
+        axis, sign = geometry.AXIS[kind]
+        origin = list(landmark.centroid_ras_mm)
+        if part and landmark.extent_ras_mm and part[1] in ("max", "min"):
+            k = "xyz".index(part[0])
+            origin[k] = landmark.extent_ras_mm[k + 3] if part[1] == "max" else landmark.extent_ras_mm[k]
+        facts: dict[str, tuple[float, float, float]] = {}  # candidate -> (direction share, surface gap, distance)
+        for c in found.question:
+            if c not in present:
+                return found
+            offset = [a - b for a, b in zip(present[c].centroid_ras_mm, origin)]
+            distance = max(sum(v * v for v in offset) ** 0.5, 1e-6)
+            gap = 0.0 if c in landmark.touches else landmark.gaps_mm.get(c, T.relation.settle.far_gap_mm)
+            facts[c] = (sign * offset[axis] / distance, gap, distance)
+        s = T.relation.settle
+
+        def beats(a: str, b: str) -> str | None:
+            (da, ga, xa), (db, gb, xb) = facts[a], facts[b]
+            if da < T.relation.min_direction_cosine:
+                return None  # only obliquely in the direction asked: never the answer here
+            if da >= db + s.direction_margin and ga <= gb + s.gap_tolerance_mm:
+                return f"more squarely {kind} ({da:.2f} vs {db:.2f} of the offset) and as close (gap {ga:.0f} vs {gb:.0f} mm)"
+            if ga + s.gap_margin_mm <= gb and da >= db - s.direction_slack:
+                return f"its surface much closer (gap {ga:.0f} vs {gb:.0f} mm), as squarely {kind} ({da:.2f} vs {db:.2f})"
+            return None
+
+        for best in found.question:
+            reasons = [(other, beats(best, other)) for other in found.question if other != best]
+            if all(why for _, why in reasons):
+                margin = "; ".join(f"vs {other}: {why}" for other, why in reasons)
+                return geometry.Finding(ids=[best], ranked=[best] + [c for c in found.ranked if c != best],
+                                        confidence=T.confidence.oblique, margin=margin,
+                                        why=found.why + [f"settled by direction and contact: {best} ({margin})"])
+        found.margin = found.margin or "; ".join(
+            f"{c}: {d:.2f} of the offset {kind}, gap {g:.0f} mm" for c, (d, g, _) in facts.items())
+        return found
 
 
 def evaluate(expr: Expr, evidence: Evidence, ontology, words: geometry.Vocabulary,

@@ -326,12 +326,30 @@ class GeometryReaders:
             head = following[0] if following else (preceding[-1] if preceding else None)
             later = [h for h in hits if h > k]
             after = [j for j in mentions if k < j < (later[0] if later else end)]
+            named_from = self._without_kind(items, mentions)  # the mentions the candidates were named by
             if self._compares_named(items, k):
-                named = self._named_candidates(items, mentions, evidence)
+                named = self._named_candidates(items, named_from, evidence)
             elif k + 1 < end and items[k + 1].text in self._word_sets["comparison_followers"]:
-                named = self._named_candidates(items, after, evidence)  # "the larger of X and Y"
+                named_from = self._without_kind(items, after)
+                named = self._named_candidates(items, named_from, evidence)  # "the larger of X and Y"
             else:
                 named = None
+            others = [j for j in mentions if j != head]
+            if named is None and head is not None and len(others) >= 2 \
+                    and items[head].term.kind == "singular" and measure["measure"] != "distance":
+                # "the bigger vessel: aorta or IVC": a kind named in the singular, then the candidates of that
+                # kind; any candidate not of the kind makes it something else (a relation, a list)
+                kind = str(items[head].term.value)
+                candidates = self._named_candidates(items, others, evidence)
+                within = self.ontology.descendants(kind) | {kind}
+                if candidates and all(c in within for c in candidates):
+                    named, named_from = candidates, others
+            named_ids: list[str] = []
+            for j in (named_from if named is not None else []):
+                # the expression keeps the names said ("the kidneys", not its two members), so the trace and the
+                # word accounting see every named structure used; the evaluator expands them to present parts
+                grounded = ground_mention(self._mentions_of([items[j]])[0], self.ontology)
+                named_ids += [c for c in (grounded.ids or grounded.options) if c not in named_ids]
             if named is not None:
                 # "the larger of the liver and the spleen", "which is smaller, X or Y": the candidates are the
                 # structures named around the comparison, each a set of its present parts
@@ -352,7 +370,9 @@ class GeometryReaders:
                 near = range(max(start, min(k, head) - 2), min(end, max(k, head) + 3))
                 sides = {str(items[j].term.value) for j in near if items[j].term.kind == "side"
                          and not any(items[m].term.kind in MENTION for m in range(head + 1, j))} & {"left", "right"}
-                if len(sides) == 1:
+                offered = {str(items[j].term.value) for j in range(start, end) if items[j].term.kind == "side"}
+                if len(sides) == 1 and not {"left", "right"} <= offered:
+                    # (both sides offered, "which kidney is bigger, the left or the right": the pair is compared)
                     pool = [c for c in pool if self.ontology[c].laterality in (*sides, None)]
             else:
                 category = self._category_after(items, k, end)
@@ -374,7 +394,8 @@ class GeometryReaders:
             reach = any(items[j].text in words.reach for j in range(start, k))
             part = next((words.parts[items[j].text] for j in range(start, end) if items[j].text in words.parts), None)
             finding = self._evaluate(request, Compare(
-                measure["measure"], int(measure["sign"]), of_ids(pool), rank, count,
+                measure["measure"], int(measure["sign"]), of_ids(named_ids if named is not None and named_ids
+                                                                  else pool), rank, count,
                 Concept(landmark) if landmark else None, reach, tuple(part) if part else None))
             if not finding.ids and not finding.question:
                 return None
@@ -400,6 +421,20 @@ class GeometryReaders:
         if questions:
             finding.ids = []
         return self._answer(request, finding, "comparative")
+
+    def _without_kind(self, items: list[Item], mentions: list[int]) -> list[int]:
+        """"which vessel is smaller, aorta or IVC": a kind named in the singular beside two or more structures of
+        that kind says what they are; it is not itself a candidate."""
+        if len(mentions) < 3:
+            return mentions
+        for j in mentions:
+            if items[j].term.kind != "singular":
+                continue
+            kind = str(items[j].term.value)
+            within = self.ontology.descendants(kind) | {kind}
+            if all(str(items[m].term.value) in within for m in mentions if m != j):
+                return [m for m in mentions if m != j]
+        return mentions
 
     def _named_candidates(self, items: list[Item], mentions: list[int], evidence: Evidence) -> list[str] | None:
         """Two or more structures named in the comparison's clause, joined as a list ("the liver and the
@@ -430,9 +465,13 @@ class GeometryReaders:
         following = items[k + 1:k + 3]
         if self._compares_named(items, k) or self._chosen(items, k):
             return True
-        if not following or following[0].term.kind == "break":
+        if not following or following[0].term.kind == "break" \
+                or following[0].term.kind == "conjunction" and not following[0].text.isalpha():
             # "el riñón más grande", "le rein le plus petit": a comparative after its noun, ending the clause
-            said = [i for i in items[max(0, k - 3):k] if i.term.kind != "filler"]
+            # ... or after a relative clause's opening ("the kidney which is more small", "la rate qui est
+            # plus petite"): the relative word and the copula stand between the noun and its comparative
+            bridge = self.discourse.relatives | self.common_stop
+            said = [i for i in items[max(0, k - 4):k] if i.term.kind != "filler" and i.text not in bridge]
             return bool(said) and said[-1].term.kind == "singular"
         first = following[0]
         if first.term.kind == "concept" and self.ontology[str(first.term.value)].members \
@@ -455,8 +494,8 @@ class GeometryReaders:
         # what follows the comparative; filler that ends the clause ("..., the one with more volume in this
         # scan") is as if nothing followed
         after = items[k + 1] if k + 1 < end else None
-        if all(items[j].term.kind == "filler" for j in range(k + 1, end)):
-            after = None
+        if all(items[j].term.kind in ("filler", "anaphora") for j in range(k + 1, end)):
+            after = None  # "of X, Y and Z, the smallest one": the pronoun stands for the named ones
         return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break") \
             or self._chosen(items, k)
 
@@ -476,6 +515,13 @@ class GeometryReaders:
         while start > 0 and not ends(start - 1):
             start -= 1
         end = next((j for j in range(k, len(items)) if ends(j)), len(items))
+        if start > 0 and not any(items[j].term.kind in MENTION for j in range(start, end)) \
+                and all(items[j].term.kind in ("filler", "anaphora") for j in range(k + 1, end)):
+            # "gallbladder vs pancreas - segment the larger": a comparative ending a clause that names nothing
+            # picks among what the clause before it names
+            start -= 1
+            while start > 0 and not ends(start - 1):
+                start -= 1
         return start, end
 
     def _category_after(self, items: list[Item], k: int, end: int) -> str | None:
@@ -671,6 +717,15 @@ class GeometryReaders:
             refused = {self.words.categories[items[k + 1].text] for k in range(len(items) - 1)
                        if items[k].term.kind == "exclusion" and items[k + 1].text in self.words.categories}
             if head is not None and head.term.kind == "concept" and not also:
+                named = str(head.term.value)
+                if len(anchors) == 1 and not groups and relation in spatial.AXIS and named in evidence.present \
+                        and head.text in {" ".join(tokenize(p)) for p in self.ontology[named].parts}:
+                    # "the structure inside the vertebral canal, behind L1": a space or part named as the head
+                    # stands for the structure that fills it; the relation after it must confirm it (a
+                    # description of the whole phrase could land on the landmark)
+                    fits = self._evaluate(request, Relation(relation, (Concept(anchors[0]),), of_ids([named])))
+                    if fits is not None and fits.ids == [named]:
+                        return self._answer(request, fits, "relation")
                 return None  # "the adrenal glands on top of both kidneys": the named structure is the answer
             pool = self._pool(head, head_items, evidence)
             if head is not None and pool == [] and evidence.present is not None:
