@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 from ..records import TargetSpec
-from .decide import Reading, refuse, union_of_parts, unexplained_words
+from .decide import Reading, ask, finish, refuse, union_of_parts, unexplained_words
 from .discourse import Discourse
+from .evaluate import evaluate
+from .expression import ExpressionError, Group, Relation, from_json, of_ids, show, to_json
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
 from .normalize import NormalizedText, tokenize
@@ -36,6 +38,26 @@ def _anchors(node) -> set[str]:
         for value in node:
             found |= _anchors(value)
     return found
+
+
+# How many words may stand between a reference operator's phrase and the pronoun or possessive that makes it refer
+# back ("on the other side of it", "its contralateral partner"); farther off, the pronoun belongs to something else.
+REFERENCE_WINDOW = 3
+
+
+def _anchored(node, before: TargetSpec):
+    """An expression (JSON) whose relation anchors that name the one target of the part before stand for that
+    part's own expression instead (the same structure, with how it was chosen)."""
+    whole = before.trace.expression
+    if len(before.targets) != 1 or not isinstance(whole, dict) or whole.get("op") == "concept":
+        return node
+    if isinstance(node, dict):
+        out = {k: _anchored(v, before) for k, v in node.items() if k != "anchors"}
+        if "anchors" in node:
+            out["anchors"] = [whole if a == {"op": "concept", "id": before.targets[0]} else _anchored(a, before)
+                              for a in node["anchors"]]
+        return out
+    return [_anchored(v, before) for v in node] if isinstance(node, list) else node
 
 
 class FrontEnd:
@@ -80,6 +102,16 @@ class FrontEnd:
             return spec
         if spec.status != "ok" and (union := self._union_of_parts(request)) is not None:
             return union  # "the larger kidney and the liver": each part read on its own
+        if spec.status == "ok" and (operator := self._later_operator(request)):
+            # "the left kidney and its counterpart", "the stomach and the bowel right after it": a later part is an
+            # operator on the part before; the whole reading has read it as plain words (or dropped it)
+            if (union := self._union_of_parts(request)) is not None:
+                return union
+            if '"relation"' not in json.dumps(spec.trace.expression or {}):
+                refusal = spec.refused(f"I could not work out '{operator}' here. Please name each structure.",
+                                       f"operator on the part before not evaluated: {operator!r}")
+                refusal.confidence = T.confidence.clarify
+                return refusal
         if spec.status == "ok" and self._elliptic(request) and (union := self._union_of_parts(request)) is not None:
             return union  # "the largest organ, then the second largest": the second part's noun is the first's
         if spec.status == "ok" and (dropped := self._dropped_conjunct(request, spec)):
@@ -167,11 +199,20 @@ class FrontEnd:
         ends = [items[k].start for k in cuts] + [len(tokens)]
         parts: list[tuple[str, TargetSpec]] = []
         previous: tuple[list[str], TargetSpec] | None = None
-        objects = self._word_sets["object_pronouns"]  # "it", "them"
+        # "it", "them", and a possessive ("to its right"): a later part with one refers back to the part before
+        objects = self._word_sets["object_pronouns"] | self._word_sets["possessive_pronouns"] \
+            | set(self._phrase_table("pronominal_adverbs"))  # "darunter": "under it"
         for start, end in zip(edges, ends):
             words = [t for t in tokens[start:end] if t not in (".", "!", ",", ";")]
             if any(t in self.language.get("alternative_words", ()) for t in words):
                 return None  # "the bigger one, left or right": a choice between the parts, never their union
+            if previous is not None and (operated := self._reference_operator(words, previous[1], request)):
+                # "its partner on the other side", "the segment right after it": an operator on the part before
+                if operated.status != "ok":
+                    return operated  # an operator we cannot evaluate here asks back, never a partial union
+                parts.append((" ".join(words), operated))
+                previous = (words, operated)
+                continue
             if not any(t not in self._function_words for t in words) \
                     and not (previous is not None and any(t in objects for t in words)):
                 # a part of function words only adds something when it refers back ("the organ lateral to it")
@@ -188,13 +229,122 @@ class FrontEnd:
             spec = self.understand(text, request.evidence, request.context_words)
             if spec.status != "ok" or not spec.targets:
                 return None
+            if len(spec.targets) > 1 and any(i.term.kind == "locative" for i in self.index.scan(words)) \
+                    and '"relation"' not in json.dumps(spec.trace.expression or {}):
+                return None  # a relation word that the part's reading did not use, and a set: the part was misread
             if parts and set(spec.targets) <= {c for _, p in parts for c in p.targets}:
                 return None  # a part that adds nothing was misread ("X and what lies between them" read as X)
+            if previous is not None:
+                # the pronoun was read as the part before's answer: its landmark in the trace is that part's own
+                # expression ("the larger kidney and the vein to its right": relation(right, compare(...)))
+                spec.trace.expression = _anchored(spec.trace.expression, previous[1])
             parts.append((text, spec))
             previous = (words, spec)
         if len(parts) < 2:
             return None
         return union_of_parts(parts, request.evidence, self.ontology)
+
+    def _later_operator(self, request: Request) -> str | None:
+        """The phrase of a reference operator ("its partner", "right after it") in a part after the first
+        conjunction, else None."""
+        items, tokens = request.discourse.scanned, request.text.tokens
+        if request.discourse.dropped or request.discourse.negated \
+                or any(i.term.kind in ("exclusion", "correction", "withdraw") for i in items):
+            return None  # a request that removes, negates or corrects is never split into parts
+        cuts = self._conjunct_cuts(items)
+        return self._operator_words(tokens[items[cuts[0]].end:])[1] if cuts else None
+
+    def _phrase_table(self, key: str) -> dict[str, str]:
+        """A language-file word list or table with its phrases tokenized (a list maps each phrase to itself),
+        built once per engine."""
+        cache = vars(self).setdefault("_phrase_tables", {})
+        if key not in cache:
+            value = self.language.get(key) or {}
+            items = value.items() if isinstance(value, dict) else ((w, w) for w in value)
+            cache[key] = {" ".join(tokenize(w)): " ".join(tokenize(v)) if isinstance(v, str) else v
+                          for w, v in items if isinstance(w, str) and not w.startswith("_")}
+        return cache[key]
+
+    def _operator_words(self, words: list[str]) -> tuple[str | None, str | None]:
+        """The reference operator a later part of a composition names, by its words: ("opposite_side", phrase) for
+        the partner or the other side of the part before ("its counterpart", "the one on the other side of it"),
+        ("next" or "previous", phrase) for its neighbour in an order ("the segment right after it"); (None, None)
+        when the part refers back to nothing (no pronoun or possessive) or names no such operator."""
+        # a pronoun or a possessive refers back; so does a pointer ("and the one on the other side")
+        objects = self._word_sets["object_pronouns"]
+        owners = self._word_sets["possessive_pronouns"] | set(self._pointers)
+        if not any(t in objects or t in owners for t in words):
+            return None, None
+
+        def at(phrase: str) -> tuple[int, int] | None:
+            """Where the phrase starts and ends (token positions) in the part, if it occurs whole."""
+            size = len(phrase.split())
+            return next(((k, k + size) for k in range(len(words) - size + 1)
+                         if " ".join(words[k:k + size]) == phrase), None)
+
+        # the reference must be the operator's own: "after it", "that follows it", "its partner", "the one on the
+        # other side", "on the other side of it"; never a pronoun elsewhere ("quantify it before the board")
+        window = REFERENCE_WINDOW
+        # a relation phrase that holds a sequence word is the relation ("next to it" is beside it, not after it)
+        def in_relation(phrase: str, span: tuple[int, int]) -> bool:
+            """Whether the phrase at `span` is inside a longer relation phrase of the part ("next to it")."""
+            return any(len(r) > len(phrase) and f" {phrase} " in f" {r} " and (x := at(r)) is not None
+                       and x[0] <= span[0] and span[1] <= x[1] for r in self.words.relations)
+
+        for phrase, kind in sorted(self._phrase_table("sequence_words").items(), key=lambda p: -len(p[0])):
+            if kind in ("next", "previous") and (span := at(phrase)) \
+                    and any(t in objects for t in words[span[1]:span[1] + window]) and not in_relation(phrase, span):
+                return kind, phrase
+        for phrase in sorted(self._word_sets["other_words"] | set(self._phrase_table("partner_words")), key=len,
+                             reverse=True):
+            if (span := at(phrase)) and (any(t in owners for t in words[max(0, span[0] - window):span[0]])
+                                         or any(t in objects for t in words[span[1]:span[1] + window])):
+                return "opposite_side", phrase
+        return None, None
+
+    def _reference_operator(self, words: list[str], spec: TargetSpec, request: Request) -> TargetSpec | None:
+        """A later part that is an operator on the part before, as an expression whose anchor is that part's own
+        expression, run by the same evaluator: relation(opposite_side, anchor, pool) for "its partner" (the pool
+        is what the part names, else the family of the part before), and a step along the anchor's series for
+        "the one after it". Order is data: a structure with no series has no "next", so that is a refusal that
+        says so, never a guess. None when the part is no such operator (it is then read as text)."""
+        kind, phrase = self._operator_words(words)
+        if kind is None or not spec.targets:
+            return None
+        try:
+            anchor = from_json(spec.trace.expression) if spec.trace.expression else of_ids(spec.targets)
+        except ExpressionError:
+            anchor = of_ids(spec.targets)
+        evidence = request.evidence
+        named = [str(i.term.value) for i in self.index.scan(words) if i.term.kind in ("concept", "singular")]
+        reading = Reading(confidence=spec.confidence)
+        if kind == "opposite_side":
+            # the partner of a paired structure is data (its pair); the relation then checks the side in the image
+            family = list(dict.fromkeys(named or [self.ontology[c].pair or self._family(c) for c in spec.targets]))
+            expr = Relation("opposite_side", (anchor,), pool=of_ids(family) if len(family) > 1 else Group(family[0]))
+        else:
+            series = {self._series_of(c) for c in spec.targets}
+            if len(spec.targets) != 1 or None in series:
+                names = " and ".join(self.ontology[c].name for c in spec.targets[:3])
+                reading.rationale.append(f"'{phrase}' asks for what follows {names} in an order; the ontology records "
+                                         "no such order for it")
+                return refuse(f"I cannot tell what comes '{phrase}' {names}: I know no order it belongs to. Please "
+                              "name that structure.", T.confidence.clarify, reading, evidence, self.ontology)
+            step = "inferior" if kind == "next" else "superior"
+            expr = Relation(step, (anchor,), steps=1)
+        evaluated = evaluate(expr, evidence, self.ontology, self.words)
+        finding = evaluated.finding
+        reading.expressions.append(to_json(expr))
+        reading.nodes.extend(evaluated.nodes)
+        reading.rationale.append(f"'{phrase}' of the part before: {show(expr)} -> {', '.join(finding.ids) or 'nothing'}")
+        if finding.question:
+            return ask(list(finding.question), reading, evidence, self.ontology)
+        if not finding.ids or (kind == "opposite_side" and set(finding.ids) & set(spec.targets)):
+            return refuse(f"I could not find the '{phrase}' of {', '.join(spec.targets)} in this image.",
+                          T.confidence.clarify, reading, evidence, self.ontology, "; ".join(finding.why[-1:]))
+        reading.confidence = min(spec.confidence, finding.confidence or spec.confidence)
+        return finish(TargetSpec(status="ok", targets=list(finding.ids), confidence=reading.confidence,
+                                 message=f"Segmenting {', '.join(finding.ids)}."), reading, evidence, self.ontology)
 
     def _conjunct_cuts(self, items: list[Item]) -> list[int]:
         """The conjunctions that join parts of a request: every one but "/" and the "and" of "between X and Y"."""
@@ -245,6 +395,12 @@ class FrontEnd:
         for k, t in enumerate(words):
             if t in self._word_sets["possessive_pronouns"]:
                 following = words[k + 1] if k + 1 < len(words) else ""
+                if self._side_of.get(following) in ("left", "right") and referent is not None:
+                    # "à sa droite", "a su derecha", "to its right": the relation phrase for that side (from the
+                    # relation words, whatever the language) with the part before as its landmark
+                    out.extend([*self._side_relation(self._side_of[following]).split(), *referent.split()])
+                    skip = k + 1
+                    continue
                 if not self._is_noun(following) and referent is not None and following.isalpha():
                     # "attached to its underside", "on its right": the underside, the right of the part before
                     out.extend(["the", following, "of", *referent.split()])
@@ -255,6 +411,9 @@ class FrontEnd:
                 out.append(side_word)  # "the larger kidney and its adrenal": the adrenal of that side
             elif k == skip:
                 continue
+            elif t in self._phrase_table("pronominal_adverbs") and referent is not None:
+                # "rechts ernaast", "darunter": a relation word with "it" built in; the part before is its landmark
+                out.extend([*self._phrase_table("pronominal_adverbs")[t].split(), *referent.split()])
             elif t in objects:  # "it", "them"; never "this" or "that", determiners too ("on this scan")
                 if referent is None:
                     return None
@@ -275,6 +434,11 @@ class FrontEnd:
             else:
                 out.append(t)
         return out
+
+    def _side_relation(self, side: str) -> str:
+        """The plainest relation phrase that places a structure on one side of another ("right of")."""
+        phrases = [p for p, kind in self.words.relations.items() if kind == side and len(p.split()) == 2]
+        return min(phrases, key=lambda p: (len(p), p)) if phrases else side
 
     def _referent(self, before: list[str], spec: TargetSpec) -> str | None:
         """What a pronoun in the next part stands for: the last structure the part before names, if the reading of
