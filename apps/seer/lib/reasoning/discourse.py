@@ -93,8 +93,15 @@ class DiscourseReader:
         self.extremes = {" ".join(tokenize(w)): end for w, end in language.get("series_extremes", {}).items()}
         # "at L1", "at the level of T12", "auf Höhe von L1": a level said of another structure, not a target
         self.level_markers = [[_fold(t) for t in tokenize(w)] for w in language.get("level_markers", ())]
+        # "other side", "l'autre côté": said alone after a pause, it corrects the side of the structure before
+        self.other_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("other_words", ())}
         self.predicates = {" ".join(tokenize(w)) for key in ("findings_words", "normal_words", "affected_words")
                            for w in language.get(key, ())}
+
+    def _pair_of(self, concept_id: str) -> str | None:
+        """The same structure on the other side, from the ontology of the engine whose `family` this reader uses."""
+        ontology = getattr(getattr(self.family, "__self__", None), "ontology", None)
+        return ontology[concept_id].pair if ontology is not None and concept_id in ontology else None
 
     def _negates(self, item: Item) -> bool:
         return item.text in self.negators or item.text.split(" ", 1)[0] in self.negators
@@ -121,7 +128,7 @@ class DiscourseReader:
                 and any(i.term.kind in MENTION for i in items[:k]))
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items = self._loose_ranges(list(items))
+        items = self._other_side(self._denied_actions(self._loose_ranges(list(items))))
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []))
         removed: set[int] = set()
         out.choices = self._bare_no(items)
@@ -142,6 +149,11 @@ class DiscourseReader:
                 scope = entry  # "1) stomach 2) pancreas -- remove #2", "strike item 3": a numbered list's entry
                 negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             if not negated:
+                if scope and any(items[j].term.kind in ("side", "number") for j in scope) \
+                        and all(items[j].term.kind in ("side", "number", "filler", "anaphora") for j in scope):
+                    # "the kidneys. remove the left": a side or number with no entry of its own removes that member
+                    # of what was asked, as an exception does; never a side said of what is asked
+                    items[k] = Item(item.start, item.end, Term("exclusion", item.text, "language"), item.text)
                 continue
             out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
             out.rationale.append(f'dismissed ("{item.text}"): ' + ", ".join(i.text for i in negated))
@@ -201,7 +213,14 @@ class DiscourseReader:
                 said = {i.term.kind for i in after if i.term.kind in ("side", "number")}
                 removed |= {j for j in span if items[j].term.kind in MODIFIERS
                             and (items[j].term.kind in said or items[j].term.kind not in ("side", "number"))}
+                new_sides = {str(i.term.value) for i in after if i.term.kind == "side"}
                 for j in span:
+                    mirror = self._pair_of(str(items[j].term.value)) if items[j].term.kind == "concept" else None
+                    if mirror and "number" not in said and new_sides == {self.laterality(mirror)}:
+                        # "left 9th rib, sorry, right": the same structure on the other side, number and all
+                        items[j] = Item(items[j].start, items[j].end, Term("concept", mirror, items[j].term.source),
+                                        items[j].text)
+                        continue
                     # a lateral name keeps its side when the correction says none ("left ribs 9 and 10, no, 10
                     # and 11"): only a new side makes it the bare noun of its pair
                     if items[j].term.kind == "concept" and ("side" in said or not self.laterality(str(items[j].term.value))):
@@ -292,6 +311,75 @@ class DiscourseReader:
         out.items = [item for j, item in enumerate(items) if j not in removed
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
+        return out
+
+    def _denied_actions(self, items: list[Item]) -> list[Item]:
+        """"no mask", "just the number, no segmentation", "ohne Maske": a negation right before an action word with
+        no structure after it in its clause denies the action itself; it asks for no mask, so the action word is
+        only a word of the request ("do not segment the spleen", with its object, is left to the negation)."""
+        out = list(items)
+        for k, item in enumerate(items):
+            if item.term.kind != "exclusion":  # "no", "without", "ohne": any word that excludes
+                continue
+            stop = next((j for j in range(k + 1, len(items)) if _is_boundary(items[j]) or items[j].text in (",", ";")),
+                        len(items))
+            if stop < len(items) and items[stop].text in self.list_marks:
+                continue  # "Do not segment:" labels a section; its entries are what is negated
+            back = next((j for j in range(k - 1, -1, -1) if _is_boundary(items[j]) or items[j].text in (",", ";")), -1)
+            if any(items[j].term.kind in MENTION for j in range(back + 1, k)):
+                continue  # "Leber bitte nicht segmentieren": the object said before a final verb is negated
+            actions = [j for j in range(k + 1, stop) if items[j].term.kind == "action"]
+            # one word after the action may be its own predicate ("no mask needed"); anything more may be its object
+            tail = [j for j in range(actions[-1] + 1, stop) if items[j].term.kind == "unknown"] if actions else []
+            # an article may be scanned as a range word in another language ("a" of "T10 a T12")
+            if not actions or len(tail) > 1 or any(items[j].term.kind not in ("action", "filler") and not (
+                    items[j].term.kind == "range" and items[j].text.isalpha() and j < actions[0])
+                                                   for j in range(k + 1, stop) if j not in tail):
+                continue
+            for j in [k, *actions]:
+                out[j] = Item(items[j].start, items[j].end, Term("filler", items[j].text, "language"), items[j].text)
+        return out
+
+    def _other_side(self, items: list[Item]) -> list[Item]:
+        """"left erector spinae... other side", "rein gauche, non, l'autre côté": the other side, said alone after a
+        pause or a correction that follows a structure on one side, corrects that side. It is read as that
+        correction: the pause becomes a correction marker and the words the opposite side ("..., sorry, right")."""
+        out = list(items)
+        for k, item in enumerate(items):
+            words = " ".join(_fold(w) for w in item.text.split())
+            pair = f"{words} {' '.join(_fold(w) for w in items[k + 1].text.split())}" if k + 1 < len(items) else ""
+            # "the other" + "side": the words may be scanned as two items
+            width = 2 if pair in self.other_words or " ".join(pair.split()[-2:]) in self.other_words and \
+                words in self.other_words else 1 if words in self.other_words else 0
+            if not width or k == 0:
+                continue
+            if any(i.term.kind not in ("filler", "break") for i in items[k + width:]):
+                continue  # "the other side of the liver", "the other one too": more is said than the side
+            run = k
+            while run > 0 and (items[run - 1].term.kind in ("filler", "range", "correction", "break")
+                               or items[run - 1].text in (",", ";") or items[run - 1].text in self.no_words):
+                run -= 1
+            pauses = [j for j in range(run, k) if items[j].term.kind != "filler"]
+            if run == 0 or not pauses or items[run - 1].term.kind not in (*MENTION, *MODIFIERS) \
+                    or any(items[j].text in self.additive for j in range(run, k)):
+                continue
+            named = next((j for j in range(run - 1, -1, -1) if items[j].term.kind in MENTION), None)
+            start = _clause_start(items, named) if named is not None else 0
+            if named is None or any(items[j].term.kind not in (*MENTION, *MODIFIERS, "filler")
+                                    for j in range(start, run)):
+                continue
+            sides = {str(items[j].term.value) for j in range(start, run) if items[j].term.kind == "side"} \
+                | {self.laterality(str(items[named].term.value))} - {None}
+            if len(sides) != 1 or not sides <= {"left", "right"}:
+                continue  # a structure with no side, or with both: the other side of nothing
+            opposite = "right" if sides == {"left"} else "left"
+            for j in pauses:
+                out[j] = Item(items[j].start, items[j].end, Term("correction", items[j].text, "language"), items[j].text)
+            out[k] = Item(item.start, items[k + width - 1].end, Term("side", opposite, "language"),
+                          " ".join(i.text for i in items[k:k + width]))
+            if width == 2:
+                out[k + 1] = Item(items[k + 1].start, items[k + 1].end, Term("filler", items[k + 1].text, "language"),
+                                  items[k + 1].text)
         return out
 
     @staticmethod
@@ -456,6 +544,10 @@ class DiscourseReader:
         """The n-th structure named before a dismissal whose object is only a number n: that entry's
         structure with its side or number words (the words up to the neighbouring structures)."""
         numbers = [items[j] for j in scope if items[j].term.kind == "number"]
+        sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
+        if not numbers and len(sides) == 1 and sides <= {"left", "right"} \
+                and all(items[j].term.kind in ("side", "filler", "anaphora") for j in scope):
+            return self._entry_on_side(items, k, sides.pop(), removed) + [j for j in scope if items[j].term.kind == "side"]
         if len(numbers) != 1 or not numbers[0].text.isdigit():
             return []
         n = int(numbers[0].text)
@@ -467,6 +559,22 @@ class DiscourseReader:
         high = mentions[n] if n < len(mentions) else k
         return [j for j in range(low, high) if j not in removed and (j == at or items[j].term.kind == "side")] \
             + [j for j in scope if items[j].term.kind == "number"]
+
+    def _entry_on_side(self, items: list[Item], k: int, side: str, removed: set[int]) -> list[int]:
+        """"- kidney left - kidney right - remove right", "liver, right kidney, drop the right": the one structure
+        named before a dismissal whose object is only a side, said on that side (by a side word in its clause or
+        its own laterality), with its modifiers; [] when none or more than one is."""
+        found = []
+        for j in range(k):
+            if j in removed or items[j].term.kind not in MENTION:
+                continue
+            start = max([_clause_start(items, j)] + [m + 1 for m in range(j) if items[m].term.kind in MENTION])
+            said = {str(items[m].term.value) for m in range(start, j + 1) if items[m].term.kind == "side"}
+            own = said or {self.laterality(str(items[j].term.value))} - {None}
+            if own == {side}:
+                found.append([m for m in range(start, j + 1) if m not in removed
+                              and (m == j or items[m].term.kind in MODIFIERS)])
+        return found[0] if len(found) == 1 else []
 
     def _scope(self, items: list[Item], k: int, removed: set[int], stop_at_negation: bool = False) -> list[int]:
         scope = []

@@ -110,6 +110,10 @@ class LexiconReaders:
         if unsure:
             reading.cap(unsure, T.confidence.unsure)
         spec = decide(reading, evidence, self.ontology)
+        if spec.status == "ok" and (counted := self._both_miscounted(spec.targets, reading)):
+            # "both big vessels" where the group holds three in this image: "both" says two, so which two is asked
+            return ask(counted, reading, evidence, self.ontology,
+                       f'"both" says two, but {len(counted)} structures of the group named are in the image')
         if unsure and spec.status == "rejected":
             spec.confidence = min(spec.confidence, T.confidence.refuse_unsure)  # a refusal of a reading we doubt
         if spec.status == "clarify" and parsed.unknown and self._off_topic(request.text.tokens, reading):
@@ -414,6 +418,22 @@ class LexiconReaders:
                 and any(i.term.kind in MENTION for i in content[1:]):
             return f'"{content[0].text}" is not a known word and comes before the structure named'
         return None
+
+    def _both_miscounted(self, targets: list[str], reading: Reading) -> list[str]:
+        """The targets of a group said with "both" ("both big vessels", "die beiden großen Gefäße") when they are not
+        a left and right pair: "both" counts two, so any other number of unpaired members means the group's name
+        is wider than what was meant. [] when "both" fits (a pair group, or lateral members on both sides)."""
+        if len(targets) == 2:
+            return []  # "Liver and spleen cysts. Segment both organs.": two in all, whatever each mention holds
+        for g in reading.include:
+            if "both" not in g.mention.sides or not any(self.ontology[i].members for i in g.ids):
+                continue  # only a group's name can be wider than the two meant
+            under = {c for i in g.ids for c in self.ontology.descendants(i) | {i}}
+            mine = [c for c in targets if c in under]
+            unpaired = [c for c in mine if self.ontology[c].laterality not in ("left", "right")]
+            if unpaired and len(mine) != 2:
+                return mine
+        return []
 
     def _on_side(self, concept_id: str, sides: set[str], evidence: Evidence) -> bool:
         """An unpaired structure said to be on one side must lie on that side of the midline in this image."""

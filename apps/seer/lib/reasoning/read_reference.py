@@ -101,7 +101,13 @@ class ReferenceReaders:
                 or any(w.isalpha() and w.endswith(stems) for w in said) else "plain"
             for m in self._mentions_of(clause):
                 g = ground_mention(m, self.ontology)
-                for c in (g.ids if not g.options else ()):
+                ids = list(g.ids if not g.options else ())
+                # a lesion the image shows stays itself, unless the asking clause names the organ's kind
+                hosts = [h for c in ids for h in self._lesion_sites(c, request.evidence, shown=not kinds or bool(
+                    {c} & scope_of(self.ontology, kinds)))]
+                if hosts:  # "right renal cyst" in a report: a finding in the right kidney
+                    ids, state = list(dict.fromkeys(hosts)), "finding" if state == "plain" else state
+                for c in ids:
                     if kinds and c not in scope_of(self.ontology, kinds):
                         continue
                     if category is not None and not self.in_category(c, category) and category not in self._name_words[c]:
@@ -160,6 +166,26 @@ class ReferenceReaders:
         request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
                                      rule=f"report reference -> {chosen}")]
         return None
+
+    def _lesion_sites(self, concept_id: str, evidence, shown: bool = True) -> list[str]:
+        """The organs a lesion named in a report lies in, when the image cannot show the lesion itself: its
+        `within`, else the structure whose name is the lesion's name less a finding word ("right kidney cyst" ->
+        the right kidney), member by member for a group ("renal cysts" -> both kidneys). [] for anything else."""
+        present = set(evidence.present or ()) if evidence.present is not None else set(evidence.vocabulary or ())
+        concept = self.ontology[concept_id]
+        if concept.members:
+            found = [self._lesion_sites(c, evidence, shown) for c in concept.members]
+            return [h for hosts in found for h in hosts] if found and all(found) else []
+        if shown and concept_id in present:
+            return []
+        if concept.within:
+            return [c for c in concept.within if c in self.ontology]
+        findings = self._word_sets["findings_words"]
+        words = tokenize(concept.name)
+        if not any(w in findings for w in words):
+            return []
+        host = " ".join(w for w in words if w not in findings)
+        return [c.id for c in self.ontology.concepts.values() if c.id != concept_id and c.name == host][:1]
 
     def _implied_sites(self, clauses: list[list[Item]]) -> list[Grounding]:
         """The organs a report's findings imply by their own name ("pheochromocytoma" -> an adrenal gland,

@@ -1,0 +1,109 @@
+"""Reasoning round 8, discourse and words (issue 13): corrections said after a pause ("..., other side"), a list
+line that removes an entry by its side, "both" said of a group that is no pair, a request that refuses a mask, a
+report's lesion read as a finding in its organ, MR sequence words that are no vertebra, and texting shorthand.
+Each capability is asserted with phrasings written for these tests (never copied from a suite), in several of the
+seven languages, on the real CT's and MR's maps, in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def ask(engine, evidence, prompt):
+    return engine.understand(prompt, evidence)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the left psoas - the other side", ["iliopsoas_right"]),
+    ("linke Niere... andere Seite", ["kidney_right"]),
+    ("rein gauche, non, l'autre côté", ["kidney_right"]),
+    ("right kidney. wait, the opposite side", ["kidney_left"]),
+    ("il rene destro... l'altro lato", ["kidney_left"]),
+    ("the right adrenal... the other one", ["adrenal_gland_left"]),
+])
+def test_other_side_after_a_pause_corrects_the_side(engine, mr_evidence, prompt, expected):
+    """The other side said alone after a pause or a correction flips the side of the structure said before it;
+    the uncorrected side is never the answer."""
+    spec = ask(engine, mr_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_other_side_joined_by_a_conjunction_is_no_correction(engine, mr_evidence):
+    spec = ask(engine, mr_evidence, "left kidney and the other side")
+    assert spec.targets != ["kidney_right"]
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("1. liver\n2. right kidney\n3. left kidney\nremove the left", ["liver", "kidney_right"]),
+    ("spleen, left adrenal, right adrenal - drop the right one", ["spleen", "adrenal_gland_left"]),
+    ("- rein gauche\n- rein droit\n- supprimer le droit", ["kidney_left"]),
+    ("left kidney, right kidney. remove left", ["kidney_right"]),
+    ("the kidneys. remove left", ["kidney_right"]),
+])
+def test_a_removal_by_side_removes_that_entry(engine, ct_evidence, prompt, expected):
+    """A later line that removes only a side removes the entry said on that side (or that member of a pair)."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["both big vessels", "abdominal aorta, scratch that, both big vessels"])
+def test_both_said_of_a_wider_group_asks(engine, mr_evidence, prompt):
+    """"both" counts two: a group of three unpaired structures in the image is asked about, never all given."""
+    spec = ask(engine, mr_evidence, prompt)
+    assert spec.status == "clarify" and len(spec.candidates) > 2
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("both kidneys", ["kidney_left", "kidney_right"]),
+    ("beide großen Gefäße", ["aorta", "inferior_vena_cava"]),
+    ("les deux gros vaisseaux", ["aorta", "inferior_vena_cava"]),
+])
+def test_both_that_fits_still_answers(engine, ct_evidence, prompt, expected):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected
+
+
+@pytest.mark.parametrize("prompt", [
+    "liver volume please, no mask needed",
+    "Wie groß ist die Leber? Nur die Zahl, keine Maske.",
+    "densité moyenne du foie, sans masque",
+    "the spleen: average attenuation only, without a mask",
+])
+def test_a_request_that_refuses_a_mask_gets_none(engine, ct_evidence, prompt):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status != "ok" and not spec.targets
+
+
+def test_a_negated_action_with_an_object_still_negates_the_object(engine, ct_evidence):
+    spec = ask(engine, ct_evidence, "do not segment the spleen, only the liver")
+    assert spec.status == "ok" and spec.targets == ["liver"]
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("Left kidney cyst. Right kidney unremarkable. Outline the abnormal kidney.", ["kidney_left"]),
+    ("Impression: cyst of the left kidney, right kidney normal. Segment the normal one.", ["kidney_right"]),
+    ("Befund: Nierenzyste rechts, linke Niere unauffällig. Bitte die betroffene Niere segmentieren.",
+     ["kidney_right"]),
+    ("Renal cysts on both sides, nothing else. Contour both.", ["kidney_left", "kidney_right"]),
+])
+def test_a_reported_lesion_is_a_finding_in_its_organ(engine, mr_evidence, prompt, expected):
+    """A lesion the image cannot show ("right renal cyst") is a finding at its organ: the affected, normal or
+    both references pick among the organs."""
+    spec = ask(engine, mr_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+    assert spec.confidence < 0.9
+
+
+def test_an_mr_sequence_is_no_vertebra(engine, mr_evidence):
+    spec = ask(engine, mr_evidence, "Degenerated discs with low T2-weighted signal. Segment the degenerated structures.")
+    assert spec.status == "ok" and spec.targets == ["intervertebral_discs"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("both kids pls", ["kidney_left", "kidney_right"]),
+    ("lt UL lung", ["lung_upper_lobe_left"]),
+    ("the left ll", ["lung_lower_lobe_left"]),
+])
+def test_texting_shorthand(engine, ct_evidence, prompt, expected):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected and spec.confidence < 0.97
