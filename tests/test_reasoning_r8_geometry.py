@@ -90,3 +90,29 @@ def test_gaps_are_recorded_both_ways_and_zero_for_touching_structures(mr_evidenc
 def test_a_space_a_structure_fills_names_it(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == ["spinal_cord"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, noun, sign", [
+    ("the vertebra with the most volume in this scan", "vertebrae_", 1),
+    ("the left rib with the least volume", "rib_left_", -1),
+])
+def test_a_size_said_after_its_noun_with_a_possession_word(engine, ct_evidence, prompt, noun, sign):
+    """"the vertebra with the most volume": the measure comes after the noun it compares."""
+    spec = engine.understand(prompt, ct_evidence)
+    pool = {c: s.volume_ml for c, s in ct_evidence.present.items() if c.startswith(noun)}
+    expected = (max if sign > 0 else min)(pool, key=pool.get)
+    assert spec.status == "ok" and spec.targets == [expected], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["which lumbar vertebra is furthest down in this image?",
+                                    "the lumbar vertebra farthest down in the scan"])
+def test_furthest_down_is_the_lowest_present_member(engine, ct_evidence, prompt):
+    lumbar = sorted((c for c in ct_evidence.present if c.startswith("vertebrae_L")), key=lambda c: int(c[-1]))
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [lumbar[-1]], spec.trace.rationale
+
+
+def test_the_larger_of_two_named_ones_still_reads_its_candidates(engine, ct_evidence):
+    """A comparative followed by "of" and the names is not a comparative ending its clause."""
+    spec = engine.understand("the bigger of the spleen and the gallbladder", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["spleen"], spec.trace.rationale

@@ -465,12 +465,15 @@ class GeometryReaders:
         following = items[k + 1:k + 3]
         if self._compares_named(items, k) or self._chosen(items, k):
             return True
+        rest = items[k + 1:self._comparison_span(items, k)[1]]
         if not following or following[0].term.kind == "break" \
+                or all(i.term.kind in ("filler", "side") for i in rest) \
                 or following[0].term.kind == "conjunction" and not following[0].text.isalpha():
             # "el riñón más grande", "le rein le plus petit": a comparative after its noun, ending the clause
             # ... or after a relative clause's opening ("the kidney which is more small", "la rate qui est
             # plus petite"): the relative word and the copula stand between the noun and its comparative
-            bridge = self.discourse.relatives | self.common_stop
+            # ("the vertebra with the most volume": a possession word too)
+            bridge = self.discourse.relatives | self.common_stop | self._word_sets["possession_words"]
             said = [i for i in items[max(0, k - 4):k] if i.term.kind != "filler" and i.text not in bridge]
             return bool(said) and said[-1].term.kind == "singular"
         first = following[0]
