@@ -64,6 +64,9 @@ def test_possessive_and_pronominal_relation_takes_the_part_before_as_landmark(en
 @pytest.mark.parametrize("prompt, expected", [
     ("the 10th left rib and the rib right after it", ["rib_left_10", "rib_left_11"]),
     ("L1 and the vertebra that follows it", ["vertebrae_L1", "vertebrae_L2"]),
+    ("T12 and the vertebra following", ["vertebrae_L1", "vertebrae_T12"]),  # the reference unsaid
+    ("la T12 et la vertèbre qui la suit", ["vertebrae_L1", "vertebrae_T12"]),
+    ("T12 y la vértebra siguiente", ["vertebrae_L1", "vertebrae_T12"]),
 ])
 def test_next_member_of_a_series_is_a_step_along_it(engine, ct_evidence, prompt, expected):
     spec = engine.understand(prompt, ct_evidence)
@@ -75,6 +78,7 @@ def test_next_member_of_a_series_is_a_step_along_it(engine, ct_evidence, prompt,
     "the stomach and the bowel segment right after it",
     "the stomach and the organ that comes after it",
     "le foie et l'organe juste après lui",
+    "the stomach and the next segment",
 ])
 def test_next_of_a_structure_with_no_recorded_order_asks_back(engine, mr_evidence, prompt):
     """The ontology holds no order for the gut: "the segment after it" is never answered by a union of guesses."""
@@ -82,11 +86,26 @@ def test_next_of_a_structure_with_no_recorded_order_asks_back(engine, mr_evidenc
     assert spec.status != "ok" and not spec.targets, (spec.status, spec.targets)
 
 
-def test_a_pronoun_away_from_the_operator_word_is_not_an_operator(engine, ct_evidence):
-    spec = engine.understand("outline the liver and the spleen, I want to review them before the meeting",
-                             ct_evidence)
+@pytest.mark.parametrize("prompt", [
+    "outline the liver and the spleen, I want to review them before the meeting",
+    "the liver and spleen before surgery",
+    "liver and spleen, following the protocol",
+])
+def test_a_sequence_word_about_something_else_is_not_an_operator(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == ["liver", "spleen"], spec.trace.rationale
     assert not any(r.get("steps") for r in _relations(spec.trace.expression))
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("T12 und der Wirbel direkt darunter", ["vertebrae_L1", "vertebrae_T12"]),
+    ("T12 en de wervel eronder", ["vertebrae_L1", "vertebrae_T12"]),
+    ("T12 und der Wirbel darüber", ["vertebrae_T11", "vertebrae_T12"]),
+])
+def test_pronominal_adverb_places_the_later_part_by_the_part_before(engine, ct_evidence, prompt, expected):
+    """"darunter" is "under it": the whole answer, never the landmark alone."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
 
 
 def test_operator_words_are_language_data(engine):

@@ -252,7 +252,12 @@ class FrontEnd:
                 or any(i.term.kind in ("exclusion", "correction", "withdraw") for i in items):
             return None  # a request that removes, negates or corrects is never split into parts
         cuts = self._conjunct_cuts(items)
-        return self._operator_words(tokens[items[cuts[0]].end:])[1] if cuts else None
+        if not cuts:
+            return None
+        later = tokens[items[cuts[0]].end:]
+        # a relation word with "it" built in ("und der Wirbel darunter") places a later part by the part before too
+        return self._operator_words(later)[1] or next((t for t in later if t in self._phrase_table("pronominal_adverbs")),
+                                                      None)
 
     def _phrase_table(self, key: str) -> dict[str, str]:
         """A language-file word list or table with its phrases tokenized (a list maps each phrase to itself),
@@ -271,10 +276,9 @@ class FrontEnd:
         ("next" or "previous", phrase) for its neighbour in an order ("the segment right after it"); (None, None)
         when the part refers back to nothing (no pronoun or possessive) or names no such operator."""
         # a pronoun or a possessive refers back; so does a pointer ("and the one on the other side")
-        objects = self._word_sets["object_pronouns"]
+        # "danach", "erna": a sequence word with "it" built in refers back on its own
+        objects = self._word_sets["object_pronouns"] | set(self._phrase_table("pronominal_adverbs"))
         owners = self._word_sets["possessive_pronouns"] | set(self._pointers)
-        if not any(t in objects or t in owners for t in words):
-            return None, None
 
         def at(phrase: str) -> tuple[int, int] | None:
             """Where the phrase starts and ends (token positions) in the part, if it occurs whole."""
@@ -292,8 +296,11 @@ class FrontEnd:
                        and x[0] <= span[0] and span[1] <= x[1] for r in self.words.relations)
 
         for phrase, kind in sorted(self._phrase_table("sequence_words").items(), key=lambda p: -len(p[0])):
-            if kind in ("next", "previous") and (span := at(phrase)) \
-                    and any(t in objects for t in words[span[1]:span[1] + window]) and not in_relation(phrase, span):
+            # the reference may be unsaid when the phrase ends the part ("and the vertebra following")
+            if kind in ("next", "previous") and (span := at(phrase)) and not in_relation(phrase, span) \
+                    and (phrase in objects or any(t in objects for t in words[span[1]:span[1] + window])
+                         or all(not t.isalnum() or t in self._function_words or self._is_noun(t)
+                                for t in words[span[1]:])):
                 return kind, phrase
         for phrase in sorted(self._word_sets["other_words"] | set(self._phrase_table("partner_words")), key=len,
                              reverse=True):
@@ -324,6 +331,8 @@ class FrontEnd:
             expr = Relation("opposite_side", (anchor,), pool=of_ids(family) if len(family) > 1 else Group(family[0]))
         else:
             series = {self._series_of(c) for c in spec.targets}
+            if named and any(self._series_of(n) not in series for n in named):
+                return None  # "T12 and the next two ribs": the part names what it wants; read as text
             if len(spec.targets) != 1 or None in series:
                 names = " and ".join(self.ontology[c].name for c in spec.targets[:3])
                 reading.rationale.append(f"'{phrase}' asks for what follows {names} in an order; the ontology records "
@@ -363,8 +372,11 @@ class FrontEnd:
         """A later part of a composition with its references to the part before made explicit, so that it reads on
         its own: a pronoun ("lateral to it", "between them") is the nearest structure said before (a relation's
         landmark when the part before ends with one, else what that part answered); a possessive ("its adrenal")
-        or a same-side phrase ("the adrenal on the same side") is the side of that answer; a pointer ("the one
-        below it") takes the noun of the part before. None when a reference has nothing it can stand for."""
+        or a same-side phrase ("the adrenal on the same side") is the side of that answer; a possessive before a
+        side word ("à sa droite") and a relation word with the pronoun built in ("ernaast", "darunter") place the
+        part by that referent; a pointer ("the one below it") takes the noun of the part before. The partner and
+        next-in-order operators are not rewritten here: `_reference_operator` evaluates them on the part before's
+        expression. None when a reference has nothing it can stand for."""
         if self._nounless(words):
             # "..., then the second largest": an ellipsis; the noun is the last one said before it
             noun = next((t for t in reversed(before) if self._is_noun(t)), None)
