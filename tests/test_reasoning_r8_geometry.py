@@ -116,3 +116,20 @@ def test_the_larger_of_two_named_ones_still_reads_its_candidates(engine, ct_evid
     """A comparative followed by "of" and the names is not a comparative ending its clause."""
     spec = engine.understand("the bigger of the spleen and the gallbladder", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["spleen"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, end", [
+    ("the lowest vertebra lying completely within the scan", "last"),
+    ("the topmost vertebra that is entirely in the field of view", "first"),
+    ("die unterste Wirbel, der vollständig im Bild ist", "last"),
+    ("the vertebrae fully in the image", None),
+])
+def test_completely_inside_the_scan_counts_only_members_not_reaching_its_edge(engine, ct_evidence, prompt, end):
+    """A member the map shows reaching a face of the volume may run on beyond the scan (evidence.at_edge)."""
+    shown = sorted((c for c, s in ct_evidence.present.items() if c.startswith("vertebrae_")),
+                   key=lambda c: engine.ontology[c].order)
+    whole = [c for c in shown if ct_evidence.present[c].at_edge is False]
+    assert whole and len(whole) < len(shown)  # the sample CT cuts some vertebrae: the test can fail
+    spec = engine.understand(prompt, ct_evidence)
+    expected = whole if end is None else [whole[-1] if end == "last" else whole[0]]
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale

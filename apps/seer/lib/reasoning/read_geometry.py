@@ -881,7 +881,11 @@ class GeometryReaders:
             else:
                 end = "first"
         has_count = mention.extreme and mention.numbers and any(i.text.isdigit() or i.text in cardinal_words for i in items)
-        if not (end or penultimate or threshold_word or (present_only and mention.extreme) or has_count):
+        # "the lowest vertebra lying completely inside the scan": only members the map shows whole count (one
+        # that reaches a face of the volume may run on beyond the scan)
+        whole = present_only and any(t in self._whole_words for t in texts)
+        ordered = end or penultimate or threshold_word or (present_only and mention.extreme) or has_count
+        if not ordered and not whole:
             return None
         pool = [self.ontology[c] for c in self.ontology.descendants(mention.concept) | {mention.concept}
                 if self.ontology[c].series and not self.ontology[c].members
@@ -891,6 +895,43 @@ class GeometryReaders:
             pool = [c for c in pool if c.laterality in (side, None)]
         if not pool:
             return None
+        if whole:
+            if evidence.present is None:
+                return None
+            shown = [c.id for c in sorted(pool, key=lambda c: c.order) if c.id in evidence.present]
+            if any(evidence.present[c].at_edge is None for c in shown):
+                return None  # the map does not say what reaches the scan's edge
+            complete = [c for c in shown if not evidence.present[c].at_edge]
+            why = (f"shown whole (not reaching the scan's edge): {', '.join(complete) or 'none'}"
+                   f" of {', '.join(shown) or 'none'}")
+            if not ordered:
+                # "the vertebrae fully in the image", "the only vertebra entirely within the scanned range"
+                if mention.form == "singular" and len(complete) > 1:
+                    return ask(complete, request.reading, evidence, self.ontology)
+                return self._answer(request, spatial.Finding(ids=complete, explicit=False, why=[why],
+                                                             confidence=T.confidence.series, margin="at_edge"),
+                                    "ordinal")
+            request.reading.rationale.append(f"ordinal: counted over those {why}")
+            edge = {c for c in shown if c not in complete}
+            evidence = evidence.model_copy(update={"present": {c: v for c, v in evidence.present.items()
+                                                               if c not in edge}})
+            request.evidence, outer = evidence, request.evidence
+            try:
+                return self._read_ordinal_in(request, mention, pool, items, end, penultimate, threshold_word,
+                                             present_only)
+            finally:
+                request.evidence = outer
+        return self._read_ordinal_in(request, mention, pool, items, end, penultimate, threshold_word, present_only)
+
+    @cached_property
+    def _whole_words(self) -> set[str]:
+        return {" ".join(tokenize(w)) for w in self.language.get("whole_words", ())}
+
+    def _read_ordinal_in(self, request: Request, mention: Mention, pool: list, items: list[Item], end: str | None,
+                         penultimate: str | None, threshold_word: str | None, present_only: bool) -> TargetSpec | None:
+        """The ordinal reader's second half: pick the members its order words name, from `pool`."""
+        evidence = request.evidence
+        side = mention.side
         base: Expr = Group(mention.concept)
         if side in ("left", "right"):
             base = Side(base, side)
