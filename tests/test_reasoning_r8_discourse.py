@@ -107,3 +107,38 @@ def test_an_mr_sequence_is_no_vertebra(engine, mr_evidence):
 def test_texting_shorthand(engine, ct_evidence, prompt, expected):
     spec = ask(engine, ct_evidence, prompt)
     assert spec.status == "ok" and spec.targets == expected and spec.confidence < 0.97
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("left 9th rib, sorry, right", ["rib_right_9"]),
+    ("the right 11th rib... the other side", ["rib_left_11"]),
+])
+def test_a_side_correction_keeps_the_number(engine, ct_evidence, prompt, expected):
+    """A numbered rib corrected only in its side is the same rib on the other side, never the whole side."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the colon should not be segmented", "Leber bitte nicht segmentieren",
+                                    "de lever niet segmenteren"])
+def test_a_negated_action_after_its_object_still_negates_it(engine, ct_evidence, prompt):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status != "ok" and not spec.targets
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("- Niere links\n- Niere rechts\n- rechts entfernen", ["kidney_left"]),
+    ("Leber, Milz, rechte Niere. Die Milz entfernen.", ["liver", "kidney_right"]),
+    ("- lever\n- milt\n- milt verwijderen", ["liver"]),
+])
+def test_a_removal_verb_said_last_removes_its_object(engine, ct_evidence, prompt, expected):
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the right kidney and the spleen. remove the left",
+                                    "Leber, rechte Niere. links entfernen"])
+def test_a_removal_that_cannot_be_applied_asks(engine, ct_evidence, prompt):
+    """A removal seen but not applicable (no entry on that side) is a question, never the uncorrected mask."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "clarify" and not spec.targets

@@ -31,6 +31,9 @@ class Discourse:
     typed: list[tuple[str, str]] = field(default_factory=list)  # (read as, typed) for repaired words
     # "spleen no liver": a bare "no" between two names is a correction or an exclusion; (before, after) items
     choices: list[tuple[list[Item], list[Item]]] = field(default_factory=list)
+    # "..., remove the thing": a removal word whose object could not be read; the request is never answered as if
+    # it were not said
+    unapplied: list[str] = field(default_factory=list)
 
     def clause_words(self, chunk: list[Item]) -> list[str]:
         """The typed words of the clause (between breaks) that holds the first item of `chunk`."""
@@ -98,6 +101,13 @@ class DiscourseReader:
         self.predicates = {" ".join(tokenize(w)) for key in ("findings_words", "normal_words", "affected_words")
                            for w in language.get(key, ())}
 
+    def _group_asked(self, items: list[Item], k: int, removed: set[int]) -> bool:
+        """Whether a structure said before `k` is a group (its members may be excepted by a side or number)."""
+        ontology = getattr(getattr(self.family, "__self__", None), "ontology", None)
+        return ontology is not None and any(
+            items[j].term.kind in MENTION and str(items[j].term.value) in ontology
+            and ontology[str(items[j].term.value)].members for j in range(k) if j not in removed)
+
     def _pair_of(self, concept_id: str) -> str | None:
         """The same structure on the other side, from the ontology of the engine whose `family` this reader uses."""
         ontology = getattr(getattr(self.family, "__self__", None), "ontology", None)
@@ -145,15 +155,26 @@ class DiscourseReader:
                 continue
             scope = self._scope(items, k, removed, stop_at_negation=True)
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
+            if item.term.kind != "correction" and all(items[j].term.kind == "filler" for j in scope):
+                # "die rechte Niere entfernen", "- rechts weglassen": the object said before a final verb
+                before = self._dismissed_before(items, k, removed)
+                if before == [-1]:
+                    out.unapplied.append(item.text)  # "Leber, rechte Niere. links entfernen": no such entry
+                    continue
+                if before:
+                    scope, negated = before, [items[j] for j in before if items[j].term.kind in MENTION]
             if not negated and (entry := self._list_entry(items, k, scope, removed)):
                 scope = entry  # "1) stomach 2) pancreas -- remove #2", "strike item 3": a numbered list's entry
                 negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             if not negated:
                 if scope and any(items[j].term.kind in ("side", "number") for j in scope) \
                         and all(items[j].term.kind in ("side", "number", "filler", "anaphora") for j in scope):
-                    # "the kidneys. remove the left": a side or number with no entry of its own removes that member
-                    # of what was asked, as an exception does; never a side said of what is asked
-                    items[k] = Item(item.start, item.end, Term("exclusion", item.text, "language"), item.text)
+                    if self._group_asked(items, k, removed):
+                        # "the kidneys. remove the left": a side or number with no entry of its own removes that
+                        # member of what was asked, as an exception does; never a side said of what is asked
+                        items[k] = Item(item.start, item.end, Term("exclusion", item.text, "language"), item.text)
+                    elif item.term.kind != "correction" and any(items[j].term.kind in MENTION for j in range(k)):
+                        out.unapplied.append(item.text)  # "spleen, right kidney. remove the left": no such entry
                 continue
             out.negated.append([items[j] for j in scope if items[j].term.kind in MENTION + MODIFIERS])
             out.rationale.append(f'dismissed ("{item.text}"): ' + ", ".join(i.text for i in negated))
@@ -361,7 +382,7 @@ class DiscourseReader:
                 run -= 1
             pauses = [j for j in range(run, k) if items[j].term.kind != "filler"]
             if run == 0 or not pauses or items[run - 1].term.kind not in (*MENTION, *MODIFIERS) \
-                    or any(items[j].text in self.additive for j in range(run, k)):
+                    or any(items[j].text in self.additive for j in range(run, len(items))):  # "... too": added
                 continue
             named = next((j for j in range(run - 1, -1, -1) if items[j].term.kind in MENTION), None)
             start = _clause_start(items, named) if named is not None else 0
@@ -547,7 +568,8 @@ class DiscourseReader:
         sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
         if not numbers and len(sides) == 1 and sides <= {"left", "right"} \
                 and all(items[j].term.kind in ("side", "filler", "anaphora") for j in scope):
-            return self._entry_on_side(items, k, sides.pop(), removed) + [j for j in scope if items[j].term.kind == "side"]
+            entry = self._entry_on_side(items, k, sides.pop(), removed)
+            return entry + [j for j in scope if items[j].term.kind == "side"] if entry else []
         if len(numbers) != 1 or not numbers[0].text.isdigit():
             return []
         n = int(numbers[0].text)
@@ -560,6 +582,22 @@ class DiscourseReader:
         return [j for j in range(low, high) if j not in removed and (j == at or items[j].term.kind == "side")] \
             + [j for j in scope if items[j].term.kind == "number"]
 
+    def _dismissed_before(self, items: list[Item], k: int, removed: set[int]) -> list[int]:
+        """The object of a dismissal said after it, as verbs come last in German and Dutch ("die Milz entfernen",
+        "rechts weglassen"): the structure, side or number words of its clause since the last comma, when nothing
+        else is said there; a side or number alone names the entry said on that side before (see `_list_entry`)."""
+        start = _clause_start(items, k)
+        start = max([start] + [j + 1 for j in range(start, k) if items[j].text in (",", ";")])
+        own = [j for j in range(start, k) if j not in removed and items[j].term.kind != "filler"]
+        if not own or any(items[j].term.kind not in (*MENTION, *MODIFIERS, "anaphora") for j in own):
+            return []
+        if any(items[j].term.kind in MENTION for j in own):
+            return own
+        entry = self._list_entry(items, start, own, removed)
+        # a side or number with no entry of its own: [-1] says a removal was seen that names nothing said
+        return entry or ([-1] if any(items[j].term.kind in ("side", "number") for j in own)
+                         and any(items[j].term.kind in MENTION for j in range(start)) else [])
+
     def _entry_on_side(self, items: list[Item], k: int, side: str, removed: set[int]) -> list[int]:
         """"- kidney left - kidney right - remove right", "liver, right kidney, drop the right": the one structure
         named before a dismissal whose object is only a side, said on that side (by a side word in its clause or
@@ -569,10 +607,13 @@ class DiscourseReader:
             if j in removed or items[j].term.kind not in MENTION:
                 continue
             start = max([_clause_start(items, j)] + [m + 1 for m in range(j) if items[m].term.kind in MENTION])
-            said = {str(items[m].term.value) for m in range(start, j + 1) if items[m].term.kind == "side"}
+            # its own words reach to the next structure, comma or clause end ("Niere links, Niere rechts")
+            end = next((m for m in range(j + 1, k) if items[m].term.kind in (*MENTION, "break")
+                        or items[m].text in (",", ";")), k)
+            said = {str(items[m].term.value) for m in range(start, end) if items[m].term.kind == "side"}
             own = said or {self.laterality(str(items[j].term.value))} - {None}
             if own == {side}:
-                found.append([m for m in range(start, j + 1) if m not in removed
+                found.append([m for m in range(start, end) if m not in removed
                               and (m == j or items[m].term.kind in MODIFIERS)])
         return found[0] if len(found) == 1 else []
 
@@ -624,6 +665,14 @@ class ChoiceReaders:
         from .ground import ground_mention
 
         said = request.discourse
+        if said is not None and said.unapplied and request.parsed is not None and request.parsed.include:
+            # a removal we saw but could not apply: the answer without it would be the uncorrected mask
+            options = list(dict.fromkeys(i for m in request.parsed.include for i in ground_mention(m, self.ontology).ids))
+            if options:
+                names = " or ".join(self.ontology[c].name for c in options)
+                return ask(options, request.reading, request.evidence, self.ontology,
+                           why=f'"{said.unapplied[0]}": a removal whose object was not understood',
+                           message=f"I could not tell what '{said.unapplied[0]}' removes. Which do you want: {names}?")
         if said is None or not said.choices:
             return None
         for before, after in said.choices:
