@@ -133,3 +133,10 @@ def test_completely_inside_the_scan_counts_only_members_not_reaching_its_edge(en
     spec = engine.understand(prompt, ct_evidence)
     expected = whole if end is None else [whole[-1] if end == "last" else whole[0]]
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_a_fourth_candidate_about_as_close_keeps_the_relation_a_question(engine, ct_evidence):
+    """In front of the left kidney on the CT, the small bowel lies most squarely so, but the colon's surface is
+    about as close: every candidate about as close is weighed, not only the three the question names."""
+    spec = engine.understand("the organ in front of the left kidney", ct_evidence)
+    assert spec.status == "clarify" and not spec.targets, spec.trace.rationale

@@ -206,15 +206,22 @@ class Evaluator:
         if part and landmark.extent_ras_mm and part[1] in ("max", "min"):
             k = "xyz".index(part[0])
             origin[k] = landmark.extent_ras_mm[k + 3] if part[1] == "max" else landmark.extent_ras_mm[k]
+        s = T.relation.settle
+
+        def gap_of(c: str) -> float:
+            return 0.0 if c in landmark.touches else landmark.gaps_mm.get(c, s.far_gap_mm)
+
+        # the question names at most three; any other candidate whose surface lies about as close is a rival too
+        if any(c not in present for c in found.question):
+            return found
+        reach = max(gap_of(c) for c in found.question) + s.gap_margin_mm
+        rivals = list(found.question) + [c for c in found.ranked if c not in found.question and c in present
+                                         and gap_of(c) <= reach]
         facts: dict[str, tuple[float, float, float]] = {}  # candidate -> (direction share, surface gap, distance)
-        for c in found.question:
-            if c not in present:
-                return found
+        for c in rivals:
             offset = [a - b for a, b in zip(present[c].centroid_ras_mm, origin)]
             distance = max(sum(v * v for v in offset) ** 0.5, 1e-6)
-            gap = 0.0 if c in landmark.touches else landmark.gaps_mm.get(c, T.relation.settle.far_gap_mm)
-            facts[c] = (sign * offset[axis] / distance, gap, distance)
-        s = T.relation.settle
+            facts[c] = (sign * offset[axis] / distance, gap_of(c), distance)
 
         def beats(a: str, b: str) -> str | None:
             (da, ga, xa), (db, gb, xb) = facts[a], facts[b]
@@ -227,7 +234,7 @@ class Evaluator:
             return None
 
         for best in found.question:
-            reasons = [(other, beats(best, other)) for other in found.question if other != best]
+            reasons = [(other, beats(best, other)) for other in rivals if other != best]
             if all(why for _, why in reasons):
                 margin = "; ".join(f"vs {other}: {why}" for other, why in reasons)
                 return geometry.Finding(ids=[best], ranked=[best] + [c for c in found.ranked if c != best],
