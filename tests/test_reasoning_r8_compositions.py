@@ -127,3 +127,21 @@ def test_relation_to_a_compared_part_shows_the_comparison_as_its_landmark(engine
         assert right and right[0]["anchors"][0]["op"] == "compare"
     else:
         assert not spec.targets
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the left lung and its partner", ["lung_lower_lobe_left", "lung_lower_lobe_right", "lung_middle_lobe_right",
+                                       "lung_upper_lobe_left", "lung_upper_lobe_right"]),  # a pair group, whole
+    ("T12 and its neighbours", ["vertebrae_L1", "vertebrae_T11", "vertebrae_T12"]),
+    ("L1 together with its neighbors", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]),
+])
+def test_partner_group_and_series_neighbours(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the kidneys and their neighbours", "the spleen and its twin"])
+def test_neighbours_or_partner_without_data_asks_back(engine, mr_evidence, prompt):
+    """No series holds the kidneys and the spleen has no pair: never the first part alone as the answer."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok" and not spec.targets, (spec.status, spec.targets)

@@ -9,7 +9,8 @@ from ..records import TargetSpec
 from .decide import Reading, ask, finish, refuse, union_of_parts, unexplained_words
 from .discourse import Discourse
 from .evaluate import evaluate
-from .expression import ExpressionError, Group, Relation, from_json, of_ids, show, to_json
+from .expression import Concept, ExpressionError, Group, Relation, from_json, of_ids, show, to_json
+from .expression import union as union_expr
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
 from .normalize import NormalizedText, tokenize
@@ -273,7 +274,8 @@ class FrontEnd:
     def _operator_words(self, words: list[str]) -> tuple[str | None, str | None]:
         """The reference operator a later part of a composition names, by its words: ("opposite_side", phrase) for
         the partner or the other side of the part before ("its counterpart", "the one on the other side of it"),
-        ("next" or "previous", phrase) for its neighbour in an order ("the segment right after it"); (None, None)
+        ("next" or "previous", phrase) for its neighbour in an order ("the segment right after it"), ("neighbours",
+        phrase) for both ("T12 and its neighbours"); (None, None)
         when the part refers back to nothing (no pronoun or possessive) or names no such operator."""
         # a pronoun or a possessive refers back; so does a pointer ("and the one on the other side")
         # "danach", "erna": a sequence word with "it" built in refers back on its own
@@ -302,11 +304,12 @@ class FrontEnd:
                          or all(not t.isalnum() or t in self._function_words or self._is_noun(t)
                                 for t in words[span[1]:])):
                 return kind, phrase
-        for phrase in sorted(self._word_sets["other_words"] | set(self._phrase_table("partner_words")), key=len,
-                             reverse=True):
-            if (span := at(phrase)) and (any(t in owners for t in words[max(0, span[0] - window):span[0]])
-                                         or any(t in objects for t in words[span[1]:span[1] + window])):
-                return "opposite_side", phrase
+        partners = self._word_sets["other_words"] | set(self._phrase_table("partner_words"))
+        for phrases, kind in ((partners, "opposite_side"), (self._word_sets["neighbour_words"], "neighbours")):
+            for phrase in sorted(phrases, key=len, reverse=True):
+                if (span := at(phrase)) and (any(t in owners for t in words[max(0, span[0] - window):span[0]])
+                                             or any(t in objects for t in words[span[1]:span[1] + window])):
+                    return kind, phrase
         return None, None
 
     def _reference_operator(self, words: list[str], spec: TargetSpec, request: Request) -> TargetSpec | None:
@@ -325,20 +328,27 @@ class FrontEnd:
         evidence = request.evidence
         named = [str(i.term.value) for i in self.index.scan(words) if i.term.kind in ("concept", "singular")]
         reading = Reading(confidence=spec.confidence)
-        if kind == "opposite_side":
+        whole = anchor.id if isinstance(anchor, (Concept, Group)) else None
+        if kind == "opposite_side" and not named and whole and self.ontology[whole].members \
+                and self.ontology[whole].pair:
+            # "the left lung and its partner": a paired group's partner is its pair group (data), whole
+            expr = Group(self.ontology[whole].pair)
+        elif kind == "opposite_side":
+            if len(spec.targets) != 1 and not named:
+                return self._cannot(phrase, spec, reading, evidence)  # the partner of a set: ask, never a guess
             # the partner of a paired structure is data (its pair); the relation then checks the side in the image
             family = list(dict.fromkeys(named or [self.ontology[c].pair or self._family(c) for c in spec.targets]))
             expr = Relation("opposite_side", (anchor,), pool=of_ids(family) if len(family) > 1 else Group(family[0]))
+        elif kind == "neighbours":
+            if len(spec.targets) != 1 or None in {self._series_of(c) for c in spec.targets}:
+                return self._cannot(phrase, spec, reading, evidence)
+            expr = union_expr(Relation("superior", (anchor,), steps=1), Relation("inferior", (anchor,), steps=1))
         else:
             series = {self._series_of(c) for c in spec.targets}
             if named and any(self._series_of(n) not in series for n in named):
                 return None  # "T12 and the next two ribs": the part names what it wants; read as text
             if len(spec.targets) != 1 or None in series:
-                names = " and ".join(self.ontology[c].name for c in spec.targets[:3])
-                reading.rationale.append(f"'{phrase}' asks for what follows {names} in an order; the ontology records "
-                                         "no such order for it")
-                return refuse(f"I cannot tell what comes '{phrase}' {names}: I know no order it belongs to. Please "
-                              "name that structure.", T.confidence.clarify, reading, evidence, self.ontology)
+                return self._cannot(phrase, spec, reading, evidence)
             step = "inferior" if kind == "next" else "superior"
             expr = Relation(step, (anchor,), steps=1)
         evaluated = evaluate(expr, evidence, self.ontology, self.words)
@@ -354,6 +364,14 @@ class FrontEnd:
         reading.confidence = min(spec.confidence, finding.confidence or spec.confidence)
         return finish(TargetSpec(status="ok", targets=list(finding.ids), confidence=reading.confidence,
                                  message=f"Segmenting {', '.join(finding.ids)}."), reading, evidence, self.ontology)
+
+    def _cannot(self, phrase: str, spec: TargetSpec, reading: Reading, evidence) -> TargetSpec:
+        """A refusal for an operator the ontology cannot evaluate on the part before (no order recorded for it,
+        or the partner of a set): it names the phrase, never answers part of the request."""
+        names = " and ".join(self.ontology[c].name for c in spec.targets[:3])
+        reading.rationale.append(f"'{phrase}' of {names}: the ontology records no such order or partner for it")
+        return refuse(f"I cannot tell what '{phrase}' means for {names}. Please name that structure.",
+                      T.confidence.clarify, reading, evidence, self.ontology)
 
     def _conjunct_cuts(self, items: list[Item]) -> list[int]:
         """The conjunctions that join parts of a request: every one but "/" and the "and" of "between X and Y"."""
