@@ -142,3 +142,15 @@ def test_a_removal_that_cannot_be_applied_asks(engine, ct_evidence, prompt):
     """A removal seen but not applicable (no entry on that side) is a question, never the uncorrected mask."""
     spec = ask(engine, ct_evidence, prompt)
     assert spec.status == "clarify" and not spec.targets
+
+
+@pytest.mark.parametrize("prompt", [
+    "Hypervascular nodule in segment 4a. Outline the affected organ.",
+    "Läsion im Segment VI. Bitte das betroffene Organ segmentieren.",
+    "Lésion du segment VIII. Segmenter l'organe atteint.",
+    "Lesión en el segmento II. Segmentar el órgano afectado.",
+])
+def test_a_numbered_liver_segment_locates_a_finding_in_the_liver(engine, ct_evidence, prompt):
+    """Couinaud's numbered segments (language data) are a finding's site: the organ that holds it is the liver."""
+    spec = ask(engine, ct_evidence, prompt)
+    assert spec.status == "ok" and spec.targets == ["liver"] and spec.confidence < 0.9, spec.trace.rationale
