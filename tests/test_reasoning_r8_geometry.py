@@ -140,3 +140,11 @@ def test_a_fourth_candidate_about_as_close_keeps_the_relation_a_question(engine,
     about as close: every candidate about as close is weighed, not only the three the question names."""
     spec = engine.understand("the organ in front of the left kidney", ct_evidence)
     assert spec.status == "clarify" and not spec.targets, spec.trace.rationale
+
+
+def test_what_wraps_a_structure_lies_against_it(engine, mr_evidence):
+    """On the MR the colon's extent encloses the pancreas' centre but its surface lies well off it, while the
+    duodenum lies against it: a question, never the colon's mask."""
+    spec = engine.understand("the bowel loop wrapping around the pancreatic head", mr_evidence)
+    assert spec.targets != ["colon"], spec.trace.rationale
+    assert spec.status == "clarify" and "duodenum" in spec.candidates

@@ -13,6 +13,7 @@ from ..records import Evidence
 from . import readers as geometry
 from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Nth, Range, Relation, SetOp, Side,
                          show)
+from .relations import NEAR_MM
 from .thresholds import T
 
 
@@ -189,7 +190,32 @@ class Evaluator:
         if found.question and anchors and not groups:
             # (along one axis the spatial reader places by the first landmark; so does the settling)
             return self._settle(found, expr.kind, anchors[0], list(expr.part) if expr.part else None)
+        if expr.kind == "around" and len(found.ids) == 1 and anchors and not groups and anchors[0] in present:
+            return self._wraps(found, anchors[0], pool)
         return found
+
+    def _wraps(self, found: geometry.Finding, anchor: str, pool: list[str]) -> geometry.Finding:
+        """"the bowel loop wrapping around the pancreatic head": an extent that encloses the landmark's centre is
+        not enough (the colon's frame encloses half the abdomen); what wraps a structure lies against it. An
+        answer whose surface stays farther than the near band from the landmark's is asked about, together with
+        the candidates that do lie against it."""
+        landmark = self.evidence.present[anchor]
+        answer = found.ids[0]
+
+        def gap(c: str) -> float:
+            return 0.0 if c in landmark.touches else landmark.gaps_mm.get(c, T.relation.settle.far_gap_mm)
+
+        if gap(answer) <= NEAR_MM:
+            return found
+        against = sorted((c for c in pool if c != answer and c != anchor and c in self.evidence.present
+                          and gap(c) <= NEAR_MM), key=gap)
+        why = f"{answer}'s extent encloses {anchor}'s centre, but its surface lies {gap(answer):.0f} mm from it"
+        if not against:
+            return geometry.Finding(why=found.why + [why + "; nothing of the kind lies against it"],
+                                    margin=f"gap {gap(answer):.0f} mm")
+        return geometry.Finding(question=[answer] + against[:2], ranked=[answer] + against,
+                                why=found.why + [why + f"; {', '.join(against[:2])} lie against it"],
+                                margin=f"gap {gap(answer):.0f} mm vs " + ", ".join(f"{c} {gap(c):.0f} mm" for c in against[:2]))
 
     def _settle(self, found: geometry.Finding, kind: str, anchor: str, part: list | None) -> geometry.Finding:
         """A relation the centroids leave open ("these fit about equally", "nothing lies squarely behind it"),

@@ -22,7 +22,8 @@ lists are joined across languages, tables are merged (a table of lists joins eac
                               "reach_words", "category_heads" {phrase: category}, "comparison_followers"
   - series nth/first/last/range/count: "ordinals" {word: n}, "cardinals", "series_extremes" {phrase: first|last},
                               "from_end_words", "penultimate_words", "threshold_words" {phrase: ge|le|gt|lt},
-                              "present_words", "numbered_words", "range_connectors"
+                              "present_words", "numbered_words", "range_connectors", "whole_words" (with a present
+                              word: only members the map shows whole, "completely inside the scan")
   - union / difference:      "conjunctions", "exclusion_words", "negation_words", "negation_cancellers"
   - lists and sections:      "clause_breaks", "report_headers", "plural_markers"
   - corrections:             "correction_markers", "withdraw_markers", "contrast_words", "additive_words",
