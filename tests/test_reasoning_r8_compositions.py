@@ -67,6 +67,8 @@ def test_possessive_and_pronominal_relation_takes_the_part_before_as_landmark(en
     ("T12 and the vertebra following", ["vertebrae_L1", "vertebrae_T12"]),  # the reference unsaid
     ("la T12 et la vertèbre qui la suit", ["vertebrae_L1", "vertebrae_T12"]),
     ("T12 y la vértebra siguiente", ["vertebrae_L1", "vertebrae_T12"]),
+    ("T12 und der Wirbel danach", ["vertebrae_L1", "vertebrae_T12"]),  # "danach" ends the request: "after it"
+    ("the vertebra above L1 and the one after it", ["vertebrae_L2", "vertebrae_T12"]),  # "it": the landmark
 ])
 def test_next_member_of_a_series_is_a_step_along_it(engine, ct_evidence, prompt, expected):
     spec = engine.understand(prompt, ct_evidence)
@@ -79,6 +81,7 @@ def test_next_member_of_a_series_is_a_step_along_it(engine, ct_evidence, prompt,
     "the stomach and the organ that comes after it",
     "le foie et l'organe juste après lui",
     "the stomach and the next segment",
+    "der Magen und das Segment danach",
 ])
 def test_next_of_a_structure_with_no_recorded_order_asks_back(engine, mr_evidence, prompt):
     """The ontology holds no order for the gut: "the segment after it" is never answered by a union of guesses."""

@@ -207,7 +207,7 @@ class FrontEnd:
             words = [t for t in tokens[start:end] if t not in (".", "!", ",", ";")]
             if any(t in self.language.get("alternative_words", ()) for t in words):
                 return None  # "the bigger one, left or right": a choice between the parts, never their union
-            if previous is not None and (operated := self._reference_operator(words, previous[1], request)):
+            if previous is not None and (operated := self._reference_operator(words, *previous, request)):
                 # "its partner on the other side", "the segment right after it": an operator on the part before
                 if operated.status != "ok":
                     return operated  # an operator we cannot evaluate here asks back, never a partial union
@@ -312,7 +312,8 @@ class FrontEnd:
                     return kind, phrase
         return None, None
 
-    def _reference_operator(self, words: list[str], spec: TargetSpec, request: Request) -> TargetSpec | None:
+    def _reference_operator(self, words: list[str], before: list[str], spec: TargetSpec,
+                            request: Request) -> TargetSpec | None:
         """A later part that is an operator on the part before, as an expression whose anchor is that part's own
         expression, run by the same evaluator: relation(opposite_side, anchor, pool) for "its partner" (the pool
         is what the part names, else the family of the part before), and a step along the anchor's series for
@@ -325,6 +326,10 @@ class FrontEnd:
             anchor = from_json(spec.trace.expression) if spec.trace.expression else of_ids(spec.targets)
         except ExpressionError:
             anchor = of_ids(spec.targets)
+        landmark = self._landmark_before(before, spec)
+        if landmark is not None:
+            # "the vertebra above L1 and the one after it": "it" is the landmark, as for every pronoun (`_referent`)
+            anchor, spec = Concept(landmark), spec.model_copy(update={"targets": [landmark]})
         evidence = request.evidence
         named = [str(i.term.value) for i in self.index.scan(words) if i.term.kind in ("concept", "singular")]
         reading = Reading(confidence=spec.confidence)
@@ -382,8 +387,8 @@ class FrontEnd:
             elif item.term.kind == "conjunction" and item.text != "/":
                 if between:  # the "and" of "between X and Y" joins the two landmarks
                     between = False
-                else:
-                    cuts.append(k)
+                elif any(i.text.isalnum() for i in items[k + 1:]):
+                    cuts.append(k)  # one that ends the request joins nothing: "und der Wirbel danach" ("after it")
         return cuts
 
     def _resolved_part(self, words: list[str], before: list[str], spec: TargetSpec, evidence) -> list[str] | None:
@@ -469,6 +474,13 @@ class FrontEnd:
         """The plainest relation phrase that places a structure on one side of another ("right of")."""
         phrases = [p for p, kind in self.words.relations.items() if kind == side and len(p.split()) == 2]
         return min(phrases, key=lambda p: (len(p), p)) if phrases else side
+
+    def _landmark_before(self, before: list[str], spec: TargetSpec) -> str | None:
+        """The structure the part before names last when its reading placed its answer relative to it (a relation's
+        landmark that is not itself an answer), else None."""
+        mentioned = [i for i in self.index.scan(before) if i.term.kind in ("concept", "singular")]
+        last = str(mentioned[-1].term.value) if mentioned else None
+        return last if last in _anchors(spec.trace.expression or {}) and last not in spec.targets else None
 
     def _referent(self, before: list[str], spec: TargetSpec) -> str | None:
         """What a pronoun in the next part stands for: the last structure the part before names, if the reading of
