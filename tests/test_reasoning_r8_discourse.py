@@ -154,3 +154,10 @@ def test_a_numbered_liver_segment_locates_a_finding_in_the_liver(engine, ct_evid
     """Couinaud's numbered segments (language data) are a finding's site: the organ that holds it is the liver."""
     spec = ask(engine, ct_evidence, prompt)
     assert spec.status == "ok" and spec.targets == ["liver"] and spec.confidence < 0.9, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the spleen... other side", "left kidney, right kidney... other side"])
+def test_an_other_side_correction_that_cannot_apply_gives_no_mask(engine, mr_evidence, prompt):
+    """"other side" said as a correction of a structure with no side, or of two, is never answered as if unsaid."""
+    spec = ask(engine, mr_evidence, prompt)
+    assert spec.status != "ok" and not spec.targets

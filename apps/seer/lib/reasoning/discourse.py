@@ -138,8 +138,8 @@ class DiscourseReader:
                 and any(i.term.kind in MENTION for i in items[:k]))
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items = self._other_side(self._denied_actions(self._loose_ranges(list(items))))
-        out = Discourse(items=items, scanned=list(items), typed=list(typed or []))
+        items, unseen = self._other_side(self._denied_actions(self._loose_ranges(list(items))))
+        out = Discourse(items=items, scanned=list(items), typed=list(typed or []), unapplied=unseen)
         removed: set[int] = set()
         out.choices = self._bare_no(items)
         self._universal_but(items)
@@ -361,11 +361,12 @@ class DiscourseReader:
                 out[j] = Item(items[j].start, items[j].end, Term("filler", items[j].text, "language"), items[j].text)
         return out
 
-    def _other_side(self, items: list[Item]) -> list[Item]:
+    def _other_side(self, items: list[Item]) -> tuple[list[Item], list[str]]:
         """"left erector spinae... other side", "rein gauche, non, l'autre côté": the other side, said alone after a
         pause or a correction that follows a structure on one side, corrects that side. It is read as that
-        correction: the pause becomes a correction marker and the words the opposite side ("..., sorry, right")."""
-        out = list(items)
+        correction: the pause becomes a correction marker and the words the opposite side ("..., sorry, right").
+        Also returns the other-side words said so but not applicable ("the spleen... other side"): a question."""
+        out, unseen = list(items), []
         for k, item in enumerate(items):
             words = " ".join(_fold(w) for w in item.text.split())
             pair = f"{words} {' '.join(_fold(w) for w in items[k + 1].text.split())}" if k + 1 < len(items) else ""
@@ -388,11 +389,13 @@ class DiscourseReader:
             start = _clause_start(items, named) if named is not None else 0
             if named is None or any(items[j].term.kind not in (*MENTION, *MODIFIERS, "filler")
                                     for j in range(start, run)):
+                unseen.append(item.text)  # "left kidney, right kidney... other side": of which one?
                 continue
             sides = {str(items[j].term.value) for j in range(start, run) if items[j].term.kind == "side"} \
                 | {self.laterality(str(items[named].term.value))} - {None}
             if len(sides) != 1 or not sides <= {"left", "right"}:
-                continue  # a structure with no side, or with both: the other side of nothing
+                unseen.append(item.text)  # a structure with no side, or with both: the other side of nothing
+                continue
             opposite = "right" if sides == {"left"} else "left"
             for j in pauses:
                 out[j] = Item(items[j].start, items[j].end, Term("correction", items[j].text, "language"), items[j].text)
@@ -401,7 +404,7 @@ class DiscourseReader:
             if width == 2:
                 out[k + 1] = Item(items[k + 1].start, items[k + 1].end, Term("filler", items[k + 1].text, "language"),
                                   items[k + 1].text)
-        return out
+        return out, unseen
 
     @staticmethod
     def _loose_ranges(items: list[Item]) -> list[Item]:
@@ -671,8 +674,8 @@ class ChoiceReaders:
             if options:
                 names = " or ".join(self.ontology[c].name for c in options)
                 return ask(options, request.reading, request.evidence, self.ontology,
-                           why=f'"{said.unapplied[0]}": a removal whose object was not understood',
-                           message=f"I could not tell what '{said.unapplied[0]}' removes. Which do you want: {names}?")
+                           why=f'"{said.unapplied[0]}": a removal or correction that could not be applied',
+                           message=f"I could not tell what '{said.unapplied[0]}' changes. Which do you want: {names}?")
         if said is None or not said.choices:
             return None
         for before, after in said.choices:
