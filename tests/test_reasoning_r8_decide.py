@@ -26,3 +26,34 @@ def test_a_present_and_an_absent_structure_ask_about_the_present_part(engine, ct
 def test_only_absent_structures_are_still_refused(engine, ct_evidence):
     spec = engine.understand("the brain and the thyroid", ct_evidence)
     assert spec.status == "rejected" and spec.candidates == [] and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "what's directly behind the aorta",
+    "whatever sits just above the pancreas",
+    "anything immediately in front of the kidneys?",
+])
+def test_a_relation_word_before_the_answer_itself_never_gives_its_landmark(engine, mr_evidence, prompt):
+    """The structure after an unread relation word is that relation's landmark: it gave the landmark itself
+    (aorta at 0.85) when the relation was not read; now the engine says what it did not understand."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "the organ the pancreas tail points to",
+    "the gland that the liver overshadows",
+])
+def test_a_kind_described_by_words_around_a_named_structure_is_not_that_structure(engine, mr_evidence, prompt):
+    """"the organ the X ... verb": the organ is placed relative to X by words nobody explains (it gave X)."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("el mayor entre el hígado y el bazo", ["liver"]),  # "entre" chooses among the named: not a landmark
+    ("the organ, the pancreas, whole", ["pancreas"]),  # a kind in apposition to its name
+])
+def test_a_named_candidate_or_apposition_is_still_answered(engine, mr_evidence, prompt, expected):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale

@@ -134,6 +134,12 @@ class FrontEnd:
             # side it is more often a name's own word: "left autochthonous back muscle")
             beside = [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "unknown" and any(
                 0 <= j < len(scanned) and scanned[j].term.kind == "number" for j in (k - 1, k + 1))]
+            # "what's directly behind the aorta": a relation word no operator read, right before the structure the
+            # answer is, makes that structure its landmark: answering it is answering the wrong thing
+            # (in a comparison the structures named are its candidates: "el mayor entre el hígado y el bazo")
+            if '"compare"' not in json.dumps(spec.trace.expression or {}):
+                beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
+                           and self._names_a_target(scanned, k + 1, spec, skip=1)]
             spec = unexplained_words(spec, unread, beside[:1], self.ontology)
             if beside:
                 return spec
@@ -159,7 +165,28 @@ class FrontEnd:
         critical = [w for k, w in unexplained if w not in self.common_words and (not asking or clause[k] in asking)
                     and 0 < k and scanned[k - 1].term.kind in ("side", "number")
                     and (k == len(scanned) - 1 or scanned[k + 1].term.kind in (*anchors, "break"))]
+        # "the organ the pancreas tail points to": a kind of structure, then (after a determiner or "that") one the
+        # answer names, then words nobody explains: the structure asked for is described by those words relative
+        # to the one named, so the named one is not the answer
+        described = next((k for k in range(len(scanned)) if scanned[k].term.kind == "head"
+                          and self._names_a_target(scanned, k + 1, spec, skip=2, at_least=1, exactly=True)), None)
+        if described is not None:
+            critical += [w for k, w in unexplained if k > described + 2 and w not in critical][:1]
         return unexplained_words(spec, words, critical, self.ontology)
+
+    def _names_a_target(self, scanned: list[Item], k: int, spec: TargetSpec, skip: int, at_least: int = 0,
+                        exactly: bool = False) -> bool:
+        """Whether the item at `k`, after at least `at_least` and at most `skip` fillers ("the", "that"), names a
+        structure the answer holds (itself or, unless `exactly`, one of its members for a group's name)."""
+        n = 0
+        while k < len(scanned) and scanned[k].term.kind == "filler" and n < skip:
+            k, n = k + 1, n + 1
+        if n < at_least or k >= len(scanned) or scanned[k].term.kind not in ("concept", "singular"):
+            return False
+        named = str(scanned[k].term.value)
+        if named in spec.targets or exactly:
+            return named in spec.targets
+        return named in self.ontology and bool(self.ontology.descendants(named) & set(spec.targets))
 
     def _unread_operators(self, request: Request, spec: TargetSpec) -> list[str]:
         """Known words that no operator of the answer used, where they could have changed it: a word known only as
