@@ -57,3 +57,22 @@ def test_a_kind_described_by_words_around_a_named_structure_is_not_that_structur
 def test_a_named_candidate_or_apposition_is_still_answered(engine, mr_evidence, prompt, expected):
     spec = engine.understand(prompt, mr_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "die Vene rechts neben der Aorta",  # the relation words unread: it gave both veins at 0.85
+    "the vessels behind the pancreas",  # it gave all three vessels
+])
+def test_a_kind_placed_by_an_unread_relation_is_not_answered_as_the_whole_kind(engine, mr_evidence, prompt):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the lesion on the liver please", ["liver"]),  # a finding placed on its organ names the organ
+    ("the kidneys next to the spine", ["kidney_left", "kidney_right"]),  # a left-right pair is both
+    ("the muscles running along the spine on both sides", ["autochthon_left", "autochthon_right"]),  # description
+])
+def test_words_around_an_unread_relation_that_still_name_the_answer(engine, mr_evidence, prompt, expected):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale

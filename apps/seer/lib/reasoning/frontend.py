@@ -14,7 +14,7 @@ from .expression import union as union_expr
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
 from .normalize import NormalizedText, tokenize
-from .parse import Item, Mention, ParsedRequest, parse_items
+from .parse import Item, Mention, ParsedRequest, paired_group, parse_items
 from . import readers as spatial
 from .request import Request
 from .thresholds import T
@@ -137,9 +137,18 @@ class FrontEnd:
             # "what's directly behind the aorta": a relation word no operator read, right before the structure the
             # answer is, makes that structure its landmark: answering it is answering the wrong thing
             # (in a comparison the structures named are its candidates: "el mayor entre el hígado y el bazo")
+            # A finding placed on its organ ("the lesion on the liver") names the organ it lies in. A kind of
+            # structure placed by an unread relation ("die Vene rechts neben der Aorta") was answered as the whole
+            # kind: the relation would have chosen among them
+            findings = self._word_sets["findings_words"]
+            # (a description read the whole phrase, its relation words too, with the landmarks ruled out)
+            described = any(g.mention.source == "description" for g in request.reading.include)
             if '"compare"' not in json.dumps(spec.trace.expression or {}):
                 beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
-                           and self._names_a_target(scanned, k + 1, spec, skip=1)]
+                           and not any(j.text in findings for j in scanned[:k])
+                           and (self._names_a_target(scanned, k + 1, spec, skip=1)
+                                or (len(spec.targets) > 1 and not described and self._names_a_structure(scanned, k + 1)
+                                    and any(self._names_a_kind(j) for j in scanned[max(0, k - 2):k])))]
             spec = unexplained_words(spec, unread, beside[:1], self.ontology)
             if beside:
                 return spec
@@ -173,6 +182,18 @@ class FrontEnd:
         if described is not None:
             critical += [w for k, w in unexplained if k > described + 2 and w not in critical][:1]
         return unexplained_words(spec, words, critical, self.ontology)
+
+    def _names_a_kind(self, item: Item) -> bool:
+        """"organ", "vein", "vessels": a word for a kind of structure or a group, not one structure's name (nor a
+        left-right pair's: "the kidneys next to the spine" are both)."""
+        value = str(item.term.value)
+        return item.term.kind in ("singular", "head") or item.term.kind == "concept" and value in self.ontology \
+            and bool(self.ontology.descendants(value)) and not paired_group(item, self.ontology)
+
+    def _names_a_structure(self, scanned: list[Item], k: int) -> bool:
+        """Whether the item at `k`, after at most one filler ("the"), names a structure."""
+        k += k < len(scanned) and scanned[k].term.kind == "filler"
+        return k < len(scanned) and scanned[k].term.kind in ("concept", "singular")
 
     def _names_a_target(self, scanned: list[Item], k: int, spec: TargetSpec, skip: int, at_least: int = 0,
                         exactly: bool = False) -> bool:

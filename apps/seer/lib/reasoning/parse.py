@@ -432,7 +432,7 @@ def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
     return parse_items(index.scan(tokens), ontology)
 
 
-def _paired_group(item: Item, ontology) -> bool:
+def paired_group(item: Item, ontology) -> bool:
     """A name of a whole pair group ("erector spinae", "the psoas muscles"): a side said of it picks one member."""
     if item.term.kind != "concept" or ontology is None or str(item.term.value) not in ontology:
         return False
@@ -454,7 +454,7 @@ def _side_headers(items: list[Item], ontology=None) -> list[Item]:
         if header is not None and item.term.kind == "break" and item.text != ":":
             header = None
         numbered = item.term.kind == "number" and following is not None and following.term.kind == "singular"
-        if header is not None and (numbered or item.term.kind == "singular" or _paired_group(item, ontology)) \
+        if header is not None and (numbered or item.term.kind == "singular" or paired_group(item, ontology)) \
                 and not (out and out[-1].term.kind in ("side", "number")):
             # the side goes before the noun's number too ("Left: 12th rib" reads "left 12th rib")
             out.append(Item(item.start, item.start, header.term, header.text))
