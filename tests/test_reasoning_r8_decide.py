@@ -76,3 +76,29 @@ def test_a_kind_placed_by_an_unread_relation_is_not_answered_as_the_whole_kind(e
 def test_words_around_an_unread_relation_that_still_name_the_answer(engine, mr_evidence, prompt, expected):
     spec = engine.understand(prompt, mr_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("kidneys\n(remove the left one)", ["kidney_right"]),  # it gave the left kidney at 0.97
+    ("adrenals [delete the right one]", ["adrenal_gland_left"]),
+    ("kidneys (drop the left)", ["kidney_right"]),
+])
+def test_a_removal_in_brackets_removes_that_side(engine, mr_evidence, prompt, expected):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the organ that sits under the diaphragm on the left and filters blood",  # it gave spleen + both kidneys
+    "the organ which lies on the left and stores blood",
+])
+def test_an_and_inside_a_relative_clause_joins_two_things_said_of_one_structure(engine, mr_evidence, prompt):
+    """Never the union of two readings: one organ is described, so the answer is one organ or a question."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok" or len(spec.targets) == 1, (spec.targets, spec.trace.rationale)
+    assert spec.status != "ok" or spec.targets == ["spleen"]
+
+
+def test_two_described_structures_joined_by_and_are_still_both_read(engine, mr_evidence):
+    spec = engine.understand("the organ that makes bile and the one that stores it", mr_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["gallbladder", "liver"], spec.trace.rationale

@@ -167,8 +167,10 @@ class DiscourseReader:
                 scope = entry  # "1) stomach 2) pancreas -- remove #2", "strike item 3": a numbered list's entry
                 negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             if not negated:
+                # (a bracket or other mark around the removal says nothing: "kidneys (remove the left one)")
                 if scope and any(items[j].term.kind in ("side", "number") for j in scope) \
-                        and all(items[j].term.kind in ("side", "number", "filler", "anaphora") for j in scope):
+                        and all(items[j].term.kind in ("side", "number", "filler", "anaphora")
+                                or not any(c.isalnum() for c in items[j].text) for j in scope):
                     if self._group_asked(items, k, removed):
                         # "the kidneys. remove the left": a side or number with no entry of its own removes that
                         # member of what was asked, as an exception does; never a side said of what is asked

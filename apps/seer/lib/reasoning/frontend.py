@@ -428,13 +428,19 @@ class FrontEnd:
 
     def _conjunct_cuts(self, items: list[Item]) -> list[int]:
         """The conjunctions that join parts of a request: every one but "/" and the "and" of "between X and Y"."""
-        cuts, between = [], False
+        cuts, between, relative = [], False, False
         for k, item in enumerate(items):
             if item.text in self.words.between:
                 between = True
+            elif item.text in self.discourse.relatives:
+                relative = True
             elif item.term.kind == "conjunction" and item.text != "/":
+                following = items[k + 1] if k + 1 < len(items) else None
                 if between:  # the "and" of "between X and Y" joins the two landmarks
                     between = False
+                elif relative and following is not None and following.term.kind == "unknown" \
+                        and not self._is_noun(following.text):
+                    continue  # "the organ that sits under the ribs and filters blood": two things said of one
                 elif any(i.text.isalnum() for i in items[k + 1:]):
                     cuts.append(k)  # one that ends the request joins nothing: "und der Wirbel danach" ("after it")
         return cuts
