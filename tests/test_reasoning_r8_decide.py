@@ -102,3 +102,29 @@ def test_an_and_inside_a_relative_clause_joins_two_things_said_of_one_structure(
 def test_two_described_structures_joined_by_and_are_still_both_read(engine, mr_evidence):
     spec = engine.understand("the organ that makes bile and the one that stores it", mr_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == ["gallbladder", "liver"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the first of the two kidneys counting from the top",  # it gave both kidneys at 0.97
+    "la première des deux reins en partant du haut",
+    "der erste der beiden Nieren von oben",
+])
+def test_an_ordinal_no_operator_applied_never_answers_every_member(engine, mr_evidence, prompt):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("kidneys, first the left then the right", ["kidney_left", "kidney_right"]),  # orders the telling
+    ("the two kidneys", ["kidney_left", "kidney_right"]),  # a count that matches
+    ("the first segment of bowel after the stomach", ["duodenum"]),  # one structure, chosen by its description
+])
+def test_ordinals_and_counts_that_do_not_choose(engine, mr_evidence, prompt, expected):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["nothing from the spine, thanks", "rien de la colonne, merci", "nada del hígado"])
+def test_nothing_from_a_structure_asks_for_no_mask(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)

@@ -4,6 +4,7 @@ mentions, and the small word facts every reader shares (families, categories, de
 from __future__ import annotations
 
 import json
+import re
 
 from ..records import TargetSpec
 from .decide import Reading, ask, finish, refuse, union_of_parts, unexplained_words
@@ -153,6 +154,10 @@ class FrontEnd:
             if beside:
                 return spec
             spec.trace.unexplained = unread
+        if spec.status == "ok" and (ordinal := self._unread_ordinal(scanned, spec)):
+            # "the first of the two kidneys counting from the top": an order no operator applied; the answer
+            # holds every member it was to choose among
+            return unexplained_words(spec, [ordinal], [ordinal], self.ontology)
         if not unexplained:
             return spec
         words = list(dict.fromkeys(w for _, w in unexplained))
@@ -182,6 +187,22 @@ class FrontEnd:
         if described is not None:
             critical += [w for k, w in unexplained if k > described + 2 and w not in critical][:1]
         return unexplained_words(spec, words, critical, self.ontology)
+
+    def _unread_ordinal(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+        """An ordinal ("the first", "the second", "the 3rd") that no operator of the answer used, where the answer holds
+        several structures it was to choose among, none numbered by its name ("the first lumbar vertebra"): its text,
+        else None."""
+        if len(spec.targets) < 2 or any(c in self.ontology and self.ontology[c].series for c in spec.targets):
+            return None  # one answer was chosen by something ("the first bit of gut after the stomach")
+        operators = {"nth", "first", "last", "range", "count", "compare", "relation", "difference"}
+        if operators & set(re.findall(r'"op": "(\w+)"', json.dumps(spec.trace.expression or {}))):
+            return None
+        # after an article it orders ("the first of the two", "la première"); without one it may order the telling
+        # ("first the left, then the right"). Digits, cardinals and roman numerals count or name, never order.
+        romans = {str(r).lower() for r in self.language.get("roman_numerals", ())}
+        return next((i.text for k, i in enumerate(scanned) if i.term.kind == "number" and not i.text.isdigit()
+                     and i.text not in self.words.cardinals and i.text not in romans
+                     and k > 0 and scanned[k - 1].term.kind == "filler"), None)
 
     def _names_a_kind(self, item: Item) -> bool:
         """"organ", "vein", "vessels": a word for a kind of structure or a group, not one structure's name (nor a
