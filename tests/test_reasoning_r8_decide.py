@@ -128,3 +128,40 @@ def test_ordinals_and_counts_that_do_not_choose(engine, mr_evidence, prompt, exp
 def test_nothing_from_a_structure_asks_for_no_mask(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("to segment:\n  liver\n  gallbladder\nnot to segment:\n  gallbladder", ["liver"]),  # kept both at 0.97
+    ("liver, gallbladder. not to segment: gallbladder", ["liver"]),  # gave the gallbladder alone at 0.97
+    ("liver and spleen. nicht zu segmentieren: Milz", ["liver"]),
+])
+def test_a_section_labelled_with_an_infinitive_negation_excludes_its_entries(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("right ribs from rib 9 to the last one shown", ["rib_right_10", "rib_right_11", "rib_right_12", "rib_right_9"]),
+    ("left ribs from rib 10 to the last", ["rib_left_10", "rib_left_11", "rib_left_12"]),
+])
+def test_a_range_to_the_end_whose_group_is_named_twice(engine, ct_evidence, prompt, expected):
+    """"right ribs ... rib 9": the group by its side's name, then by the wider one (it gave rib 12 alone at 0.97)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+def test_a_report_calling_an_organ_clear_leaves_the_one_with_the_finding(engine, ct_evidence):
+    spec = engine.understand("Note: right renal stone 6 mm, left kidney clear, gallbladder with sludge. Please mask "
+                             "the kidney with the stone.", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["kidney_right"], spec.trace.rationale  # it gave both kidneys
+
+
+@pytest.mark.parametrize("prompt", ["what is the volume of the spleen in ml?", "quel est le volume du foie ?"])
+def test_a_question_for_a_volume_gets_no_mask(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+def test_a_volumetry_request_still_segments(engine, ct_evidence):
+    spec = engine.understand("liver volume", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale

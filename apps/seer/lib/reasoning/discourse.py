@@ -275,7 +275,9 @@ class DiscourseReader:
             start = _clause_start(items, k)
             earlier = [j for j in range(start, k) if j not in removed and items[j].term.kind in MENTION]
             scope = self._scope(items, k, removed, stop_at_negation=True)
-            colon = next((j for j in range(k + 1, len(items)) if items[j].term.kind not in ("action", "filler")), None)
+            # ("range": the infinitive's "to" of "not to segment:", which names no end of a range here)
+            colon = next((j for j in range(k + 1, len(items))
+                          if items[j].term.kind not in ("action", "filler", "range")), None)
             if earlier and colon is not None and items[colon].text in self.list_marks:
                 removed.add(colon)  # "the kidneys, except: left kidney": the colon only introduces what is excepted
                 continue

@@ -233,9 +233,14 @@ class GeometryReaders:
                            and self.ontology[c].laterality in (concept.laterality, None)),
                           key=lambda c: self.ontology[c].order)
             return [(of, pool.index(concept.id) + 1)]
-        groups = [str(i.term.value) for i in mentions if self.ontology[str(i.term.value)].members
-                  and self._series_of(str(i.term.value))]
-        if len(numbers) != 1 or len(set(groups)) != 1:
+        groups = list(dict.fromkeys(str(i.term.value) for i in mentions if self.ontology[str(i.term.value)].members
+                                    and self._series_of(str(i.term.value))))
+        if len(groups) > 1:
+            # "right ribs from rib 9": the group said again by a wider name; the narrowest, when it lies in the rest
+            narrow = min(groups, key=lambda g: len(self.ontology.descendants(g)))
+            if all(g == narrow or narrow in self.ontology.descendants(g) for g in groups):
+                groups = [narrow]
+        if len(numbers) != 1 or len(groups) != 1:
             return []
         lateral = {self.ontology[c].laterality for c in self.ontology.descendants(groups[0])
                    if not self.ontology[c].members} - {None}
