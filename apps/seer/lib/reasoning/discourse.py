@@ -76,10 +76,10 @@ class DiscourseReader:
     that only changes the side ("the left kidney - no, the right one") keeps the noun."""
 
     def __init__(self, language: dict, family, additive: set[str], negators: set[str], no_words: set[str],
-                 laterality=None):
+                 ontology):
         self.language = language
         self.family = family
-        self.laterality = laterality or (lambda concept: None)  # concept id -> "left", "right" or None
+        self.ontology = ontology
         self.additive = additive
         self.negators = negators
         self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
@@ -103,15 +103,16 @@ class DiscourseReader:
 
     def _group_asked(self, items: list[Item], k: int, removed: set[int]) -> bool:
         """Whether a structure said before `k` is a group (its members may be excepted by a side or number)."""
-        ontology = getattr(getattr(self.family, "__self__", None), "ontology", None)
-        return ontology is not None and any(
-            items[j].term.kind in MENTION and str(items[j].term.value) in ontology
-            and ontology[str(items[j].term.value)].members for j in range(k) if j not in removed)
+        return any(items[j].term.kind in MENTION and str(items[j].term.value) in self.ontology
+                   and self.ontology[str(items[j].term.value)].members for j in range(k) if j not in removed)
+
+    def laterality(self, concept_id: str) -> str | None:
+        """"left", "right" or None."""
+        return self.ontology[concept_id].laterality if concept_id in self.ontology else None
 
     def _pair_of(self, concept_id: str) -> str | None:
-        """The same structure on the other side, from the ontology of the engine whose `family` this reader uses."""
-        ontology = getattr(getattr(self.family, "__self__", None), "ontology", None)
-        return ontology[concept_id].pair if ontology is not None and concept_id in ontology else None
+        """The same structure on the other side."""
+        return self.ontology[concept_id].pair if concept_id in self.ontology else None
 
     def _negates(self, item: Item) -> bool:
         return item.text in self.negators or item.text.split(" ", 1)[0] in self.negators

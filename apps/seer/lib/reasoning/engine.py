@@ -86,7 +86,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]
                                          & {" ".join(tokenize(w)) for w in self.language.get("correction_no_words", ())},
-                                         lambda concept: self.ontology[concept].laterality if concept in self.ontology else None)
+                                         self.ontology)
         self.set_learned([])
 
     def set_learned(self, triggers: list[LearnedTrigger]) -> None:

@@ -4,7 +4,6 @@ mentions, and the small word facts every reader shares (families, categories, de
 from __future__ import annotations
 
 import json
-import re
 
 from ..records import TargetSpec
 from .decide import Reading, ask, finish, refuse, union_of_parts, unexplained_words
@@ -26,6 +25,20 @@ def _without_landmarks(node):
     if isinstance(node, dict):
         return {k: _without_landmarks(v) for k, v in node.items() if k not in ("anchors", "landmark")}
     return [_without_landmarks(v) for v in node] if isinstance(node, list) else node
+
+
+def _operators(node) -> set[str]:
+    """The operators an expression (its JSON form) uses: "relation", "compare", "nth", ..."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if "op" in node:
+            found.add(node["op"])
+        for value in node.values():
+            found |= _operators(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _operators(value)
+    return found
 
 
 def _anchors(node) -> set[str]:
@@ -109,7 +122,7 @@ class FrontEnd:
             # operator on the part before; the whole reading has read it as plain words (or dropped it)
             if (union := self._union_of_parts(request)) is not None:
                 return union
-            if '"relation"' not in json.dumps(spec.trace.expression or {}):
+            if "relation" not in _operators(spec.trace.expression or {}):
                 refusal = spec.refused(f"I could not work out '{operator}' here. Please name each structure.",
                                        f"operator on the part before not evaluated: {operator!r}")
                 refusal.confidence = T.confidence.clarify
@@ -144,7 +157,7 @@ class FrontEnd:
             findings = self._word_sets["findings_words"]
             # (a description read the whole phrase, its relation words too, with the landmarks ruled out)
             described = any(g.mention.source == "description" for g in request.reading.include)
-            if '"compare"' not in json.dumps(spec.trace.expression or {}):
+            if "compare" not in _operators(spec.trace.expression or {}):
                 beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
                            and not any(j.text in findings for j in scanned[:k])
                            and (self._names_a_target(scanned, k + 1, spec, skip=1)
@@ -195,7 +208,7 @@ class FrontEnd:
         if len(spec.targets) < 2 or any(c in self.ontology and self.ontology[c].series for c in spec.targets):
             return None  # one answer was chosen by something ("the first bit of gut after the stomach")
         operators = {"nth", "first", "last", "range", "count", "compare", "relation", "difference"}
-        if operators & set(re.findall(r'"op": "(\w+)"', json.dumps(spec.trace.expression or {}))):
+        if operators & _operators(spec.trace.expression or {}):
             return None
         # after an article it orders ("the first of the two", "la première"); without one it may order the telling
         # ("first the left, then the right"). Digits, cardinals and roman numerals count or name, never order.
@@ -234,8 +247,7 @@ class FrontEnd:
         """Known words that no operator of the answer used, where they could have changed it: a word known only as
         part of a structure's name standing on its own ("minus the middle two": no structure is called "middle"),
         and a relation word when the expression has no relation ("the vertebrae and what lies between them")."""
-        expression = json.dumps(spec.trace.expression or {})
-        has_relation = '"relation"' in expression
+        has_relation = "relation" in _operators(spec.trace.expression or {})
         unread = []
         for item in request.discourse.scanned:
             if item.term.kind == "unknown" and item.text.isalpha() and item.text in self.index.known_tokens \
@@ -300,7 +312,7 @@ class FrontEnd:
             if spec.status != "ok" or not spec.targets:
                 return None
             if len(spec.targets) > 1 and any(i.term.kind == "locative" for i in self.index.scan(words)) \
-                    and '"relation"' not in json.dumps(spec.trace.expression or {}):
+                    and "relation" not in _operators(spec.trace.expression or {}):
                 return None  # a relation word that the part's reading did not use, and a set: the part was misread
             if parts and set(spec.targets) <= {c for _, p in parts for c in p.targets}:
                 return None  # a part that adds nothing was misread ("X and what lies between them" read as X)
