@@ -11,6 +11,7 @@ import threading
 
 from ..ontology import load_language, load_ontology
 from ..records import Evidence, TargetSpec
+from .calibrate import calibrate
 from .decide import Reading, bare_refusal, refuse
 from .discourse import ChoiceReaders, DiscourseReader
 from .frontend import FrontEnd
@@ -178,7 +179,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         """The answer after a failed part: a refusal that names what was understood, never a mask."""
         if not failed and spec is not None:
             try:
-                return self._account(request, spec)
+                return calibrate(request, self._account(request, spec), self.ontology, self.normalizer)
             except Exception:  # noqa: BLE001 - the accounting is a part too: it may fail, the request may not
                 LOG.exception("reasoning part 'account' failed on request %r", request.prompt)
                 failed.append("account")
