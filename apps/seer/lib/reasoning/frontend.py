@@ -687,6 +687,7 @@ class FrontEnd:
         """Normalize, scan, give each clause its role (target, context, negated, withdrawn), then parse."""
         reading = request.reading
         text = self.normalizer.normalize(request.prompt)
+        self._join_split_relation(text, reading)
         said, parsed = self._parse(text, reading)
         if not parsed.include and not parsed.bare_refs and not said.dropped \
                 and not any(i.term.kind in ("concept", "singular") for i in said.items):
@@ -713,6 +714,31 @@ class FrontEnd:
         request.dropped = [ground_mention(m, self.ontology) for chunk in said.dropped
                            for m in self._mentions_of(chunk)]
         return None
+
+    # How many words a noun phrase set inside a relation phrase may have ("the contralateral left lower kidney to")
+    MAX_SPLIT_NOUN = 3
+
+    def _join_split_relation(self, text: NormalizedText, reading: Reading) -> None:
+        """"the contralateral kidney to the spleen", "the ipsilateral adrenal to the liver": a two-word side relation of the
+        language files ("contralateral to", "opposite to") said around the target's noun is the relation placed
+        after it ("the kidney contralateral to the spleen"), when an anatomy word follows as its landmark."""
+        tokens = text.tokens
+        # only a side relation opens around a noun ("the left lobe of the liver" is no "lobe left of the liver")
+        sided = {w for key in ("other_words", "same_side_words") for w in self._word_sets[key] if " " not in w}
+        pairs = {tuple(key) for key in (tokenize(p) for p in self.words.relations) if len(key) == 2 and key[0] in sided}
+        for k, token in enumerate(tokens):
+            for span in range(1, self.MAX_SPLIT_NOUN + 1):
+                end = k + 1 + span
+                if end >= len(tokens) or (token, tokens[end]) not in pairs:
+                    continue
+                noun = tokens[k + 1:end]
+                landmark = tokens[end + 1:end + 1 + self.MAX_SPLIT_NOUN + 1]
+                named = [t for t in noun if t in self.index.anatomy_tokens and t not in self._function_words]
+                if all(t in self.index.anatomy_tokens or t in self._side_of for t in noun) and named \
+                        and any(t in self.index.anatomy_tokens for t in landmark):
+                    tokens[k:end + 1] = [*noun, token, tokens[end]]
+                    reading.rationale.append(f"relation said around its target: read as '{' '.join(tokens[k:end + 1])}'")
+                    return
 
     def _read_task(self, request: Request) -> TargetSpec | None:
         """A text that asks for something other than a segmentation ("write a poem about the liver", "translate

@@ -86,14 +86,15 @@ class LexiconReaders:
         self._whole_group_by_its_name(request)
         self._add_exclusions(request)
         contradicted = [g for g in reading.include if g.ignored_side and g.ids
-                        and not self._on_side(g.ids[0], {g.ignored_side}, evidence)]
+                        and not self._wholly_on_side(g.ids[0], g.ignored_side, evidence)]
         if contradicted:
-            # "the right spleen": an unpaired structure said to lie on the side it does not lie on in this image.
-            # The words contradict the image, so the mask would answer a request nobody made: ask.
+            # "the right spleen", "the left pancreas": an unpaired structure with no sided part in the ontology, said
+            # to be on a side it does not lie wholly on in this image. Either the words contradict the image or the
+            # side names a part (the left of an organ that crosses the midline) we have no mask for: ask.
             g = contradicted[0]
             name = self.ontology[g.ids[0]].name
             reading.rationale.append(f'"{g.mention.text}" is said to be on the {g.ignored_side}, but the {name} is '
-                                     f"unpaired and does not lie on the {g.ignored_side} in this image")
+                                     f"unpaired and does not lie wholly on the {g.ignored_side} in this image")
             # the question offers the structure itself and the nearest in meaning that does lie on that side
             nearest = [c for c, _ in (self.embeddings.rank(" ".join(request.text.tokens), top=None)
                                       if self.embeddings is not None else [])
@@ -101,7 +102,7 @@ class LexiconReaders:
                        and not self.ontology[c].members and self.ontology[c].laterality in (g.ignored_side, None)
                        and self._on_side(c, {g.ignored_side}, evidence)][:1]
             return ask([g.ids[0], *nearest], reading, evidence, self.ontology,
-                       message=f"The {name} is a single structure and does not lie on the {g.ignored_side} in this "
+                       message=f"The {name} is a single structure and does not lie wholly on the {g.ignored_side} in this "
                                f"image. Did you mean the {name}"
                                + "".join(f", or the {self.ontology[c].name}" for c in nearest) + "?")
         worst = max((g.penalty for g in reading.include), default=0.0)
@@ -434,6 +435,22 @@ class LexiconReaders:
             if unpaired and len(mine) != 2:
                 return mine
         return []
+
+    def _wholly_on_side(self, concept_id: str, side: str, evidence: Evidence) -> bool:
+        """Whether a side said of an unpaired structure without sided parts is true of all of it: its whole extent
+        on that side of the midline ("the left spleen"). One that reaches across ("the left pancreas", "the left
+        colon") has a part on each side, and the side then names a part the ontology has no mask for. Without an
+        extent, its centre decides (`_on_side`)."""
+        concept = self.ontology[concept_id]
+        if side not in ("left", "right") or concept.laterality or concept.pair or evidence.present is None \
+                or concept_id not in evidence.present:
+            return True
+        extent = evidence.present[concept_id].extent_ras_mm
+        if extent is None:
+            return self._on_side(concept_id, {side}, evidence)
+        # the edge nearest the other side (RAS: the patient's left is -x, so a left structure's far edge is x max),
+        # allowed the one midline tolerance across: a thin midline structure ("RT: spinal cord") may straddle it
+        return evidence.lies_on(side, extent[3] if side == "left" else extent[0], -T.midline_tolerance_mm) is not False
 
     def _on_side(self, concept_id: str, sides: set[str], evidence: Evidence) -> bool:
         """An unpaired structure said to be on one side must lie on that side of the midline in this image."""
