@@ -16,7 +16,7 @@ from .languages import language_names, unsupported_scripts
 from .normalize import NormalizedText, tokenize
 from .parse import Item, Mention, ParsedRequest, paired_group, parse_items
 from . import readers as spatial
-from .request import Request
+from .request import Request, scope_of
 from .thresholds import T
 
 
@@ -39,6 +39,15 @@ def _operators(node) -> set[str]:
         for value in node:
             found |= _operators(value)
     return found
+
+
+def _asking_clauses(scanned: list[Item]) -> tuple[list[int], set[int]]:
+    """Each item's clause number, and the clauses that hold an action word ("segment", "contour"): in a pasted
+    report only those ask; the others are findings."""
+    clause = [0] * len(scanned)
+    for k in range(1, len(scanned)):
+        clause[k] = clause[k - 1] + (scanned[k - 1].term.kind == "break")
+    return clause, {clause[k] for k, i in enumerate(scanned) if i.term.kind == "action"}
 
 
 def _anchors(node) -> set[str]:
@@ -171,6 +180,16 @@ class FrontEnd:
             # "the first of the two kidneys counting from the top": an order no operator applied; the answer
             # holds every member it was to choose among
             return unexplained_words(spec, [ordinal], [ordinal], self.ontology)
+        if spec.status == "ok" and (normal := self._said_to_be_normal(scanned, spec)):
+            # "spleen normal. Need the inflamed gland.": the one structure named is context the report calls
+            # normal, and the clause that asks names none: the answer is not it
+            refusal = spec.refused(f"The report calls {normal} normal, and the request names no structure. Which one "
+                                   "do you mean?", f"the only structure named is said to be normal: {normal}")
+            refusal.confidence = T.confidence.clarify
+            return refusal
+        if spec.status == "ok" and "difference" not in _operators(spec.trace.expression or {}) and (
+                unapplied := self._unread_exclusion(scanned)):
+            return unexplained_words(spec, unapplied, unapplied, self.ontology)
         if not unexplained:
             return spec
         words = list(dict.fromkeys(w for _, w in unexplained))
@@ -182,10 +201,7 @@ class FrontEnd:
             return spec
         anchors = ("concept", "singular", "side", "number")
         # In a pasted report only the clauses that ask count: its findings are context, with words of their own
-        clause = [0] * len(scanned)
-        for k in range(1, len(scanned)):
-            clause[k] = clause[k - 1] + (scanned[k - 1].term.kind == "break")
-        asking = {clause[k] for k, i in enumerate(scanned) if i.term.kind == "action"}
+        clause, asking = _asking_clauses(scanned)
         # A word inside a noun phrase, after its side or number ("left xqzt kidney", "10th zz rib"), may be its
         # side, number or noun
         # (or that ends the request or its sentence after a side or number: "except the last two blorfs")
@@ -200,6 +216,49 @@ class FrontEnd:
         if described is not None:
             critical += [w for k, w in unexplained if k > described + 2 and w not in critical][:1]
         return unexplained_words(spec, words, critical, self.ontology)
+
+    def _said_to_be_normal(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+        """The text of the mentions the answer came from, when each lies in a report's context (no clause of it
+        asks, but another clause does) in a phrase that calls it normal ("spleen normal", "liver unremarkable"):
+        else None."""
+        clause, asking = _asking_clauses(scanned)
+        mentions = [k for k, i in enumerate(scanned) if i.term.kind in ("concept", "singular")]
+        if not asking or not mentions or any(clause[k] in asking for k in mentions):
+            return None
+        # "Left kidney normal. Please contour it.", "... Segment the normal gland", "... segment both", "... the
+        # contralateral muscle": the clause that asks points back to what the report named
+        pointing = set().union(*(self._word_sets[key] for key in ("object_pronouns", "normal_words", "both_words",
+                                                                   "other_words", "same_side_words")))
+        if any(i.term.kind == "anaphora" or i.text in pointing for i, c in zip(scanned, clause) if c in asking):
+            return None
+        phrase = [0] * len(scanned)  # the comma-separated phrase of each item
+        for k in range(1, len(scanned)):
+            phrase[k] = phrase[k - 1] + (scanned[k - 1].term.kind == "break" or scanned[k - 1].text in (",", ";"))
+        normal, findings = self._word_sets["normal_words"], self._word_sets["findings_words"]
+        called_normal = [k for k in mentions if any(i.text in normal for i, p in zip(scanned, phrase) if p == phrase[k])
+                         and not any(i.text in findings for i, p in zip(scanned, phrase) if p == phrase[k])]
+        covered = {t for k in called_normal for t in scope_of(self.ontology, [scanned[k].term.value])}
+        if not called_normal or not set(spec.targets) <= covered:
+            return None
+        return " and ".join(dict.fromkeys(scanned[k].text for k in called_normal))
+
+    def _unread_exclusion(self, scanned: list[Item]) -> list[str]:
+        """"but skip the portal system", "except the floating ones": an exclusion whose object is a word no reading
+        names, with nothing it could apply to in the rest of its clause, was not applied, so the answer still holds
+        what it was to leave out. Returns that word (none when the exclusion was read)."""
+        readable = ("concept", "singular", "side", "number", "extreme", "range")
+        # in a pasted report only the clauses that ask count: "no ascites" there is a finding, not an exclusion
+        clause, asking = _asking_clauses(scanned)
+        for k, item in enumerate(scanned):
+            if item.term.kind != "exclusion" or (asking and clause[k] not in asking):
+                continue
+            end = next((j for j in range(k + 1, len(scanned)) if scanned[j].term.kind in ("break", "exclusion")),
+                       len(scanned))
+            words = [i for i in scanned[k + 1:end] if i.term.kind != "filler"]
+            if words and words[0].term.kind == "unknown" and words[0].text.isalpha() and not any(
+                    i.term.kind in readable for i in words):
+                return [words[0].text]
+        return []
 
     def _unread_ordinal(self, scanned: list[Item], spec: TargetSpec) -> str | None:
         """An ordinal ("the first", "the second", "the 3rd") that no operator of the answer used, where the answer holds

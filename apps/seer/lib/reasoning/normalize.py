@@ -534,6 +534,10 @@ class Normalizer:
         for end in range(1, len(token) + 1):
             for start in range(max(0, end - MAX_WORD_LENGTH), end):
                 piece = token[start:end]
+                # one letter is a word only as a side glued in front ("rkidney"): inside a compound it is a
+                # fragment ("harnsystem" is no "ha r n system", with a right side in it)
+                if len(piece) == 1 and not (start == 0 and piece in self.sides):
+                    continue
                 if start in best and (piece in self._words or piece in self.sides):
                     candidate = best[start] + [piece]
                     if end not in best or len(candidate) < len(best[end]):
