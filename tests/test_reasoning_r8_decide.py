@@ -111,7 +111,8 @@ def test_two_described_structures_joined_by_and_are_still_both_read(engine, mr_e
 ])
 def test_an_ordinal_no_operator_applied_never_answers_every_member(engine, mr_evidence, prompt):
     spec = engine.understand(prompt, mr_evidence)
-    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+    # round 11: the ordinal is read (compare by height, tests/test_reasoning_r11_series.py): one kidney or a question
+    assert spec.targets in ([], ["kidney_right"]), (spec.targets, spec.trace.rationale)
 
 
 @pytest.mark.parametrize("prompt, expected", [

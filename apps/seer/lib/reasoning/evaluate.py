@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from ..records import Evidence
 from . import readers as geometry
-from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Nth, Range, Relation, SetOp, Side,
-                         show)
+from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Middle, Nth, Range, Relation, SetOp,
+                         Side, show)
 from .relations import NEAR_MM
 from .thresholds import T
 
@@ -122,6 +122,8 @@ class Evaluator:
                                     explicit=isinstance(expr, Concept), margin="presence")
         if isinstance(expr, (Nth, First, Last, Count)):
             return self._order(expr)
+        if isinstance(expr, Middle):
+            return self._middle(expr)
         if isinstance(expr, Range):
             pool = sorted(self._series_pool(expr.of), key=lambda c: c.order)
             shown = [k for k, c in enumerate(pool, start=1) if self._present(c.id)]
@@ -160,8 +162,50 @@ class Evaluator:
         for k in range(expr.n):
             ids, _ = geometry.pick_ordinal(pool, self.evidence, end, k, None, expr.present_only)
             chosen += ids
+        if len(chosen) < expr.n:
+            # "the nine lowest right ribs shown" with six shown: fewer than asked is no answer, never a part of one
+            return geometry.Finding(why=[f"{expr.n} asked at the {end} end, only {len(chosen)} counted: "
+                                         f"{', '.join(chosen) or 'none'}"], margin="numbering")
         return geometry.Finding(ids=chosen, explicit=False, confidence=T.confidence.series, margin="numbering",
                                 why=[f"the {expr.n} at the {end} end: {', '.join(chosen)}"])
+
+    def _middle(self, expr: Middle) -> geometry.Finding:
+        """The `n` central members of what the image shows of a series, in the series' order. Every member the map
+        holds counts as shown, however little of it the scan covers (a sliver at the scan's edge is still a member
+        the image shows, and the numbering runs through it). No single middle (an odd number left over on the two
+        sides) or fewer members than asked is a question among the central ones, never a mask."""
+        if self.evidence.present is None:
+            return geometry.Finding(why=["presence unknown: no map to count the members shown"], margin="numbering")
+        shown = [c.id for c in sorted(self._series_pool(expr.of), key=lambda c: c.order) if self._present(c.id)]
+        left = len(shown) - expr.n
+        if left < 2 or left % 2:
+            # the candidates that could be meant: the n + 1 central ones (one more than asked, straddling the middle)
+            start = max(0, (len(shown) - expr.n - 1) // 2)
+            central = shown[start:start + expr.n + 1]
+            why = f"no single middle {expr.n} of the {len(shown)} shown: {', '.join(shown) or 'none'}"
+            return geometry.Finding(question=central, ranked=shown, margin="numbering", why=[why])
+        ids = shown[left // 2:left // 2 + expr.n]
+        why = f"the middle {expr.n} of the {len(shown)} shown ({', '.join(shown)}): {', '.join(ids)}"
+        slivers = self._slivers(shown)
+        if slivers:
+            # without the slivers the middle shifts or is not single: right as counted, but not sure
+            why += f"; {', '.join(slivers)} only a sliver at the scan's edge"
+            return geometry.Finding(ids=ids, explicit=False, confidence=T.confidence.unsure, why=[why],
+                                    margin=f"counting {', '.join(slivers)}")
+        return geometry.Finding(ids=ids, explicit=False, confidence=T.confidence.series, margin="numbering",
+                                why=[why])
+
+    def _slivers(self, shown: list[str]) -> list[str]:
+        """Members shown that reach the scan's edge with a small share (`series.sliver_share`) of the median volume
+        of the others shown: whether such a member counts as "visible" is the reader's call, not the map's."""
+        present = self.evidence.present or {}
+        out = []
+        for c in shown:
+            others = sorted(present[o].volume_ml for o in shown if o != c)
+            small = bool(others) and present[c].volume_ml < T.series.sliver_share * others[len(others) // 2]
+            if small and present[c].at_edge:
+                out.append(c)
+        return out
 
     def _relation(self, expr: Relation) -> geometry.Finding | None:
         anchors = [a.id if isinstance(a, (Concept, Group)) else self.run(a).ids[0] for a in expr.anchors]

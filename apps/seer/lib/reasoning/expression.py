@@ -11,6 +11,7 @@ through the same validation (`validate`) and the same evaluator.
 | group(id) | a group's members that are present |
 | side(e, left/right) | members of e on one side |
 | nth(e, k, end) / first(e, n) / last(e, n) | order within a series, from the top or the bottom |
+| middle(e, n) | the n central members of what the image shows of a series (no single middle: a question) |
 | range(e, a, b) / count(e, op, k) | members numbered a..b (b may be "last": the last one shown) / numbered op k |
 | relation(kind, anchors, pool, steps) | members of pool in a relation to the anchors, decided from the map |
 | compare(metric, sign, candidates, rank, count) | the rank-th most by volume, height, depth, distance |
@@ -75,6 +76,13 @@ class Last:
 
 
 @dataclass(frozen=True)
+class Middle:
+    of: "Expr"
+    n: int = 1
+    op: str = field(default="middle", init=False)
+
+
+@dataclass(frozen=True)
 class Range:
     of: "Expr"
     start: int | str
@@ -119,7 +127,7 @@ class SetOp:
     items: tuple["Expr", ...]
 
 
-Expr = Union[Concept, Group, Side, Nth, First, Last, Range, Count, Relation, Compare, SetOp]
+Expr = Union[Concept, Group, Side, Nth, First, Last, Middle, Range, Count, Relation, Compare, SetOp]
 
 
 def union(*items: Expr) -> Expr:
@@ -145,8 +153,8 @@ class ExpressionError(ValueError):
     """An expression that is not well formed (from a model's JSON, or a bug in a reader)."""
 
 
-_TYPES = {"concept": Concept, "group": Group, "side": Side, "nth": Nth, "first": First, "last": Last, "range": Range,
-          "count": Count, "relation": Relation, "compare": Compare}
+_TYPES = {"concept": Concept, "group": Group, "side": Side, "nth": Nth, "first": First, "last": Last, "middle": Middle,
+          "range": Range, "count": Count, "relation": Relation, "compare": Compare}
 
 
 def to_json(expr: Expr) -> dict:
@@ -212,8 +220,8 @@ def validate(expr: Expr, ontology=None) -> None:
         check(expr.side in SIDES, f"side must be one of {SIDES}")
     elif isinstance(expr, Nth):
         check(isinstance(expr.k, int) and expr.k >= 1 and expr.end in ENDS, "nth needs k >= 1 and an end")
-    elif isinstance(expr, (First, Last)):
-        check(isinstance(expr.n, int) and expr.n >= 1, "first/last need n >= 1")
+    elif isinstance(expr, (First, Last, Middle)):
+        check(isinstance(expr.n, int) and expr.n >= 1, f"{expr.op} needs n >= 1")
     elif isinstance(expr, Range):
         check(all(isinstance(v, int) or v in ENDS for v in (expr.start, expr.stop)),
               f"range needs two numbers, or one and an end of {ENDS}")
@@ -252,7 +260,7 @@ def show(expr: Expr) -> str:
         return f"side({show(expr.of)}, {expr.side})"
     if isinstance(expr, Nth):
         return f"nth({show(expr.of)}, {expr.k}, {expr.end})"
-    if isinstance(expr, (First, Last)):
+    if isinstance(expr, (First, Last, Middle)):
         return f"{expr.op}({show(expr.of)}, {expr.n})"
     if isinstance(expr, Range):
         return f"range({show(expr.of)}, {expr.start}, {expr.stop})"

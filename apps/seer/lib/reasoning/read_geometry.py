@@ -14,8 +14,8 @@ from .parse import Item, Mention
 from . import readers as spatial
 from .request import MENTION, Request
 from .evaluate import evaluate
-from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Nth, Range, Relation, Side, of_ids, show,
-                         to_json, union)
+from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Middle, Nth, Range, Relation, Side, of_ids,
+                         show, to_json, union)
 from .thresholds import T
 
 
@@ -152,7 +152,7 @@ class GeometryReaders:
         items, parsed = request.items, request.parsed
         if len(parsed.include) < 2:
             return None
-        position = None
+        position, at = None, None
         for k, item in enumerate(items):
             following = items[k + 1] if k + 1 < len(items) else None
             if following is not None and following.term.kind in MENTION:
@@ -160,6 +160,7 @@ class GeometryReaders:
             if item.term.kind == "extreme" or (item.term.kind == "number" and not item.text.isdigit()
                                                 and item.text not in self.words.cardinals):
                 position = (str(item.term.value), 1) if item.term.kind == "extreme" else ("first", int(item.term.value))
+                at = k
                 break
         listed = any(i.text in self._word_sets["list_words"] or i.text in self.words.generic for i in items)
         if position is None or not listed:
@@ -175,20 +176,34 @@ class GeometryReaders:
         finding = spatial.Finding(ids=[chosen], confidence=T.confidence.comparative, margin="position in the list",
                                   why=[f"number {k} from the {'start' if end == 'first' else 'end'} of the list "
                                        f"{', '.join(names)}: {chosen}"])
-        request.reading.expressions.append({"op": "nth", "of": {"op": "union", "items": [
-            {"op": "concept", "id": c} for c in names]}, "k": k, "end": end, "by": "position in the request"})
+        nth = {"op": "nth", "of": {"op": "union", "items": [{"op": "concept", "id": c} for c in names]}, "k": k,
+               "end": end, "by": "position in the request"}
+        request.reading.expressions.append(nth)
+        if any(i.term.kind == "exclusion" or i.text in self._cut_words for i in items[:at]):
+            # "liver, spleen, pancreas minus the last one": the position names what is taken away (a difference);
+            # the exclusion's end word must not take it away a second time in `decide`
+            kept = [c for c in names if c != chosen]
+            finding.why.append(f"without {chosen}: {', '.join(kept)}")
+            finding.ids, finding.explicit = kept, False
+            request.reading.expressions[-1] = {"op": "difference", "items": [nth["of"], nth]}
+            request.parsed.exclude_refs = [r for r in request.parsed.exclude_refs if not r.extreme]
         return self._answer(request, finding, "list position")
 
     def _read_open_range(self, request: Request) -> TargetSpec | None:
         """"right ribs from the 10th to the last one", "from T12 down to the last vertebra in the scan": a range
         along a series whose one end is a member (by name or by number) and whose other end is an end word, read
         as that end of what the image shows: range(series, a, last)."""
-        items = request.items
+        # "von der 9. bis zur letzten": a full stop after a number and before the range word marks an ordinal
+        # (German writes "9." for "ninth"); it does not end the clause
+        items = [i for k, i in enumerate(request.items) if not (
+            i.term.kind == "break" and i.text == "." and 0 < k < len(request.items) - 1
+            and request.items[k - 1].term.kind == "number" and request.items[k + 1].term.kind == "range")]
         for r, item in enumerate(items):
             if item.term.kind != "range":
                 continue
-            if 0 < r < len(items) - 1 and items[r - 1].term.kind == "number" and items[r + 1].term.kind == "extreme":
-                continue  # "the third-highest": one ordinal word, not a range
+            if 0 < r < len(items) - 1 and items[r - 1].term.kind == "number" and items[r + 1].term.kind == "extreme" \
+                    and not any(ch.isalpha() for ch in item.text):
+                continue  # "the third-highest": one ordinal word, not a range (a range word: "9. bis zur letzten")
             stop = next((j for j in range(r, len(items)) if items[j].term.kind == "break"), len(items))
             start = _clause_start(items, r)
             before, after = items[start:r], items[r + 1:stop]
@@ -332,6 +347,9 @@ class GeometryReaders:
             later = [h for h in hits if h > k]
             after = [j for j in mentions if k < j < (later[0] if later else end)]
             named_from = self._without_kind(items, mentions)  # the mentions the candidates were named by
+            if any(items[j].term.kind == "range"
+                   for j in range(min(named_from, default=k), max(named_from, default=k))):
+                return None  # "T11 to L2 minus the top one": the named are a range's ends, not the candidates
             if self._compares_named(items, k):
                 named = self._named_candidates(items, named_from, evidence)
             elif k + 1 < end and items[k + 1].text in self._word_sets["comparison_followers"]:
@@ -414,6 +432,7 @@ class GeometryReaders:
                 finding.ids, finding.explicit = kept, len(kept) == 1
                 if not kept:
                     return None
+                request.parsed.exclude_refs = [r for r in request.parsed.exclude_refs if not r.extreme]
             findings.append(finding)
         asked = [j for j, item in enumerate(items) if item.term.kind in MENTION and j not in used]
         if asked:
@@ -864,6 +883,24 @@ class GeometryReaders:
         mention = mentions[0]
         cardinal_words = set(self.language.get("cardinals", ()))
         named = self.ontology[mention.concept]
+        middle = next((k for k, t in enumerate(texts) if t in self._middle_words), None)
+        if end is None and not mention.extreme and not penultimate and not threshold_word:
+            # "the two most caudal vertebrae shown", "die drei untersten ...": a word of height (the comparison
+            # words, data) said of a series names one of its ends, exactly as "lowest" does
+            # (only before an exclusion: "all vertebrae but the top two" names what is taken away)
+            said = items[:next((k for k, i in enumerate(items) if i.term.kind == "exclusion"
+                                or i.text in self._cut_words), len(items))]
+            heights = {self.words.comparatives[i.text]["sign"] for i in said if i.term.kind != "extreme"
+                       and self.words.comparatives.get(i.text, {}).get("measure") == "z"}
+            # a count stands before the series' noun ("the 2 lowest vertebrae"); a number after it is a member's
+            # own ("lower left ribs 9-12", "the lower rib 9"): that is no end of what is shown
+            noun = next((k for k, i in enumerate(items) if i.term.kind in MENTION
+                         and str(i.term.value) == mention.concept), len(items))
+            counts = [k for k, i in enumerate(items) if self.words.number(i) is not None]
+            counted = len(mention.numbers) == 1 and bool(counts) and all(k < noun for k in counts)
+            if len(heights) == 1 and (counted or (not mention.numbers and (present_only
+                                                                           or mention.form == "singular"))):
+                mention.extreme = "first" if heights.pop() > 0 else "last"
         if present_only and named.series and not named.members and not mention.numbers and not mention.extreme \
                 and any(t in self.words.numbers for t in tokenize(mention.text)):
             # "the third left rib present in this image": the lexicon named rib 3; count instead over what is shown
@@ -874,7 +911,24 @@ class GeometryReaders:
                                  key=lambda c: c.order)
                 mention = Mention(concept=group, form="concept", text=mention.text, source=mention.source,
                                   numbers=[[c.id for c in members].index(named.id) + 1])
+        series_pool = [c for c in self.ontology.descendants(mention.concept) | {mention.concept}
+                       if self.ontology[c].series and not self.ontology[c].members]
+        if not mention.numbers and (mention.extreme or end) and series_pool \
+                and not any(self.ontology[c].laterality for c in series_pool) \
+                and (mention.side == "both" or any(i.text in self._word_sets["both_words"] for i in items)):
+            # "as duas vértebras mais baixas", "les deux vertèbres les plus basses": "both" said of a series without
+            # sides is a count of two from the end said
+            mention.numbers = [2]
+            vars(request)["_pair_count"] = True
         if present_only and mention.numbers and not (mention.extreme or end or penultimate or threshold_word):
+            if middle is None and series_pool and any(i.term.kind == "unknown" for i in items):
+                # "the three vertebrae più basse shown": an unread word may name the end; counting from the top
+                # by default could be the wrong end, so ask
+                shown = [c for c in sorted(series_pool, key=lambda c: self.ontology[c].order)
+                         if c in (evidence.present or {})]
+                unread = ", ".join(f"'{i.text}'" for i in items if i.term.kind == "unknown")
+                return ask(shown, request.reading, evidence, self.ontology, why=f"ordinal: unread {unread}",
+                           message=f"I did not understand {unread}: which of these do you mean?")
             # "the third left rib present in this image", "the first 2 ribs ... that are in the image": counted
             # from the top over what this image shows
             mention.extreme = "first"
@@ -885,21 +939,24 @@ class GeometryReaders:
                 pass  # "the three left ribs present": a count of members from the top, not the third one
             else:
                 end = "first"
-        has_count = mention.extreme and mention.numbers and any(i.text.isdigit() or i.text in cardinal_words for i in items)
+        has_count = mention.extreme and mention.numbers and (vars(request).get("_pair_count") or any(
+            i.text.isdigit() or i.text in cardinal_words for i in items))
         # "the lowest vertebra lying completely inside the scan": only members the map shows whole count (one
         # that reaches a face of the volume may run on beyond the scan)
         whole = present_only and any(t in self._whole_words for t in texts)
         ordered = end or penultimate or threshold_word or (present_only and mention.extreme) or has_count
-        if not ordered and not whole:
-            return None
         pool = [self.ontology[c] for c in self.ontology.descendants(mention.concept) | {mention.concept}
                 if self.ontology[c].series and not self.ontology[c].members
                 and (c in evidence.vocabulary or not evidence.vocabulary)]
         side = mention.side
         if side in ("left", "right"):
             pool = [c for c in pool if c.laterality in (side, None)]
-        if not pool:
+        if middle is not None and pool:
+            return self._read_series_middle(request, mention, pool, items, middle)
+        if not ordered and not whole:
             return None
+        if not pool:
+            return self._read_group_order(request, mention, items, end)
         if whole:
             if evidence.present is None:
                 return None
@@ -928,6 +985,59 @@ class GeometryReaders:
                 request.evidence = outer
         return self._read_ordinal_in(request, mention, pool, items, end, penultimate, threshold_word, present_only)
 
+    def _read_series_middle(self, request: Request, mention: Mention, pool: list, items: list[Item],
+                            at: int) -> TargetSpec | None:
+        """"the middle two of the visible vertebrae", "die beiden mittleren Wirbel im Bild": the central member(s)
+        of what the image shows of a series: middle(series, n), each side's when the series has sides and none is
+        said. A middle word said of a series that this reader cannot count (no count for a plural, the middle
+        taken away after an exclusion word, several numbers) is a question: never the whole series or one end."""
+        cut = next((k for k in range(at - 1, -1, -1) if items[k].text in self._cut_words
+                    or items[k].term.kind == "exclusion"), None)
+        counts = [n for k, i in enumerate(items) if (n := self.words.number(i)) is not None and abs(k - at) <= 2]
+        numbers = counts or mention.numbers
+        lateralities = sorted({c.laterality for c in pool} - {None})
+        if not lateralities and not numbers and (mention.side == "both"
+                                                 or any(i.text in self._word_sets["both_words"] for i in items)):
+            numbers = [2]  # "les deux vertèbres du milieu": "both" said of a series without sides is a count of two
+        count = numbers[0] if len(set(numbers)) == 1 else 1 if not numbers and mention.form == "singular" else None
+        request.reading.rationale.append(f'middle: "{items[at].text}" ({count or "how many?"}) of the series shown')
+        if cut is not None or count is None:
+            shown = [c.id for c in sorted(pool, key=lambda c: c.order) if c.id in (request.evidence.present or {})]
+            return ask(shown, request.reading, request.evidence, self.ontology, why="middle: not counted",
+                       message="How many of the middle ones do you mean? Please say the number, or name them.")
+        if len(lateralities) > 1 and mention.side not in ("left", "right"):
+            found = [self._evaluate(request, Middle(Side(Group(mention.concept), lat), count)) for lat in lateralities]
+            if mention.side != "both" or any(f.question or not f.ids for f in found):
+                return refuse("Which side do you mean: left or right? Say the side in the request.",
+                              T.confidence.clarify, request.reading, request.evidence, self.ontology)
+            finding = spatial.Finding(ids=[c for f in found for c in f.ids], why=[w for f in found for w in f.why],
+                                      explicit=False, confidence=min(f.confidence for f in found), margin="numbering")
+            return self._answer(request, finding, "middle")
+        of: Expr = Group(mention.concept)
+        if mention.side in ("left", "right"):
+            of = Side(of, mention.side)
+        return self._answer(request, self._evaluate(request, Middle(of, count)), "middle")
+
+    def _read_group_order(self, request: Request, mention: Mention, items: list[Item],
+                          end: str | None) -> TargetSpec | None:
+        """"the first of the two kidneys counting from the top", "die zweite Niere von oben": an ordinal over a
+        named group whose members have no numbering: its members the image shows, ordered by height from the end
+        said: compare(z, rank k). Without an ordinal word, or with two, the other readers decide."""
+        concept = self.ontology[mention.concept]
+        chosen_end = end or mention.extreme
+        cardinals = self.words.cardinals
+        ranks = [self.words.number(i) for i in items if self.words.number(i) is not None
+                 and not i.text.isdigit() and i.text not in cardinals]
+        if not concept.members or chosen_end not in ("first", "last") or len(ranks) != 1:
+            return None
+        of: Expr = Group(mention.concept)
+        if mention.side in ("left", "right"):
+            of = Side(of, mention.side)
+        finding = self._evaluate(request, Compare("z", 1 if chosen_end == "first" else -1, of, rank=ranks[0]))
+        if finding is None:
+            return None
+        return self._answer(request, finding, "ordinal")
+
     @cached_property
     def _whole_words(self) -> set[str]:
         return {" ".join(tokenize(w)) for w in self.language.get("whole_words", ())}
@@ -950,7 +1060,9 @@ class GeometryReaders:
                 return self._evaluate(request, Count(of, threshold_word, numbers[-1]))
             cardinals = set(self.language.get("cardinals", ()))
             counted = [i for i in items if i.term.kind in ("number", "anaphora")
-                       and (i.text.isdigit() or i.text in cardinals)]
+                       and (i.text.isdigit() or i.text in cardinals)] or (
+                [i for i in items if i.text in self._word_sets["both_words"]] if vars(request).get("_pair_count")
+                else [])
             if mention.extreme and numbers and counted and not end and not penultimate:
                 operator = First if mention.extreme == "first" else Last
                 return self._evaluate(request, operator(of, numbers[0], present_only))
@@ -1006,6 +1118,8 @@ class GeometryReaders:
             request.reading.expressions[-1] = {"op": "difference", "items": [
                 {"op": "union", "items": [{"op": "concept", "id": c} for c in shown]}, request.reading.expressions[-1]]}
             finding.ids, finding.explicit = kept, False
+            # the end is taken away here; the exclusion's end word must not take another member away in `decide`
+            request.parsed.exclude_refs = [r for r in request.parsed.exclude_refs if not r.extreme]
         return self._answer(request, finding, "ordinal")
 
     def _excluded_end(self, items: list[Item]) -> int | None:
