@@ -52,3 +52,13 @@ def test_a_structure_the_report_calls_normal_is_not_the_abnormal_one_asked_for(e
 def test_a_request_for_the_normal_one_still_gets_it(engine, ct_evidence):
     spec = engine.understand("Spleen normal. Segment the normal organ.", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["spleen"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, target", [
+    ("the artery on the patient's left of the IVC", "aorta"),
+    ("the vein to the patient's right of the aorta", "inferior_vena_cava"),
+])
+def test_a_side_relation_said_from_the_patient_is_a_relation(engine, ct_evidence, prompt, target):
+    """"on the patient's left of X" read the side alone and described "the artery" (an absent iliac artery)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale
