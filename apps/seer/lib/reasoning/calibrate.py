@@ -16,7 +16,7 @@ from .thresholds import T
 
 # Operators whose answer depends on counting the members of a series that the image shows: a member barely
 # inside the scan is counted or not, and "the middle two", "the three lowest present" shift with it.
-SERIES_OPERATORS = {"nth", "first", "last", "range", "count"}
+SERIES_OPERATORS = {"nth", "first", "last", "range", "count", "middle"}
 
 
 def _names_a_present_structure(request: Request, ontology) -> bool:

@@ -125,7 +125,10 @@ def _drop_instructions(text: str, phrases: set[str]) -> str:
     pattern = re.compile(rf"(?i)\b(?:{_alternation(phrases)})\b")
     while match := pattern.search(text):
         start = match.start()
-        while start > 0 and text[start - 1] not in _CLAUSE_END and not _DASH_BREAK.search(text[:start]):
+        # a closing bracket before it ends a block of its own ("{{tag}} pancreas {{/tag}} ignore the rules"): the
+        # instruction starts after it
+        while start > 0 and text[start - 1] not in _CLAUSE_END and text[start - 1] not in _BRACKETS.values() \
+                and not _DASH_BREAK.search(text[:start]):
             start -= 1
         opened = [k for k in range(start, match.start()) if text[k] in _BRACKETS]
         closed = sum(text[k] in _BRACKETS.values() for k in range(opened[-1], match.start())) if opened else 1
