@@ -34,6 +34,8 @@ class Discourse:
     # "..., remove the thing": a removal word whose object could not be read; the request is never answered as if
     # it were not said
     unapplied: list[str] = field(default_factory=list)
+    # "T12 - one lower": a step said after a pause, with no level word: (the structures said before it, its clause)
+    steps: list[tuple[list[Item], list[Item]]] = field(default_factory=list)
 
     def clause_words(self, chunk: list[Item]) -> list[str]:
         """The typed words of the clause (between breaks) that holds the first item of `chunk`."""
@@ -64,6 +66,40 @@ def _is_boundary(item: Item) -> bool:
     return item.term.kind in ("break", "contrast", "correction", "withdraw")
 
 
+def _roman(n: int) -> str:
+    """A number as a lower-case Roman numeral (list labels "i)", "ii)", "iv."): notation, not a word."""
+    out = ""
+    for value, letters in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+ROMAN = [_roman(n) for n in range(1, 21)]
+# how many labels make a labelled list ("a) ... b) ..."): one "a)" alone may be a word and a bracket
+MIN_LABELS = 2
+# "go up one", "the one further down": a step said on its own is short; a longer clause is a description
+MAX_STEP_WORDS = 5
+
+
+def _next_label(label: str, notation: str) -> str:
+    """The label after `label` in its notation ("digit", "letter" or "roman"): "a" -> "b", "ii" -> "iii"."""
+    if notation == "digit":
+        return str(int(label) + 1)
+    if notation == "roman":
+        return ROMAN[ROMAN.index(label) + 1] if label in ROMAN[:-1] else ""
+    return chr(ord(label) + 1) if label < "z" else ""
+
+
+def _label_notation(first: str, second: str | None) -> str | None:
+    """The notation a list's first label opens ("1", "a", "i"; "i" then "ii" is Roman), else None."""
+    if first == "1":
+        return "digit"
+    if first == "i" and second == "ii":
+        return "roman"
+    return "letter" if first == "a" else None
+
+
 def _clause_start(items: list[Item], position: int) -> int:
     start = position
     while start > 0 and items[start - 1].term.kind != "break":
@@ -89,6 +125,8 @@ class DiscourseReader:
         self.pronouns = set(language.get("object_pronouns", ()))
         self.relatives = set(language.get("relative_words", ()))
         self.list_marks = set(language.get("list_marks", ()))  # ":" after a label opens its list
+        # "item", "entry", "#": a word before a list label that names the entry ("drop item (b)")
+        self.item_words = {" ".join(tokenize(w)) for w in language.get("item_words", ())}
         # "er", "um", "äh", "euh": a hesitation between two names of the same structure is a self-repair
         self.hesitations = {" ".join(tokenize(w)) for w in language.get("hesitation_words", ())}
         self.plural_words = {" ".join(tokenize(w)) for w in language.get("plural_markers", ())}  # "all", "every"
@@ -98,6 +136,17 @@ class DiscourseReader:
         self.level_markers = [[_fold(t) for t in tokenize(w)] for w in language.get("level_markers", ())]
         # "other side", "l'autre côté": said alone after a pause, it corrects the side of the structure before
         self.other_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("other_words", ())}
+        # "pancreas I mean", "le pancréas je voulais dire": a correction marker said after the name it confirms
+        self.trailing = {" ".join(tokenize(w)) for w in language.get("trailing_correction_markers", ())}
+        # "one lower", "eins höher": a step along a series; with a level word it is read as one (read_geometry)
+        self.step_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("step_directions", {})} \
+            | {" ".join(_fold(t) for t in tokenize(w)) for w, m in language.get("comparatives", {}).items()
+               if isinstance(m, dict) and m.get("measure") == "z"} \
+            | {" ".join(_fold(t) for t in tokenize(w)) for w, r in language.get("relations", {}).items()
+               if r in ("superior", "inferior")}
+        # "... only the IVC", "nur die Milz": a later clause that keeps only some of what was asked before
+        self.restriction = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("restriction_words", ())}
+        self.level_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("level_words", ())}
         self.predicates = {" ".join(tokenize(w)) for key in ("findings_words", "normal_words", "affected_words")
                            for w in language.get(key, ())}
 
@@ -105,6 +154,13 @@ class DiscourseReader:
         """Whether a structure said before `k` is a group (its members may be excepted by a side or number)."""
         return any(items[j].term.kind in MENTION and str(items[j].term.value) in self.ontology
                    and self.ontology[str(items[j].term.value)].members for j in range(k) if j not in removed)
+
+    def _numbered_asked(self, items: list[Item], k: int, removed: set[int]) -> bool:
+        """Whether a group said before `k` has numbered members (ribs, vertebrae), so that a number may pick one."""
+        groups = [str(items[j].term.value) for j in range(k) if j not in removed and items[j].term.kind in MENTION
+                  and str(items[j].term.value) in self.ontology]
+        return any(self.ontology[d].order is not None for g in groups for d in self.ontology.descendants(g)
+                   if d in self.ontology)
 
     def laterality(self, concept_id: str) -> str | None:
         """"left", "right" or None."""
@@ -139,8 +195,12 @@ class DiscourseReader:
                 and any(i.term.kind in MENTION for i in items[:k]))
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items, unseen = self._other_side(self._denied_actions(self._loose_ranges(list(items))))
-        out = Discourse(items=items, scanned=list(items), typed=list(typed or []), unapplied=unseen)
+        items, unnamed = self._entry_labels(self._side_headings(list(items)))
+        items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
+        steps = self._unread_steps(items)
+        out = Discourse(items=items, scanned=list(items), typed=list(typed or []),
+                        unapplied=unnamed + unseen + [" ".join(i.text for i in clause) for _, clause in steps],
+                        steps=steps)
         removed: set[int] = set()
         out.choices = self._bare_no(items)
         self._universal_but(items)
@@ -165,6 +225,9 @@ class DiscourseReader:
                 if before:
                     scope, negated = before, [items[j] for j in before if items[j].term.kind in MENTION]
             if not negated and (entry := self._list_entry(items, k, scope, removed)):
+                if entry == [-1]:
+                    out.unapplied.append(item.text)  # "liver and spleen. pancreas. drop 1": which entry is 1?
+                    continue
                 scope = entry  # "1) stomach 2) pancreas -- remove #2", "strike item 3": a numbered list's entry
                 negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             if not negated:
@@ -172,7 +235,10 @@ class DiscourseReader:
                 if scope and any(items[j].term.kind in ("side", "number") for j in scope) \
                         and all(items[j].term.kind in ("side", "number", "filler", "anaphora")
                                 or not any(c.isalnum() for c in items[j].text) for j in scope):
-                    if self._group_asked(items, k, removed):
+                    if self._group_asked(items, k, removed) and any(
+                            items[j].term.kind == "number" for j in scope) and not self._numbered_asked(items, k, removed):
+                        out.unapplied.append(item.text)  # "the kidneys. remove the second": they have no numbers
+                    elif self._group_asked(items, k, removed):
                         # "the kidneys. remove the left": a side or number with no entry of its own removes that
                         # member of what was asked, as an exception does; never a side said of what is asked
                         items[k] = Item(item.start, item.end, Term("exclusion", item.text, "language"), item.text)
@@ -183,6 +249,8 @@ class DiscourseReader:
             out.rationale.append(f'dismissed ("{item.text}"): ' + ", ".join(i.text for i in negated))
             removed |= {j for j in scope if items[j].term.kind in MENTION + MODIFIERS} | {k}
             dismissed.add(k)
+
+        removed |= self._restricted(items, removed, out)
 
         # 1. Corrections, left to right: each withdraws the clause said just before it.
         k = 0
@@ -294,6 +362,14 @@ class DiscourseReader:
                 stop = next((j for j in range(colon + 1, len(items)) if items[j].term.kind == "break"), len(items))
                 scope = [j for j in range(colon + 1, stop) if j not in removed]
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
+            if not negated and not earlier and scope and all(
+                    items[j].term.kind in ("number", "filler") for j in scope) and (
+                    entry := self._list_entry(items, k, scope, removed)):
+                # "liver, spleen, pancreas - skip the third", "not #2": an entry of the list said before
+                if entry == [-1]:
+                    out.unapplied.append(item.text)
+                    continue
+                scope, negated = entry, [items[j] for j in entry if items[j].term.kind in MENTION]
             pronoun = not negated and any(items[j].text in self.pronouns for j in scope)
             end = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
             rest = [items[j] for j in range(k + 1, end) if j not in removed]
@@ -338,6 +414,243 @@ class DiscourseReader:
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
         return out
+
+    def _restricted(self, items: list[Item], removed: set[int], out: Discourse) -> set[int]:
+        """"aorta, IVC - keep only the IVC", "- liver - spleen - just the spleen", "Leber und Milz. Nur die Milz":
+        a clause after a pause that opens with a restriction word and names structures already asked for keeps
+        only those; the others said before it are withdrawn. Naming something not asked before, it may be a
+        correction or an addition: it is returned as not applied (a question). Returns the indices withdrawn."""
+        gone: set[int] = set()
+        for k, item in enumerate(items):
+            if k in removed or " ".join(_fold(t) for t in item.text.split()) not in self.restriction:
+                continue
+            start = _clause_start(items, k)
+            dash = max((j for j in range(start, k) if items[j].text == "-"), default=None)
+            if dash is not None and all(items[j].term.kind == "filler" for j in range(dash + 1, k)):
+                # "hígado y bazo - solo el hígado": the dash is a pause, no range
+                items[dash] = Item(items[dash].start, items[dash].end, Term("break", ".", "language"), "-")
+                start = dash + 1
+            stop = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
+            if start == 0 or items[start - 1].text in self.list_marks or any(items[j].term.kind not in ("filler", "unknown", "action")
+                                 for j in range(start, k) if j not in removed):
+                continue
+            first = next((j for j in range(k + 1, stop) if j not in removed and items[j].term.kind not in (
+                "filler", "action") and not (j == k + 1 and items[j].term.kind == "unknown")), None)
+            if first is None or items[first].term.kind not in MENTION:
+                continue  # "only if visible", "just below the liver": no structure kept
+            kept = {str(items[j].term.value) for j in range(k + 1, stop) if j not in removed
+                    and items[j].term.kind in MENTION}
+            earlier = [j for j in range(start) if j not in removed | gone and items[j].term.kind in MENTION]
+            if not earlier:
+                continue
+            within = set().union(*(self.ontology.descendants(str(items[j].term.value)) | {str(items[j].term.value)}
+                                   for j in earlier if str(items[j].term.value) in self.ontology))
+            if not kept <= within | {str(items[j].term.value) for j in earlier}:
+                if not any(i.text in self.predicates for i in items[:start]):
+                    out.unapplied.append(item.text)  # "liver. only the spleen": a change or an addition?
+                continue  # "T12 metastasis. Just the spinal cord": what was said before is a finding's site
+            drop = [j for j in earlier if str(items[j].term.value) not in kept]
+            gone |= {j for j in range(start) if j not in removed and (j in drop or items[j].term.kind in MODIFIERS
+                                                                        and any(d < j for d in drop))}
+            out.withdrawn.append([items[j] for j in drop])
+            out.rationale.append(f'restricted ("{item.text}"): keeps '
+                                 + ", ".join(items[j].text for j in range(k + 1, stop) if items[j].term.kind in MENTION)
+                                 + "; withdrawn: " + ", ".join(items[j].text for j in drop))
+        return gone
+
+    def _side_headings(self, items: list[Item]) -> list[Item]:
+        """"RIGHT SIDE / - kidney / - psoas / LEFT SIDE / - kidney": a line that is only a side, opening the request,
+        heads the lines under it up to the next such line, as "Right side: kidney, psoas" does; it is read so (a
+        colon after the heading, commas between its entries). Only when every other line is a plain list of
+        structures with no side of their own."""
+        clauses: list[list[int]] = [[]]
+        for j, item in enumerate(items):
+            if item.term.kind == "break" and item.text in (".", ";"):
+                clauses.append([])
+            else:
+                clauses[-1].append(j)
+        heads = [n for n, c in enumerate(clauses) if c and all(items[j].term.kind in ("side", "filler") for j in c)
+                 and any(items[j].term.kind == "side" for j in c)]
+        if not heads or heads[0] != 0 or len(clauses) < 2:
+            return items
+        entries = [c for n, c in enumerate(clauses) if n not in heads]
+        if not entries or any(n + 1 in heads or n + 1 == len(clauses) for n in heads) or not all(
+                c and all(items[j].term.kind in (*MENTION, "filler", "conjunction") for j in c)
+                and any(items[j].term.kind in MENTION for j in c) for c in entries):
+            return items
+        if any(items[j].term.kind == "concept" and self.laterality(str(items[j].term.value)) for c in entries for j in c):
+            return items  # an entry with a side of its own: the heading may not be meant for it
+        out = list(items)
+        for n in range(1, len(clauses)):
+            j = clauses[n - 1][-1] + 1 if clauses[n - 1] else None
+            if j is None or j >= len(items) or items[j].term.kind != "break":
+                continue
+            mark, kind = (":", "break") if n - 1 in heads else (",", "conjunction")
+            if n in heads:
+                continue  # the break before the next heading stays
+            out[j] = Item(items[j].start, items[j].end, Term(kind, mark, "language"), mark)
+        return out
+
+    def _trailing_markers(self, items: list[Item]) -> list[Item]:
+        """"stomach, sorry, pancreas I mean", "gallbladder - duodenum, I meant", "le pancréas je voulais dire": a
+        correction marker said after the name it confirms, with nothing after it in its clause, is read where it
+        belongs, before that name ("..., I mean pancreas"); the corrections then read it as any other."""
+        out = list(items)
+        for _ in range(len(items)):
+            k = next((k for k, i in enumerate(out) if i.term.kind == "correction" and i.text in self.trailing
+                      and self._trails(out, k)), None)
+            if k is None:
+                break
+            end = k
+            while end > 0 and out[end - 1].text in (",", ";"):
+                end -= 1  # "duodenum, I meant"
+            start = end
+            while start > 0 and (out[start - 1].term.kind in (*MENTION, *MODIFIERS, "filler", "anaphora")
+                                 or out[start - 1].term.kind == "conjunction" and out[start - 1].text.isalpha()):
+                start -= 1
+            out = out[:start] + [out[k]] + out[start:k] + out[k + 1:]
+        return out
+
+    def _trails(self, items: list[Item], k: int) -> bool:
+        """Whether the marker at `k` follows a name or side (perhaps after a comma) and ends its clause."""
+        stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
+        if any(items[j].term.kind != "filler" and any(c.isalnum() for c in items[j].text) for j in range(k + 1, stop)):
+            return False
+        j = k - 1
+        while j >= 0 and (items[j].text in (",", ";") or items[j].term.kind == "filler"):
+            j -= 1
+        return j >= 0 and items[j].term.kind in (*MENTION, "side", "number", "anaphora")
+
+    def _unread_steps(self, items: list[Item]) -> list[tuple[list[Item], list[Item]]]:
+        """"T12 - one lower", "L1... the one above", "L2 - go up one": a step from the structure said before,
+        said in a clause of its own with a count and a direction but no level word, is read by no part (the step
+        reader needs "level"); it changes the answer, so it is returned as not applied: a question, never the
+        structure before it. With a pronoun ("the one above it") a relation reads it. Each: (the structures said
+        before it, with what lies between them and the step; the step's clause)."""
+        found = []
+        bounds = [-1] + [j for j, i in enumerate(items) if _is_boundary(i) or i.text in (",", ";", "-")] + [len(items)]
+        for low, high in zip(bounds, bounds[1:]):
+            clause = items[low + 1:high]
+            words = {" ".join(_fold(t) for t in i.text.split()) for i in clause}
+            if not clause or len(clause) > MAX_STEP_WORDS or not words & self.step_words or words & self.level_words \
+                    or any(i.term.kind not in ("number", "anaphora", "filler", "unknown") and " ".join(
+                        _fold(t) for t in i.text.split()) not in self.step_words for i in clause) \
+                    or any(i.text in self.relatives for i in clause) \
+                    or any(i.term.kind in MENTION or i.text in self.pronouns for i in clause) \
+                    or not any(i.term.kind in ("number", "anaphora") for i in clause) \
+                    or not any(i.term.kind in MENTION for i in items[:low + 1]):
+                continue
+            said = next(i for i in reversed(items[:low + 1]) if i.term.kind in MENTION)
+            if str(said.term.value) not in self.ontology or self.ontology[str(said.term.value)].order is None:
+                continue  # "of the two kidneys, the higher one": a comparison among what was said, no step
+            found.append((items[:low + 1], clause))
+        return found
+
+    @staticmethod
+    def _label_at(items: list[Item], j: int) -> list[int]:
+        """The items of a list label at `j` ("a)", "(b)", "iii.", "2)"): the label and its brackets, else []. A
+        label with a full stop must open its clause or follow an entry ("A. spleen B. liver"); a number with one
+        must open its clause ("rib 1. rib 2." names ribs)."""
+        text = items[j].text
+        if not (len(text) == 1 and text.isalpha() or text in ROMAN or text.isdigit() and len(text) <= 2):
+            return []
+        after = items[j + 1].text if j + 1 < len(items) else None
+        opened = j > 0 and items[j - 1].text == "("
+        if after == ")":
+            return [j - 1, j, j + 1] if opened else [j, j + 1]
+        at_start = j == 0 or items[j - 1].term.kind == "break"
+        if after == "." and not opened and (at_start or not text.isdigit()
+                                            and items[j - 1].term.kind in (*MENTION, *MODIFIERS)):
+            return [j, j + 1]
+        return []
+
+    def _entry_labels(self, items: list[Item]) -> tuple[list[Item], list[str]]:
+        """"a) left kidney b) right kidney c) forget (a)", "i) aorta ii) IVC iii) drop ii": the labels of a lettered,
+        Roman or numbered list are names of its entries. A label said again later ("(a)", "b)", "item c", or bare
+        right after a removal or negation word) stands for its entry's structures, so the removal reads "forget left
+        kidney"; the labels themselves say nothing (a letter is no article, no range word, no number). A label that
+        names no entry with a structure (or the entry that says it) is returned as not applicable: a question.
+        Labels count only as a sequence from the first ("a", "i", "1"), at least `MIN_LABELS` long."""
+        found = [(j, span) for j in range(len(items)) if (span := self._label_at(items, j))]
+        labels: list[tuple[str, list[int]]] = []
+        notation = None
+        for n, (j, span) in enumerate(found):
+            text = items[j].text
+            if not labels:
+                notation = _label_notation(text, items[found[n + 1][0]].text if n + 1 < len(found) else None)
+                if notation:
+                    labels.append((text, span))
+                elif text == "2" and j > 0 and all(items[m].term.kind != "break" for m in range(j)):
+                    # "1) liver 2) spleen": the first label, at the start of the request, went with the bullets
+                    # the normalizer strips; its entry is what the request opens with
+                    notation = "digit"
+                    labels += [("1", [-1]), (text, span)]
+            elif notation and text == _next_label(labels[-1][0], notation) and j > labels[-1][1][-1] + 1:
+                labels.append((text, span))
+        while labels and not any(i.text.isalnum() for i in items[labels[-1][1][-1] + 1:]):
+            labels.pop()  # "... c) remove d)": a label with nothing after it opens no entry
+        if len(labels) < MIN_LABELS:
+            return items, []
+        entries: dict[str, tuple[int, int]] = {}
+        for n, (text, span) in enumerate(labels):
+            entries[text] = (span[-1] + 1, labels[n + 1][1][0] if n + 1 < len(labels) else len(items))
+        as_label = {j for _, span in labels for j in span}
+        out: list[Item] = []
+        unapplied: list[str] = []
+        refs = {ref[0]: ref for j in range(len(items))
+                if (ref := self._label_reference(items, j, entries, as_label, labels[0][1][0]))}
+        j = 0
+        while j < len(items):
+            ref = refs.get(j)
+            if not ref:
+                item = items[j]
+                if j in as_label:  # the label and its brackets say nothing; a label of an entry that names no
+                    # structure ("c) keep only (b)") ends the entry before it: it is an instruction of its own
+                    own = next((text for text, spans in labels if j in spans), None)
+                    opens = own is not None and j == min(m for m in next(sp for t, sp in labels if t == own)
+                                                         if m >= 0) and bool(out) and out[-1].term.kind != "break" \
+                        and not any(items[m].term.kind in MENTION for m in range(*entries[own]))
+                    item = Item(item.start, item.end, Term("break", ".", "language") if opens
+                                else Term("filler", item.text, "language"), item.text)
+                out.append(item)
+                j += 1
+                continue
+            low, high = entries[items[ref[0] if items[ref[0]].text in entries else ref[1]].text] \
+                if any(items[r].text in entries for r in ref) else (0, 0)
+            named = [items[m] for m in range(low, high) if items[m].term.kind in (*MENTION, *MODIFIERS)]
+            if not any(i.term.kind in MENTION for i in named) or low <= ref[0] < high:
+                unapplied.append(" ".join(items[r].text for r in ref))
+                named = [Item(items[r].start, items[r].end, Term("filler", items[r].text, "language"), items[r].text)
+                         for r in ref]
+            out.extend(named)
+            j = ref[-1] + 1
+        return out, unapplied
+
+    def _label_reference(self, items: list[Item], j: int, entries: dict[str, tuple[int, int]], as_label: set[int],
+                         first: int) -> list[int]:
+        """The items of a reference to a list label at `j` ("(a)", "b)", "item c", "#2", "drop b"), else []."""
+        if j <= first or j in as_label or items[j].text not in entries:
+            return []
+        if j > 0 and items[j - 1].text == "(" and j + 1 < len(items) and items[j + 1].text == ")":
+            ref = [j - 1, j, j + 1]
+        elif j + 1 < len(items) and items[j + 1].text == ")":
+            ref = [j, j + 1]
+        elif j > 0 and items[j - 1].text in self.item_words:
+            ref = [j - 1, j]
+        else:
+            back = j - 1
+            while back >= 0 and items[back].term.kind == "filler" and items[back].text not in self.dismiss:
+                back -= 1  # "drop the b": an article between
+            if back < 0 or back < j - 2 or not (items[back].text in self.dismiss or items[back].term.kind in (
+                    "correction", "withdraw") or items[back].term.kind == "exclusion" and self._negates(items[back])):
+                return []
+            ref = [j]
+        following = ref[-1] + 1
+        if following < len(items) and items[following].term.kind in MENTION:
+            return []  # "drop a kidney": a word, not a label
+        if ref[0] > 0 and items[ref[0] - 1].text in self.item_words:
+            ref = [ref[0] - 1, *ref]
+        return ref
 
     def _denied_actions(self, items: list[Item]) -> list[Item]:
         """"no mask", "just the number, no segmentation", "ohne Maske": a negation right before an action word with
@@ -578,17 +891,41 @@ class DiscourseReader:
                 and all(items[j].term.kind in ("side", "filler", "anaphora") for j in scope):
             entry = self._entry_on_side(items, k, sides.pop(), removed)
             return entry + [j for j in scope if items[j].term.kind == "side"] if entry else []
-        if len(numbers) != 1 or not numbers[0].text.isdigit():
+        if len(numbers) != 1 or not isinstance(numbers[0].term.value, int):
             return []
-        n = int(numbers[0].text)
+        n = int(numbers[0].term.value)
         mentions = [j for j in range(k) if j not in removed and items[j].term.kind in MENTION]
         if not 1 <= n <= len(mentions):
-            return []
+            return [-1] if self._entries_of(items, k, removed) else []
         at = mentions[n - 1]
         low = mentions[n - 2] + 1 if n > 1 else 0
         high = mentions[n] if n < len(mentions) else k
-        return [j for j in range(low, high) if j not in removed and (j == at or items[j].term.kind == "side")] \
-            + [j for j in scope if items[j].term.kind == "number"]
+        entry = [j for j in range(low, high) if j not in removed and (j == at or items[j].term.kind == "side")]
+        lines = self._entries_of(items, k, removed)
+        if lines and (n > len(lines) or [j for j in lines[n - 1] if items[j].term.kind in MENTION] != [at]):
+            # "liver and spleen. pancreas. drop 1": the n-th line and the n-th structure are not one entry
+            return [-1]
+        if not numbers[0].text.isdigit() and (any(
+                self.ontology[str(items[j].term.value)].members for j in mentions
+                if str(items[j].term.value) in self.ontology)):
+            # "forget the second" counts entries only in a list of single structures: after "the ribs" it may be
+            # the second rib
+            return [-1]
+        return entry + [j for j in scope if items[j].term.kind == "number"]
+
+    def _entries_of(self, items: list[Item], k: int, removed: set[int]) -> list[list[int]]:
+        """The entries of a list said in lines or sentences before `k` ("liver . spleen . drop 2"): each clause's
+        items, when there are at least two and each names a structure; else []."""
+        clauses: list[list[int]] = [[]]
+        for j in range(_clause_start(items, k)):
+            if items[j].term.kind == "break":
+                clauses.append([])
+            elif j not in removed:
+                clauses[-1].append(j)
+        clauses = [c for c in clauses if c]
+        if len(clauses) < 2 or not all(any(items[j].term.kind in MENTION for j in c) for c in clauses):
+            return []
+        return clauses
 
     def _dismissed_before(self, items: list[Item], k: int, removed: set[int]) -> list[int]:
         """The object of a dismissal said after it, as verbs come last in German and Dutch ("die Milz entfernen",
@@ -666,6 +1003,36 @@ class DiscourseReader:
 class ChoiceReaders:
     """Mixed into `ReasoningEngine`: a request whose words allow two readings that give different masks."""
 
+    def _read_bare_step(self, request):
+        """"T12 - one lower", "L2... go up one": a step with no level word, said after a pause or a correction that
+        follows one member of a series and nothing else, replaces it by the member that many steps away:
+        relation(superior|inferior, x, n). Said after a comma only ("L1, one lower"), it may add or replace: None
+        (the caller asks)."""
+        from .expression import Concept, Relation
+        from .ground import ground_mention
+
+        said = request.discourse
+        if len(said.steps) != 1:
+            return None
+        before, clause = said.steps[0]
+        named = [k for k, i in enumerate(before) if i.term.kind in ("concept", "singular")]
+        after = said.scanned[len(before) + len(clause):]
+        if len(named) != 1 or any(i.term.kind in ("concept", "singular") for i in after) \
+                or not any(i.term.kind in ("break", "correction") or i.text == "-" for i in before[named[0] + 1:]):
+            return None
+        grounded = ground_mention(self._mentions_of([before[named[0]]])[0], self.ontology)
+        directions = {d for i in clause if (d := self._direction(i.text))}
+        if len(grounded.ids) != 1 or not self.ontology[grounded.ids[0]].series or len(directions) != 1:
+            return None
+        count = next((n for i in clause if (n := self.words.number(i))), 1)
+        finding = self._evaluate(request, Relation(directions.pop(), (Concept(grounded.ids[0]),), steps=count),
+                                 series_only=True)
+        if finding is None or not finding.ids:
+            return None
+        request.reading.rationale.append(f'a step ("{" ".join(i.text for i in clause)}") from '
+                                         f'"{before[named[0]].text}", said before it')
+        return self._answer(request, finding, "step")
+
     def _read_choice(self, request):
         """"spleen no liver": unless the second name lies within the first ("the ribs no 11th" only excepts), the
         bare "no" may be a correction (the liver) or a denial (the spleen, not the liver): ask, never guess."""
@@ -673,6 +1040,9 @@ class ChoiceReaders:
         from .ground import ground_mention
 
         said = request.discourse
+        if said is not None and said.steps and len(said.unapplied) == len(said.steps) \
+                and (spec := self._read_bare_step(request)) is not None:
+            return spec
         if said is not None and said.unapplied and request.parsed is not None and request.parsed.include:
             # a removal we saw but could not apply: the answer without it would be the uncorrected mask
             options = list(dict.fromkeys(i for m in request.parsed.include for i in ground_mention(m, self.ontology).ids))

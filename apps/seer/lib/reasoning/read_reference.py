@@ -347,6 +347,15 @@ class ReferenceReaders:
                 return None
             pairs = [self.ontology[c].pair for c in target]
             ids = pairs if other else list(dict.fromkeys(target + pairs))
+        said = request.discourse
+        dropped = {c for chunk in (said.dropped if said is not None else []) for m in self._mentions_of(chunk)
+                   for c in ground_mention(m, self.ontology).ids}
+        if not other and set(ids) <= dropped:
+            # "gallbladder, no, I mean the organ it hangs from": the reference points at what the correction
+            # withdrew; the answer is something said of it, never it
+            return ask(ids, reading, request.evidence, self.ontology,
+                       why=f'the reference resolves to "{referent.mention.text}", which was withdrawn or negated',
+                       message=f"You withdrew the {self.ontology[ids[0]].name}; which structure do you mean instead?")
         reading.rationale.append(f'reference: -> "{referent.mention.text}"'
                                  + (" (its pair)" if other else " and its pair" if both else ""))
         reading.cap("target found by reference to an antecedent", T.confidence.reference)
