@@ -85,6 +85,12 @@ def phonetic_key(word: str) -> str:
 
 
 def _alternation(words: set[str]) -> str:
+    return _alternation_of(frozenset(words))
+
+
+@lru_cache(maxsize=64)
+def _alternation_of(words: frozenset[str]) -> str:
+    """Longest first, so a phrase wins over its own first word; cached: the same language sets come every request."""
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
