@@ -9,7 +9,7 @@ import pytest
 
 @pytest.mark.parametrize("prompt, target", [
     ("the liver, the middle one", "liver"),  # "middle" is known only inside a name ("middle lobe")
-    ("aorta, not the middle part", "aorta"),
+    # ("aorta, not the middle part" now asks back: an exclusion whose object was not read, test_reasoning_r11_guards)
 ])
 def test_a_stray_part_of_a_name_is_not_used_and_keeps_the_answer_unsure(engine, ct_evidence, prompt, target):
     spec = engine.understand(prompt, ct_evidence)
