@@ -73,3 +73,24 @@ def test_an_instruction_after_a_closed_block_leaves_the_block(engine, ct_evidenc
     """The instruction ran back to the start of the line, over the block that held the request."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == [target] and spec.confidence < 0.9, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "foie, rate et estomac",  # "rate" (the spleen) alone, without its article, is no term we know
+    "liver, blorf, spleen",
+    "- liver\n- blorf\n- spleen",
+    "À segmenter : foie, rate, estomac\nSauf : estomac",  # it gave the liver alone at 0.85
+])
+def test_a_list_entry_no_reading_names_never_drops_out_of_the_mask(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("liver, spleen, stomach", ["liver", "spleen", "stomach"]),
+    ("umm... the, er, stomach? yeah. the stomach.", ["stomach"]),
+    ("* aorta\n* IVC\n* portal/splenic vein", ["aorta", "inferior_vena_cava", "portal_vein_and_splenic_vein"]),
+])
+def test_a_list_whose_entries_are_all_read_still_answers(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale

@@ -188,6 +188,9 @@ class FrontEnd:
                                    "do you mean?", f"the only structure named is said to be normal: {normal}")
             refusal.confidence = T.confidence.clarify
             return refusal
+        if spec.status == "ok" and (entry := self._unread_list_entry(scanned)):
+            # "foie, rate, estomac": an entry of a list that no reading names is a structure we did not read
+            return unexplained_words(spec, entry, entry, self.ontology)
         if spec.status == "ok" and "difference" not in _operators(spec.trace.expression or {}) and (
                 unapplied := self._unread_exclusion(scanned)):
             return unexplained_words(spec, unapplied, unapplied, self.ontology)
@@ -242,6 +245,29 @@ class FrontEnd:
         if not called_normal or not set(spec.targets) <= covered:
             return None
         return " and ".join(dict.fromkeys(scanned[k].text for k in called_normal))
+
+    def _unread_list_entry(self, scanned: list[Item]) -> list[str]:
+        """A list entry (between commas or conjunctions of a clause that asks) that is one word no reading names,
+        between two entries that name a structure: that word (else none). Between two structures a single word is
+        most likely a third one we failed to read ("foie, rate, estomac"), and answering the others drops it. (A
+        slash joins a name, "portal/splenic vein"; a report's findings are context.)"""
+        clause, asking = _asking_clauses(scanned)
+        # "À segmenter : foie, rate, estomac": the list after a header that asks is part of what it asks
+        asking |= {clause[k] + 1 for k, i in enumerate(scanned) if i.text == ":" and clause[k] in asking}
+        entries: list[list[Item]] = [[]]
+        for k, item in enumerate(scanned):
+            if asking and clause[k] not in asking:
+                continue
+            if item.term.kind == "break" or (item.term.kind == "conjunction" and item.text != "/"):
+                entries.append([])
+            elif item.term.kind != "filler":
+                entries[-1].append(item)
+        names = [any(i.term.kind in ("concept", "singular") for i in entry) for entry in entries]
+        for n, entry in enumerate(entries):
+            if len(entry) == 1 and entry[0].term.kind == "unknown" and entry[0].text.isalpha() \
+                    and len(entry[0].text) > 2 and 0 < n < len(entries) - 1 and names[n - 1] and names[n + 1]:
+                return [entry[0].text]
+        return []
 
     def _unread_exclusion(self, scanned: list[Item]) -> list[str]:
         """"but skip the portal system", "except the floating ones": an exclusion whose object is a word no reading
