@@ -94,3 +94,13 @@ def test_a_list_entry_no_reading_names_never_drops_out_of_the_mask(engine, ct_ev
 def test_a_list_whose_entries_are_all_read_still_answers(engine, ct_evidence, prompt, targets):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "Segment:\n- liver\n- spleen\n- stomach\nRemove:\n- spleen\n- stomach",  # all three at 0.88
+    "Keep: liver, kidneys\nDrop: kidneys",  # all three at 0.85
+    "Leber, Milz, Magen\nEntfernen: Milz, Magen",
+])
+def test_a_dismissal_heading_a_section_removes_its_entries(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale

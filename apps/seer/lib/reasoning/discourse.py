@@ -214,7 +214,13 @@ class DiscourseReader:
         for k, item in enumerate(items):
             if item.text not in self.dismiss:
                 continue
-            scope = self._scope(items, k, removed, stop_at_negation=True)
+            if item.term.kind != "correction" and k + 1 < len(items) and items[k + 1].text == ":":
+                # "Remove: kidneys, spleen": a dismissal heading a section dismisses every entry of it, up to the
+                # section's end, as "Exclude:" does
+                end = next((j for j in range(k + 2, len(items)) if _is_boundary(items[j])), len(items))
+                scope = [j for j in range(k + 2, end) if j not in removed]
+            else:
+                scope = self._scope(items, k, removed, stop_at_negation=True)
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             if item.term.kind != "correction" and all(items[j].term.kind == "filler" for j in scope):
                 # "die rechte Niere entfernen", "- rechts weglassen": the object said before a final verb
