@@ -104,3 +104,46 @@ def test_a_list_whose_entries_are_all_read_still_answers(engine, ct_evidence, pr
 def test_a_dismissal_heading_a_section_removes_its_entries(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the two levels above L2", ["vertebrae_L1", "vertebrae_T12"]),  # T12 alone at 0.95
+    ("die zwei Etagen über L2", ["vertebrae_L1", "vertebrae_T12"]),
+    ("the vertebra two levels above L2", ["vertebrae_T12"]),
+    ("two levels above L2", ["vertebrae_T12"]),
+])
+def test_the_n_levels_above_a_member_are_n_members(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+    assert spec.confidence < 0.9, "counted along a series: below the sure band"
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("of the left ribs, the three with the highest numbers", ["rib_left_10", "rib_left_11", "rib_left_12"]),
+    ("the two right ribs with the lowest numbers", ["rib_right_7", "rib_right_8"]),
+    ("von den linken Rippen die drei mit den höchsten Nummern", ["rib_left_10", "rib_left_11", "rib_left_12"]),
+    ("de las costillas izquierdas, las tres con los números más altos", ["rib_left_10", "rib_left_11", "rib_left_12"]),
+])
+def test_the_highest_numbers_count_from_the_end_of_the_numbering(engine, ct_evidence, prompt, targets):
+    """"highest" alone is the top of the body; with "numbers" it is the end of the numbering (ribs 7 to 9 before)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+def test_an_end_word_beside_a_number_no_operator_used_asks(engine, ct_evidence):
+    """"the upper two lumbar bones" after a description gave L2 ("lumbar 2") at 0.85."""
+    spec = engine.understand("backbone of the lower back, the upper two lumbar bones", ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+    assert sorted(engine.understand("the upper two lumbar vertebrae", ct_evidence).targets) == \
+        ["vertebrae_L1", "vertebrae_L2"]
+
+
+@pytest.mark.parametrize("prompt, target", [
+    ("Hx cholelithiasis, thickened gallbladder wall, liver steatosis. seg the thickened one", "gallbladder"),
+    ("Fatty liver, enlarged spleen. Segment the enlarged organ.", "spleen"),
+    ("Fatty liver, enlarged spleen. Segment the fatty organ.", "liver"),
+])
+def test_a_finding_adjective_names_the_phrase_of_its_finding(engine, ct_evidence, prompt, target):
+    """Two findings in one clause: the adjective names the structure of its own phrase (it gave both)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale

@@ -19,6 +19,15 @@ from .thresholds import T
 SERIES_OPERATORS = {"nth", "first", "last", "range", "count", "middle"}
 
 
+def _counts_steps(node) -> bool:
+    """A relation that counts several steps along a series ("two levels above L2")."""
+    if isinstance(node, dict):
+        if node.get("op") == "relation" and (node.get("steps") or 0) >= 2:
+            return True
+        return any(_counts_steps(v) for v in node.values())
+    return isinstance(node, list) and any(_counts_steps(v) for v in node)
+
+
 def _names_a_present_structure(request: Request, ontology) -> bool:
     scanned = request.discourse.scanned if request.discourse is not None else request.items or []
     vocabulary = set(request.evidence.vocabulary)
@@ -42,7 +51,8 @@ def _instructions_dropped(request: Request, normalizer) -> bool:
 def shapes(request: Request, spec: TargetSpec, ontology, normalizer) -> list[str]:
     """The risky shapes of this request and its answer (names of `shape_caps` entries)."""
     found: list[str] = []
-    if spec.status == "ok" and SERIES_OPERATORS & _operators(spec.trace.expression if spec.trace else None):
+    expression = spec.trace.expression if spec.trace else None
+    if spec.status == "ok" and (SERIES_OPERATORS & _operators(expression) or _counts_steps(expression)):
         found.append("series_count")
     said = request.discourse
     if said is not None and said.withdrawn:

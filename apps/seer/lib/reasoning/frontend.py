@@ -188,6 +188,9 @@ class FrontEnd:
                                    "do you mean?", f"the only structure named is said to be normal: {normal}")
             refusal.confidence = T.confidence.clarify
             return refusal
+        if spec.status == "ok" and (extreme := self._unread_extreme(scanned, spec)):
+            # "the upper two lumbar bones" read as "lumbar 2": an end word no operator used, beside a number
+            return unexplained_words(spec, extreme, extreme, self.ontology)
         if spec.status == "ok" and (entry := self._unread_list_entry(scanned)):
             # "foie, rate, estomac": an entry of a list that no reading names is a structure we did not read
             return unexplained_words(spec, entry, entry, self.ontology)
@@ -245,6 +248,20 @@ class FrontEnd:
         if not called_normal or not set(spec.targets) <= covered:
             return None
         return " and ".join(dict.fromkeys(scanned[k].text for k in called_normal))
+
+    def _unread_extreme(self, scanned: list[Item], spec: TargetSpec) -> list[str]:
+        """An end word ("upper", "lowest") right before or after a number, when no order operator of the answer
+        used it: the number was then read as a member's own ("lumbar 2") where it counted members from that end.
+        That end word (else none)."""
+        order = {"nth", "first", "last", "middle", "range", "count", "compare", "relation", "difference"}
+        if order & _operators(spec.trace.expression or {}):
+            return []
+        heights = {w for w, measure in self.words.comparatives.items() if measure.get("measure") == "z"}
+        for k, item in enumerate(scanned):
+            if (item.term.kind == "extreme" or item.text in heights) and any(
+                    0 <= j < len(scanned) and scanned[j].term.kind == "number" for j in (k - 1, k + 1)):
+                return [item.text]
+        return []
 
     def _unread_list_entry(self, scanned: list[Item]) -> list[str]:
         """A list entry (between commas or conjunctions of a clause that asks) that is one word no reading names,

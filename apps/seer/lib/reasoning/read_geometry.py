@@ -669,9 +669,15 @@ class GeometryReaders:
                 # "the two vertebrae above it" (a definite article, a number, a plural group) counts members:
                 # every step up to two; "two levels above it", "3 ribs below X" are one member, that many steps away
                 following = head_items[k + 1] if k + 1 < len(head_items) else None
+                articles = [j for j in range(max(0, k - 2), k)
+                            if head_items[j].text in self._word_sets["definite_articles"]]
                 cumulative = following is not None and following.term.kind == "concept" \
-                    and bool(self.ontology[str(following.term.value)].members) \
-                    and any(i.text in self._word_sets["definite_articles"] for i in head_items[max(0, k - 2):k])
+                    and bool(self.ontology[str(following.term.value)].members) and bool(articles)
+                # "the two levels above L2" (an article, a number, levels, no structure named before them) counts
+                # levels too: T12 and L1; "the vertebra two levels above L2" is one member
+                cumulative = cumulative or (following is not None and following.text in self.words.levels
+                                            and bool(articles) and not any(head_items[j].term.kind in MENTION
+                                                                           for j in range(articles[-1], k)))
         vocabulary = set(evidence.vocabulary)
         head_sides = [str(i.term.value) for i in head_items if i.term.kind == "side"]
         tail_sides = [str(i.term.value) for i in tail if i.term.kind == "side"]

@@ -457,10 +457,23 @@ class ReferenceReaders:
                  and len(i.text) >= STEM]
         out: list[Mention] = []
         for clause in clauses[:-1]:
-            said = [i.text for i in clause if i.text.isalpha() and len(i.text) >= STEM]
-            if any(w[:STEM] == v[:STEM] for w in words for v in said):
-                out += self._mentions_of(clause)
+            for part in self._finding_parts(clause, words):
+                out += self._mentions_of(part)
         return out
+
+    def _finding_parts(self, clause: list[Item], words: list[str]) -> list[list[Item]]:
+        """The parts of a report's clause that say a finding again named by `words` (its stem): the comma-separated
+        phrase that holds it when that phrase names a structure ("thickened gallbladder wall, liver steatosis":
+        only the gallbladder is thickened), else the whole clause ("calcification in the right adrenal")."""
+        def says(part: list[Item]) -> bool:
+            said = [i.text for i in part if i.text.isalpha() and len(i.text) >= STEM]
+            return any(w[:STEM] == v[:STEM] for w in words for v in said)
+
+        if not says(clause):
+            return []
+        phrases = _split_at_commas(clause)
+        named = [p for p in phrases if says(p) and self._mentions_of(p)]
+        return named or [clause]
 
     def _finding_adjective_sites(self, request: Request) -> set[str]:
         """"Segment the calcified gland", "the nodular one", "the ectatic vessel": a word of the asking clause
@@ -475,9 +488,8 @@ class ReferenceReaders:
                  and len(i.text) >= STEM]
         marked: set[str] = set()
         for clause in clauses[:-1]:
-            said = [i.text for i in clause if i.text.isalpha() and len(i.text) >= STEM]
-            if any(w[:STEM] == v[:STEM] for w in words for v in said):
-                marked |= self._clause_sites(clause)
+            for part in self._finding_parts(clause, words):
+                marked |= self._clause_sites(part)
         return marked
 
     def _head_refers_back(self, request: Request) -> list[Grounding]:
