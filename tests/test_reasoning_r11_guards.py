@@ -147,3 +147,22 @@ def test_a_finding_adjective_names_the_phrase_of_its_finding(engine, ct_evidence
     """Two findings in one clause: the adjective names the structure of its own phrase (it gave both)."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("Liver steatosis, kidneys normal. Segment both of the normal organs.", ["kidney_left", "kidney_right"]),
+    ("Fatty liver; kidneys and spleen unremarkable. Segment the unremarkable organs.",
+     ["kidney_left", "kidney_right", "spleen"]),
+    ("Leberverfettung, Nieren und Milz unauffällig. Segmentiere die unauffälligen Organe.",
+     ["kidney_left", "kidney_right", "spleen"]),
+])
+def test_the_normal_ones_of_a_report_are_those_it_calls_normal(engine, mr_evidence, prompt, targets):
+    """A group ("kidneys") is of its members' kind, so "the normal organs" finds it; several normal structures
+    and a plural head take them all. It gave every structure named, the liver too, at 0.97."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+def test_one_normal_organ_asked_for_among_several_is_a_question(engine, mr_evidence):
+    spec = engine.understand("Fatty liver; kidneys and spleen unremarkable. Segment the normal organ.", mr_evidence)
+    assert spec.status == "clarify" and spec.targets == [], spec.trace.rationale

@@ -769,7 +769,11 @@ class FrontEnd:
         return None
 
     def in_category(self, concept_id: str, category: str) -> bool:
-        return concept_id in self._categories.get(category, ())
+        """A structure of that kind; a group ("kidneys") is when each of its members is."""
+        if concept_id in self._categories.get(category, ()):
+            return True
+        members = self.ontology[concept_id].members if concept_id in self.ontology else ()
+        return bool(members) and all(self.in_category(m, category) for m in members)
 
     def _read_script(self, request: Request) -> TargetSpec | None:
         """A request in a script no language file covers is refused by name, never read as an empty request."""

@@ -147,7 +147,12 @@ class ReferenceReaders:
             return refuse("The report says the structure it names is normal; which one is affected?",
                           T.confidence.clarify, request.reading, request.evidence, self.ontology,
                           "report reference: every structure the report names is said to be normal")
-        if not chosen or (len(chosen) > 1 and not both):
+        # "Segment the unremarkable organs": a plural head takes every structure said to be normal
+        plural = any(i.text in self.words.plural_heads for i in asking)
+        if normal and len(chosen) > 1 and not (both or plural):
+            return ask(chosen, request.reading, request.evidence, self.ontology,
+                       "report reference: several structures are said to be normal")
+        if not chosen or (len(chosen) > 1 and not (both or (normal and plural))):
             return None
         reading = request.reading
         reading.rationale.append(f"report reference: -> {', '.join(chosen)} (of the structures the report names: "
