@@ -42,6 +42,10 @@ def _operators(node) -> set[str]:
     return found
 
 
+# Operators that choose among members by order, measure or place: an order word one of them used was read
+ORDER_OPERATORS = {"nth", "first", "last", "middle", "range", "count", "compare", "relation", "difference"}
+
+
 def _asking_clauses(scanned: list[Item]) -> tuple[list[int], set[int]]:
     """Each item's clause number, and the clauses that hold an action word ("segment", "contour"): in a pasted
     report only those ask; the others are findings."""
@@ -253,8 +257,7 @@ class FrontEnd:
         """An end word ("upper", "lowest") right before or after a number, when no order operator of the answer
         used it: the number was then read as a member's own ("lumbar 2") where it counted members from that end.
         That end word (else none)."""
-        order = {"nth", "first", "last", "middle", "range", "count", "compare", "relation", "difference"}
-        if order & _operators(spec.trace.expression or {}):
+        if ORDER_OPERATORS & _operators(spec.trace.expression or {}):
             return []
         heights = {w for w, measure in self.words.comparatives.items() if measure.get("measure") == "z"}
         for k, item in enumerate(scanned):
@@ -310,8 +313,7 @@ class FrontEnd:
         else None."""
         if len(spec.targets) < 2 or any(c in self.ontology and self.ontology[c].series for c in spec.targets):
             return None  # one answer was chosen by something ("the first bit of gut after the stomach")
-        operators = {"nth", "first", "last", "range", "count", "compare", "relation", "difference"}
-        if operators & _operators(spec.trace.expression or {}):
+        if ORDER_OPERATORS & _operators(spec.trace.expression or {}):
             return None
         # after an article it orders ("the first of the two", "la première"); without one it may order the telling
         # ("first the left, then the right"). Digits, cardinals and roman numerals count or name, never order.
