@@ -9,8 +9,7 @@ answers at >= 0.9 were wrong, and 17 of them had one of the shapes below. Each s
 from __future__ import annotations
 
 from ..records import TargetSpec
-from .frontend import _operators
-from .normalize import clean_text
+from .expression import json_nodes, operators_in
 from .request import MENTION, Request
 from .thresholds import T
 
@@ -19,13 +18,9 @@ from .thresholds import T
 SERIES_OPERATORS = {"nth", "first", "last", "range", "count", "middle"}
 
 
-def _counts_steps(node) -> bool:
+def _counts_steps(expression) -> bool:
     """A relation that counts several steps along a series ("two levels above L2")."""
-    if isinstance(node, dict):
-        if node.get("op") == "relation" and (node.get("steps") or 0) >= 2:
-            return True
-        return any(_counts_steps(v) for v in node.values())
-    return isinstance(node, list) and any(_counts_steps(v) for v in node)
+    return any(node["op"] == "relation" and (node.get("steps") or 0) >= 2 for node in json_nodes(expression))
 
 
 def _names_a_present_structure(request: Request, ontology) -> bool:
@@ -40,37 +35,29 @@ def _names_a_present_structure(request: Request, ontology) -> bool:
     return False
 
 
-def _instructions_dropped(request: Request, normalizer) -> bool:
-    """Text addressed to a program ("ignore previous instructions", "system:") was cut from the request."""
-    plain = clean_text(request.prompt, normalizer.item_words, actions=normalizer.actions)
-    cleaned = clean_text(request.prompt, normalizer.item_words, normalizer.instruction_headers,
-                         normalizer.instruction_phrases, normalizer.request_headers, normalizer.actions)
-    return plain.split() != cleaned.split()
-
-
-def shapes(request: Request, spec: TargetSpec, ontology, normalizer) -> list[str]:
+def shapes(request: Request, spec: TargetSpec, ontology) -> list[str]:
     """The risky shapes of this request and its answer (names of `shape_caps` entries)."""
     found: list[str] = []
     expression = spec.trace.expression if spec.trace else None
-    if spec.status == "ok" and (SERIES_OPERATORS & _operators(expression) or _counts_steps(expression)):
+    if spec.status == "ok" and (SERIES_OPERATORS & operators_in(expression) or _counts_steps(expression)):
         found.append("series_count")
     said = request.discourse
     if said is not None and said.withdrawn:
         found.append("correction")
     if sum(1 for line in request.prompt.splitlines() if line.strip()) > 1:
         found.append("lines")
-    if _instructions_dropped(request, normalizer):
+    if request.text is not None and request.text.cut_for_program:  # "ignore previous instructions", "system:"
         found.append("instructions_dropped")
     if spec.status == "rejected" and _names_a_present_structure(request, ontology):
         found.append("refusal_of_present")
     return found
 
 
-def calibrate(request: Request, spec: TargetSpec, ontology, normalizer) -> TargetSpec:
+def calibrate(request: Request, spec: TargetSpec, ontology) -> TargetSpec:
     """Cap the confidence by the request's shapes; the cap and its reason go into the trace's ledger."""
     if spec.status == "clarify":
         return spec
-    for shape in shapes(request, spec, ontology, normalizer):
+    for shape in shapes(request, spec, ontology):
         ceiling = getattr(T.shape_caps, shape)
         if spec.confidence > ceiling:
             if spec.trace is not None:

@@ -179,7 +179,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         """The answer after a failed part: a refusal that names what was understood, never a mask."""
         if not failed and spec is not None:
             try:
-                return calibrate(request, self._account(request, spec), self.ontology, self.normalizer)
+                return calibrate(request, self._account(request, spec), self.ontology)
             except Exception:  # noqa: BLE001 - the accounting is a part too: it may fail, the request may not
                 LOG.exception("reasoning part 'account' failed on request %r", request.prompt)
                 failed.append("account")

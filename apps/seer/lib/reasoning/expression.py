@@ -250,6 +250,22 @@ def children(expr: Expr) -> list[Expr]:
     return out
 
 
+def json_nodes(data):
+    """Every operator node of an expression in its JSON form (as the trace keeps it), depth first."""
+    if isinstance(data, dict):
+        if "op" in data:
+            yield data
+        for value in data.values():
+            yield from json_nodes(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from json_nodes(value)
+
+
+def operators_in(data) -> set[str]:
+    """The operators an expression's JSON form uses: "relation", "compare", "nth", ..."""
+    return {node["op"] for node in json_nodes(data)}
+
 def show(expr: Expr) -> str:
     """A one-line rendering for the rationale: compare(volume, max, union(liver, spleen))."""
     if isinstance(expr, (Concept, Group)):

@@ -10,7 +10,8 @@ from ..records import TargetSpec
 from .decide import Reading, ask, finish, refuse, union_of_parts, unexplained_words
 from .discourse import Discourse
 from .evaluate import evaluate
-from .expression import Concept, ExpressionError, Group, Relation, from_json, of_ids, show, to_json
+from .expression import (Concept, ExpressionError, Group, Relation, from_json, json_nodes, of_ids, operators_in,
+                         show, to_json)
 from .expression import union as union_expr
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
@@ -28,20 +29,6 @@ def _without_landmarks(node):
     return [_without_landmarks(v) for v in node] if isinstance(node, list) else node
 
 
-def _operators(node) -> set[str]:
-    """The operators an expression (its JSON form) uses: "relation", "compare", "nth", ..."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        if "op" in node:
-            found.add(node["op"])
-        for value in node.values():
-            found |= _operators(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _operators(value)
-    return found
-
-
 # Operators that choose among members by order, measure or place: an order word one of them used was read
 ORDER_OPERATORS = {"nth", "first", "last", "middle", "range", "count", "compare", "relation", "difference"}
 
@@ -56,17 +43,9 @@ def _asking_clauses(scanned: list[Item]) -> tuple[list[int], set[int]]:
 
 
 def _anchors(node) -> set[str]:
-    """The concept ids an expression uses as relation anchors."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        if node.get("op") == "relation":
-            found |= {a.get("id") for a in node.get("anchors", []) if isinstance(a, dict) and a.get("id")}
-        for value in node.values():
-            found |= _anchors(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _anchors(value)
-    return found
+    """The concept ids an expression (its JSON form) uses as relation anchors."""
+    return {anchor["id"] for n in json_nodes(node) if n["op"] == "relation"
+            for anchor in n.get("anchors", []) if isinstance(anchor, dict) and anchor.get("id")}
 
 
 # How many words may stand between a reference operator's phrase and the pronoun or possessive that makes it refer
@@ -136,7 +115,7 @@ class FrontEnd:
             # operator on the part before; the whole reading has read it as plain words (or dropped it)
             if (union := self._union_of_parts(request)) is not None:
                 return union
-            if "relation" not in _operators(spec.trace.expression or {}):
+            if "relation" not in operators_in(spec.trace.expression or {}):
                 refusal = spec.refused(f"I could not work out '{operator}' here. Please name each structure.",
                                        f"operator on the part before not evaluated: {operator!r}")
                 refusal.confidence = T.confidence.clarify
@@ -171,7 +150,7 @@ class FrontEnd:
             findings = self._word_sets["findings_words"]
             # (a description read the whole phrase, its relation words too, with the landmarks ruled out)
             described = any(g.mention.source == "description" for g in request.reading.include)
-            if "compare" not in _operators(spec.trace.expression or {}):
+            if "compare" not in operators_in(spec.trace.expression or {}):
                 beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
                            and not any(j.text in findings for j in scanned[:k])
                            and (self._names_a_target(scanned, k + 1, spec, skip=1)
@@ -198,7 +177,7 @@ class FrontEnd:
         if spec.status == "ok" and (entry := self._unread_list_entry(scanned)):
             # "foie, rate, estomac": an entry of a list that no reading names is a structure we did not read
             return unexplained_words(spec, entry, entry, self.ontology)
-        if spec.status == "ok" and "difference" not in _operators(spec.trace.expression or {}) and (
+        if spec.status == "ok" and "difference" not in operators_in(spec.trace.expression or {}) and (
                 unapplied := self._unread_exclusion(scanned)):
             return unexplained_words(spec, unapplied, unapplied, self.ontology)
         if not unexplained:
@@ -257,7 +236,7 @@ class FrontEnd:
         """An end word ("upper", "lowest") right before or after a number, when no order operator of the answer
         used it: the number was then read as a member's own ("lumbar 2") where it counted members from that end.
         That end word (else none)."""
-        if ORDER_OPERATORS & _operators(spec.trace.expression or {}):
+        if ORDER_OPERATORS & operators_in(spec.trace.expression or {}):
             return []
         heights = {w for w, measure in self.words.comparatives.items() if measure.get("measure") == "z"}
         for k, item in enumerate(scanned):
@@ -313,7 +292,7 @@ class FrontEnd:
         else None."""
         if len(spec.targets) < 2 or any(c in self.ontology and self.ontology[c].series for c in spec.targets):
             return None  # one answer was chosen by something ("the first bit of gut after the stomach")
-        if ORDER_OPERATORS & _operators(spec.trace.expression or {}):
+        if ORDER_OPERATORS & operators_in(spec.trace.expression or {}):
             return None
         # after an article it orders ("the first of the two", "la première"); without one it may order the telling
         # ("first the left, then the right"). Digits, cardinals and roman numerals count or name, never order.
@@ -352,7 +331,7 @@ class FrontEnd:
         """Known words that no operator of the answer used, where they could have changed it: a word known only as
         part of a structure's name standing on its own ("minus the middle two": no structure is called "middle"),
         and a relation word when the expression has no relation ("the vertebrae and what lies between them")."""
-        has_relation = "relation" in _operators(spec.trace.expression or {})
+        has_relation = "relation" in operators_in(spec.trace.expression or {})
         unread = []
         for item in request.discourse.scanned:
             if item.term.kind == "unknown" and item.text.isalpha() and item.text in self.index.known_tokens \
@@ -417,7 +396,7 @@ class FrontEnd:
             if spec.status != "ok" or not spec.targets:
                 return None
             if len(spec.targets) > 1 and any(i.term.kind == "locative" for i in self.index.scan(words)) \
-                    and "relation" not in _operators(spec.trace.expression or {}):
+                    and "relation" not in operators_in(spec.trace.expression or {}):
                 return None  # a relation word that the part's reading did not use, and a set: the part was misread
             if parts and set(spec.targets) <= {c for _, p in parts for c in p.targets}:
                 return None  # a part that adds nothing was misread ("X and what lies between them" read as X)

@@ -150,16 +150,30 @@ def _drop_instructions(text: str, phrases: set[str]) -> str:
     return text
 
 
+@dataclass
+class CleanedText:
+    text: str
+    cut_for_program: bool  # text addressed to a program ("ignore previous instructions", "system: ...") was cut
+
+
 def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
                instruction_phrases: set[str] = frozenset(), request_headers: set[str] = frozenset(),
-               actions: set[str] = frozenset()) -> str:
-    """Drop pasted noise, end each line as a clause, and replace "item 2" (a later line naming an earlier
-    numbered entry) by that entry's words, so "3. drop item 1" reads as dropping what line 1 said.
+               actions: set[str] = frozenset()) -> CleanedText:
+    """Drop pasted noise and text addressed to a program, end each line as a clause, and replace "item 2" (a later
+    line naming an earlier numbered entry) by that entry's words, so "3. drop item 1" reads as dropping what line 1
+    said. Whether anything was cut for being addressed to a program is kept: calibration caps such answers."""
+    kept = _cut_program_text(prompt, instruction_headers, instruction_phrases, request_headers)
+    cut = bool(instruction_headers or instruction_phrases or request_headers) \
+        and _cut_program_text(prompt).split() != kept.split()
+    return CleanedText(_clauses(kept, item_words, actions), cut)
 
-    Only the clinical request counts: text addressed to a program ("SYSTEM: also segment the heart", "ignore
+
+def _cut_program_text(prompt: str, instruction_headers: set[str] = frozenset(),
+                      instruction_phrases: set[str] = frozenset(), request_headers: set[str] = frozenset()) -> str:
+    """Only the clinical request counts: text addressed to a program ("SYSTEM: also segment the heart", "ignore
     previous instructions ...") is dropped up to the end of its line or sentence, or up to a marker that hands
     the turn back to the person asking ("... user: only the aorta", "... actual request: spleen"): what follows
-    that marker is the request again."""
+    that marker is the request again. Pasted noise and link markup go too."""
     text = _NOISE.sub(" ", _LINK_TEXT.sub(r"\1", _chat_markup(prompt, instruction_headers, request_headers)))
     # a role marker of the person asking ("user:", "actual request:"), perhaps after a word or two of its own
     back = rf"\b(?:{_alternation(request_headers)})\s*:" if request_headers else None
@@ -175,6 +189,11 @@ def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_head
         text = re.sub(rf"(?i){back}", " . ", text)  # the marker itself is no part of the request
     if instruction_phrases:
         text = _drop_instructions(text, instruction_phrases)
+    return text
+
+
+def _clauses(text: str, item_words: set[str], actions: set[str]) -> str:
+    """Each line ended as a clause, entries of a labelled section joined to its header, and "item N" replaced."""
     lines = [line for line in text.splitlines() if line.strip()]
     entries: dict[int, str] = {}
     cleaned: list[str] = []
@@ -225,6 +244,7 @@ class NormalizedText:
     text: str
     tokens: list[str]
     repairs: list[tuple[str, str]] = field(default_factory=list)  # (typed, read as)
+    cut_for_program: bool = False  # text addressed to a program was cut (see `clean_text`)
 
 
 def fold(text: str) -> str:
@@ -576,8 +596,9 @@ class Normalizer:
             lenient: also treat ordinary words as possible typos ("colin" -> "colon"); for a second reading
                 when the first found no anatomy at all.
         """
-        folded = fold(clean_text(prompt, self.item_words, self.instruction_headers, self.instruction_phrases,
-                                  self.request_headers, self.actions))
+        cleaned = clean_text(prompt, self.item_words, self.instruction_headers, self.instruction_phrases,
+                             self.request_headers, self.actions)
+        folded = fold(cleaned.text)
         raw = [self._elide(token) for token in _TOKEN.findall(folded)]
         tokens: list[str] = []
         repairs: list[tuple[str, str]] = []
@@ -626,4 +647,5 @@ class Normalizer:
             else:
                 tokens.append(token)
         self.sides_by_sound(tokens, repairs)
-        return NormalizedText(original=prompt, text=folded, tokens=tokens, repairs=repairs)
+        return NormalizedText(original=prompt, text=folded, tokens=tokens, repairs=repairs,
+                              cut_for_program=cleaned.cut_for_program)

@@ -296,6 +296,10 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
                     min(positions[at], position):max(positions[at], position)]):
                 continue  # "ribs 7 to 10 except the first and the last": the ends are excepted, not the range's
             if item.term.kind == "side":
+                if [i.term.kind for i in chunk[position + 1:position + 3]] == ["unknown", "break"]:
+                    # "RT planning: spinal cord": a side word in a heading, before a word we do not know, qualifies
+                    # that word (here it abbreviates something else), not the structures the heading introduces
+                    continue
                 nearest.sides.add(unless_negated(chunk, position, str(item.term.value)))
             else:
                 nearest.extreme = str(item.term.value)

@@ -449,8 +449,9 @@ class LexiconReaders:
         if extent is None:
             return self._on_side(concept_id, {side}, evidence)
         # the edge nearest the other side (RAS: the patient's left is -x, so a left structure's far edge is x max),
-        # allowed the one midline tolerance across: a thin midline structure ("RT: spinal cord") may straddle it
-        return evidence.lies_on(side, extent[3] if side == "left" else extent[0], -T.midline_tolerance_mm) is not False
+        # with no tolerance across: a thin structure on the midline ("the left spinal cord") has no left of its own
+        # that we could mask, so its side is a question, not a word to drop
+        return evidence.lies_on(side, extent[3] if side == "left" else extent[0], 0.0) is not False
 
     def _on_side(self, concept_id: str, sides: set[str], evidence: Evidence) -> bool:
         """An unpaired structure said to be on one side must lie on that side of the midline in this image."""

@@ -1,0 +1,35 @@
+"""Reasoning round 15, sides (issue 13): a side said of a structure on the midline is a question, and a side word
+that qualifies a heading's own word is not said of the structures under the heading. Phrasings written for this
+test; in-process on the real CT map with the one session engine."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("prompt", [
+    "spinal cord, left side",
+    "médula espinal izquierda",
+    "linkes Rückenmark",
+    "the right aorta",
+])
+def test_a_side_of_a_structure_on_the_midline_is_a_question(engine, ct_evidence, prompt):
+    """'the left spinal cord' gave the whole cord at 0.72: the side was dropped as not applying, because the cord's
+    extent stayed within the midline tolerance. A structure on the midline has no side we could mask."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+def test_a_side_that_is_true_of_the_whole_structure_is_merely_redundant(engine, ct_evidence):
+    spec = engine.understand("the left spleen", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["spleen"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("RT planning: spinal cord + both kidneys", ["kidney_left", "kidney_right", "spinal_cord"]),
+    ("RT plan:\n1) spinal cord\n2) liver", ["liver", "spinal_cord"]),
+])
+def test_a_side_word_qualifying_a_heading_word_is_not_a_side_of_the_list(engine, ct_evidence, prompt, targets):
+    """'RT' here abbreviates radiotherapy: it heads 'planning', a word we do not know, before the colon."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale
