@@ -54,14 +54,17 @@ _VOWELS = re.compile(r"[aeiou]")
 
 
 def skeleton(word: str) -> str:
-    """The first letter and the consonants after it: "kidney" -> "kdny", "adrenal" -> "adrnl"."""
-    return word[:1] + _VOWELS.sub("", word[1:])
+    """The first letter and the consonants after it, a doubled letter once: "kidney" -> "kdny", "adrenal" ->
+    "adrnl", "small" -> "sml" (texting drops the vowels and rarely types a letter twice)."""
+    return re.sub(r"(.)\1+", r"\1", word[:1] + _VOWELS.sub("", word[1:]))
 
 
 # How English spelling writes one sound several ways, in the order they are undone: a word is spelt the way it
-# sounds when texting ("rite", "kava", "kidnee", "oposite"), so two words with one key sound alike.
+# sounds when texting ("rite", "kava", "kidnee", "oposite"; Greek spellings: "stomak", "sirrosis", "torax"), so
+# two words with one key sound alike.
 _SOUNDS = [(re.compile(pattern), sound) for pattern, sound in (
-    (r"^wr", "r"), (r"^kn", "n"), (r"^ps", "s"), (r"gh(?=t|$)", ""), (r"ph", "f"), (r"ck", "k"), (r"c(?=[eiy])", "s"),
+    (r"^wr", "r"), (r"^kn", "n"), (r"^ps", "s"), (r"gh(?=t|$)", ""), (r"ph", "f"), (r"rh", "r"), (r"th", "t"),
+    (r"ch", "k"), (r"ck", "k"), (r"c(?=[eiy])", "s"),
     (r"c", "k"), (r"q", "k"), (r"x", "ks"), (r"z", "s"), (r"y", "i"), (r"(.)\1+", r"\1"))]
 
 
@@ -440,7 +443,11 @@ class Normalizer:
         # near in spelling too ("steatotic" and "cystic" share a key, not their letters); a plural or a longer
         # form of a word ("herniations", "clinically") is that word inflected, not a misspelling of it
         most = max(1, len(token) // 4)
-        distance = {w: OSA.distance(token, w) for w in self._sounds.get(key, set())
+        # near in spelling, or the same in sound with the vowels kept ("stomak" and "stomach" both sound "stomak",
+        # "ezofagus" and "esophagus" "esofagus"): a word spelt by ear differs in letters, not in sound. Only the
+        # same sound: "corre" (Spanish "runs") sounds "kore", one vowel from "cuore"
+        distance = {w: 0 if sounded(token) == sounded(w) else OSA.distance(token, w)
+                    for w in self._sounds.get(key, set())
                     if not self._changes_side(token, w) and not token.startswith(w)}
         found = {w for w, d in distance.items() if d <= most}
         if len(found) > 1:  # "opposite", "opposto", "opposta": the nearest in spelling, if only one
@@ -464,7 +471,7 @@ class Normalizer:
             self._prefixes = {w[:k] for w in self.known if w.isalpha() for k in range(MIN_PREFIX, len(w))}
         if token in self._prefixes:
             return None  # shorthand by truncation ("incl", "excl") is the word it begins, not another's skeleton
-        bare = [w for w in self._function_skeletons.get(token, []) if len(w) <= 2 * len(token)]
+        bare = [w for w in self._function_skeletons.get(skeleton(token), []) if len(w) <= 2 * len(token)]
         shortest = [w for w in bare if len(w) == min(map(len, bare))]
         return shortest[0] if len(shortest) == 1 else None
 
@@ -502,7 +509,10 @@ class Normalizer:
                 if word.isalpha() and len(word) >= MIN_PREFIX + 1:
                     table.setdefault(skeleton(word), set()).add(word)
             self._skeletons = table
-        found = self._skeletons.get(token, set())
+        found = self._skeletons.get(skeleton(token), set())
+        if len(found) > 1 and not found & self.sides and len({frozenset(self.anatomy[w]) for w in found}) == 1:
+            # "intstn": "intestine", "intestin" and "intestino" all name the same structures: any of them will do
+            found = {min(found, key=lambda w: (len(w), w))}
         if len(found) != 1:
             return None
         word = next(iter(found))

@@ -82,6 +82,7 @@ class LexiconReaders:
         inclusion = any(f" {' '.join(tokenize(w))} " in said for w in self.language.get("inclusion_words", ()))
         reading.include = self._resolve_references(include, self._ordered_context(request), reading,
                                                    keep_wholes=inclusion)
+        self._narrow_by_size(request)
         self._narrow_by_description(request)
         self._whole_group_by_its_name(request)
         self._add_exclusions(request)
@@ -138,7 +139,36 @@ class LexiconReaders:
                  if i.term.kind == "side"} | {
             self.ontology[str(i.term.value)].laterality for i in request.items
             if i.term.kind == "concept" and self.ontology[str(i.term.value)].laterality}
+        clauses = self._clause_readings(request, sides or None)
+        families = list(dict.fromkeys(self._family(c) for _, c in clauses))
+        # a clause that names a group and another that names one of its members agree on the member ("the big
+        # vein that carries blood from the belly ... up to the heart")
+        families = [f for f in families if not any(f != o and o in self.ontology.descendants(f) for o in families)]
+        if clauses:
+            # the clauses describe one structure: the request is never split into a union of its clauses (the
+            # union's cache on the request, `FrontEnd._union_of_parts`, is set to "no union")
+            vars(request)["_union"] = None
+        if len(families) > 1:
+            # "the gland that makes insulin and stores bile": each clause clearly describes another structure
+            finding = spatial.Finding(question=[c for _, c in clauses][:T.embedding.clarify_top],
+                                      why=["the clauses of the description describe different structures: "
+                                           + "; ".join(f'"{t}" -> {c}' for t, c in clauses)])
+            return self._answer(request, finding, "description")
         described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None)
+        if described is None and len(clauses) > 1 and len(families) == 1 \
+                and (not self._ambiguous or families[0] in {self._family(c) for c in self._ambiguous}):
+            # "the thing that filters blood and makes urine": the whole sentence fits two structures about
+            # equally, but each clause alone clearly describes the same one
+            family = families[0]
+            best = next(c for _, c in clauses if self._family(c) == family)
+            self._ambiguous = []
+            request.reading.rationale.append("description: every clause describes " + family + ": "
+                                             + "; ".join(f'"{t}" -> {c}' for t, c in clauses))
+            request.reading.cap("read as a description by the encoder, clause by clause", T.confidence.description)
+            described = Mention(concept=best, form="concept", text=" ".join(tokens), source="description",
+                                sides=set(sides or ()) if self.ontology[best].members else set()) \
+                if family == best else Mention(concept=family, form="singular", text=" ".join(tokens),
+                                               source="description", sides=set(sides or ()))
         if described is None and self._ambiguous:
             finding = spatial.Finding(question=self._ambiguous, why=["the description fits these about equally"])
             return self._answer(request, finding, "description")
@@ -171,6 +201,59 @@ class LexiconReaders:
                 request.reading.rationale.append(f"description: member {numbers[0]} of {described.concept}")
             request.parsed.include, request.parsed.exclude = [described], []
         return self._lexicon_answer(request)
+
+    def _clause_readings(self, request: Request, sides: set[str] | None) -> list[tuple[str, str]]:
+        """What each clause of a description of several clauses ("the gland that makes insulin and stores bile",
+        "the thing that filters blood, the one on the left") clearly describes on its own: (clause, concept) for
+        each clause that a named description ("organ that makes bile") or the encoder (its head noun with the
+        clause's words) reads clearly. A clause with no word of its own beyond structures, sides and function words
+        ("the one on the left", "and the spleen") describes nothing alone and gives no reading."""
+        items = request.items or []
+        tokens = request.text.tokens
+        head = next((t for t in tokens if t in self._heads), None)
+        if head is None or self.embeddings is None:
+            return []
+        clauses: list[list] = [[]]
+        for item in items:
+            if item.term.kind in ("conjunction", "break"):
+                clauses.append([])
+            else:
+                clauses[-1].append(item)
+        clauses = [c for c in clauses if c]
+        if len(clauses) < 2:
+            return []
+        landmarks = {self._family(c) for g in request.context or [] for c in (*g.ids, g.mention.concept)
+                     if c in self.ontology}
+        readings: list[tuple[str, str]] = []
+        for number, clause in enumerate(clauses):
+            words = [i.text for i in clause]
+            if number and any(i.term.kind == "head" and i.text not in self._pointers or i.term.kind in MENTION
+                              and set(tokenize(i.text)) & (self._heads - self._pointers) for i in clause):
+                return []  # "the gland that makes insulin and the organ that stores bile": two things, not clauses
+            named = [str(i.term.value) for i in clause if i.term.kind in MENTION
+                     and str(i.term.value) in self.ontology and set(tokenize(i.text)) & self._heads]
+            if named:  # "gland that makes insulin": a description the lexicon names
+                readings.append((" ".join(words), named[0]))
+                continue
+            own = [i.text for i in clause if i.term.kind == "unknown" and i.text.isalpha()
+                   and i.text not in self._function_words and i.text not in self.common_stop]
+            if not own:
+                continue
+            ruled_out = landmarks | {self._family(str(i.term.value)) for i in clause if i.term.kind in MENTION
+                                     and str(i.term.value) in self.ontology}
+            text = " ".join(words if head in words else [head, *words])
+            ranked = [(c, s) for c, s in self.embeddings.rank(text, top=12)
+                      if self._family(c) not in ruled_out and self._on_side(c, sides or set(), request.evidence)]
+            if not ranked:
+                continue
+            best, score = ranked[0]
+            runner = next((s for c, s in ranked[1:] if self._family(c) != self._family(best)), 0.0)
+            request.reading.rationale.append(f'description clause "{text}": nearest {best} {score:.2f} '
+                                             f"(next {runner:.2f})")
+            # a clause alone is short and the encoder reads few words: only a strong, clear reading counts
+            if score >= T.embedding.strong and score - runner >= T.embedding.strong_margin:
+                readings.append((text, best))
+        return readings if len(readings) > 1 else []
 
     def _describe(self, tokens: list[str], reading: Reading, evidence: Evidence,
                   landmarks: list[Grounding], sides: set[str] | None = None) -> Mention | None:
@@ -226,6 +309,69 @@ class LexiconReaders:
             return Mention(concept=best, form="concept", text=" ".join(tokens), source="description",
                            sides=sides if self.ontology[best].members else set())
         return Mention(concept=family, form="singular", text=" ".join(tokens), source="description", sides=sides)
+
+    def _size_named(self) -> dict[tuple[str, str], set[str]]:
+        """(group, size) -> the members one of whose names is that size word with a word naming the group:
+        ("bowel", "small") -> {small_bowel} from "small intestine", ("bowel", "large") -> {colon} from "large bowel".
+        Built from the term index (ontology names and the language files' names), once per index."""
+        if getattr(self, "_size_named_for", None) is self.index:
+            return self._size_names
+        sizes = self.words.sizes
+        table: dict[tuple[str, str], set[str]] = {}
+        for key, term in self.index.phrases.items():
+            if term.kind != "concept" or len(key) != 2 or str(term.value) not in self.ontology:
+                continue
+            for size_word, head in (key, key[::-1]):
+                group = self.index.phrases.get((head,))
+                if size_word not in sizes or group is None or group.kind not in MENTION \
+                        or str(group.value) not in self.ontology:
+                    continue
+                if str(term.value) in self.ontology.descendants(str(group.value)):
+                    table.setdefault((str(group.value), sizes[size_word]), set()).add(str(term.value))
+        self._size_names, self._size_named_for = table, self.index
+        return table
+
+    def _narrow_by_size(self, request: Request) -> None:
+        """"the little guts", "le gros intestin", "intestino pequeno": a size word beside the name of a group some of
+        whose members are named by a size ("small bowel", "large bowel") picks the member named by that size. A
+        size word that picks none of them ("the medium bowel") is not dropped: the group's members are asked
+        about. Groups whose members no size names ("the small kidneys") are left alone: the size is a finding."""
+        reading = request.reading
+        table = self._size_named()
+        if not table:
+            return
+        sizes = self.words.sizes
+        items = request.items or []
+        for g in reading.include:
+            group = g.mention.concept
+            if g.mention.source in ("description", "embedding") or g.mention.numbers \
+                    or not any(k[0] == group for k in table):
+                continue
+            at = next((k for k, i in enumerate(items) if i.term.kind in MENTION and str(i.term.value) == group
+                       and i.text == " ".join(tokenize(g.mention.text))), None)
+            if at is None:
+                continue
+            before = items[at - 1].text if at > 0 else ""
+            after = items[at + 1].text if at + 1 < len(items) else ""
+            # before the noun ("petit intestin"), or after it as Romance languages place it ("intestino pequeno")
+            size = sizes.get(before) or sizes.get(after)
+            if size is None:
+                continue
+            word = before if before in sizes else after
+            said = f"{word} {g.mention.text}" if word == before else f"{g.mention.text} {word}"
+            present = request.evidence.present
+            chosen = sorted(table.get((group, size), set()))
+            if len(chosen) == 1:
+                g.ids, g.options, g.explicit = chosen, [], True
+                g.rule += f'; "{word}" names the {size} member: {chosen[0]}'
+                reading.rationale.append(f'"{said}": the member of {group} named by its size '
+                                         f"({size}) is {chosen[0]}")
+                reading.cap("a size word picked the member of a group", T.confidence.unsure)
+                continue
+            members = chosen or [m for m in self.ontology.descendants(group) if not self.ontology[m].members]
+            g.ids, g.options = [], [m for m in members if present is None or m in present]
+            g.rule += f'; "{word}" names no one member of {group} by its size: which is asked'
+            reading.rationale.append(f'"{word}" ({size}) said of {group} picks no one member named by that size')
 
     def _narrow_by_description(self, request: Request) -> None:
         """"the vein draining the intestines into the liver": a noun that names one of a kind without saying
