@@ -195,7 +195,7 @@ class DiscourseReader:
                 and any(i.term.kind in MENTION for i in items[:k]))
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items, unnamed = self._entry_labels(self._side_headings(list(items)))
+        items, unnamed = self._entry_labels(self._section_labels(self._side_headings(list(items))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         steps = self._unread_steps(items)
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []),
@@ -495,6 +495,37 @@ class DiscourseReader:
             if n in heads:
                 continue  # the break before the next heading stays
             out[j] = Item(items[j].start, items[j].end, Term(kind, mark, "language"), mark)
+        return out
+
+    def _section_labels(self, items: list[Item]) -> list[Item]:
+        """"Organs: gallbladder. Spine: discs": a heading that is itself a structure's name, over a section whose
+        entries are structures outside it, only names the section; it is read as a label, never a target. A
+        heading stays a target when its entries say something of it: its sides or numbers ("Kidneys: left,
+        right"), its own parts ("Spine: T12, L1", "Left lung: upper lobe"), a finding or a comment ("Liver:
+        steatosis", "Liver: the whole organ")."""
+        out = list(items)
+        for k, item in enumerate(items):
+            if item.text not in self.list_marks:
+                continue
+            start = _clause_start(items, k)
+            head = [j for j in range(start, k) if items[j].term.kind in MENTION]
+            if len(head) != 1 or any(items[j].term.kind not in (*MENTION, "filler") for j in range(start, k)):
+                continue
+            stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
+            entries = items[k + 1:stop]
+            named = [str(i.term.value) for i in entries if i.term.kind in MENTION]
+            if not named or any(i.term.kind not in (*MENTION, *MODIFIERS, "conjunction", "filler") or (
+                    i.term.kind == "filler" and i.text in self.predicates) for i in entries):
+                continue
+            heading = str(items[head[0]].term.value)
+            if heading not in self.ontology or any(c not in self.ontology for c in named):
+                continue
+            scope = self.ontology.descendants(heading) | {heading}
+            if any(c in scope or (self.ontology.descendants(c) | set(self.ontology[c].within)) & scope
+                   for c in named):
+                continue  # an entry is a part of the heading ("Left lung: lower lobe"), or lies in it
+            j = head[0]
+            out[j] = Item(items[j].start, items[j].end, Term("filler", items[j].text, "language"), items[j].text)
         return out
 
     def _trailing_markers(self, items: list[Item]) -> list[Item]:

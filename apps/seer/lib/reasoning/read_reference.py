@@ -3,16 +3,21 @@ an antecedent said before it."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from ..records import TargetSpec
 from .decide import Reading, ask, refuse
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
-from .parse import Item, Mention
+from .parse import Item, Mention, Term
 from . import readers as spatial
 from .request import MENTION, Request, scope_of
 from .thresholds import T
 
 STEM = T.description.stem_letters
+# An ending of the finding-kind table ("-itis") says a word's kind only when the word keeps this many letters
+# before it ("colitis"), so a short word that merely ends that way ("site") is never a finding.
+ENDING_ROOT = 3
 
 
 def _compound_hyphen(clause: list[Item], k: int) -> bool:
@@ -48,6 +53,117 @@ class ReferenceReaders:
                     return True
         return False
 
+    @cached_property
+    def _finding_kind_table(self) -> list[tuple[str, frozenset[str], tuple[str, ...], tuple[str, ...]]]:
+        """The `finding_kinds` table of the language files: (kind, whole words, stems, endings). An entry ending in
+        "-" is a stem ("inflam-"), one starting with "-" an ending ("-itis"), any other a whole word."""
+        table = []
+        for kind, entries in self.language.get("finding_kinds", {}).items():
+            if kind.startswith("_") or not isinstance(entries, list):
+                continue
+            words, stems, endings = set(), [], []
+            for entry in entries:
+                core = "".join(tokenize(entry.strip("-")))
+                if not core:
+                    continue
+                if entry.endswith("-"):
+                    stems.append(core)
+                elif entry.startswith("-"):
+                    endings.append(core)
+                else:
+                    words.add(core)
+            table.append((kind, frozenset(words), tuple(stems), tuple(endings)))
+        return table
+
+    def _kinds_of_word(self, word: str, unknown: bool) -> set[str]:
+        """The finding kinds a word says ("inflamed", "pancreatitis" -> inflammation). An ending counts only for a
+        word no language file knows (a finding's own name, as typed), never for an ordinary known word."""
+        found = set()
+        for kind, words, stems, endings in self._finding_kind_table:
+            if word in words or word.startswith(stems) or (unknown and any(
+                    word.endswith(e) and len(word) >= len(e) + ENDING_ROOT for e in endings)):
+                found.add(kind)
+        return found
+
+    def _typed_at(self, request: Request) -> dict[int, str]:
+        """Token position -> the word typed there, for the tokens a repair produced ("pancreatitis" read as
+        "pancreas"): the finding a report said stays known after its word became its organ's name. The repairs
+        are replayed over the typed words in order; {} when they do not line up with the tokens."""
+        text = request.text
+        if text is None or not text.repairs:
+            return {}
+        raw, repairs = tokenize(text.text), text.repairs
+        at: dict[int, str] = {}
+        k = j = r = 0
+        while k < len(raw):
+            typed, read = repairs[r] if r < len(repairs) else ("", "")
+            width = len(typed.split()) or 1
+            here = " ".join(raw[k:k + width])
+            if typed and typed in (here, here.partition("'")[2]):
+                produced = len(read.split())
+                at.update({p: typed.replace(" ", "") for p in range(j, j + produced)})
+                j, k, r = j + produced, k + width, r + 1
+            else:
+                j, k = j + 1, k + 1
+        return at if j == len(text.tokens) else {}
+
+    def _chunk_kinds(self, chunk: list[Item], typed: dict[int, str]) -> set[str]:
+        """The finding kinds a piece of a report says, in its words as typed; none after a negation ("no
+        splenomegaly", "duct not dilated": a finding denied is no finding of that kind)."""
+        found: set[str] = set()
+        for item in chunk:
+            if item.term.kind == "exclusion" or item.text in self._word_sets["negation_words"]:
+                break
+            if item.start in typed:
+                found |= self._kinds_of_word(typed[item.start], unknown=True)
+            for word in item.text.split():
+                found |= self._kinds_of_word(word, unknown=item.term.kind == "unknown")
+        return found
+
+    def _report_ids(self, clause: list[Item], request: Request, kinds: list[str]) -> tuple[list[str], bool]:
+        """The structures a report's clause names, a lesion the image cannot show read as the organ it lies in
+        ("right renal cyst" -> the right kidney); and whether such a lesion was read so (it is then a finding)."""
+        out: list[str] = []
+        hosted = False
+        for m in self._mentions_of(clause):
+            g = ground_mention(m, self.ontology)
+            ids = list(g.ids if not g.options else ())
+            # a lesion the image shows stays itself, unless the asking clause names the organ's kind
+            hosts = [h for c in ids for h in self._lesion_sites(c, request.evidence, shown=not kinds or bool(
+                {c} & scope_of(self.ontology, kinds)))]
+            if hosts:
+                ids, hosted = list(dict.fromkeys(hosts)), True
+            out += [c for c in ids if c not in out]
+        return out, hosted
+
+    def _site_kinds(self, parts: list[list[Item]], request: Request, kinds: list[str],
+                    typed: dict[int, str]) -> tuple[dict[str, set[str]], dict[str, set[int]]]:
+        """Structure -> the kinds of finding the report says of it, and structure -> the pieces of the report
+        that name it. A comma part that joins two findings, each with its own structure ("hepatic steatosis and
+        cholecystitis"), is two pieces, each structure with its own finding; one that says one finding of several
+        structures ("liver and spleen enlarged") is one piece, its finding said of all of them."""
+        said: dict[str, set[str]] = {}
+        origin: dict[str, set[int]] = {}
+        for part in parts:
+            pieces: list[list[Item]] = [[]]
+            for item in part:
+                if item.term.kind == "conjunction":
+                    pieces.append([])
+                else:
+                    pieces[-1].append(item)
+            found = [(self._chunk_kinds(p, typed), self._report_ids(p, request, kinds)[0]
+                      + [c for g in self._implied_sites([p]) for c in g.ids]) for p in pieces if p]
+            if len(found) < 2 or not all(k and ids for k, ids in found):
+                whole = self._report_ids(part, request, kinds)[0] + [c for g in self._implied_sites([part])
+                                                                    for c in g.ids]
+                found = [(self._chunk_kinds(part, typed), whole)]
+            for k, ids in found:
+                piece = len({p for pieces in origin.values() for p in pieces}) + 1
+                for c in ids:
+                    said.setdefault(c, set()).update(k)
+                    origin.setdefault(c, set()).add(piece)
+        return said, origin
+
     def _read_report(self, request: Request) -> TargetSpec | None:
         """A pasted report, then an asking clause that names no structure of its own, only a kind ("gland",
         "organ", "kidney") and a reference: "the affected gland", "the other one", "the normal kidney", "this
@@ -57,12 +173,30 @@ class ReferenceReaders:
         clauses = self._clauses(request)
         sets = self._word_sets
         acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
-        if len(clauses) < 2 or not acting or acting[-1] == 0:
+        if acting:
+            # "hx pancreatitis, splenomegaly, seg the inflamed organ": a comma before the verb ends the report
+            said = clauses[acting[-1]]
+            verb = next(j for j, i in enumerate(said) if i.term.kind == "action")
+            comma = max((j for j in range(verb) if said[j].text == ","), default=0)
+            if comma > 0:
+                clauses[acting[-1]:acting[-1] + 1] = [said[:comma], said[comma + 1:]]
+                acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
+        if len(clauses) < 2 or not acting:
             return None
         asking = clauses[acting[-1]]
-        implied = self._implied_sites(clauses[:acting[-1]])
+        # "Segment the inflamed organ. History of pancreatitis and splenomegaly.": the asking clause may come
+        # first, the report after it
+        first = acting[-1] == 0
+        implied = self._implied_sites(clauses[1:] if first else clauses[:acting[-1]])
         request.context = (request.context or []) + implied  # "Pheochromocytoma on the right. Contour the gland." 
         words = {i.text for i in asking}
+        # "Segment the broken bone": a group's name after a finding adjective is the kind of the structure asked
+        # for, as "gland" is, not every member of the group
+        asking = [Item(i.start, i.end, Term("singular", i.term.value, i.term.source), i.text) if (
+            j > 0 and i.term.kind == "concept" and str(i.term.value) in self.ontology
+            and self.ontology[str(i.term.value)].members and (asking[j - 1].text in sets["affected_words"]
+                                                              or self._kinds_of_word(asking[j - 1].text, False)))
+                  else i for j, i in enumerate(asking)]
         if any(i.term.kind in ("concept", "side", "number", "locative", "range") and not (
                 i.term.kind == "side" and i.term.value == "both" and i.text in sets["both_words"])
                and not _compound_hyphen(asking, j) for j, i in enumerate(asking)):
@@ -76,7 +210,10 @@ class ReferenceReaders:
             or self._names_by_finding([i.text for i in asking]) or bool(self._finding_adjective_sites(request)) \
             or any(i.term.kind == "unknown" and i.text.isalpha() and j + 1 < len(asking)  # "the fatty organ"
                    and asking[j + 1] in nouns and not asking[j + 1 + 1:] for j, i in enumerate(asking))
-        if not (other or normal or both or affected):
+        # "the inflamed organ", "das vergrößerte Organ": an adjective of a kind of finding (inflammation,
+        # enlargement ...) asks for the structure the report says has a finding of that kind
+        wanted = {k for i in asking for w in i.text.split() for k in self._kinds_of_word(w, i.term.kind == "unknown")}
+        if not (other or normal or both or affected or wanted):
             return None
         kinds = [str(i.term.value) for i in asking if i.term.kind == "singular"]
         category = next((self.words.categories[w] for w in words if w in self.words.categories
@@ -88,17 +225,20 @@ class ReferenceReaders:
         # The report before the asking clause, sentence by sentence: a label keeps its finding ("Right kidney: 2 cm
         # cyst"), and a comma splits what a sentence says of each ("fracture of L1, T12 and L2 intact").
         asked_at = request.items.index(asking[0])
+        report = request.items[request.items.index(asking[-1]) + 1:] if first else request.items[:asked_at]
         sentences: list[list[Item]] = [[]]
-        for item in request.items[:asked_at]:
+        for item in report:
             if item.term.kind == "break" and item.text != ":":
                 sentences.append([])
             elif item.text != ":":
                 sentences[-1].append(item)
         parts = [part for sentence in sentences for part in _split_at_commas(sentence)]
+        typed_at = self._typed_at(request)
         for clause in parts:
             said = {i.text for i in clause}
             state = "normal" if said & sets["normal_words"] else "finding" if said & findings or said & typed \
-                or any(w.isalpha() and w.endswith(stems) for w in said) else "plain"
+                or any(w.isalpha() and w.endswith(stems) for w in said) or self._chunk_kinds(clause, typed_at) \
+                else "plain"
             for m in self._mentions_of(clause):
                 g = ground_mention(m, self.ontology)
                 ids = list(g.ids if not g.options else ())
@@ -122,6 +262,25 @@ class ReferenceReaders:
         # a finding said again as an adjective ("the steatotic organ" ~ "steatosis") names its own site first
         sites = [c for c, s in status.items() if c in marked and s != "normal"] or [c for c, s in status.items()
                                                                                   if s == "finding"]
+        plural = any(i.text in self.words.plural_heads for i in asking)
+        by_kind = False
+        said_kinds, origin = self._site_kinds(parts, request, kinds, typed_at)
+        if wanted and not (other or normal or both):
+            found = [c for c, s in status.items() if s == "finding"]
+            matching = [c for c in found if said_kinds.get(c, set()) & wanted]
+            kind = "/".join(sorted(wanted))
+            if len(matching) > 1 and not plural:
+                # "pancreatitis and colitis ... the inflamed organ": two findings of that kind, one asked for
+                return ask(matching, request.reading, request.evidence, self.ontology,
+                           f"report reference: several structures have a finding of the kind asked for ({kind})")
+            if not matching and any(said_kinds.get(c) for c in found):
+                # "pancreatitis ... the enlarged organ": the report says other kinds of finding, not that one
+                return ask([c for c, s in status.items() if s != "normal"], request.reading, request.evidence, self.ontology,
+                           f"report reference: no structure of the report has a finding of the kind asked for ({kind})")
+            if matching:
+                sites, by_kind = matching, True
+                request.reading.rationale.append(f"report reference: the finding of the kind asked for ({kind}) is "
+                                                 f"said of {', '.join(matching)}")
         if normal:
             chosen = [c for c, s in status.items() if s == "normal"]
         elif other:
@@ -148,11 +307,18 @@ class ReferenceReaders:
                           T.confidence.clarify, request.reading, request.evidence, self.ontology,
                           "report reference: every structure the report names is said to be normal")
         # "Segment the unremarkable organs": a plural head takes every structure said to be normal
-        plural = any(i.text in self.words.plural_heads for i in asking)
         if normal and len(chosen) > 1 and not (both or plural):
             return ask(chosen, request.reading, request.evidence, self.ontology,
                        "report reference: several structures are said to be normal")
-        if not chosen or (len(chosen) > 1 and not (both or (normal and plural))):
+        pieces = set().union(*(origin.get(c, set()) for c in chosen)) if chosen else set()
+        if affected and not (other or normal or both or plural) and len(chosen) > 1 \
+                and not any(all(p in origin.get(c, ()) for c in chosen) for p in pieces):
+            # "Pancreatitis, splenomegaly. Segment the affected organ.": one is asked for, the report has several
+            # findings, each of its own structure (one finding said of two, "a mass of the pancreas abutting the
+            # spleen", is left to the later readers)
+            return ask(chosen, request.reading, request.evidence, self.ontology,
+                       "report reference: the reference may be any of several findings' sites")
+        if not chosen or (len(chosen) > 1 and not (both or ((normal or by_kind) and plural))):
             return None
         reading = request.reading
         reading.rationale.append(f"report reference: -> {', '.join(chosen)} (of the structures the report names: "
