@@ -119,7 +119,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                      actions={" ".join(tokenize(w)) for w in self.language["action_words"]
                                               if " " not in w},
                                      units=set(self.language.get("unit_words", ())),
-                                     plural_endings=self.language.get("plural_endings", {}))
+                                     plural_endings=self.language.get("plural_endings", {}),
+                                     place_prefixes=set(self.language.get("place_prefixes", ())))
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property

@@ -272,7 +272,7 @@ class Normalizer:
                  item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
                  instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset(),
                  plural_endings: dict[str, str] | None = None, request_headers: set[str] = frozenset(),
-                 actions: set[str] = frozenset()):
+                 actions: set[str] = frozenset(), place_prefixes: set[str] = frozenset()):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -296,7 +296,10 @@ class Normalizer:
                 "lkid").
             plural_endings: plural ending -> singular ending ("ies" -> "y"): a misspelt plural ("kidnies") is
                 repaired through its singular stem and read in the plural again.
+            place_prefixes: "peri", "para", ...: written apart from an organ's word ("peri-pancreatic") they are
+                joined to it again, so the organ's word alone never names the organ.
         """
+        self.place_prefixes = place_prefixes
         self.plural_endings = sorted((plural_endings or {}).items(), key=lambda item: -len(item[0]))
         self.known = known
         self.units = units
@@ -595,6 +598,26 @@ class Normalizer:
         repaired = self.repair(token, before, after, lenient)
         return [repaired] if repaired else glued
 
+    def _join_prefixes(self, raw: list[str]) -> list[str]:
+        """"peri-pancreatic", "peri pancreatic", "para vertebral": a prefix of place written apart from the anatomy
+        word after it is one word with it, as if typed glued ("peripancreatic": around the pancreas, which is not
+        the pancreas). Apart by a space, a prefix that is a word of its own in some language ("para": Spanish
+        "for") is joined only when the joined word is known ("paravertebral")."""
+        out: list[str] = []
+        k = 0
+        while k < len(raw):
+            token = raw[k]
+            hyphen = k + 2 < len(raw) and raw[k + 1] == "-"
+            after = raw[k + 2] if hyphen else raw[k + 1] if k + 1 < len(raw) else ""
+            if token in self.place_prefixes and after.isalpha() and after in self.anatomy \
+                    and (hyphen or token + after in self.known or token not in self.known):
+                out.append(token + after)
+                k += 3 if hyphen else 2
+                continue
+            out.append(token)
+            k += 1
+        return out
+
     def _elide(self, token: str) -> str:
         head, apostrophe, rest = token.partition("'")
         if apostrophe and rest == "s" and head in self.anatomy:  # "the left kidney's upper pole"
@@ -609,7 +632,7 @@ class Normalizer:
         cleaned = clean_text(prompt, self.item_words, self.instruction_headers, self.instruction_phrases,
                              self.request_headers, self.actions)
         folded = fold(cleaned.text)
-        raw = [self._elide(token) for token in _TOKEN.findall(folded)]
+        raw = self._join_prefixes([self._elide(token) for token in _TOKEN.findall(folded)])
         tokens: list[str] = []
         repairs: list[tuple[str, str]] = []
 

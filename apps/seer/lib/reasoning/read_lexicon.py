@@ -15,6 +15,8 @@ from .thresholds import T
 
 # A noun of a kind ("vein") needs this many further content words before they count as describing which one.
 DESCRIBING_WORDS = 2
+# A description read clause by clause has at most this many clauses (each costs one encoder call).
+MAX_CLAUSES = 4
 
 
 class LexiconReaders:
@@ -220,8 +222,8 @@ class LexiconReaders:
             else:
                 clauses[-1].append(item)
         clauses = [c for c in clauses if c]
-        if len(clauses) < 2:
-            return []
+        if not 2 <= len(clauses) <= MAX_CLAUSES:
+            return []  # one clause is the whole description; many are a report or a list, not one description
         landmarks = {self._family(c) for g in request.context or [] for c in (*g.ids, g.mention.concept)
                      if c in self.ontology}
         readings: list[tuple[str, str]] = []
