@@ -19,6 +19,7 @@ from .normalize import NormalizedText, tokenize
 from .parse import Item, Mention, ParsedRequest, paired_group, parse_items
 from . import readers as spatial
 from .request import Request, scope_of
+from .task import Phrases, QuestionWords, other_question
 from .thresholds import T
 
 
@@ -837,10 +838,14 @@ class FrontEnd:
     def _read_task(self, request: Request) -> TargetSpec | None:
         """A text that asks for something other than a segmentation ("write a poem about the liver", "translate
         kidney into French", "how big is the spleen?") is refused, whatever organ it names: a mask is given only when
-        a segmentation is asked. A segmentation word ("segment", "outline") keeps the request; a weak one ("give",
-        "need") does not outweigh the other task."""
+        a segmentation is asked. So is a question about a structure that asks for a value, a finding, a count or an
+        explanation ("what is the density of the liver?", "is the liver fatty?": task.py). A segmentation word
+        ("segment", "outline") keeps the request; a weak one ("give", "need") does not outweigh the other task."""
         tokens = request.text.tokens if request.text is not None else []
-        other = self._phrases_in(tokens, "other_task_words")
+        typed = tokenize(request.text.text) if request.text is not None else []  # "hoe groot" is no typo of "grote"
+        other = self._phrases_in(tokens, "other_task_words") or self._phrases_in(typed, "other_task_words")
+        if not other and (asked := self._asked_question(request, typed)):
+            other = [asked]  # "what is the density of the liver?", "is the liver fatty?": a question, not a request
         if not other:
             return None
         weak = self._word_sets["weak_action_words"]
@@ -851,6 +856,47 @@ class FrontEnd:
         return refuse(f"I only segment structures in the image; '{other[0]}' asks for something else. To get a mask, "
                       "ask for the structure, e.g. 'segment the liver'.", T.confidence.refuse_unknown, reading,
                       request.evidence, self.ontology)
+
+    def _asked_question(self, request: Request, typed: list[str]) -> str | None:
+        """The word that shows the request is a question about a structure (task.py), read on the repaired words and
+        on the words as typed: a repair made for anatomy may change a question's own word ("graso" read "grosso")."""
+        if request.text is None:
+            return None
+        words, tokens = self._question_words, request.text.tokens
+        return other_question(tokens, words, self._names_structure) or (
+            other_question(typed, words, self._names_structure) if typed != tokens else None)
+
+    def _names_structure(self, token: str) -> bool:
+        """A word of an anatomy name that is no function word ("liver", "cava"; not "of", "the")."""
+        return token in self.index.anatomy_tokens and token not in self._function_words
+
+    @cached_property
+    def _question_words(self) -> QuestionWords:
+        """The words of questions about a structure (task.py reads their shapes), tokenized once."""
+        kinds: dict[str, list[str]] = {}
+        for word, meaning in self.language.get("question_words", {}).items():
+            for kind in ([meaning] if isinstance(meaning, str) else meaning) if not word.startswith("_") else ():
+                kinds.setdefault(kind, []).append(word)  # "is" opens a yes/no question and states a condition
+        language = self.language
+        sized = [w for w, v in language.get("comparatives", {}).items()
+                 if isinstance(v, dict) and v.get("measure") == "volume"]  # "the larger volume" picks a structure
+        return QuestionWords(
+            value=Phrases(kinds.get("value", ()), tokenize), reason=Phrases(kinds.get("reason", ()), tokenize),
+            yes_no=Phrases(kinds.get("yes_no", ()), tokenize),
+            yes_no_asked=Phrases(kinds.get("yes_no_asked", ()), tokenize),
+            request=Phrases(kinds.get("request", ()), tokenize),
+            predicate=Phrases(kinds.get("predicate", ()), tokenize),
+            measures=Phrases(language.get("measure_words", {}), tokenize),
+            conditions=Phrases([*language.get("condition_words", {}), *language.get("findings_words", ()),
+                                *language.get("normal_words", ())], tokenize),
+            suffixes=tuple(language.get("finding_suffixes", ())),
+            comparisons=Phrases([*sized, *language.get("threshold_words", {})], tokenize),
+            relatives=Phrases([*language.get("relative_words", ()), *language.get("choice_words", ()),
+                               *language.get("pointer_words", ())], tokenize),
+            heads=frozenset(self._heads) | {t for w in language.get("category_heads", {}) if not w.startswith("_")
+                                             for t in tokenize(w)},
+            leads=frozenset(t for w in [*kinds.get("lead", ()), *language.get("hesitation_words", ())]
+                            for t in tokenize(w)))
 
     def _phrases_in(self, tokens: list[str], key: str) -> list[str]:
         """The phrases of the word list `key` that occur in `tokens`, as whole words, longest first."""
