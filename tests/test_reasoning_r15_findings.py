@@ -30,6 +30,9 @@ import pytest
     ("Pancreatitis en splenomegalie. Segmenteer het vergrote orgaan.", ["spleen"]),
     ("Pancreatite prévia e esplenomegalia. Segmentar o órgão inflamado.", ["pancreas"]),
     ("Pancreatitis and colitis. Segment the inflamed organs.", ["colon", "pancreas"]),
+    ("hx pancreatitis/splenomegaly, seg inflamed organ", ["pancreas"]),  # the verb after a comma
+    ("Pankreatitis, Hepatomegalie. Das entzündete Organ bitte.", ["pancreas"]),  # no verb
+    ("Fracture of the left 10th rib, hepatic steatosis. Segment the broken bone.", ["rib_left_10"]),
 ])
 def test_a_finding_adjective_picks_the_finding_of_its_kind(engine, ct_evidence, prompt, targets):
     """Every finding's organ came back (pancreas and spleen at 0.85): the reference read both findings as
@@ -44,6 +47,7 @@ def test_a_finding_adjective_picks_the_finding_of_its_kind(engine, ct_evidence, 
     "Pancreatitis; no splenomegaly. Segment the enlarged organ.",  # the enlargement is denied
     "Pancreatitis, splenomegaly. Segment the affected organ.",  # no kind: which of the two?
     "History of pancreatits; also splenomegaly. Mask the inflammed organ.",  # the finding's word is misspelt
+    "Hepatomegaly, splenomegaly. Segment the enlarged organ.",
 ])
 def test_a_finding_reference_that_fits_none_or_several_asks(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
@@ -55,6 +59,17 @@ def test_one_finding_said_of_two_structures_is_left_to_the_later_readers(engine,
     spec = engine.understand("Mass in the pancreatic tail abutting the spleen. Segment the organ with the mass.",
                              ct_evidence)
     assert spec.status == "ok" and spec.targets == ["pancreas"], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "Multilevel disc degeneration; liver normal. Outline the degenerated structures.",
+    "Discopathie dégénérative étagée, foie normal. Segmenter les structures dégénérées.",
+    "Discopatía degenerativa multinivel, hígado normal. Segmentar las estructuras degeneradas.",
+])
+def test_a_degenerated_structure_is_the_site_of_the_degeneration(engine, mr_evidence, prompt):
+    """"disc" alone is no name: the finding's own name says its site (the discs); nothing was answered."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["intervertebral_discs"], (spec.targets, spec.trace.rationale)
 
 
 @pytest.mark.parametrize("prompt, targets", [

@@ -181,13 +181,20 @@ class ReferenceReaders:
             if comma > 0:
                 clauses[acting[-1]:acting[-1] + 1] = [said[:comma], said[comma + 1:]]
                 acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
+        verbless = not acting
+        if verbless and len(clauses) >= 2 and not any(i.term.kind in MENTION for i in clauses[-1]):
+            # "Pancreatitis and splenomegaly. The inflamed organ, please.": a last clause with no verb and no
+            # structure of its own asks, when it holds a reference (checked below)
+            acting = [len(clauses) - 1]
         if len(clauses) < 2 or not acting:
             return None
         asking = clauses[acting[-1]]
         # "Segment the inflamed organ. History of pancreatitis and splenomegaly.": the asking clause may come
-        # first, the report after it
+        # first, the report after it. Only a report before a verb gives its findings' sites as context whatever
+        # the asking clause says; the other two shapes do once the asking clause is known to be a reference.
         first = acting[-1] == 0
-        implied = self._implied_sites(clauses[1:] if first else clauses[:acting[-1]])
+        report_clauses = clauses[1:] if first else clauses[:acting[-1]]
+        implied = [] if first or verbless else self._implied_sites(report_clauses)
         request.context = (request.context or []) + implied  # "Pheochromocytoma on the right. Contour the gland." 
         words = {i.text for i in asking}
         # "Segment the broken bone": a group's name after a finding adjective is the kind of the structure asked
@@ -215,6 +222,9 @@ class ReferenceReaders:
         wanted = {k for i in asking for w in i.text.split() for k in self._kinds_of_word(w, i.term.kind == "unknown")}
         if not (other or normal or both or affected or wanted):
             return None
+        if first or verbless:
+            implied = self._implied_sites(report_clauses)
+            request.context = (request.context or []) + implied
         kinds = [str(i.term.value) for i in asking if i.term.kind == "singular"]
         category = next((self.words.categories[w] for w in words if w in self.words.categories
                          and self.words.categories[w] not in self.words.generic), None)
