@@ -269,6 +269,7 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     if not mentions:
         return []
     runs = _number_runs(chunk)
+    further: dict[int, Mention] = {}  # the last further member added after a series member, by that member
     for first, last, numbers in runs:
         target = None
         if first >= 2 and chunk[first - 1].term.kind == "range" and chunk[first - 2].term.kind == "concept":
@@ -278,12 +279,43 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
             if sibling:
                 start.range_end = Mention(concept=sibling, form="concept", text=str(numbers[0]), source="language")
                 continue
+        ahead = [k for k in range(last + 1, len(chunk)) if chunk[k].term.kind not in ("filler", "side")][:2]
+        joined = bool(ahead) and chunk[ahead[0]].term.kind in ("range", "conjunction")
+        if len(numbers) == 1 and len(ahead) > joined and ahead[joined] in positions:
+            # "from the left 7th to the left 9th rib", "the 7th and the 9th left rib" (the conjunction split off):
+            # a bare number before a member of a numbered series is a member of that series too, the start of a
+            # range or one of a list
+            end = owner[positions.index(ahead[joined])]
+            sibling = _sibling_in_series(end.concept, numbers[0], ontology) if ontology[end.concept].series else None
+            if sibling and end in mentions and end.range_end is None:
+                start = Mention(concept=sibling, form="concept", text=chunk[first].text, source="language")
+                if joined and chunk[ahead[0]].term.kind == "range":
+                    start.range_end = end
+                    mentions[mentions.index(end)] = start
+                else:
+                    mentions.insert(mentions.index(end), start)
+                continue
         following = [k for k, p in enumerate(positions) if p == last + 1]
         preceding = [k for k, p in enumerate(positions) if p < first]
         if following:
             target = owner[following[0]]  # "11th rib"
         elif preceding:
             target = owner[preceding[-1]]  # "rib 11", "ribs 10-12"
+            siblings = [_sibling_in_series(target.concept, n, ontology) for n in numbers]
+            between = chunk[positions[preceding[-1]] + 1:first]
+            # said right after it, at most a conjunction apart (the chunks lost those): not a list label further on
+            adjacent = chunk[first].start - chunk[first - 1].end - 1 <= 1
+            if ontology[target.concept].series and not ontology[target.concept].members and all(siblings) \
+                    and target in mentions and adjacent and all(i.term.kind in ("filler", "side", "number")
+                                                                for i in between):
+                # "T11 and 12", "rib 9, 10": numbers after one member of a series are further members, not
+                # numbers of that member
+                added = [Mention(concept=c, form="concept", text=str(n), source="language")
+                         for c, n in zip(siblings, numbers)]
+                at = mentions.index(further.get(id(target), target)) + 1
+                mentions[at:at] = added
+                further[id(target)] = added[-1]  # the next number goes after these, in the order said
+                continue
         else:
             target = owner[0]
         target.numbers.extend(n for n in numbers if n not in target.numbers)

@@ -520,7 +520,8 @@ class GeometryReaders:
             return False
         # what follows the comparative; filler that ends the clause ("..., the one with more volume in this
         # scan") is as if nothing followed
-        after = items[k + 1] if k + 1 < end else None
+        # ("which is bigger here, X or Y": a filler word after the comparative does not follow it)
+        after = next((items[j] for j in range(k + 1, end) if items[j].term.kind != "filler"), None)
         if all(items[j].term.kind in ("filler", "anaphora") for j in range(k + 1, end)):
             after = None  # "of X, Y and Z, the smallest one": the pronoun stands for the named ones
         return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break") \
@@ -594,6 +595,24 @@ class GeometryReaders:
         joined = [i for i in tail if i.term.kind != "filler"][:2]
         second = self.words.relations[joined[1].text] if len(joined) == 2 and joined[0].term.kind == "conjunction" \
             and joined[1].term.kind == "locative" and joined[1].text in self.words.relations else None
+        # "behind the stomach, in front of the left kidney": a second relation with a landmark of its own; the
+        # answer must fit both, each against its own landmark
+        second_anchors: list[str] = []
+        def landmark_follows(k: int) -> bool:  # ("... that touches it", "on its right": no landmark of its own)
+            before = [j for j in tail[:k] if j.term.kind != "filler"]
+            after = [j for j in tail[k + 1:] if j.term.kind != "filler"]
+            return bool(after) and after[0].term.kind in MENTION and before[-1].term.kind in (*MENTION, "conjunction")
+
+        again = next((k for k, i in enumerate(tail) if k > 0 and i.term.kind == "locative"
+                      and i.text in self.words.relations and any(j.term.kind in MENTION for j in tail[:k])
+                      and landmark_follows(k)), None)
+        if again is not None and second is None:
+            second = self.words.relations[tail[again].text]
+            second_grounded = [ground_mention(m, self.ontology) for m in self._mentions_of(tail[again + 1:])]
+            second_anchors = [g.ids[0] for g in second_grounded if len(g.ids) == 1 and not g.options]
+            if not second_anchors or len(second_anchors) < len(second_grounded):
+                return None  # an unclear second landmark: never half of the description
+            tail = tail[:again]
         heads = [i for i in head_items if i.term.kind in MENTION]
         head = heads[-1] if heads else None
         landmarks = self._mentions_of(tail)
@@ -788,13 +807,15 @@ class GeometryReaders:
             if second is not None and second != relation:
                 # a filter on the candidates, not an operand of its own: its nodes go into the trace, the
                 # expression stays one relation over the candidates that fit both
-                fits = evaluate(Relation(second, tuple(Concept(a) for a in anchors), of_ids(pool)), evidence,
-                                self.ontology, self.words)
+                fits = evaluate(Relation(second, tuple(Concept(a) for a in second_anchors or anchors), of_ids(pool)),
+                                evidence, self.ontology, self.words)
                 if fits is not None:
                     reading.nodes.extend(fits.nodes)
                 pool = [c for c in pool if fits is not None and c in {*fits.finding.ids, *fits.finding.ranked,
                                                                        *fits.finding.question}]
-                reading.rationale.append(f"relation: {relation} and {second}; {second} leaves {', '.join(pool) or 'nothing'}")
+                against = f" {', '.join(second_anchors)}" if second_anchors else ""
+                reading.rationale.append(f"relation: {relation} and {second}{against}; {second} leaves "
+                                         f"{', '.join(pool) or 'nothing'}")
             finding = self._evaluate(request, Relation(relation, tuple(Concept(a) for a in anchors), of_ids(pool),
                                                        part=tuple(part) if part else None))
         if unnamed and not finding.ids and self.embeddings is not None:
@@ -809,6 +830,7 @@ class GeometryReaders:
         # "the big organ above the right kidney": words we cannot read said of the head must fit the answer too
         said_after += [i for i in head_items if i.term.kind == "unknown" and i.text.isalpha()
                        and i.text not in self.common_stop]
+        words_disagree = False
         if said_after and finding.ids and len(finding.ranked) > 1 and self.embeddings is not None:
             # "the organ medial to the spleen that holds food": what is said after the landmark must fit too
             ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.ranked), top=None)
@@ -816,10 +838,11 @@ class GeometryReaders:
             if ranked and ranked[0][0] != finding.ids[0] and ranked[0][1] - mine >= T.description.words_disagree:
                 finding.why.append(f"the words fit {ranked[0][0]} ({ranked[0][1]:.2f}) better than {finding.ids[0]}")
                 finding.question = list(dict.fromkeys([finding.ids[0], ranked[0][0]]))
-                finding.ids = []
+                finding.ids, words_disagree = [], True
         described = [i for i in items[start:] if i.term.kind == "unknown" and i.text.isalpha()
                      and i.text not in self.common_stop]
-        if finding.question and described and self.embeddings is not None:
+        # (not when the words already disagreed with the relation's answer: they would only overrule it)
+        if finding.question and described and not words_disagree and self.embeddings is not None:
             # The relation narrowed it down; the words of the request may tell the rest apart
             # ("the small pouch under the liver that stores bile": gallbladder, not duodenum).
             ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2)
