@@ -33,3 +33,24 @@ def test_a_side_word_qualifying_a_heading_word_is_not_a_side_of_the_list(engine,
     """'RT' here abbreviates radiotherapy: it heads 'planning', a word we do not know, before the colon."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "segment the left and right stomach",
+    "bilateral spleen",
+    "el hígado derecho y izquierdo",
+    "the liver, left and right",
+])
+def test_both_sides_of_a_single_structure_is_no_mask(engine, ct_evidence, prompt):
+    """'the left and right stomach' gave the stomach at 0.97: both sides of a structure that has none."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("both the liver and the spleen", ["liver", "spleen"]),  # "both" said of the list
+    ("left and right kidney", ["kidney_left", "kidney_right"]),
+])
+def test_both_of_a_list_or_a_pair_still_answers(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale

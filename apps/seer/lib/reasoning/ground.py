@@ -119,6 +119,11 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
         g.rule += f'; side "{side}" does not apply and was ignored'
         return g
 
+    if side == "both" and not concept.pair and not concept.members and not concept.laterality:
+        # "the left and right stomach": a single structure has no two sides (but "both the liver and the spleen"
+        # says "both" of a list: the lexicon reader tells them apart by what else is asked)
+        g.ids, g.ignored_side = [concept.id], "both"
+        return g
     if side == "both":
         g.ids = [concept.id, concept.pair] if concept.pair and not concept.members else [concept.id]
         g.explicit = False

@@ -88,14 +88,23 @@ class LexiconReaders:
         self._narrow_by_description(request)
         self._whole_group_by_its_name(request)
         self._add_exclusions(request)
-        contradicted = [g for g in reading.include if g.ignored_side and g.ids
-                        and not self._wholly_on_side(g.ids[0], g.ignored_side, evidence)]
+        # both sides of one single structure, when it is all that is asked ("the left and right stomach"); with
+        # more asked, "both" is said of the list ("both the liver and the spleen")
+        contradicted = [g for g in reading.include if g.ignored_side and g.ids and (
+            len(reading.include) == 1 if g.ignored_side == "both"
+            else not self._wholly_on_side(g.ids[0], g.ignored_side, evidence))]
         if contradicted:
             # "the right spleen", "the left pancreas": an unpaired structure with no sided part in the ontology, said
             # to be on a side it does not lie wholly on in this image. Either the words contradict the image or the
             # side names a part (the left of an organ that crosses the midline) we have no mask for: ask.
             g = contradicted[0]
             name = self.ontology[g.ids[0]].name
+            if g.ignored_side == "both":
+                reading.rationale.append(f'"{g.mention.text}" is said on the left and the right, but the {name} is a '
+                                         "single structure")
+                return ask([g.ids[0]], reading, evidence, self.ontology,
+                           message=f"The {name} is a single structure, with no left and right of its own. Did you "
+                                   f"mean the whole {name}?")
             reading.rationale.append(f'"{g.mention.text}" is said to be on the {g.ignored_side}, but the {name} is '
                                      f"unpaired and does not lie wholly on the {g.ignored_side} in this image")
             # the question offers the structure itself and the nearest in meaning that does lie on that side
