@@ -57,3 +57,33 @@ def test_a_comparison_asked_as_a_question_then_a_request(engine, ct_evidence, pr
     """It gave both structures (0.85): a filler word after the comparative hid the comparison."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("L2, one level up please", ["vertebrae_L1"]),  # gave L2 and L1 at 0.95
+    ("L2 one level up", ["vertebrae_L1"]),  # gave L2 at 0.97
+    ("L1 and one level above", ["vertebrae_L1", "vertebrae_T12"]),
+])
+def test_a_step_set_off_from_its_member_says_where_the_target_is(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("spine between T11 and L2 inclusive",
+     ["vertebrae_L1", "vertebrae_L2", "vertebrae_T11", "vertebrae_T12"]),  # gave T12 and L1 at 0.95
+    ("Wirbel zwischen T12 und L2 einschließlich", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]),
+    ("vertebrae between T12 and L2", ["vertebrae_L1"]),
+])
+def test_an_inclusion_word_after_between_takes_the_ends_too(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, target", [
+    ("of aorta and IVC, the one further back", "aorta"),  # gave both at 0.97
+    ("aorta or IVC, whichever lies further forward", "inferior_vena_cava"),
+])
+def test_further_back_and_forward_compare(engine, ct_evidence, prompt, target):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale

@@ -280,8 +280,13 @@ class GeometryReaders:
             while start > 0 and scanned[start - 1].term.kind not in ("break", "correction", "conjunction"):
                 start -= 1
             end = next((j for j in range(k, len(scanned)) if scanned[j].term.kind == "break"), len(scanned))
-            if direction is None or any(i.term.kind in MENTION for i in scanned[start:end]):
+            if direction is None or any(i.term.kind in MENTION for i in scanned[k:end]):
                 continue
+            own = [j for j in range(start, k) if scanned[j].term.kind in MENTION]
+            if len(own) > 1:
+                continue
+            if own:  # "L2 one level up": the member the step starts from, said in the step's own clause
+                start = own[0] + 1
             before = [i for i in scanned[:start] if i.term.kind in MENTION]
             if not before:
                 return None
@@ -294,7 +299,10 @@ class GeometryReaders:
             if finding is None:
                 return None
             between = scanned[scanned.index(before[-1]) + 1:start]
-            replaces = any(i.term.kind in ("correction", "exclusion", "break") for i in between)
+            # "L2, one level up please": set off by a comma alone, the step says where the target is; a word that
+            # joins ("L1 and one level above") asks for both
+            replaces = any(i.term.kind in ("correction", "exclusion", "break") for i in between) \
+                or not any(i.term.kind == "conjunction" and i.text.isalpha() for i in between)
             if not replaces and finding.ids:
                 # "L1 and one level above": the step is asked for beside its anchor
                 finding.ids = list(dict.fromkeys([grounded.ids[0], *finding.ids]))
@@ -748,8 +756,10 @@ class GeometryReaders:
         finding = None
         unnamed = False
         if relation == "between" and len(anchors) >= 2 and not groups:
-            finding = self._evaluate(request, Relation("between", tuple(Concept(a) for a in anchors[:2])),
-                                     series_only=True)
+            between: Expr = Relation("between", tuple(Concept(a) for a in anchors[:2]))
+            if self._ends_included(tail):  # "between T11 and L2 inclusive": the two ends as well
+                between = union(between, Concept(anchors[0]), Concept(anchors[1]))
+            finding = self._evaluate(request, between, series_only=True)
         elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series and (
                 head is None or self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
                 or any(i.text in self.words.levels for i in head_items)):
@@ -877,6 +887,16 @@ class GeometryReaders:
             finding.ids = list(dict.fromkeys([c for g in also for c in g.ids] + finding.ids))
             finding.explicit = False
         return self._answer(request, finding, f"relation ({relation})")
+
+    def _ends_included(self, tail: list[Item]) -> bool:
+        """Whether an inclusion word ("inclusive", "einschließlich") ends a relation's landmarks: said of the
+        landmarks themselves, not of a structure after it ("between T11 and L2, including the discs")."""
+        words = [" ".join(tokenize(w)) for w in self.language.get("inclusion_words", ())]
+        text = [i.text for i in tail]
+        for k in range(len(text)):
+            if any(" ".join(text[k:k + len(w.split())]) == w for w in words):
+                return not any(i.term.kind in MENTION for i in tail[k + 1:])
+        return False
 
     def _pool(self, head: Item | None, head_items: list[Item], evidence: Evidence) -> list[str] | None:
         """The present structures a head noun allows: a group's members ("vein"), a category ("gland"), or
