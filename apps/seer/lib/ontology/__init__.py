@@ -56,6 +56,9 @@ class Concept:
     # Named parts too small to segment apart (eponyms, Latin: "islets of Langerhans", "Glisson's capsule"): a
     # request that names one asks for the structure that holds it.
     parts: tuple[str, ...] = ()
+    # Where a lumen's content passes next (the oesophagus into the stomach): the order of a tract, read by
+    # `reasoning.tract` for "the segment after the stomach", "where the small bowel leads".
+    continues_into: tuple[str, ...] = ()
 
 
 def _code(entry: dict | None) -> SnomedCode | None:
@@ -99,6 +102,7 @@ class Ontology:
                 groups=tuple(parents.get(entry["id"], [])),
                 within=tuple(entry.get("within", [])),
                 parts=tuple(entry.get("parts", [])),
+                continues_into=tuple(entry.get("continues_into", [])),
             )
             if concept.id in self.concepts:
                 raise OntologyError(f"duplicate concept id {concept.id!r} in {CONCEPTS_FILE}")

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from ..records import Evidence
 from . import readers as geometry
-from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Middle, Nth, Range, Relation, SetOp,
-                         Side, show)
+from .expression import (Along, Compare, Concept, Count, Expr, First, Group, Last, Middle, Nth, Range, Relation,
+                         SetOp, Side, show)
+from . import tract
 from .relations import NEAR_MM
 from .thresholds import T
 
@@ -137,6 +138,9 @@ class Evaluator:
                                     why=[f"numbered {low} to {high}: {', '.join(ids) or 'none'}"], margin="numbering")
         if isinstance(expr, Relation):
             return self._relation(expr)
+        if isinstance(expr, Along):  # order along a tract is ontology data (`tract.py`)
+            anchor = expr.of.id if isinstance(expr.of, (Concept, Group)) else self.run(expr.of).ids[0]
+            return tract.along(self.ontology, self.evidence, anchor, expr.direction, list(expr.within))
         if isinstance(expr, Compare):
             pool = self.members(expr.candidates)
             landmark = self.run(expr.landmark).ids[0] if expr.landmark is not None else None

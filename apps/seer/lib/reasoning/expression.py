@@ -15,6 +15,7 @@ through the same validation (`validate`) and the same evaluator.
 | range(e, a, b) / count(e, op, k) | members numbered a..b (b may be "last": the last one shown) / numbered op k |
 | relation(kind, anchors, pool, steps) | members of pool in a relation to the anchors, decided from the map |
 | compare(metric, sign, candidates, rank, count) | the rank-th most by volume, height, depth, distance |
+| along(e, next/previous) | the structure a tract passes into after e, or before it (order: `continues_into`) |
 | union(a, b, ...) / difference(a, b) / intersection(a, b) | set operations |
 """
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, fields
 from typing import Union
 
 SIDES = ("left", "right")
+DIRECTIONS = ("next", "previous")
 ENDS = ("first", "last")
 OPS = ("ge", "le", "gt", "lt")
 METRICS = ("volume", "x", "y", "z", "distance")
@@ -122,12 +124,20 @@ class Compare:
 
 
 @dataclass(frozen=True)
+class Along:
+    of: "Expr"
+    direction: str  # next: where the content of `of` passes on to; previous: what passes into `of`
+    within: tuple[str, ...] = ()  # the kind named ("the bowel segment ..."): the answer is one of these
+    op: str = field(default="along", init=False)
+
+
+@dataclass(frozen=True)
 class SetOp:
     op: str  # union, difference, intersection
     items: tuple["Expr", ...]
 
 
-Expr = Union[Concept, Group, Side, Nth, First, Last, Middle, Range, Count, Relation, Compare, SetOp]
+Expr = Union[Concept, Group, Side, Nth, First, Last, Middle, Range, Count, Relation, Compare, Along, SetOp]
 
 
 def union(*items: Expr) -> Expr:
@@ -154,7 +164,8 @@ class ExpressionError(ValueError):
 
 
 _TYPES = {"concept": Concept, "group": Group, "side": Side, "nth": Nth, "first": First, "last": Last, "middle": Middle,
-          "range": Range, "count": Count, "relation": Relation, "compare": Compare}
+          "range": Range, "count": Count, "relation": Relation, "compare": Compare,
+          "along": Along}
 
 
 def to_json(expr: Expr) -> dict:
@@ -197,7 +208,7 @@ def from_json(data: dict) -> Expr:
             value = from_json(value)
         elif f.name == "anchors":
             value = tuple(from_json(v) for v in value)
-        elif f.name == "part" and value is not None:
+        elif f.name in ("part", "within") and value is not None:
             value = tuple(value)
         kwargs[f.name] = value
     try:
@@ -230,6 +241,8 @@ def validate(expr: Expr, ontology=None) -> None:
     elif isinstance(expr, Relation):
         check(expr.kind in RELATIONS, f"relation kind must be one of {RELATIONS}")
         check(bool(expr.anchors), "a relation needs an anchor")
+    elif isinstance(expr, Along):
+        check(expr.direction in DIRECTIONS, f"along needs a direction of {DIRECTIONS}")
     elif isinstance(expr, Compare):
         check(expr.metric in METRICS and expr.sign in (1, -1), f"compare needs a metric of {METRICS} and sign +-1")
         check(expr.rank >= 1 and expr.count >= 1, "compare needs rank and count >= 1")
@@ -286,6 +299,8 @@ def show(expr: Expr) -> str:
         pool = f", {show(expr.pool)}" if expr.pool is not None else ""
         steps = f", steps={expr.steps}" if expr.steps else ""
         return f"relation({expr.kind}, {', '.join(show(a) for a in expr.anchors)}{pool}{steps})"
+    if isinstance(expr, Along):
+        return f"along({show(expr.of)}, {expr.direction})"
     if isinstance(expr, Compare):
         most = "max" if expr.sign > 0 else "min"
         rank = f", rank={expr.rank}" if expr.rank != 1 else ""

@@ -575,6 +575,8 @@ class GeometryReaders:
         landmark said before the relation ("the organ the gallbladder is attached to": the relation is turned
         round), "on the spleen's side", a landmark that is a group ("next to the spine": the union of its parts),
         and a landmark said by a pronoun or a finding ("the vertebra above the fracture": the finding's site)."""
+        if (along := self._read_tract(request)) is not None:  # "the segment after the stomach" (`tract.py`)
+            return along
         items, evidence = request.items, request.evidence
         position = next((k for k, i in enumerate(items) if i.term.kind == "locative"
                          and i.text in self.words.relations), None)

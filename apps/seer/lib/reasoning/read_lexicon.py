@@ -9,6 +9,8 @@ from .ground import Grounding, ground_mention
 from .normalize import tokenize
 from .parse import Mention, unless_negated
 from . import readers as spatial
+from . import tract
+from .expression import Along, Concept
 from .request import MENTION, LearnedTrigger, Request
 from .thresholds import T
 
@@ -17,6 +19,8 @@ from .thresholds import T
 DESCRIBING_WORDS = 2
 # A description read clause by clause has at most this many clauses (each costs one encoder call).
 MAX_CLAUSES = 4
+# A function verb's object is among the next this many words ("stores and concentrates the bile").
+VERB_REACH = 4
 
 
 class LexiconReaders:
@@ -53,6 +57,26 @@ class LexiconReaders:
                 continue
             reading.exclude += [ground_mention(m, self.ontology) for m in self._mentions_of(chunk)]
         reading.exclude_refs = parsed.exclude_refs
+
+    def _read_tract(self, request: Request) -> TargetSpec | None:
+        """"the bowel segment the stomach empties into", "the part just before the rectum": along(anchor, next |
+        previous), its order the ontology's `continues_into` (`tract.py`), run by the evaluator like every operator.
+        None when the request makes no tract call it can read whole."""
+        call = tract.find_call(request.items or [], request.text.tokens, self.ontology,
+                               self.language.get("sequence_words") or {}, self.language.get("passage_words") or {},
+                               self.words.relations, self._modifies)
+        if call is None:
+            return None
+        expr = Along(Concept(call.anchor), call.direction, tuple(call.pool))
+        finding = self._evaluate(request, expr)
+        request.reading.rationale.append(f'"{call.phrase}" places the target {call.direction} along the tract of '
+                                         f"{call.anchor}")
+        return self._answer(request, finding, "tract")
+
+    def _modifies(self, token: str) -> bool:
+        """Whether a word after a structure's name makes the name its modifier ("stomach resection", "bowel
+        surgery"): a finding or procedure word, or a word no language file or lexicon explains."""
+        return token in self._word_sets["findings_words"] or (token.isalpha() and token not in self._known_words())
 
     def _read_lexicon(self, request: Request) -> TargetSpec | None:
         """The lexicon's reading: named structures with their sides, numbers, ranges and exclusions."""
@@ -165,7 +189,9 @@ class LexiconReaders:
                                       why=["the clauses of the description describe different structures: "
                                            + "; ".join(f'"{t}" -> {c}' for t, c in clauses)])
             return self._answer(request, finding, "description")
-        described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None)
+        # a tie the lexicon names ("organ that holds bile" is a lexicon phrase) is left to the lexicon, exactly
+        described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None,
+                                   frames=not request.parsed.include)
         if described is None and len(clauses) > 1 and len(families) == 1 \
                 and (not self._ambiguous or families[0] in {self._family(c) for c in self._ambiguous}):
             # "the thing that filters blood and makes urine": the whole sentence fits two structures about
@@ -267,7 +293,7 @@ class LexiconReaders:
         return readings if len(readings) > 1 else []
 
     def _describe(self, tokens: list[str], reading: Reading, evidence: Evidence,
-                  landmarks: list[Grounding], sides: set[str] | None = None) -> Mention | None:
+                  landmarks: list[Grounding], sides: set[str] | None = None, frames: bool = True) -> Mention | None:
         """Read a description by meaning. Two checks keep the encoder honest: a landmark the description is
         placed against is not its answer ("the cap on top of the left kidney" is not the kidney), and a side in
         the words must agree with where the candidate lies in this image."""
@@ -290,6 +316,13 @@ class LexiconReaders:
         runner_up, runner_score = next(((c, s) for c, s in ranked[1:] if self._family(c) != family), ("-", 0.0))
         reading.rationale.append(f"description: nearest {family} {score:.2f} (next {runner_up} {runner_score:.2f})"
                                  + (f"; landmarks ruled out: {sorted(ruled_out)}" if ruled_out else ""))
+        if frames and score >= T.description.accept and score - runner_score < T.description.margin:
+            # "the organ that keeps the bile": a tie the verb decides (it stores bile; the other makes it)
+            settled = self._frame_decides(tokens, best, runner_up, runner_score, reading)
+            if settled is not None:
+                best, score = settled, (score if settled == best else runner_score)
+                family = self._family(best)
+                runner_score = score - T.description.margin
         if score < T.description.accept or score - runner_score < T.description.margin:
             return None
         category = self._category_in(tokens)
@@ -298,6 +331,9 @@ class LexiconReaders:
             kin = [(c, s) for c, s in everything if c in evidence.present and self._family(c) not in ruled_out
                    and self._on_side(c, sides, evidence) and self.in_category(c, category)
                    and self._family(c) != family]
+            if frames and kin and score - kin[0][1] < T.description.category_margin \
+                    and self._frame_decides(tokens, best, kin[0][0], kin[0][1], reading) == best:
+                kin = kin[1:]  # "the organ that keeps the bile": its verb and object rule the close kin out
             if kin and score - kin[0][1] < T.description.category_margin and self.in_category(best, category):
                 reading.rationale.append(f"description: {best} {score:.2f} and {kin[0][0]} {kin[0][1]:.2f} are both "
                                          f"a {category} and fit about equally")
@@ -320,6 +356,51 @@ class LexiconReaders:
             return Mention(concept=best, form="concept", text=" ".join(tokens), source="description",
                            sides=sides if self.ontology[best].members else set())
         return Mention(concept=family, form="singular", text=" ".join(tokens), source="description", sides=sides)
+
+    def _frames_of(self, tokens: list[str]) -> set[tuple[str, str]]:
+        """(verb class, object) for each function verb of the words ("stores ... bile" -> (store, bile)): the
+        verb's class from the language files (`function_verbs`), its objects the content words up to the next
+        verb or break, within VERB_REACH words."""
+        verbs = self._phrase_table("function_verbs")
+        frames = set()
+        for k, token in enumerate(tokens):
+            kind = verbs.get(token)
+            if kind is None:
+                continue
+            for word in tokens[k + 1:k + 1 + VERB_REACH]:
+                if word in verbs or not word.isalnum():
+                    break
+                if word.isalpha() and len(word) >= 3 and word not in self._function_words \
+                        and word not in self.common_stop:
+                    frames.add((kind, word[:-1] if word.endswith("s") and len(word) > 4 else word))
+        return frames
+
+    def _concept_frames(self, concept_id: str) -> set[tuple[str, str]]:
+        """A concept's (verb class, object) frames, read from its ontology description and lexicon (once)."""
+        cache = vars(self).setdefault("_frames_cache", {})
+        if concept_id not in cache:
+            concept = self.ontology[concept_id]
+            cache[concept_id] = set().union(*(self._frames_of(tokenize(text))
+                                              for text in (concept.description, *concept.lexicon)))
+        return cache[concept_id]
+
+    def _frame_decides(self, tokens: list[str], best: str, runner: str, runner_score: float,
+                       reading: Reading) -> str | None:
+        """Break an encoder tie by the description's verb and object: the one candidate whose own frames hold the
+        request's frame (the same verb class on the same object), and the other's do not. The encoder weighs
+        "keeps bile" and "makes bile" alike; the ontology's words do not. None when the frames do not decide."""
+        said = self._frames_of(tokens)
+        if not said or runner not in self.ontology:
+            return None
+        mine, theirs = said & self._concept_frames(best), said & self._concept_frames(runner)
+        if bool(mine) == bool(theirs):
+            return None
+        chosen = best if mine else runner
+        if chosen == runner and runner_score < T.description.accept:
+            return None
+        reading.rationale.append(f"description: {sorted(mine or theirs)} is said of {chosen}, not of "
+                                 f"{runner if chosen == best else best}: the verb decides the tie")
+        return chosen
 
     def _size_named(self) -> dict[tuple[str, str], set[str]]:
         """(group, size) -> the members one of whose names is that size word with a word naming the group:
