@@ -149,6 +149,9 @@ class DiscourseReader:
         self.level_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("level_words", ())}
         self.predicates = {" ".join(tokenize(w)) for key in ("findings_words", "normal_words", "affected_words")
                            for w in language.get(key, ())}
+        # "that is", "cioè", "ou seja": a name after one of these names again what was said before it; after a
+        # description ("the organ above it, cioè the liver") that is an apposition, never a correction
+        self.apposition = {" ".join(tokenize(w)) for w in language.get("apposition_words", ())}
 
     def _group_asked(self, items: list[Item], k: int, removed: set[int]) -> bool:
         """Whether a structure said before `k` is a group (its members may be excepted by a side or number)."""
@@ -176,7 +179,7 @@ class DiscourseReader:
     def _is_correction(self, items: list[Item], k: int) -> bool:
         item = items[k]
         if item.term.kind == "correction":
-            return True
+            return not self._after_description(items, k)
         if item.text in self.hesitations:
             # "left psoas, er, right psoas", "rib 11 um rib 10": a name said after a hesitation replaces the one
             # said just before it; with a word that joins them ("liver and, um, spleen") it is only a pause
@@ -193,6 +196,23 @@ class DiscourseReader:
             return "side" in kinds and not kinds & {*MENTION, "exclusion", "number"}
         return (item.text in self.no_words and k + 1 < len(items) and items[k + 1].text in (",", "-", ".", "!", ";")
                 and any(i.term.kind in MENTION for i in items[:k]))
+
+    def _after_description(self, items: list[Item], k: int) -> bool:
+        """Whether the marker at `k` is an apposition word ("cioè", "ou seja") said after a description: the
+        phrase before it (back to the conjunction or break before that) has a kind ("organ", "vessel") as its first
+        noun, not a name ("il rene destro e l'organo sopra, cioè il fegato"; but "il rene destro, cioè il
+        sinistro" corrects)."""
+        if items[k].text not in self.apposition:
+            return False
+        j = k - 1
+        while j >= 0 and items[j].term.kind == "conjunction" and not items[j].text.isalpha():
+            j -= 1  # the comma before the marker
+        phrase: list[Item] = []
+        while j >= 0 and items[j].term.kind not in ("conjunction", "break"):
+            phrase.insert(0, items[j])
+            j -= 1
+        noun = next((i for i in phrase if i.term.kind in (*MENTION, "head")), None)
+        return noun is not None and noun.term.kind == "head"
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(list(items))))

@@ -17,7 +17,7 @@ from .discourse import ChoiceReaders, DiscourseReader
 from .frontend import FrontEnd
 from .languages import initialisms, load_languages, merge_language, name_terms
 from .lexicon import Lexicon
-from .normalize import Normalizer, tokenize
+from .normalize import Normalizer, kept_words, tokenize
 from .parse import Term, TermIndex
 from .read_geometry import GeometryReaders
 from .read_lexicon import LexiconReaders
@@ -120,7 +120,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                               if " " not in w},
                                      units=set(self.language.get("unit_words", ())),
                                      plural_endings=self.language.get("plural_endings", {}),
-                                     place_prefixes=set(self.language.get("place_prefixes", ())))
+                                     place_prefixes=set(self.language.get("place_prefixes", ())),
+                                     kept=kept_words(self.language))
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property

@@ -121,6 +121,8 @@ class FrontEnd:
                                        f"operator on the part before not evaluated: {operator!r}")
                 refusal.confidence = T.confidence.clarify
                 return refusal
+        if spec.status == "ok" and self._has_apposition(request) and (union := self._union_of_parts(request)) is not None:
+            return union  # "the vessel left of the IVC, the aorta": a name said again of a description, one structure
         if spec.status == "ok" and self._elliptic(request) and (union := self._union_of_parts(request)) is not None:
             return union  # "the largest organ, then the second largest": the second part's noun is the first's
         if spec.status == "ok" and (dropped := self._dropped_conjunct(request, spec)):
@@ -356,7 +358,8 @@ class FrontEnd:
     def _read_parts(self, request: Request) -> TargetSpec | None:
         """The body of `_union_of_parts`: split at the conjunctions, resolve references, read each part."""
         items, tokens = request.discourse.scanned, request.text.tokens
-        if request.discourse.dropped or any(i.term.kind in ("exclusion", "correction", "withdraw") for i in items) \
+        if request.discourse.dropped or any(i.term.kind in ("exclusion", "correction", "withdraw") and not
+                                            self.discourse._after_description(items, k) for k, i in enumerate(items)) \
                 or any(i.term.kind == "break" for i in items[:-1]):
             return None
         cuts = self._conjunct_cuts(items)
@@ -369,8 +372,11 @@ class FrontEnd:
         # "it", "them", and a possessive ("to its right"): a later part with one refers back to the part before
         objects = self._word_sets["object_pronouns"] | self._word_sets["possessive_pronouns"] \
             | set(self._phrase_table("pronominal_adverbs"))  # "darunter": "under it"
-        for start, end in zip(edges, ends):
+        apposed = -1  # a part that names the part before again ("..., the liver"): read with it
+        for n, (start, end) in enumerate(zip(edges, ends)):
             words = [t for t in tokens[start:end] if t not in (".", "!", ",", ";")]
+            if n == apposed:
+                continue
             if any(t in self.language.get("alternative_words", ()) for t in words):
                 return None  # "the bigger one, left or right": a choice between the parts, never their union
             if previous is not None and (operated := self._reference_operator(words, *previous, request)):
@@ -394,6 +400,10 @@ class FrontEnd:
                 return None
             text = " ".join(words)
             spec = self.understand(text, request.evidence, request.context_words)
+            if (same := self._apposition(tokens, edges, ends, n, words, spec, request)) is not None:
+                if same.status != "ok":
+                    return same  # a name and a description of different structures: a question
+                spec, apposed = same, n + 1
             if spec.status != "ok" or not spec.targets:
                 return None
             if len(spec.targets) > 1 and any(i.term.kind == "locative" for i in self.index.scan(words)) \
@@ -408,7 +418,7 @@ class FrontEnd:
             parts.append((text, spec))
             previous = (words, spec)
         if len(parts) < 2:
-            return None
+            return parts[0][1] if parts and apposed >= 0 else None  # "the organ above X, the liver": one structure
         return union_of_parts(parts, request.evidence, self.ontology)
 
     def _later_operator(self, request: Request) -> str | None:

@@ -261,6 +261,19 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+# The language-file entries whose words a report's finding or a reference back to it is said with: kept whole by
+# the normalizer (see Normalizer.kept).
+KEPT_WORD_KEYS = ("findings_words", "affected_words", "normal_words", "other_words", "same_side_words", "finding_sites")
+MIN_KEPT_LENGTH = 5  # shorter entries ("ca", "met", "v" of "segment v") are shorthand or pieces, never glued words
+
+
+def kept_words(language: dict) -> set[str]:
+    """Every word of a finding or reference entry of the language files ("hydronephrosis", "unaffected",
+    "contralateral"), as the normalizer keeps them."""
+    return {token for key in KEPT_WORD_KEYS for entry in language.get(key, ()) if not entry.startswith("_")
+            for token in tokenize(entry) if token.isalpha() and len(token) >= MIN_KEPT_LENGTH}
+
+
 class Normalizer:
     """Turns typed text into tokens the term index knows, recording every change it makes."""
 
@@ -272,7 +285,8 @@ class Normalizer:
                  item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
                  instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset(),
                  plural_endings: dict[str, str] | None = None, request_headers: set[str] = frozenset(),
-                 actions: set[str] = frozenset(), place_prefixes: set[str] = frozenset()):
+                 actions: set[str] = frozenset(), place_prefixes: set[str] = frozenset(),
+                 kept: set[str] = frozenset()):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -298,7 +312,11 @@ class Normalizer:
                 repaired through its singular stem and read in the plural again.
             place_prefixes: "peri", "para", ...: written apart from an organ's word ("peri-pancreatic") they are
                 joined to it again, so the organ's word alone never names the organ.
+            kept: one-word findings and reference words of the language files ("hydronephrosis", "unaffected"):
+                a finding's site and side are read from the whole word, so one that names no organ by its stem
+                is kept as typed, never split into pieces ("hydro nephros is" would name a kidney of its own).
         """
+        self.kept = kept
         self.place_prefixes = place_prefixes
         self.plural_endings = sorted((plural_endings or {}).items(), key=lambda item: -len(item[0]))
         self.known = known
@@ -663,7 +681,7 @@ class Normalizer:
                 read_as(token, [match.group(1), match.group(2)])  # "rib R9" -> "r 9", "rib10" -> "rib 10"
             elif (organ := self.organ_of(token)) is not None:
                 read_as(token, organ.split())
-            elif not token.isalpha():
+            elif not token.isalpha() or token in self.kept:
                 tokens.append(token)
             elif reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient):
                 read_as(token, reading)

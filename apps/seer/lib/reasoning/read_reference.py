@@ -293,6 +293,14 @@ class ReferenceReaders:
                                                  f"said of {', '.join(matching)}")
         if normal:
             chosen = [c for c, s in status.items() if s == "normal"]
+            lateral = [c for c in sites if self.ontology[c].pair]
+            if not chosen and len(sites) == 1 and lateral and (kinds or len(status) == 1) \
+                    and status.get(self.ontology[lateral[0]].pair) is None:
+                # "Hydronephrosis on the right. Outline the unaffected kidney.": the report names one side of a
+                # pair by its finding and says nothing of the other; the unaffected one is that other side
+                chosen = [self.ontology[lateral[0]].pair]
+                request.reading.rationale.append(f"report reference: the one said without a finding is the pair "
+                                                 f"of {lateral[0]}")
         elif other:
             # the pair of the finding's site, or of the one structure not said to be normal
             lateral = [c for c in (sites or [c for c, s in status.items() if s != "normal"]) if self.ontology[c].pair]
@@ -316,6 +324,11 @@ class ReferenceReaders:
             return refuse("The report says the structure it names is normal; which one is affected?",
                           T.confidence.clarify, request.reading, request.evidence, self.ontology,
                           "report reference: every structure the report names is said to be normal")
+        if not chosen and normal and status and all(s == "finding" for s in status.values()):
+            # "Hepatomegaly. Outline the healthy organ.": every structure the report names has a finding, so none
+            # of them is the normal one, and no later reader may take one as the plain target
+            return ask(list(status), request.reading, request.evidence, self.ontology,
+                       "report reference: every structure the report names has a finding; none is said to be normal")
         # "Segment the unremarkable organs": a plural head takes every structure said to be normal
         if normal and len(chosen) > 1 and not (both or plural):
             return ask(chosen, request.reading, request.evidence, self.ontology,
@@ -375,9 +388,14 @@ class ReferenceReaders:
         table = {" ".join(tokenize(k)): v for k, v in self.language.get("finding_sites", {}).items()
                  if not k.startswith("_") and v in self.ontology}
         found: list[Grounding] = []
-        for clause in clauses:
-            said = {c for m in self._mentions_of(clause) for c in (m.concept, *ground_mention(m, self.ontology).ids)}
-            sides = {str(i.term.value) for i in clause if i.term.kind == "side"} & {"left", "right"}
+        # a comma part of its own ("Hydronephrosis on the right, left kidney normal") gives the finding its side
+        # and the structures said beside it; a part that says no side takes the clause's
+        parts = [(part, clause) for clause in clauses for part in _split_at_commas(clause)]
+        for part, whole in parts:
+            said = {c for m in self._mentions_of(part) for c in (m.concept, *ground_mention(m, self.ontology).ids)}
+            sides = {str(i.term.value) for i in part if i.term.kind == "side"} & {"left", "right"} \
+                or {str(i.term.value) for i in whole if i.term.kind == "side"} & {"left", "right"}
+            clause = part
             for k, item in enumerate(clause):
                 # a finding may be two words once read ("gallstones" -> "gall stones"): the pair is tried first
                 pair = f"{item.text} {clause[k + 1].text}" if k + 1 < len(clause) else ""
@@ -448,8 +466,11 @@ class ReferenceReaders:
         items, parsed = request.items, request.parsed
         texts = [i.text for i in items]
         sets = self._word_sets
-        if self._read_normal(request) or self._read_finding_adjective(request):
+        if self._read_normal(request):
             return None
+        adjective = self._read_finding_adjective(request)
+        if adjective:
+            return adjective if isinstance(adjective, TargetSpec) else None
         other = any(t in sets["other_words"] for t in texts)
         same = any(t in sets["same_side_words"] for t in texts)
         affected = any(t in sets["affected_words"] for t in texts) or self._names_by_finding(texts)
@@ -544,6 +565,109 @@ class ReferenceReaders:
         request.include = [Grounding(mention=mention, ids=ids, explicit=len(ids) == 1, rule=f"reference -> {ids}")]
         return None
 
+    def _apposition(self, tokens: list[str], edges: list[int], ends: list[int], n: int, words: list[str],
+                    spec: TargetSpec, request: Request) -> TargetSpec | None:
+        """"the right kidney and the organ above it on that side, the liver", "the spleen, i.e. the organ under
+        the left ribs": a name set off by a comma (or an apposition word) beside a description names the same
+        structure, never a second one. Part `n` (its words read as `spec`) and part `n + 1` of a composition are
+        apposed when one is a description (its head a kind: "organ", "vessel", "one") and the other a plain name.
+        When the description's answer is the name, or it has no answer of its own (a question whose candidates
+        hold the name), the answer is the name, once; when they differ, a question with both. None when the two
+        parts are not apposed (a list: "liver, spleen, kidneys"; "and" joins two things; a description that refers
+        back with a pronoun describes another structure: "the liver, the organ under it")."""
+        if n + 1 >= len(edges) or tokens[edges[n + 1] - 1] != ",":
+            return None  # "X and Y", "X; segment Y": two things
+        following = [t for t in tokens[edges[n + 1]:ends[n + 1]] if t not in (".", "!", ",", ";")]
+        following = self._without_apposition_words(following)
+        desc_first = self._describes(words, placed=True) and self._names_only(following)
+        if not desc_first and not (self._names_only(words) and self._describes(following)):
+            return None
+        other = self.understand(" ".join(following), request.evidence, request.context_words)
+        description, name = (spec, other) if desc_first else (other, spec)
+        if name.status != "ok" or not name.targets or (description.status == "ok" and not description.targets):
+            return None
+        named = list(name.targets)
+        answered = list(description.targets) if description.status == "ok" else list(description.candidates)
+        reading = Reading(confidence=min(name.confidence, T.confidence.reference))
+        if set(named) == set(answered) or (description.status != "ok" and (set(named) <= set(answered)
+                                                                            or not answered)):
+            # the description and the name agree (or the description alone could not decide): one structure
+            agreed = name.model_copy(deep=True)
+            agreed.confidence = min(name.confidence, T.confidence.reference)
+            agreed.trace.rationale.append(f"apposition: the name {', '.join(named)} and the description "
+                                          f"({description.status}: {', '.join(answered) or 'nothing'}) are one "
+                                          "structure")
+            return agreed
+        return ask(list(dict.fromkeys(named + answered)), reading, request.evidence, self.ontology,
+                   f"apposition: the name says {', '.join(named)}, the description {', '.join(answered)}",
+                   message="The name and the description you gave point at different structures ("
+                   + " or ".join(self.ontology[c].name for c in dict.fromkeys(named + answered))
+                   + "). Which one do you mean?")
+
+    def _has_apposition(self, request: Request) -> bool:
+        """Whether two parts of the request set off by a comma are a description and a name of one structure
+        (see `_apposition`): then the request is read part by part even when the whole reading found an answer
+        ("the vessel to the left of the IVC, the aorta" read whole takes the aorta as a candidate, not a name)."""
+        items, tokens = request.discourse.scanned, request.text.tokens
+        cuts = self._conjunct_cuts(items)
+        edges = [0] + [items[k].end for k in cuts]
+        ends = [items[k].start for k in cuts] + [len(tokens)]
+        parts = [[t for t in tokens[a:b] if t not in (".", "!", ",", ";")] for a, b in zip(edges, ends)]
+        for n in range(len(parts) - 1):
+            if tokens[edges[n + 1] - 1] != ",":
+                continue
+            first, second = parts[n], self._without_apposition_words(parts[n + 1])
+            if (self._describes(first, placed=True) and self._names_only(second)) \
+                    or (self._names_only(first) and self._describes(second)):
+                return True
+        return False
+
+    def _without_apposition_words(self, words: list[str]) -> list[str]:
+        """The part less an apposition word that leads it ("namely", "c'est-à-dire", "es decir")."""
+        joined = f" {' '.join(words)} "
+        for phrase in sorted((" ".join(tokenize(w)) for w in self.language.get("apposition_words", ())),
+                             key=len, reverse=True):
+            if phrase and joined.startswith(f" {phrase} "):
+                return joined[len(phrase) + 2:].split()
+        return words
+
+    def _describes(self, words: list[str], placed: bool = False) -> bool:
+        """A description of one structure: its first noun is a kind ("the big organ on the right"), not a name,
+        and it holds no pronoun that would refer to the name before it. With `placed` (a description said before
+        the name), a pronoun refers further back ("the organ above it, the liver"), and a member of a group placed
+        by a relation ("the vessel to the right of the aorta, the IVC") is a description too."""
+        scanned = self.index.scan(words)
+        pronouns = self._word_sets["object_pronouns"] | self._word_sets["possessive_pronouns"]
+        if not placed and any(i.text in pronouns for i in scanned):
+            return False  # after a name, "the organ under it" is another structure
+        if self._asks_or_refers(scanned):
+            return False
+        noun = next((i for i in scanned if i.term.kind in ("concept", "singular", "head")
+                     or i.text in self.words.categories or i.text in self.words.generic), None)
+        if noun is None or noun.term.kind == "concept":
+            return False
+        if any(i.term.kind in ("concept", "singular") for i in scanned[scanned.index(noun) + 1:]) \
+                and not any(i.term.kind == "locative" for i in scanned):
+            return False  # a structure named in a description is a relation's landmark ("first item -> kidney")
+        if not placed and noun.text in self.words.generic:
+            return False  # after a name, "the part in the tummy", "the two things that ...": a part or a gloss
+        return noun.term.kind != "singular" or placed and any(i.term.kind == "locative" for i in scanned)
+
+    def _names_only(self, words: list[str]) -> bool:
+        """A plain name: structures, sides and filler words, nothing that places or describes ("the liver")."""
+        scanned = self.index.scan(words)
+        return any(i.term.kind in ("concept", "singular") for i in scanned) and not self._asks_or_refers(scanned) \
+            and all(i.term.kind in ("concept", "singular", "side", "filler") for i in scanned)
+
+    def _asks_or_refers(self, scanned: list[Item]) -> bool:
+        """A part with a verb that asks ("segment the contralateral gland"), a finding or a word that refers to a
+        report ("the other one", "the affected gland", "adenoma") is a request or a report of its own, never a
+        name said again."""
+        sets = self._word_sets
+        words = sets["other_words"] | sets["same_side_words"] | sets["normal_words"] | sets["findings_words"] \
+            | sets["both_words"] | sets["list_words"] | (sets["affected_words"] - sets["weak_reference_words"])
+        return any(i.term.kind == "action" or i.text in words for i in scanned)
+
     def _read_normal(self, request: Request) -> bool:
         """"Left kidney: mass. Right kidney normal. Segment the normal one.": a request that names no structure
         and asks for the normal one takes the structure said to be normal before (and only one may be)."""
@@ -580,7 +704,7 @@ class ReferenceReaders:
             return plain + with_finding
         return [g for g in request.dropped if g.ids and not g.options]
 
-    def _read_finding_adjective(self, request: Request) -> bool:
+    def _read_finding_adjective(self, request: Request) -> bool | TargetSpec:
         """"Coarse calcification in the right adrenal; left adrenal unremarkable. Segment the calcified gland.":
         an asking clause that names no structure, only its kind and a finding said as an adjective, asks for the
         site of that finding (of that kind)."""
@@ -598,6 +722,20 @@ class ReferenceReaders:
             sites = [g for g in sites if all(self.in_category(c, category) for c in g.ids)]
         if not sites:
             return False
+        if any(i.text in self._word_sets["other_words"] or self.words.relations.get(i.text) == "opposite_side"
+               for i in clauses[-1]):
+            # "Left kidney atrophic. Segment the contralateral one to the atrophic kidney.": the finding picks the
+            # structure the other one is the pair of; one paired site, else a question (never the site itself)
+            ids = [c for g in sites for c in g.ids]
+            if len(ids) != 1 or not self.ontology[ids[0]].pair:
+                return ask(ids, request.reading, request.evidence, self.ontology,
+                           "reference: the other one of the pair, but the finding said again names "
+                           + ("several structures" if len(ids) > 1 else "a structure with no pair"))
+            pair = self.ontology[ids[0]].pair
+            mention = Mention(concept=pair, form="concept", text=self.ontology[pair].name, source="reference")
+            sites = [Grounding(mention=mention, ids=[pair], explicit=True, rule=f"pair of {ids[0]}")]
+            request.reading.rationale.append(f'reference: the other one of the pair whose finding is said again '
+                                             f'as an adjective ({ids[0]})')
         request.reading.rationale.append(f'reference: the finding said again as an adjective -> '
                                          f'{", ".join(g.mention.text for g in sites)}')
         request.reading.cap("target found by reference to an antecedent", T.confidence.reference)
@@ -756,4 +894,6 @@ class ReferenceReaders:
                                          f'"{g.mention.text}"')
                 found.append(g)
                 break
+        if found:  # an antecedent found from context, never by the request's own name: below the sure band
+            reading.cap("target found by reference to an antecedent", T.confidence.reference)
         return found
