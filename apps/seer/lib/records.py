@@ -27,6 +27,10 @@ class PresentStructure(BaseModel):
     near: list[str] = Field(default_factory=list)  # within a centimetre or so (reasoning.relations.NEAR_MM)
     # the gap between its voxels and each other structure's within a few cm, in mm (reasoning.relations)
     gaps_mm: dict[str, float] = Field(default_factory=dict)
+    # the share of its surface (by area) that faces each other structure it touches (reasoning.relations): the
+    # gallbladder in its fossa faces the liver with a fifth of its surface, a loop of bowel that merely touches it
+    # with a hundredth
+    surface_share: dict[str, float] = Field(default_factory=dict)
     # the map shows it reaching a face of the image volume: it may go on beyond the scan ("the lowest vertebra
     # lying completely inside the scan" is one that does not); None when unknown
     at_edge: bool | None = None

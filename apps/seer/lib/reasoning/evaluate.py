@@ -237,7 +237,8 @@ class Evaluator:
                                  list(expr.part) if expr.part else None, groups)
         if found.question and anchors and not groups:
             # (along one axis the spatial reader places by the first landmark; so does the settling)
-            return self._settle(found, expr.kind, anchors[0], list(expr.part) if expr.part else None)
+            found = self._settle(found, expr.kind, anchors[0], list(expr.part) if expr.part else None)
+            return self._by_shared_surface(found, expr.kind, anchors[0]) if found.question else found
         if expr.kind == "around" and len(found.ids) == 1 and anchors and not groups and anchors[0] in present:
             return self._wraps(found, anchors[0], pool)
         return found
@@ -264,6 +265,33 @@ class Evaluator:
         return geometry.Finding(question=[answer] + against[:2], ranked=[answer] + against,
                                 why=found.why + [why + f"; {', '.join(against[:2])} lie against it"],
                                 margin=f"gap {gap(answer):.0f} mm vs " + ", ".join(f"{c} {gap(c):.0f} mm" for c in against[:2]))
+
+    def _by_shared_surface(self, found: geometry.Finding, kind: str, anchor: str) -> geometry.Finding:
+        """A question the centroids and the settling leave open ("the organ hanging under the liver", "the organ the
+        gallbladder is attached to"), settled by the surface each candidate shares with the landmark: one that faces
+        it (or that it faces) with a large share of its surface, several times any rival's, lies against it the way
+        those words mean. Along an axis it must also lie on the side asked. Otherwise the question stands."""
+        present = self.evidence.present or {}
+        if anchor not in present or any(c not in present for c in found.question):
+            return found
+        a = T.relation.attached
+
+        def shared(c: str) -> float:
+            return max(present[c].surface_share.get(anchor, 0.0), present[anchor].surface_share.get(c, 0.0))
+
+        rivals = list(dict.fromkeys([*found.question, *(c for c in found.ranked if c in present and shared(c) > 0)]))
+        ordered = sorted(rivals, key=shared, reverse=True)
+        best = ordered[0]
+        runner = shared(ordered[1]) if len(ordered) > 1 else 0.0
+        if shared(best) < a.min_share or shared(best) < a.ratio * runner:
+            return found
+        if kind in geometry.AXIS:
+            axis, sign = geometry.AXIS[kind]
+            if sign * (present[best].centroid_ras_mm[axis] - present[anchor].centroid_ras_mm[axis]) <= 0:
+                return found
+        margin = f"{best} shares {shared(best):.0%} of a surface with {anchor}; next {runner:.0%}"
+        return geometry.Finding(ids=[best], ranked=ordered, confidence=T.confidence.oblique, margin=margin,
+                                why=found.why + [f"settled by the surface it shares: {margin}"])
 
     def _settle(self, found: geometry.Finding, kind: str, anchor: str, part: list | None) -> geometry.Finding:
         """A relation the centroids leave open ("these fit about equally", "nothing lies squarely behind it"),

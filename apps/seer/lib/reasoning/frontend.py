@@ -18,7 +18,7 @@ from .languages import language_names, unsupported_scripts
 from .normalize import NormalizedText, tokenize
 from .parse import Item, Mention, ParsedRequest, paired_group, parse_items
 from . import readers as spatial
-from .request import Request, scope_of
+from .request import MENTION, Request, scope_of
 from .task import Phrases, QuestionWords, other_question
 from .thresholds import T
 
@@ -177,6 +177,14 @@ class FrontEnd:
         if spec.status == "ok" and (extreme := self._unread_extreme(scanned, spec)):
             # "the upper two lumbar bones" read as "lumbar 2": an end word no operator used, beside a number
             return unexplained_words(spec, extreme, extreme, self.ontology)
+        if spec.status == "ok" and (landmark := self._landmark_of_a_relative_clause(scanned, spec)):
+            # "das Organ, in dem die Gallenblase liegt": the structure named inside the clause describing the organ
+            # is what the organ is placed against, not the organ asked for
+            refusal = spec.refused(f"I read the {landmark} as what the structure you describe is placed against, not "
+                                   "as the structure itself, and could not tell which structure that is. Please name "
+                                   "it.", f"the only structure named lies inside a clause describing another: {landmark}")
+            refusal.confidence = T.confidence.clarify
+            return refusal
         if spec.status == "ok" and (entry := self._unread_list_entry(scanned)):
             # "foie, rate, estomac": an entry of a list that no reading names is a structure we did not read
             return unexplained_words(spec, entry, entry, self.ontology)
@@ -199,8 +207,11 @@ class FrontEnd:
         # side, number or noun
         # (or that ends the request or its sentence after a side or number: "except the last two blorfs")
         critical = [w for k, w in unexplained if w not in self.common_words and (not asking or clause[k] in asking)
-                    and 0 < k and scanned[k - 1].term.kind in ("side", "number")
-                    and (k == len(scanned) - 1 or scanned[k + 1].term.kind in (*anchors, "break"))]
+                    and 0 < k and (scanned[k - 1].term.kind in ("side", "number")
+                                   and (k == len(scanned) - 1 or scanned[k + 1].term.kind in (*anchors, "break"))
+                                   # "T11 xx 12": between a structure and a number, it may join them or not
+                                   or scanned[k - 1].term.kind in anchors and k + 1 < len(scanned)
+                                   and scanned[k + 1].term.kind == "number")]
         # "the organ the pancreas tail points to": a kind of structure, then (after a determiner or "that") one the
         # answer names, then words nobody explains: the structure asked for is described by those words relative
         # to the one named, so the named one is not the answer
@@ -248,6 +259,39 @@ class FrontEnd:
                 return [item.text]
         return []
 
+    @cached_property
+    def _relative_words(self) -> set[str]:
+        return {" ".join(tokenize(w)) for w in self.language.get("relative_words", ())}
+
+    def _landmark_of_a_relative_clause(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+        """The name of the answer when the answer is the one structure named, and it is named inside a relative
+        clause that describes a kind of structure said before it ("the organ in which the gallbladder nests",
+        "l'organe où se loge la vésicule", "das Organ, in dem die Gallenblase liegt"); else None. A copula makes it
+        a naming ("the organ that is the gallbladder"), a comma after a description an apposition ("the organ that
+        stores bile, the gallbladder"): both answer."""
+        relatives = self._relative_words | self._word_sets["possessive_pronouns"]
+        for k, item in enumerate(scanned):
+            if item.term.kind != "head":
+                continue
+            m = next((j for j in range(k + 1, len(scanned)) if scanned[j].term.kind in MENTION
+                      or scanned[j].term.kind in ("head", "break", "conjunction") and scanned[j].text != ","), None)
+            if m is None or scanned[m].term.kind not in ("concept", "singular") \
+                    or [str(scanned[m].term.value)] != spec.targets:
+                continue
+            if scanned[m].text in {" ".join(tokenize(p)) for p in self.ontology[spec.targets[0]].parts}:
+                continue  # "the gland that holds the islets of Langerhans": a part named is its whole
+            between = scanned[k + 1:m]
+            commas = [j for j, i in enumerate(between) if i.text == ","]
+            # (a comma right after the head opens a clause only with more than an article before the name: "das
+            # Organ, in dem die Gallenblase liegt", not "the organ, the pancreas")
+            cue = any(i.text in relatives for i in between) or commas == [0] and len(between) > 2
+            after = [i for i in scanned[m + 1:] if i.term.kind not in ("break", "conjunction")][:1]
+            unread = any(i.term.kind == "unknown" and i.text.isalpha() for i in between)
+            if cue and commas in ([], [0]) and not any(i.text in self.common_stop for i in between) \
+                    and (after and after[0].text.isalpha() or unread):
+                return self.ontology[spec.targets[0]].name
+        return None
+
     def _unread_list_entry(self, scanned: list[Item]) -> list[str]:
         """A list entry (between commas or conjunctions of a clause that asks) that is one word no reading names,
         between two entries that name a structure: that word (else none). Between two structures a single word is
@@ -257,17 +301,27 @@ class FrontEnd:
         # "À segmenter : foie, rate, estomac": the list after a header that asks is part of what it asks
         asking |= {clause[k] + 1 for k, i in enumerate(scanned) if i.text == ":" and clause[k] in asking}
         entries: list[list[Item]] = [[]]
+        joined: list[bool] = []  # whether entry n and n + 1 are joined by a word of choice ("or", "oder")
+        alternatives = set(self.language.get("alternative_words", ()))
         for k, item in enumerate(scanned):
             if asking and clause[k] not in asking:
                 continue
-            if item.term.kind == "break" or (item.term.kind == "conjunction" and item.text != "/"):
+            if item.term.kind == "break" or (item.term.kind == "conjunction" and item.text != "/") \
+                    or item.text in alternatives:
                 entries.append([])
+                joined.append(item.text in alternatives)
             elif item.term.kind != "filler":
                 entries[-1].append(item)
         names = [any(i.term.kind in ("concept", "singular") for i in entry) for entry in entries]
         for n, entry in enumerate(entries):
-            if len(entry) == 1 and entry[0].term.kind == "unknown" and entry[0].text.isalpha() \
-                    and len(entry[0].text) > 2 and 0 < n < len(entries) - 1 and names[n - 1] and names[n + 1]:
+            if not (len(entry) == 1 and entry[0].term.kind == "unknown" and entry[0].text.isalpha()
+                    and len(entry[0].text) > 2):
+                continue
+            between = 0 < n < len(entries) - 1 and names[n - 1] and names[n + 1]
+            # "Aorta oder Hohlvene": the last of a choice between structures ("the wall and lumen": after "and" a
+            # word we do not know is as often a part or a property as a structure)
+            last = n > 0 and not any(entries[n + 1:]) and names[n - 1] and joined[n - 1]
+            if between or last:
                 return [entry[0].text]
         return []
 

@@ -494,7 +494,9 @@ class GeometryReaders:
         previous = items[k - 1] if k > 0 else None
         if previous is not None and previous.text in words.reach:
             return True
-        following = items[k + 1:k + 3]
+        # "die tiefer liegende Niere", "the higher-sitting kidney": a position participle between the comparative
+        # and its noun belongs to the comparative
+        following = [i for i in items[k + 1:k + 4] if i.text not in words.reach and i.text != "-"][:2]
         if self._compares_named(items, k) or self._chosen(items, k):
             return True
         rest = items[k + 1:self._comparison_span(items, k)[1]]
@@ -830,12 +832,25 @@ class GeometryReaders:
                                          f"{', '.join(pool) or 'nothing'}")
             finding = self._evaluate(request, Relation(relation, tuple(Concept(a) for a in anchors), of_ids(pool),
                                                        part=tuple(part) if part else None))
+        # a thing we cannot name is described by the words around it, not by the landmark's name: "the lymph nodes
+        # near the aorta" fits the vena cava through "aorta" alone
+        words = " ".join(i.text for i in items if i.term.kind not in MENTION) if unnamed \
+            else " ".join(request.text.tokens)
         if unnamed and not finding.ids and self.embeddings is not None:
-            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2) \
-                if finding.question else []
+            ranked = self.embeddings.rank(words, allowed=set(finding.question), top=2) if finding.question else []
             if not (len(ranked) == 2 and ranked[0][1] >= T.description.relation_accept
                     and ranked[0][1] - ranked[1][1] >= T.description.relation_margin):
                 return None  # "the little cap on top of the left kidney": the description reader reads it
+        if unnamed and len(finding.ids) == 1 and self.embeddings is not None:
+            # "the shock absorbers between the vertebrae" on a map without discs: the one thing the geometry leaves
+            # (the cord) is not what the words describe when they fit another structure clearly better
+            ranked = self.embeddings.rank(words, top=None)
+            mine = next((score for c, score in ranked if c == finding.ids[0]), 0.0)
+            if ranked and self._family(ranked[0][0]) != self._family(finding.ids[0]) \
+                    and ranked[0][1] >= T.description.relation_accept \
+                    and ranked[0][1] - mine >= T.description.relation_margin:
+                finding = spatial.Finding(why=finding.why + [
+                    f"the words describe {ranked[0][0]} ({ranked[0][1]:.2f}), not {finding.ids[0]} ({mine:.2f})"])
         if unnamed:
             reading.cap("the thing placed by the relation is not a known word", T.confidence.unnamed)
         said_after = [i for i in tail[1:] if i.term.kind == "unknown" and i.text.isalpha()] if landmarks else []
@@ -857,7 +872,7 @@ class GeometryReaders:
         if finding.question and described and not words_disagree and self.embeddings is not None:
             # The relation narrowed it down; the words of the request may tell the rest apart
             # ("the small pouch under the liver that stores bile": gallbladder, not duodenum).
-            ranked = self.embeddings.rank(" ".join(request.text.tokens), allowed=set(finding.question), top=2)
+            ranked = self.embeddings.rank(words, allowed=set(finding.question), top=2)
             if len(ranked) == 2 and ranked[0][1] >= T.description.relation_accept \
                     and ranked[0][1] - ranked[1][1] >= T.description.relation_margin:
                 finding.why.append(f"of these, the words fit {ranked[0][0]} best ({ranked[0][1]:.2f} vs "

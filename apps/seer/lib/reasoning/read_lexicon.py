@@ -141,6 +141,13 @@ class LexiconReaders:
                        message=f"The {name} is a single structure and does not lie wholly on the {g.ignored_side} in this "
                                f"image. Did you mean the {name}"
                                + "".join(f", or the {self.ontology[c].name}" for c in nearest) + "?")
+        if (numbered := self._numbered_part(request)) is not None:
+            # "liver segment 7", "segment VII of the liver": a numbered part of a structure with no numbered parts in
+            # the ontology; the whole structure is not what was asked
+            name, number = numbered
+            return refuse(f"I cannot segment part {number} of the {name}, only the whole {name}. Ask for the whole "
+                          f"{name} if that is what you need.", T.confidence.clarify, reading, evidence, self.ontology,
+                          why=f"a numbered part of the {name}, which has no numbered parts")
         worst = max((g.penalty for g in reading.include), default=0.0)
         reading.adjust("the words disagree or a side does not apply", -worst)
         unsure = self._unsure_reading(request)
@@ -673,6 +680,31 @@ class LexiconReaders:
             if unpaired and len(mine) != 2:
                 return mine
         return []
+
+    def _numbered_part(self, request: Request) -> tuple[str, int] | None:
+        """(name, number) when a level word with a number ("segment 7", "Segment VII") is said right beside a
+        structure asked for that has nothing numbered in it (neither a series member nor a group of one), else
+        None. A number said elsewhere (a rib in the history, "12345", "seg kidney 4 volumetry") is not its part."""
+        items = request.items or []
+        asked = {c for g in request.reading.include for c in g.ids}
+        plain = [i.term.kind == "filler" or i.text == "," for i in items]
+        beside: dict[int, tuple[str, int]] = {}  # mention position -> (its name, the part number said beside it)
+        for k, item in enumerate(items[:-1]):
+            if item.text not in self.words.levels or items[k + 1].term.kind != "number":
+                continue
+            before = next((j for j in range(k - 1, max(-1, k - 3), -1) if not plain[j]), None)
+            after = next((j for j in range(k + 2, min(len(items), k + 5)) if not plain[j]), None)
+            for j in (before, after):
+                if j is None or items[j].term.kind not in MENTION:
+                    continue
+                concept = str(items[j].term.value)
+                if concept in asked and concept in self.ontology and not self.ontology[concept].members \
+                        and not self.ontology[concept].series:
+                    beside[j] = (self.ontology[concept].name, int(items[k + 1].term.value))
+        # a mention of the same structure with no number beside it asks for the whole ("s/p resection of liver
+        # segment 6. Please segment the liver.")
+        whole = {str(i.term.value) for j, i in enumerate(items) if i.term.kind in MENTION and j not in beside}
+        return next((found for j, found in beside.items() if str(items[j].term.value) not in whole), None)
 
     def _wholly_on_side(self, concept_id: str, side: str, evidence: Evidence) -> bool:
         """Whether a side said of an unpaired structure without sided parts is true of all of it: its whole extent

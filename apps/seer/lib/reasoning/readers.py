@@ -387,6 +387,19 @@ def pick_ordinal(pool: list, evidence: Evidence, end: str | None, offset: int, t
     return [chosen.id], f"{chosen.id} is number {offset + 1} from the {'top' if end == 'first' else 'bottom'} of those {counted}{where}"
 
 
+def _cut_alike(pool: list[str], kind: str, sign: float, present: dict) -> bool:
+    """Whether every candidate reaches the scan's face in the direction asked and ends there at the same place
+    ("the kidney that reaches lower" on an MR that cuts both kidneys): those ends are the scan's, not theirs."""
+    if kind not in ("x", "y", "z"):
+        return False
+    axis = "xyz".index(kind)
+    extents = [present[c].extent_ras_mm for c in pool]
+    if any(e is None for e in extents) or not all(present[c].at_edge for c in pool):
+        return False
+    ends = [e[axis + 3] if sign > 0 else e[axis] for e in extents]
+    return max(ends) - min(ends) < COMPARE_IGNORE_MM
+
+
 def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evidence, reach: bool,
             part: list | None = None, landmark: str | None = None) -> Finding:
     """The `rank`-th (1 = the most) of `pool` by `measure` ({"measure": "z"|"y"|"x"|"volume"|"distance",
@@ -403,6 +416,8 @@ def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evi
     if len(pool) < 2 or rank + count - 1 > len(pool):
         return Finding(why=[f"only {len(pool)} candidate(s) in this image to compare"], question=pool[:3] if pool else [])
 
+    cut = _cut_alike(pool, kind, sign, present) if reach and not part else False
+
     def value(c: str) -> tuple[float, float | None, str]:
         """(primary value, secondary value or None, unit); bigger means "more" of what was asked."""
         structure = present[c]
@@ -418,6 +433,9 @@ def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evi
             end = extent[axis + 3] if sign > 0 else extent[axis]
             if part and part[0] == kind:
                 end = extent[axis + 3] if part[1] == "max" else extent[axis]
+        if cut and extent:
+            # both ends asked about are the scan's face, not the structures': the ends the scan shows whole order them
+            return sign * (extent[axis] if sign > 0 else extent[axis + 3]), None, "mm"
         if (reach or part) and end is not None:
             return sign * end, None, "mm"
         return sign * structure.centroid_ras_mm[axis], (sign * end if end is not None else None), "mm"
@@ -429,6 +447,8 @@ def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evi
     unit = values[chosen[0]][2]
     lines = ", ".join(f"{c} {abs(values[c][0]):.1f} {unit}" for c in ordered[:4])
     why = [f"{kind} ({'+' if sign > 0 else '-'}): {lines}"]
+    if cut:
+        why.append(f"the scan cuts {', '.join(pool)} at the same face: compared by their other ends")
     margins: list[str] = []
     for a, b in ((chosen[0], n) for n in neighbours):
         high, low = (a, b) if values[a][0] >= values[b][0] else (b, a)

@@ -22,6 +22,8 @@ NEAR_GRID_MM = 3.0
 # Surface gaps between structures are recorded up to this distance (what "the organ behind the stomach" weighs:
 # which candidate lies against the landmark, and which only near it).
 GAP_REACH_MM = 40.0
+# Shares of a structure's surface facing another below this are not recorded (a corner brushing another).
+SURFACE_SHARE_MIN = 0.005
 
 
 def _corners(slices: tuple[slice, ...]) -> np.ndarray:
@@ -97,6 +99,35 @@ def structure_gaps(coarse: np.ndarray, labels: dict[int, str], spacing_mm: tuple
     return out
 
 
+def structure_surface_shares(everything: np.ndarray, labels: dict[int, str],
+                             spacing_mm: tuple[float, float, float]) -> dict[str, dict[str, float]]:
+    """Concept id -> {other concept: the share of its surface area that faces the other's voxels}, counted over the
+    voxel faces where the map changes label (a face's area is the product of the other two spacings), for shares of
+    at least SURFACE_SHARE_MIN."""
+    codes = everything.astype(np.int64)
+    top = int(codes.max()) + 1 if codes.size else 1
+    facing: dict[int, float] = {}  # own * top + other -> area
+    surface: dict[int, float] = {}  # own -> area of all its faces towards anything else
+    for axis in range(3):
+        area = float(np.prod([spacing_mm[k] for k in range(3) if k != axis]))
+        a = np.take(codes, range(0, codes.shape[axis] - 1), axis=axis)
+        b = np.take(codes, range(1, codes.shape[axis]), axis=axis)
+        changes = a != b
+        for own, other in ((a[changes], b[changes]), (b[changes], a[changes])):
+            inside = own > 0
+            pairs, counts = np.unique(own[inside] * top + other[inside], return_counts=True)
+            for pair, count in zip(pairs.tolist(), counts.tolist()):
+                facing[pair] = facing.get(pair, 0.0) + count * area
+                surface[pair // top] = surface.get(pair // top, 0.0) + count * area
+    out: dict[str, dict[str, float]] = {}
+    for pair, area in facing.items():
+        own, other = labels.get(pair // top), labels.get(pair % top)
+        share = area / surface[pair // top]
+        if own and other and own != other and share >= SURFACE_SHARE_MIN:
+            out.setdefault(own, {})[other] = round(share, 3)
+    return out
+
+
 def spacing_of(index_to_ras: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float, float]:
     """Millimetres per step along each array axis."""
     steps = index_to_ras(np.eye(3)) - index_to_ras(np.zeros((1, 3)))
@@ -117,8 +148,10 @@ def add_relations(evidence, everything: np.ndarray, label_to_concept: dict[int, 
     coarse_spacing = tuple(s * k for s, k in zip(spacing, strides))
     near = structure_contacts(coarse, labels, coarse_spacing, NEAR_MM)
     gaps = structure_gaps(coarse, labels, coarse_spacing)
+    shares = structure_surface_shares(everything, labels, spacing)
     for concept_id, structure in evidence.present.items():
         structure.gaps_mm = gaps.get(concept_id, {})
+        structure.surface_share = shares.get(concept_id, {})
         structure.extent_ras_mm = extents.get(concept_id)
         structure.touches = contacts.get(concept_id, [])
         structure.near = sorted(set(near.get(concept_id, [])) | set(structure.touches))
