@@ -772,6 +772,16 @@ class FrontEnd:
                  and not described(k)
                  and (not asks or any(c.term.kind == "action" for c in clause(k)))
                  and not any(c.text in self.words.between for c in clause(k, upto=True))]
+        # "the spleen, the kidney below the liver": a comma after a bare name, before another name placed by a
+        # relation, joins two parts like "and" (before "the organ behind ..." it may be an apposition)
+        joins += [k for k, i in enumerate(items) if i.text == "," and k not in joins
+                  and (not asks or any(c.term.kind == "action" for c in clause(k)))
+                  and [c.term.kind for c in clause(k, upto=True) if c.term.kind not in ("filler", "action")]
+                  in (["concept"], ["singular"])
+                  and any(c.term.kind == "locative" for c in items[k + 1:k + 6])
+                  and next((c.term.kind for c in items[k + 1:] if c.term.kind != "filler"), None)
+                  in ("concept", "singular")]
+        joins.sort()
         vocabulary = set(request.evidence.vocabulary)
 
         def unread(item: Item) -> bool:

@@ -30,6 +30,10 @@ lists are joined across languages, tables are merged (a table of lists joins eac
                               "correction_no_words", "hesitation_words" (a name after one replaces the name
                               before it), "step_directions" {phrase: superior|inferior} ("one level up")
   - choice over a list:      "choice_words" ("whichever", "the one with"), "pointer_words" ("one", "celui")
+  - along(of, next|previous): "sequence_words", "passage_words" ("empties into", "leads to"); the order is the
+                              ontology's `continues_into`
+  - descriptions:            "function_verbs" {verb class: [verbs]} (the verb of "the organ that keeps the bile")
+  - apposition:              "apposition_words" ("namely", "es decir"): a name beside a description is the same one
   - spelling:                "plural_endings" {plural ending: singular ending} (a misspelt plural's stem)
   - references:              "other_words", "same_side_words", "both_words", "affected_words", "normal_words",
                               "findings_words", "possession_words", "pronouns", "object_pronouns", "relative_words",
