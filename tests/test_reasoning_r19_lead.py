@@ -174,3 +174,16 @@ def test_a_name_then_a_comma_then_another_name_placed_by_a_relation_is_a_list(en
     """'the spleen, the kidney below the liver' gave the right kidney alone at 0.88: the first part was dropped."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale
+
+
+def test_a_side_after_an_unpaired_landmark_is_the_kind_named_before_it(engine, ct_evidence):
+    """'the muscle behind the spine on the left': the spine has no left; the muscle does."""
+    spec = engine.understand("the muscle behind the spine on the left", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["autochthon_left"], spec.trace.rationale
+
+
+def test_where_nothing_touches_the_landmark_every_structure_near_it_is_a_rival(engine, mr_evidence):
+    """On the MR nothing touches the pancreas but its vein; the small bowel and the duodenum both lie near it, and
+    the small bowel's nearer centroid gave it at 0.85 for 'the bowel loop hugging the pancreatic head'."""
+    spec = engine.understand("the bowel loop hugging the pancreatic head", mr_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)

@@ -712,12 +712,14 @@ class GeometryReaders:
         vocabulary = set(evidence.vocabulary)
         head_sides = [str(i.term.value) for i in head_items if i.term.kind == "side"]
         tail_sides = [str(i.term.value) for i in tail if i.term.kind == "side"]
-        if head is not None and not head_sides and len(set(tail_sides)) == 1 and landmarks and all(
+        named_head = head is not None or any(i.term.kind == "head" for i in head_items)  # "the muscle ..." too
+        if named_head and not head_sides and len(set(tail_sides)) == 1 and landmarks and all(
                 self.ontology[m.concept].laterality is None and not self.ontology[m.concept].pair
                 and m.form == "concept" for m in landmarks):
             # "the back muscle behind L1 on the right": a side that cannot be the unpaired landmark's is the head's
             head_sides = tail_sides
-            if second is None and relation not in ("left", "right") and tail_sides[0] in ("left", "right"):
+            if head is not None and second is None and relation not in ("left", "right") \
+                    and tail_sides[0] in ("left", "right"):
                 # "the vein beside the aorta on its right": the side is also the head's place against the landmark
                 second = tail_sides[0]
         if head is not None and not head_sides:

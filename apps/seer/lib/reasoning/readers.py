@@ -186,6 +186,7 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     # Filled by the one-landmark branch only; every later line reads them, so both branches start from empty.
     oblique: list[tuple[float, str]] = []  # in the direction asked, but mostly off to one side
     touching: set[str] = set()
+    near: set[str] = set()
     square: dict[str, float] = {}  # left/right: the sideways share of each candidate's offset, 0 when off the level
     if relation == "between" and len(landmarks) == 1:
         # "the discs between the vertebral bodies": inside the group's extent and touching its parts
@@ -300,6 +301,10 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     if relation == "contact":
         # every structure that touches the landmark is "next to" it, however far apart the centroids are
         rivals += [s for s in scored[1:] if s not in rivals and s[1] in touching and best[1] in touching]
+        # ... and where nothing of the kind touches it (fat planes on MR), every one near it: the centroid of a
+        # long loop of bowel says little about which loop lies against it
+        if not touching & set(pool):
+            rivals += [s for s in scored[1:] if s not in rivals and s[1] in near and best[1] in near]
     rivals += [(d, c, f"{c} lies {d:.0f} mm away, but mostly off to one side", d)
                for d, c in sorted(oblique) if d < best[3] or c in touching]
     ranked += [c for _, c in sorted(oblique)]
