@@ -187,3 +187,35 @@ def test_where_nothing_touches_the_landmark_every_structure_near_it_is_a_rival(e
     the small bowel's nearer centroid gave it at 0.85 for 'the bowel loop hugging the pancreatic head'."""
     spec = engine.understand("the bowel loop hugging the pancreatic head", mr_evidence)
     assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "Right hydronephrosis. Left kidney normal. both kidneys please",
+    "Rechte Hydronephrose, linke Niere normal. Beide Nieren bitte.",
+])
+def test_a_whole_said_with_both_is_never_reduced_to_a_part_named_before(engine, ct_evidence, prompt):
+    """It gave the left kidney alone at 0.97: the pair was read as the whole of the part the report named."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["kidney_left", "kidney_right"], spec.trace.rationale
+
+
+def test_a_plural_on_one_side_holds_every_one_on_that_side(engine, ct_evidence):
+    spec = engine.understand("the lung lobes on the same side as the spleen", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["lung_lower_lobe_left", "lung_upper_lobe_left"], \
+        spec.trace.rationale
+
+
+def test_a_side_relation_no_operator_applied_to_a_paired_group_is_no_mask(engine, ct_evidence):
+    """'the ribs on the same side as the liver' gave every rib, left and right, at 0.85."""
+    spec = engine.understand("the ribs on the same side as the liver", ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the gallbladder and the organ it hangs under", ["gallbladder", "liver"]),
+    ("the pancreas and the organ it lies behind", ["pancreas", "stomach"]),
+])
+def test_a_relation_whose_landmark_is_the_clauses_subject_reads_the_other_way(engine, ct_evidence, prompt, targets):
+    """'the organ it hangs under' is above it: it gave the duodenum, below the gallbladder."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale

@@ -158,7 +158,8 @@ class FrontEnd:
                            and not any(j.text in findings for j in scanned[:k])
                            and (self._names_a_target(scanned, k + 1, spec, skip=1)
                                 or (len(spec.targets) > 1 and not described and self._names_a_structure(scanned, k + 1)
-                                    and any(self._names_a_kind(j) for j in scanned[max(0, k - 2):k])))]
+                                    and any(self._names_a_kind(j) or self._splits_by_side(i, j)
+                                            for j in scanned[max(0, k - 2):k])))]
             spec = unexplained_words(spec, unread, beside[:1], self.ontology)
             if beside:
                 return spec
@@ -364,6 +365,12 @@ class FrontEnd:
         value = str(item.term.value)
         return item.term.kind in ("singular", "head") or item.term.kind == "concept" and value in self.ontology \
             and bool(self.ontology.descendants(value)) and not paired_group(item, self.ontology)
+
+    def _splits_by_side(self, relation: Item, item: Item) -> bool:
+        """"the ribs on the same side as the liver": a relation of sides said of a left-right group keeps one side
+        of it (`_names_a_kind` lets such a group through: "the kidneys next to the spine" are both)."""
+        kind = self.words.relations.get(relation.text)
+        return kind in ("same_side", "opposite_side", "left", "right") and paired_group(item, self.ontology)
 
     def _names_a_structure(self, scanned: list[Item], k: int) -> bool:
         """Whether the item at `k`, after at most one filler ("the"), names a structure."""

@@ -646,6 +646,11 @@ class GeometryReaders:
                 landmarks = self._mentions_of(head_items[at:at + 2] if at + 1 < len(head_items)
                                               and head_items[at + 1].term.kind == "side" else [head_items[at]])
                 joined = any(i.term.kind == "conjunction" for i in head_items[mention_at[-1]:generic[-1]])
+                if not tail_words and any(i.text in self.words.pronouns for i in head_items[generic[-1] + 1:]):
+                    # "the gallbladder and the organ it hangs under": the pronoun is the clause's subject, said
+                    # before the relation, so the head lies the other way round from it
+                    relation = spatial.INVERSE.get(relation, relation)
+                    reading.rationale.append(f"relation: its landmark is the subject of the clause; read as {relation}")
                 head_items, head = head_items[mention_at[-1] + 1:], None
                 if joined:
                     also = self._resolve_references([ground_mention(m, self.ontology) for m in landmarks],
@@ -902,6 +907,13 @@ class GeometryReaders:
                 # for both members of the pair that fit equally
                 finding.why.append(f"a plural noun: both {first} and {second}")
                 finding.ids, finding.question, finding.explicit = [first, second], [], False
+        grouped = plural or any(i.term.kind == "concept" and str(i.term.value) in self.ontology
+                                and self.ontology[str(i.term.value)].members for i in head_items)
+        if grouped and relation in ("same_side", "opposite_side") and finding.ids:
+            # "the lung lobes on the same side as the spleen": a side holds every candidate on it, and a plural
+            # asks for all of them, not the nearest
+            finding.ids, finding.explicit = [c for c in finding.ranked if c in pool], False
+            finding.why.append(f"a plural noun: every one on that side: {', '.join(finding.ids)}")
         if also and finding.ids:
             finding.ids = list(dict.fromkeys([c for g in also for c in g.ids] + finding.ids))
             finding.explicit = False

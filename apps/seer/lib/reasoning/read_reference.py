@@ -862,6 +862,10 @@ class ReferenceReaders:
                 reading.rationale.append(f'"{g.mention.text}" is asked for with "{inside[0].mention.text}" '
                                          "(an inclusion word)")
                 kept.append(g)
+            elif inside and not g.options and self._said_whole(g.mention.text):
+                # "Left kidney normal. Both kidneys please": "both" says the whole pair, never one of its parts
+                reading.rationale.append(f'"{g.mention.text}" is said whole; "{inside[0].mention.text}" is in it')
+                kept.append(g)
             elif inside:
                 reading.rationale.append(f'"{g.mention.text}" is the whole of which "{inside[0].mention.text}" '
                                          "is the part asked for")
@@ -872,6 +876,11 @@ class ReferenceReaders:
             else:
                 kept.append(g)
         return kept
+
+    def _said_whole(self, text: str) -> bool:
+        """Whether a mention's own words say the whole of it: "both kidneys", "beide Nieren", "all the ribs"."""
+        said = f" {text} "
+        return any(f" {w} " in said for w in self._word_sets["both_words"] | self._word_sets["universal_words"])
 
     def _resolve_bare(self, references, context: list[Grounding], reading: Reading) -> list[Grounding]:
         """"Right 8th rib fracture. Segment R8.": a side and number alone name the structure said before."""
