@@ -82,7 +82,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                        "both_words", "universal_words", "additive_words", "negation_words",
                                        "possession_words", "weak_reference_words", "comparison_followers",
                                        "neighbour_words", "list_words", "other_task_words", "weak_action_words",
-                                       "possessive_pronouns", "definite_articles", "choice_words", "object_pronouns")}
+                                       "possessive_pronouns", "definite_articles", "choice_words", "object_pronouns",
+                                       "relative_words")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]

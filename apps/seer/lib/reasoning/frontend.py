@@ -260,17 +260,13 @@ class FrontEnd:
                 return [item.text]
         return []
 
-    @cached_property
-    def _relative_words(self) -> set[str]:
-        return {" ".join(tokenize(w)) for w in self.language.get("relative_words", ())}
-
     def _landmark_of_a_relative_clause(self, scanned: list[Item], spec: TargetSpec) -> str | None:
         """The name of the answer when the answer is the one structure named, and it is named inside a relative
         clause that describes a kind of structure said before it ("the organ in which the gallbladder nests",
         "l'organe où se loge la vésicule", "das Organ, in dem die Gallenblase liegt"); else None. A copula makes it
         a naming ("the organ that is the gallbladder"), a comma after a description an apposition ("the organ that
         stores bile, the gallbladder"): both answer."""
-        relatives = self._relative_words | self._word_sets["possessive_pronouns"]
+        relatives = self._word_sets["relative_words"] | self._word_sets["possessive_pronouns"]
         for k, item in enumerate(scanned):
             if item.term.kind != "head":
                 continue

@@ -76,7 +76,7 @@ class LexiconReaders:
     def _modifies(self, token: str) -> bool:
         """Whether a word after a structure's name makes the name its modifier ("stomach resection", "bowel
         surgery"): a finding or procedure word, or a word no language file or lexicon explains."""
-        return token in self._word_sets["findings_words"] or (token.isalpha() and token not in self._known_words())
+        return token in self._word_sets["findings_words"] or (token.isalpha() and token not in self._known)
 
     def _read_lexicon(self, request: Request) -> TargetSpec | None:
         """The lexicon's reading: named structures with their sides, numbers, ranges and exclusions."""

@@ -579,9 +579,10 @@ class ReferenceReaders:
             return None  # "X and Y", "X; segment Y": two things
         following = [t for t in tokens[edges[n + 1]:ends[n + 1]] if t not in (".", "!", ",", ";")]
         following = self._without_apposition_words(following)
-        desc_first = self._describes(words, placed=True) and self._names_only(following)
-        if not desc_first and not (self._names_only(words) and self._describes(following)):
+        order = self._apposed(words, following)
+        if order is None:
             return None
+        desc_first = order == "description first"
         other = self.understand(" ".join(following), request.evidence, request.context_words)
         description, name = (spec, other) if desc_first else (other, spec)
         if name.status != "ok" or not name.targets or (description.status == "ok" and not description.targets):
@@ -616,17 +617,24 @@ class ReferenceReaders:
         for n in range(len(parts) - 1):
             if tokens[edges[n + 1] - 1] != ",":
                 continue
-            first, second = parts[n], self._without_apposition_words(parts[n + 1])
-            if (self._describes(first, placed=True) and self._names_only(second)) \
-                    or (self._names_only(first) and self._describes(second)):
+            if self._apposed(parts[n], self._without_apposition_words(parts[n + 1])) is not None:
                 return True
         return False
+
+    def _apposed(self, first: list[str], second: list[str]) -> str | None:
+        """How two parts set off by a comma are apposed: "description first" ("the organ above it, the liver"),
+        "name first" ("the liver, the big organ on the right"), or None when they are not a description and a
+        name of one structure."""
+        if self._describes(first, placed=True) and self._names_only(second):
+            return "description first"
+        if self._names_only(first) and self._describes(second):
+            return "name first"
+        return None
 
     def _without_apposition_words(self, words: list[str]) -> list[str]:
         """The part less an apposition word that leads it ("namely", "c'est-à-dire", "es decir")."""
         joined = f" {' '.join(words)} "
-        for phrase in sorted((" ".join(tokenize(w)) for w in self.language.get("apposition_words", ())),
-                             key=len, reverse=True):
+        for phrase in sorted(self._phrase_table("apposition_words"), key=len, reverse=True):
             if phrase and joined.startswith(f" {phrase} "):
                 return joined[len(phrase) + 2:].split()
         return words
