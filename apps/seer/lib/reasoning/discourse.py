@@ -215,7 +215,7 @@ class DiscourseReader:
         return noun is not None and noun.term.kind == "head"
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items, unnamed = self._entry_labels(self._section_labels(self._side_headings(list(items))))
+        items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(list(items)))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         steps = self._unread_steps(items)
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []),
@@ -546,6 +546,30 @@ class DiscourseReader:
                 continue  # an entry is a part of the heading ("Left lung: lower lobe"), or lies in it
             j = head[0]
             out[j] = Item(items[j].start, items[j].end, Term("filler", items[j].text, "language"), items[j].text)
+        return out
+
+    def _side_negated_after(self, items: list[Item]) -> list[Item]:
+        """"autochthon and iliopsoas, left side excluded", "Nieren, links nicht", "reins, gauche exclu": a side or
+        number set off after the structures and followed by a negation that ends its clause is what the negation
+        excepts. The negation is read before it ("..., excluded left side"), so the parser removes that side
+        instead of selecting it."""
+        out = list(items)
+        for k, item in enumerate(items):
+            if item.term.kind != "exclusion" or not self._negates(item):
+                continue
+            stop = next((j for j in range(k + 1, len(items)) if _is_boundary(items[j]) or items[j].text in (",", ";")),
+                        len(items))
+            if any(items[j].term.kind != "filler" for j in range(k + 1, stop)):
+                continue  # the negation has an object of its own
+            comma = k - 1
+            while comma >= 0 and items[comma].term.kind in ("side", "number", "filler"):
+                comma -= 1
+            own = [j for j in range(comma + 1, k) if items[j].term.kind in ("side", "number")]
+            if not own or comma < 0 or items[comma].text not in (",", ";") \
+                    or not any(i.term.kind in MENTION for i in items[_clause_start(items, comma):comma]):
+                continue
+            out = out[:comma + 1] + [items[k]] + out[comma + 1:k] + out[k + 1:]
+            return out
         return out
 
     def _trailing_markers(self, items: list[Item]) -> list[Item]:
@@ -1075,7 +1099,9 @@ class ChoiceReaders:
         named = [k for k, i in enumerate(before) if i.term.kind in ("concept", "singular")]
         after = said.scanned[len(before) + len(clause):]
         if len(named) != 1 or any(i.term.kind in ("concept", "singular") for i in after) \
-                or not any(i.term.kind in ("break", "correction") or i.text == "-" for i in before[named[0] + 1:]):
+                or not any(i.term.kind in ("break", "correction") or i.text == "-"
+                           or self.discourse._is_correction(before, j)  # "L2, no, one up": a "no" that corrects
+                           for j, i in enumerate(before) if j > named[0]):
             return None
         grounded = ground_mention(self._mentions_of([before[named[0]]])[0], self.ontology)
         directions = {d for i in clause if (d := self._direction(i.text))}

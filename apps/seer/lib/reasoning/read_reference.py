@@ -220,7 +220,8 @@ class ReferenceReaders:
         # "the inflamed organ", "das vergrößerte Organ": an adjective of a kind of finding (inflammation,
         # enlargement ...) asks for the structure the report says has a finding of that kind
         wanted = {k for i in asking for w in i.text.split() for k in self._kinds_of_word(w, i.term.kind == "unknown")}
-        if not (other or normal or both or affected or wanted):
+        remaining = bool(words & self._remaining_words)
+        if not (other or normal or both or affected or wanted or remaining):
             return None
         if first or verbless:
             implied = self._implied_sites(report_clauses)
@@ -246,7 +247,8 @@ class ReferenceReaders:
         typed_at = self._typed_at(request)
         for clause in parts:
             said = {i.text for i in clause}
-            state = "normal" if said & sets["normal_words"] else "finding" if said & findings or said & typed \
+            state = "removed" if self._says_removed(clause, request) else "normal" if said & sets["normal_words"] \
+                else "finding" if said & findings or said & typed \
                 or any(w.isalpha() and w.endswith(stems) for w in said) or self._chunk_kinds(clause, typed_at) \
                 else "plain"
             for m in self._mentions_of(clause):
@@ -268,6 +270,27 @@ class ReferenceReaders:
                 if (not kinds or c in scope_of(self.ontology, kinds)) and (category is None or self.in_category(
                         c, category) or category in self._name_words[c]):
                     status[c] = "finding"
+        removed = [c for c, s in status.items() if s == "removed"]
+        if removed:
+            # "History: right nephrectomy. Segment the remaining kidney.": what was taken out is never the target;
+            # "the remaining one" (or "the other one") of a pair is the side not removed. Removed from a structure
+            # with no pair ("the remaining liver"), it is the later readers' to read.
+            for c in removed:
+                del status[c]
+            if remaining or other:
+                pairs = [self.ontology[c].pair for c in removed if self.ontology[c].pair]
+                if len(pairs) != 1 or len(removed) != 1:
+                    return ask(list(dict.fromkeys(removed + pairs)), request.reading, request.evidence, self.ontology,
+                               "report reference: the remaining one of what was removed is not one structure")
+                request.reading.rationale.append(f"report reference: {removed[0]} was removed; the remaining one is "
+                                                 f"its pair {pairs[0]}")
+                request.reading.cap("target found by reference to the report", T.confidence.reference)
+                mention = Mention(concept=pairs[0], form="concept", text=pairs[0], source="reference")
+                request.include = [Grounding(mention=mention, ids=pairs, explicit=True,
+                                             rule=f"report reference -> {pairs} (the pair of the removed)")]
+                return None
+        elif remaining and not (other or normal or both or affected or wanted):
+            return None
         marked = self._finding_adjective_sites(request)
         # a finding said again as an adjective ("the steatotic organ" ~ "steatosis") names its own site first
         sites = [c for c, s in status.items() if c in marked and s != "normal"] or [c for c, s in status.items()
@@ -360,6 +383,24 @@ class ReferenceReaders:
         request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
                                      rule=f"report reference -> {chosen}")]
         return None
+
+    @cached_property
+    def _remaining_words(self) -> set[str]:
+        return {" ".join(tokenize(w)) for w in self.language.get("remaining_words", ())}
+
+    @cached_property
+    def _removal_words(self) -> tuple[set[str], tuple[str, ...]]:
+        return ({" ".join(tokenize(w)) for w in self.language.get("removal_words", ())},
+                tuple(self.language.get("removal_suffixes", ())))
+
+    def _says_removed(self, clause: list[Item], request: Request) -> bool:
+        """Whether a report's clause says its structure was taken out: a removal word ("right kidney removed",
+        "Niere entfernt") or a word built with a removal suffix that the normalizer read as the organ
+        ("nephrectomy" -> kidney)."""
+        words, suffixes = self._removal_words
+        tokens = {t for i in clause for t in i.text.split()}
+        return bool({i.text for i in clause} & words or tokens & words) or any(
+            typed.endswith(suffixes) and set(read_as.split()) <= tokens for typed, read_as in request.text.repairs)
 
     def _lesion_sites(self, concept_id: str, evidence, shown: bool = True) -> list[str]:
         """The organs a lesion named in a report lies in, when the image cannot show the lesion itself: its
