@@ -23,6 +23,10 @@ from .task import Phrases, QuestionWords, other_question
 from .thresholds import T
 
 
+# Relations that place a structure by direction: the ones an unapplied relation word can be checked against.
+DIRECTIONS = {"anterior", "posterior", "superior", "inferior", "left", "right"}
+
+
 def _without_landmarks(node):
     """An expression's JSON without its relations' anchors and distance landmarks."""
     if isinstance(node, dict):
@@ -157,13 +161,20 @@ class FrontEnd:
                 beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
                            and not any(j.text in findings for j in scanned[:k])
                            and (self._names_a_target(scanned, k + 1, spec, skip=1)
-                                or (len(spec.targets) > 1 and not described and self._names_a_structure(scanned, k + 1)
+                                or (len(spec.targets) > 1 and not described
+                                    and (self._names_a_structure(scanned, k + 1)
+                                         or i.text not in self._loose_locatives and self._points_back(scanned, k + 1))
                                     and any(self._names_a_kind(j) or self._splits_by_side(i, j)
                                             for j in scanned[max(0, k - 2):k])))]
+                beside += [landmark for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
+                           and self.words.relations.get(i.text) in DIRECTIONS and i.text not in self._loose_locatives
+                           and (landmark := self._placed_by_an_unknown(scanned, k, request))]
             spec = unexplained_words(spec, unread, beside[:1], self.ontology)
             if beside:
                 return spec
             spec.trace.unexplained = unread
+            if (contradicted := self._contradicted_relation(request, spec)) is not None:
+                return contradicted
         if spec.status == "ok" and (ordinal := self._unread_ordinal(scanned, spec)):
             # "the first of the two kidneys counting from the top": an order no operator applied; the answer
             # holds every member it was to choose among
@@ -373,6 +384,11 @@ class FrontEnd:
         k += k < len(scanned) and scanned[k].term.kind == "filler"
         return k < len(scanned) and scanned[k].term.kind in ("concept", "singular")
 
+    def _points_back(self, scanned: list[Item], k: int) -> bool:
+        """"hugging its head", "running beside it": a pronoun for a structure named before is a landmark too."""
+        pronouns = self._word_sets["object_pronouns"] | self._word_sets["possessive_pronouns"]
+        return k < len(scanned) and scanned[k].text in pronouns
+
     def _names_a_target(self, scanned: list[Item], k: int, spec: TargetSpec, skip: int, at_least: int = 0,
                         exactly: bool = False) -> bool:
         """Whether the item at `k`, after at least `at_least` and at most `skip` fillers ("the", "that"), names a
@@ -386,6 +402,49 @@ class FrontEnd:
         if named in spec.targets or exactly:
             return named in spec.targets
         return named in self.ontology and bool(self.ontology.descendants(named) & set(spec.targets))
+
+    def _contradicted_relation(self, request: Request, spec: TargetSpec) -> TargetSpec | None:
+        """"the tube behind the aorta" read by its words as the vena cava: a relation no operator applied is still a
+        claim about the image, so the answer is checked against it; where the image says otherwise the answer is a
+        question, not a mask (the words and the image disagree on what was meant)."""
+        scanned, present = request.discourse.scanned, request.evidence.present or {}
+        findings = self._word_sets["findings_words"]
+        for k, item in enumerate(scanned):
+            kind = self.words.relations.get(item.text)
+            if item.term.kind != "locative" or kind not in DIRECTIONS or any(j.text in findings for j in scanned[:k]):
+                continue
+            j = k + 1
+            while j < len(scanned) and scanned[j].term.kind == "filler":
+                j += 1
+            landmark = str(scanned[j].term.value) if j < len(scanned) and scanned[j].term.kind in ("concept", "singular") \
+                else None
+            if landmark not in present or landmark in spec.targets:
+                continue
+            placed = spatial.spatial(kind, [landmark], list(spec.targets), request.evidence, self.ontology)
+            if not set(spec.targets) <= set(placed.ids):
+                refusal = spec.refused(
+                    f"I read {' and '.join(self.ontology[c].name for c in spec.targets)}, but in this image it is not "
+                    f"{item.text} the {self.ontology[landmark].name}. Which structure do you mean?",
+                    f"unapplied relation contradicted by the image: {item.text!r} {landmark}: {'; '.join(placed.why[-1:])}")
+                refusal.candidates, refusal.confidence = list(spec.targets), T.confidence.clarify
+                return refusal
+        return None
+
+    @cached_property
+    def _loose_locatives(self) -> set[str]:
+        """Relation words with common senses that place nothing ("over time", "on ultrasound", "under surveillance")."""
+        return {" ".join(tokenize(w)) for w in self.language.get("loose_locatives", ())}
+
+    def _placed_by_an_unknown(self, scanned: list[Item], k: int, request: Request) -> str | None:
+        """"the muscle along the spine, in front of the transverse processes": the relation's landmark (returned) is a
+        word no file explains, so nothing could check the answer against it."""
+        k += 1
+        while k < len(scanned) and scanned[k].term.kind == "filler":
+            k += 1
+        if k < len(scanned) and scanned[k].term.kind == "unknown" and scanned[k].text.isalpha() \
+                and scanned[k].text not in self._known and scanned[k].text not in request.context_words:
+            return scanned[k].text
+        return None
 
     def _unread_operators(self, request: Request, spec: TargetSpec) -> list[str]:
         """Known words that no operator of the answer used, where they could have changed it: a word known only as

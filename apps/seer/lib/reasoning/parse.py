@@ -49,6 +49,7 @@ class TermIndex:
         self.phrases: dict[tuple[str, ...], Term] = {}
         self.known_tokens: set[str] = set()
         self.anatomy_tokens: dict[str, set[str]] = {}  # token -> concepts whose terms use it
+        self.pro_forms: set[str] = set()  # "ones" in "the floating ones": a noun said again without its word
 
     def add(self, phrase: str, term: Term, override: bool = False) -> None:
         key = tuple(tokenize(phrase))
@@ -123,6 +124,7 @@ class TermIndex:
                 index.add(word, Term("number", number, "language"))
         for phrase, term in extra:  # learned from corrections: a site's own usage wins over the book
             index.add(phrase, term, override=True)
+        index.pro_forms = {t for w in language.get("noun_pro_forms", ()) for t in tokenize(w)}
         return index
 
     def scan(self, tokens: list[str]) -> list[Item]:
@@ -145,6 +147,24 @@ class TermIndex:
                 term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
                 items.append(Item(i, i + 1, term, token))
                 i += 1
+        return self._fill_pro_forms(items)
+
+    def _fill_pro_forms(self, items: list[Item]) -> list[Item]:
+        """"ribs 7-12 minus the floating ones": a word we know only as a modifier of a noun said earlier, then a
+        pro-form, names what the modifier and that noun name together ("floating ribs"). Only a modifier that is
+        nothing by itself is read so: "the left one" keeps its own reading."""
+        for k in range(len(items) - 1, 0, -1):
+            modifier, pro_form = items[k - 1], items[k]
+            if pro_form.text not in self.pro_forms or modifier.term.kind != "unknown":
+                continue
+            for earlier in reversed(items[:k - 1]):
+                if earlier.term.kind not in ("concept", "singular"):
+                    continue
+                term = self.phrases.get((modifier.text, earlier.text.split()[-1]))
+                if term is not None and term.kind in ("concept", "singular"):
+                    items[k - 1:k + 1] = [Item(modifier.start, pro_form.end, term,
+                                               f"{modifier.text} {earlier.text.split()[-1]}")]
+                    break
         return items
 
 
