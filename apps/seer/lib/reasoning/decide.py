@@ -255,6 +255,16 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
     coverage = evidence.describe_coverage()
     if unsupported:
         names = ", ".join(_name(ontology, c) for c in unsupported)
+        shown = [t for t in targets if t not in excluded]
+        if shown and not questions:
+            # "spinal cord, discs, ribs" on an MR map without ribs: as for a part outside the scan, ask before giving
+            # part of what was asked
+            reading.rationale.append(f"not in the backbone's vocabulary: {', '.join(unsupported)}; the rest is offered")
+            rest = ", ".join(_name(ontology, t) for t in shown)
+            spec = TargetSpec(status="clarify", candidates=shown, confidence=CONFIDENCE_CLARIFY,
+                              message=f"{names}: the backbone cannot segment this (not in its vocabulary). "
+                                      + (f"Segment {rest} alone?" if len(shown) == 1 else f"Which of {rest}?"))
+            return finish(spec, reading, evidence, ontology, confirm=True)
         spec = TargetSpec(status="rejected", confidence=CONFIDENCE_REFUSE_ABSENT,
                           message=f"{names}: the backbone cannot segment this (not in its vocabulary).")
         return finish(spec, reading, evidence, ontology)
