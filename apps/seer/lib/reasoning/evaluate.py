@@ -29,6 +29,8 @@ class Evaluation:
 # Relations along one axis that `_settle` may decide when the centroids leave them open; left and right keep the
 # "squarely beside" rule of `readers.spatial` alone.
 SQUARE_AXES = ("superior", "inferior", "anterior", "posterior")
+# The axis and sign (as a comparison measures them) of each relation along one axis.
+AXIS_OF_RELATION = {"superior": ("z", 1), "inferior": ("z", -1), "anterior": ("y", 1), "posterior": ("y", -1)}
 
 
 def _open_ended(expr: Range) -> bool:
@@ -145,9 +147,53 @@ class Evaluator:
             pool = self.members(expr.candidates)
             landmark = self.run(expr.landmark).ids[0] if expr.landmark is not None else None
             measure = {"measure": expr.metric, "sign": expr.sign}
+            named = self._named_position(pool, expr)
+            if named is not None:
+                return named
             return geometry.compare(pool, measure, expr.rank, expr.count, self.evidence, expr.reach,
                                     list(expr.part) if expr.part else None, landmark)
         raise TypeError(f"not an expression: {expr!r}")
+
+    def _position_in_name(self, concept_id: str, axis: str) -> int | None:
+        """The sign of the one position word along `axis` that a structure's own name carries ("left *upper*
+        lobe": +1 along z), or None. Such a name is anatomy: it holds whatever part of the structure a scan shows
+        (an upper lobe cut to its lingula still sits above its lower lobe)."""
+        name = self.ontology[concept_id].name.lower().split()
+        signs = {int(m["sign"]) for w in name if (m := self.words.comparatives.get(w)) and m["measure"] == axis}
+        return signs.pop() if len(signs) == 1 else None
+
+    def _named_position(self, pool: list[str], expr: Compare) -> geometry.Finding | None:
+        """"the lower of the two left lobes": when every candidate's name says its place along the axis asked and
+        exactly one says the place asked, the names answer, not the centroids of what the scan shows of them."""
+        if expr.metric not in ("x", "y", "z") or expr.rank != 1 or expr.count != 1 or expr.landmark is not None \
+                or expr.reach or expr.part or len(pool) < 2:
+            return None
+        signs = {c: self._position_in_name(c, expr.metric) for c in pool}
+        chosen = [c for c, s in signs.items() if s == expr.sign]
+        if None in signs.values() or len(chosen) != 1:
+            return None
+        return geometry.Finding(ids=chosen, confidence=T.confidence.exact, explicit=True, margin="name",
+                                why=[f"{expr.metric} ({'+' if expr.sign > 0 else '-'}): the names place them "
+                                     f"({', '.join(pool)}): {chosen[0]}"])
+
+    def _named_partner(self, anchor: str, kind: str, pool: list[str]) -> geometry.Finding | None:
+        """"the lobe above the left lower lobe": a landmark whose name places it along the relation's axis, and a
+        candidate named the same but for the opposite place ("left upper lobe"), is that candidate by anatomy,
+        whatever the scan cuts of either (the spatial reader would compare the parts it shows)."""
+        axis, sign = AXIS_OF_RELATION.get(kind, (None, 0))
+        if axis is None or self._position_in_name(anchor, axis) != -sign:
+            return None
+        stem = self._name_without_position(anchor, axis)
+        partners = [c for c in pool if c != anchor and self._position_in_name(c, axis) == sign
+                    and self._name_without_position(c, axis) == stem]
+        if len(partners) != 1:
+            return None
+        return geometry.Finding(ids=partners, confidence=T.confidence.relation, explicit=True, margin="name",
+                                why=[f"{partners[0]} is named {anchor}'s counterpart {kind}"])
+
+    def _name_without_position(self, concept_id: str, axis: str) -> list[str]:
+        return [w for w in self.ontology[concept_id].name.lower().split()
+                if (self.words.comparatives.get(w) or {}).get("measure") != axis]
 
     def _order(self, expr) -> geometry.Finding:
         pool = self._series_pool(expr.of)
@@ -233,6 +279,9 @@ class Evaluator:
         if present is None:
             return geometry.Finding(why=["presence unknown: no map to place structures"])
         pool = self.members(expr.pool) if expr.pool is not None else list(present)
+        if expr.pool is not None and len(anchors) == 1 and not groups \
+                and (partner := self._named_partner(anchors[0], expr.kind, pool)) is not None:
+            return partner
         found = geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
                                  list(expr.part) if expr.part else None, groups)
         if found.question and anchors and not groups:

@@ -57,7 +57,7 @@ class GeometryReaders:
                                                            and self._series_of(m.concept))]
         if named and request.parsed.include[0] is not named[0]:
             return None  # "the ribs either side of rib 10" may mean without rib 10: the later readers decide
-        if not texts & self._word_sets["neighbour_words"] or len(named) != 1:
+        if not (texts & self._word_sets["neighbour_words"] or self._both_directions(request.items)) or len(named) != 1:
             return None
         grounded = ground_mention(named[0], self.ontology)
         if len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series:
@@ -69,6 +69,21 @@ class GeometryReaders:
         finding = spatial.Finding(ids=ids, explicit=False, confidence=T.confidence.series, margin="numbering",
                                   why=[f"{anchor.id} and its neighbours in the series: {', '.join(ids)}"])
         return self._answer(request, finding, "neighbours")
+
+    def _both_directions(self, items: list[Item]) -> bool:
+        """"L1 plus the vertebra above and the one below", "rib 9 and the ribs directly above and below it": a
+        relation word up and one down, joined, with no count of steps, say the neighbours on both sides."""
+        kinds = [self.words.relations.get(i.text) or "" for i in items if i.term.kind == "locative"]
+        if sorted(kinds) != ["inferior", "superior"]:
+            return False
+        first = next(k for k, i in enumerate(items) if i.term.kind == "locative")
+        between = items[first + 1:]
+        return any(i.term.kind == "conjunction" for i in between) \
+            and not any(self._count_of(i) not in (None, 1) for i in items if i.term.kind not in MENTION)
+
+    def _count_of(self, item: Item) -> int | None:
+        """The number a word says ("2", "second", "two"), or None."""
+        return self.words.number(item)
 
     def _read_middle(self, request: Request) -> TargetSpec | None:
         """"T12, L1, L2 minus the middle one", "right ribs 7-12 without the middle two": the central member(s) of
@@ -193,6 +208,8 @@ class GeometryReaders:
         """"right ribs from the 10th to the last one", "from T12 down to the last vertebra in the scan": a range
         along a series whose one end is a member (by name or by number) and whose other end is an end word, read
         as that end of what the image shows: range(series, a, last)."""
+        if (restricted := self._range_on_group(request)) is not None:
+            return restricted
         # "von der 9. bis zur letzten": a full stop after a number and before the range word marks an ordinal
         # (German writes "9." for "ninth"); it does not end the clause
         items = [i for k, i in enumerate(request.items) if not (
@@ -222,6 +239,43 @@ class GeometryReaders:
                 return None
             return self._answer(request, finding, "range to an end")
         return None
+
+    def _range_on_group(self, request: Request) -> TargetSpec | None:
+        """"spinal cord plus the vertebrae around it from T12 to L1": a range of a series said after that series'
+        group noun (with a relation between them the front end took the range for a landmark of) restricts the
+        group; the group is never answered whole beside it. Anything else named is kept as named."""
+        items, parsed = request.items, request.parsed
+        ranges = [k for k, i in enumerate(items) if i.term.kind == "range"]
+        if len(ranges) != 1 or not parsed.context or request.evidence.present is None:
+            return None
+        r = ranges[0]
+        ends = [next((j for j in span if items[j].term.kind in MENTION), None)
+                for span in (range(r - 1, -1, -1), range(r + 1, len(items)))]
+        if None in ends or not all(abs(j - r) <= 2 for j in ends):
+            return None
+        members = [str(items[j].term.value) for j in ends]
+        series = {self.ontology[c].series for c in members}
+        context = {m.concept for m in parsed.context}
+        if len(series) != 1 or None in series or not set(members) <= context \
+                or any(self.ontology[c].members for c in members):
+            return None
+        groups = [m for m in parsed.include if self.ontology[m.concept].members
+                  and self._series_of(m.concept) == next(iter(series))]
+        named = [m for m in parsed.include if m not in groups]
+        if len(groups) != 1 or not named:
+            return None
+        spans = [self._range_member(items[:ends[0] + 1], [items[ends[0]]]),
+                 self._range_member(items[:ends[1] + 1], [items[ends[1]]])]
+        if not all(len(s) == 1 for s in spans) or spans[0][0][0] != spans[1][0][0]:
+            return None
+        finding = self._evaluate(request, Range(spans[0][0][0], spans[0][0][1], spans[1][0][1]))
+        others = [ground_mention(m, self.ontology) for m in named]
+        if finding is None or not finding.ids or any(g.options or not g.ids for g in others):
+            return None
+        ids = list(dict.fromkeys([c for g in others for c in g.ids] + finding.ids))
+        request.reading.rationale.append(f"the range {', '.join(members)} restricts {groups[0].concept}")
+        return self._answer(request, spatial.Finding(ids=ids, explicit=False, confidence=finding.confidence,
+                                                     why=finding.why, margin=finding.margin), "range of a group")
 
     def _range_member(self, clause: list[Item], part: list[Item]) -> list[tuple[Expr, int]]:
         """The series and the position in it of a range's named end: a member said by name ("T12") or by number
@@ -268,8 +322,8 @@ class GeometryReaders:
         """"L1, wait, one level higher", "T12. no, one level lower": a step along the series from the member said
         before, when the clause with the step names nothing itself: relation(superior|inferior, x, n)."""
         said = request.discourse
-        if said is None:
-            return None
+        if said is None or self._both_directions(request.items):
+            return None  # (a step up and one down from one member are its neighbours)
         scanned = said.scanned
         for k, item in enumerate(scanned):
             if item.text not in self.words.levels:
@@ -375,6 +429,12 @@ class GeometryReaders:
                 within = self.ontology.descendants(kind) | {kind}
                 if candidates and all(c in within for c in candidates):
                     named, named_from = candidates, others
+            if named is None and len(after) >= 2 and measure["measure"] != "distance" \
+                    and (category := self._category_after(items, k, min(k + 3, end))) is not None:
+                # "the bigger organ, pancreas or spleen?": a kind word (not a structure), then the candidates of it
+                candidates = self._named_candidates(items, after, evidence)
+                if candidates and all(self.in_category(c, category) for c in candidates):
+                    named, named_from = candidates, after
             named_ids: list[str] = []
             for j in (named_from if named is not None else []):
                 # the expression keeps the names said ("the kidneys", not its two members), so the trace and the
@@ -386,9 +446,15 @@ class GeometryReaders:
                 # structures named around the comparison, each a set of its present parts
                 used |= set(mentions)
                 pool = named
+                if (side := self._one_side_said(items, start, end)) is not None:
+                    # "which is smaller on the right, adrenal or kidney": the side is said of every candidate
+                    pool = [c for c in pool if self.ontology[c].laterality in (side, None)]
+                    named_ids = [c for c in named_ids if self.ontology[c].laterality in (side, None)]
+                    if len(pool) < 2:
+                        return None
             elif head is not None:
                 used.add(head)
-                concept = str(items[head].term.value)
+                concept = self._sided_subgroup(str(items[head].term.value), items, start, end, k)
                 if measure["measure"] != "distance" and not self._series_of(concept) and (subgroups := [
                         m for m in self.ontology[concept].members if self.ontology[m].members]):
                     # "the bigger lung": the candidates may be groups of parts (each lung its lobes) or the parts
@@ -453,6 +519,31 @@ class GeometryReaders:
         if questions:
             finding.ids = []
         return self._answer(request, finding, "comparative")
+
+    def _side_preposition(self, items: list[Item], j: int) -> bool:
+        """A one-letter range word ("a") just before a side word: a preposition ("a destra", "a la derecha"),
+        not a range."""
+        following = next((i for i in items[j + 1:] if i.term.kind != "filler"), None)
+        return items[j].term.kind == "range" and len(items[j].text) == 1 and following is not None \
+            and following.term.kind == "side"
+
+    def _one_side_said(self, items: list[Item], start: int, end: int) -> str | None:
+        """The one side (left or right) said as its own word in items[start:end], or None."""
+        sides = {str(items[j].term.value) for j in range(start, end) if items[j].term.kind == "side"}
+        return sides.pop() if len(sides) == 1 and sides <= {"left", "right"} else None
+
+    def _sided_subgroup(self, concept: str, items: list[Item], start: int, end: int, k: int) -> str:
+        """"the lower of the left lung lobes": a group made of one group per side, with one side said in the
+        comparison's clause, is that side's group (its parts are the candidates); otherwise the group itself.
+        A side just before the comparative may make it a name ("all lobes except the left lower one"), and
+        an exclusion may take the side's part away: neither narrows."""
+        sides = {str(items[j].term.value) for j in range(start, end) if items[j].term.kind == "side"}
+        if len(sides & {"left", "right"}) != 1 or (k > 0 and items[k - 1].term.kind == "side") \
+                or any(items[j].term.kind == "exclusion" for j in range(start, end)):
+            return concept
+        sided = [m for m in self.ontology[concept].members
+                 if self.ontology[m].members and self.ontology[m].laterality in sides]
+        return sided[0] if len(sided) == 1 else concept
 
     def _without_kind(self, items: list[Item], mentions: list[int]) -> list[int]:
         """"which vessel is smaller, aorta or IVC": a kind named in the singular beside two or more structures of
@@ -531,7 +622,10 @@ class GeometryReaders:
         # what follows the comparative; filler that ends the clause ("..., the one with more volume in this
         # scan") is as if nothing followed
         # ("which is bigger here, X or Y": a filler word after the comparative does not follow it)
-        after = next((items[j] for j in range(k + 1, end) if items[j].term.kind != "filler"), None)
+        # ("which is smaller on the right, X or Y": nor does a side, which is said of the candidates)
+        # ("più piccolo a destra": nor does a preposition the side's own, read as a range word)
+        after = next((items[j] for j in range(k + 1, end) if items[j].term.kind not in ("filler", "side")
+                      and not self._side_preposition(items, j)), None)
         if all(items[j].term.kind in ("filler", "anaphora") for j in range(k + 1, end)):
             after = None  # "of X, Y and Z, the smallest one": the pronoun stands for the named ones
         return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break") \
@@ -1181,7 +1275,8 @@ class GeometryReaders:
                                                                             for a in answers) + "?")
             return refuse("Which side do you mean: left or right? Say the side in the request.",
                           T.confidence.clarify, request.reading, evidence, self.ontology)
-        finding = pick(base)
+        finding = self._both_ends(request, mention, items, pick, base) if not (
+            end or penultimate or threshold_word or mention.numbers) else pick(base)
         if finding is None:
             return None
         cut = self._excluded_end(items)
@@ -1201,6 +1296,25 @@ class GeometryReaders:
             # the end is taken away here; the exclusion's end word must not take another member away in `decide`
             request.parsed.exclude_refs = [r for r in request.parsed.exclude_refs if not r.extreme]
         return self._answer(request, finding, "ordinal")
+
+    def _both_ends(self, request: Request, mention: Mention, items: list[Item], pick, base: Expr
+                   ) -> spatial.Finding | None:
+        """"the highest and the lowest vertebra present", "the top and bottom rib on the left": both ends named
+        on one noun are two members, one from each end (the mention keeps only the last end word said)."""
+        said = {str(i.term.value) for i in items if i.term.kind == "extreme"}
+        if said != {"first", "last"} or not any(i.term.kind == "conjunction" for i in items):
+            return pick(base)
+        if self._excluded_end(items) is not None:
+            return None  # "all ribs but the top and bottom one": what is taken away; the difference is not read here
+        findings = []
+        for extreme in ("first", "last"):
+            mention.extreme = extreme
+            findings.append(pick(base))
+        if any(f is None or not f.ids or f.question for f in findings):
+            return None
+        ids = [c for f in findings for c in f.ids if c]
+        return spatial.Finding(ids=list(dict.fromkeys(ids)), explicit=False, confidence=min(
+            f.confidence for f in findings), why=[w for f in findings for w in f.why], margin="numbering")
 
     def _excluded_end(self, items: list[Item]) -> int | None:
         """The index of an exclusion or dismissal word ("except", "drop", "leave out") that comes after a structure

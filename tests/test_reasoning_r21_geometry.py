@@ -1,0 +1,99 @@
+"""Reasoning round 21 (issue 13), geometry: comparisons whose word is also in the candidates' names, relations
+between structures named as counterparts (upper/lower lobe), comparisons between two named candidates with a kind
+word or a side, neighbours in both directions, both ends of a series on one noun, and a range that restricts the
+group it follows. Phrasings written for this test; in-process on the real CT map with the one session engine.
+On this CT the left lung shows its upper lobe only as the lingula, lower than the lower lobe's visible part."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _answer(engine, evidence, prompt):
+    spec = engine.understand(prompt, evidence)
+    return spec, (spec.status, sorted(spec.targets))
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the lower of the two left lung lobes", "lung_lower_lobe_left"),
+    ("the higher of the two left lung lobes", "lung_upper_lobe_left"),
+    ("der untere der beiden linken Lungenlappen", "lung_lower_lobe_left"),
+    ("der obere der linken Lungenlappen", "lung_upper_lobe_left"),
+])
+def test_a_name_that_says_the_place_asked_decides_the_comparison(engine, ct_evidence, prompt, expected):
+    """The names place the lobes (anatomy); the centroids of what the scan cuts of them would invert them."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", [expected]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "all lung lobes except the left lower one",
+    "all lung lobes except the right lower one",
+])
+def test_a_side_before_the_comparative_is_a_name_not_a_narrowing(engine, ct_evidence, prompt):
+    spec, (status, _) = _answer(engine, ct_evidence, prompt)
+    assert status != "ok", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the lung lobe just above the left lower lobe", "lung_upper_lobe_left"),
+    ("the lung lobe lying above the left lower lobe", "lung_upper_lobe_left"),
+    ("the lung lobe below the left upper lobe", "lung_lower_lobe_left"),
+    ("el lóbulo pulmonar debajo del lóbulo superior izquierdo", "lung_lower_lobe_left"),
+    ("le lobe pulmonaire au-dessus du lobe inférieur gauche", "lung_upper_lobe_left"),
+])
+def test_a_relation_to_a_named_counterpart_is_anatomy(engine, ct_evidence, prompt, expected):
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", [expected]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the bigger organ, pancreas or spleen?", ["spleen"]),
+    ("the smaller organ: liver or spleen", ["spleen"]),
+    ("das größere Organ, Pankreas oder Milz?", ["spleen"]),
+    ("el órgano más grande, páncreas o bazo?", ["spleen"]),
+    ("which is smaller on the right, adrenal or kidney? segment that one", ["adrenal_gland_right"]),
+    ("which is bigger on the left: kidney or adrenal?", ["kidney_left"]),
+    ("welches ist rechts kleiner, Nebenniere oder Niere?", ["adrenal_gland_right"]),
+    ("qual è più piccolo a destra, surrene o rene?", ["adrenal_gland_right"]),
+    ("¿cuál es más pequeño a la derecha, suprarrenal o riñón?", ["adrenal_gland_right"]),
+])
+def test_two_named_candidates_after_a_kind_word_or_with_a_side_are_compared(engine, ct_evidence, prompt, expected):
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("left rib 9 and the ribs directly above and below it", ["rib_left_10", "rib_left_8", "rib_left_9"]),
+    ("L1 plus the vertebra above and the one below", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]),
+    ("T12 together with the vertebra above it and the vertebra below it",
+     ["vertebrae_L1", "vertebrae_T11", "vertebrae_T12"]),
+    ("L1 et la vertèbre au-dessus et celle en dessous", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]),
+])
+def test_a_relation_up_and_one_down_are_the_neighbours(engine, ct_evidence, prompt, expected):
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale
+
+
+def test_a_counted_step_is_no_neighbour(engine, ct_evidence):
+    spec, got = _answer(engine, ct_evidence, "L1 plus the vertebra two above and the one below")
+    assert got != ("ok", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the highest and the lowest vertebra present",
+    "the uppermost and lowermost vertebrae shown",
+    "der höchste und der tiefste Wirbel im Bild",
+])
+def test_both_ends_on_one_noun_are_two_members(engine, ct_evidence, prompt):
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", ["vertebrae_L2", "vertebrae_T11"]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("spinal cord plus the vertebrae around it from T12 to L1", ["spinal_cord", "vertebrae_L1", "vertebrae_T12"]),
+    ("the aorta and the vertebrae next to it from T12 to L1", ["aorta", "vertebrae_L1", "vertebrae_T12"]),
+])
+def test_a_range_after_a_group_restricts_it(engine, ct_evidence, prompt, expected):
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale
