@@ -72,7 +72,7 @@ def test_an_unread_relation_to_a_pronoun_does_not_give_the_whole_group(engine, m
     assert not (spec.status == "ok" and {"small_bowel", "colon", "duodenum"} <= set(spec.targets)), spec.trace.rationale
 
 
-@pytest.mark.parametrize("prompt", ["spinal cord, discs, ribs", "the liver and the ribs", "aorta, IVC and the 11th rib"])
+@pytest.mark.parametrize("prompt", ["spinal cord, discs, ribs", "the liver and the ribs", "aorta, IVC and the ribs"])
 def test_a_list_with_a_part_the_backbone_cannot_segment_offers_the_rest(engine, mr_evidence, prompt):
     """The MR map has no ribs or lungs: the whole list was refused, where a part outside the scan offers the rest."""
     spec = engine.understand(prompt, mr_evidence)
