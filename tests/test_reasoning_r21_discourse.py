@@ -61,3 +61,48 @@ def test_a_removal_without_a_side_leaves_the_remaining_one_open(engine, ct_evide
 ])
 def test_the_organ_in_question_is_the_reports_finding(engine, ct_evidence, prompt):
     _ok(engine, ct_evidence, prompt, ["spleen"])
+
+
+@pytest.mark.parametrize("prompt", [
+    "Hypodense lesions in both liver and spleen. Segment the affected organ.",
+    "Nodules in both adrenals. Segment the affected one.",
+    "Bilateral hydronephrosis. Segment the affected kidney.",
+    "Läsionen in Leber und Milz. Bitte das betroffene Organ segmentieren.",
+    "Lesiones en hígado y bazo. Segmentar el órgano afectado.",
+    "Nódulos en ambas suprarrenales. Segmentar la afectada.",
+])
+def test_a_singular_reference_to_a_finding_of_several_structures_asks(engine, ct_evidence, prompt):
+    """'Lesions in both liver and spleen. Segment the affected organ.' gave both at 0.85: one was asked for."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and spec.targets == [], (spec.status, spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("Hypodense lesions in both liver and spleen. Segment the affected organs.", ["liver", "spleen"]),
+    ("Nodules in both adrenals. Segment both affected.", ["adrenal_gland_left", "adrenal_gland_right"]),
+    ("Nodules in both adrenals. Segment the affected adrenals.", ["adrenal_gland_left", "adrenal_gland_right"]),
+    ("A mass of the pancreas abutting the spleen. Segment the affected organ.", ["pancreas"]),
+])
+def test_a_plural_reference_keeps_every_site(engine, ct_evidence, prompt, targets):
+    _ok(engine, ct_evidence, prompt, targets)
+
+
+@pytest.mark.parametrize("prompt", [
+    "Bilateral moderate hydronephrosis. Do both.",
+    "Moderate hydronephrosis on both sides. Do both.",
+    "Beidseitige Hydronephrose. Bitte beide.",
+    "Hydronéphrose bilatérale. Segmenter les deux.",
+])
+def test_both_after_a_bilateral_finding_is_the_pair_the_finding_names(engine, ct_evidence, prompt):
+    _ok(engine, ct_evidence, prompt, ["kidney_left", "kidney_right"])
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("no vessels, just the pancreas", ["pancreas"]),
+    ("keine Gefäße, nur die Milz", ["spleen"]),
+    ("pas les os, juste le foie", ["liver"]),
+    ("not the kidneys, just the spleen", ["spleen"]),
+])
+def test_a_negated_group_then_only_a_structure(engine, ct_evidence, prompt, targets):
+    """'no vessels, just the pancreas' was read as a description ('vessels ... just') and refused."""
+    _ok(engine, ct_evidence, prompt, targets)

@@ -197,6 +197,9 @@ class ReferenceReaders:
         implied = [] if first or verbless else self._implied_sites(report_clauses)
         request.context = (request.context or []) + implied  # "Pheochromocytoma on the right. Contour the gland." 
         words = {i.text for i in asking}
+        # "the affected adrenals": a group's name asks for every member the finding is in, as a plural head does
+        groups_named = any(i.term.kind == "concept" and str(i.term.value) in self.ontology
+                           and self.ontology[str(i.term.value)].members for i in asking)
         # "Segment the broken bone": a group's name after a finding adjective is the kind of the structure asked
         # for, as "gland" is, not every member of the group
         asking = [Item(i.start, i.end, Term("singular", i.term.value, i.term.source), i.text) if (
@@ -364,6 +367,12 @@ class ReferenceReaders:
             # spleen", is left to the later readers)
             return ask(chosen, request.reading, request.evidence, self.ontology,
                        "report reference: the reference may be any of several findings' sites")
+        one = (affected or wanted) and not (other or normal or both or plural or groups_named)
+        if one and (several := self._one_of_several(chosen or [c for c, s in status.items() if s != "normal"], report)):
+            # "Lesions in both liver and spleen. Segment the affected organ.", "Nodules in both adrenals. Segment
+            # the affected one.": one finding said of several structures, and a singular reference: which one?
+            return ask(several, request.reading, request.evidence, self.ontology,
+                       "report reference: one is asked for, the finding is said of several structures")
         if not chosen or (len(chosen) > 1 and not (both or ((normal or by_kind) and plural))):
             return None
         reading = request.reading
@@ -383,6 +392,23 @@ class ReferenceReaders:
         request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
                                      rule=f"report reference -> {chosen}")]
         return None
+
+    def _one_of_several(self, chosen: list[str], report: list[Item]) -> list[str]:
+        """The structures a singular reference may mean when the report says its finding of several at once: the
+        structures chosen when they are named as a list ("liver and spleen", joined only by conjunctions), or the
+        two sides of the one pair chosen ("both adrenals"). Else [] (one structure, or a finding of one structure
+        that only touches another: "a mass of the pancreas abutting the spleen")."""
+        if len(chosen) == 1:
+            members = [m for m in self.ontology[chosen[0]].members if m in self.ontology] \
+                if chosen[0] in self.ontology else []
+            sides = {self.ontology[m].laterality for m in members}
+            return members if len(members) == 2 and sides == {"left", "right"} else []
+        named = [k for k, i in enumerate(report) if i.term.kind in MENTION and any(
+            c in chosen for m in self._mentions_of([i]) for c in ground_mention(m, self.ontology).ids)]
+        if len(named) < 2 or any(report[k].term.kind not in ("conjunction", "filler", "side") or report[k].text in (
+                ",", ";") for k in range(named[0] + 1, named[-1]) if k not in named):
+            return []
+        return chosen
 
     @cached_property
     def _remaining_words(self) -> set[str]:
@@ -434,8 +460,9 @@ class ReferenceReaders:
         parts = [(part, clause) for clause in clauses for part in _split_at_commas(clause)]
         for part, whole in parts:
             said = {c for m in self._mentions_of(part) for c in (m.concept, *ground_mention(m, self.ontology).ids)}
-            sides = {str(i.term.value) for i in part if i.term.kind == "side"} & {"left", "right"} \
-                or {str(i.term.value) for i in whole if i.term.kind == "side"} & {"left", "right"}
+            said_sides = {str(i.term.value) for i in part if i.term.kind == "side"} \
+                or {str(i.term.value) for i in whole if i.term.kind == "side"}
+            sides = said_sides & {"left", "right"}
             clause = part
             for k, item in enumerate(clause):
                 # a finding may be two words once read ("gallstones" -> "gall stones"): the pair is tried first
@@ -444,6 +471,8 @@ class ReferenceReaders:
                 if site is None or scope_of(self.ontology, {site}) & said:
                     continue
                 paired = len(self.ontology[site].members) == 2
+                if paired and said_sides == {"both"}:
+                    paired = False  # "bilateral hydronephrosis": the finding is in both, the pair's group itself
                 mention = Mention(concept=site, form="singular" if paired else "concept", text=item.text,
                                   source="finding", sides=set(sides) if paired and len(sides) == 1 else set())
                 grounded = ground_mention(mention, self.ontology)
