@@ -83,3 +83,48 @@ def test_a_list_with_a_part_the_backbone_cannot_segment_offers_the_rest(engine, 
 def test_a_structure_the_backbone_cannot_segment_alone_is_refused(engine, mr_evidence):
     spec = engine.understand("ribs", mr_evidence)
     assert spec.status == "rejected" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the right kidney plus the gland sitting on top of it", ["kidney_right", "adrenal_gland_right"]),
+    ("left kidney and the gland just above it", ["kidney_left", "adrenal_gland_left"]),
+])
+def test_a_head_word_breaks_a_tie_the_relation_leaves(engine, mr_evidence, prompt, targets):
+    """On the MR nothing lies squarely above the kidney: the adrenal and the pancreas lie obliquely so, and "gland"
+    fits the adrenal far better in these words."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the tiny sack tucked beneath the liver where bile is kept",
+    "the small pouch under the liver that collects bile",
+])
+def test_a_size_word_compares_only_the_candidates_the_words_left(engine, ct_evidence, prompt):
+    """"little" made a question with the right psoas, which the scan cuts small, though the words chose among the
+    organs below the liver."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["gallbladder"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("of the two kidneys, the one on the same side as the liver", ["kidney_right"]),
+    ("of both adrenal glands, the one closer to the spleen", ["adrenal_gland_left"]),
+    ("out of the two left lung lobes, the one further down", ["lung_lower_lobe_left"]),
+    ("des deux reins, celui du côté du foie", ["kidney_right"]),
+])
+def test_one_chosen_from_a_set_is_that_member(engine, ct_evidence, prompt, targets):
+    """"of the two kidneys, the one on ..." gave both kidneys: the set was read, the choice dropped."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+    assert any("one chosen from a set" in line for line in spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the left lung lobe further down", ["lung_lower_lobe_left"]),
+    ("the upper left lung lobe", ["lung_upper_lobe_left"]),
+    ("left lung lobes", ["lung_upper_lobe_left", "lung_lower_lobe_left"]),
+])
+def test_a_lobe_of_one_lung_is_a_member_of_that_lung(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale

@@ -913,6 +913,7 @@ class FrontEnd:
         reading = request.reading
         text = self.normalizer.normalize(request.prompt)
         self._join_split_relation(text, reading)
+        self._select_from_a_set(text, reading)
         said, parsed = self._parse(text, reading)
         if not parsed.include and not parsed.bare_refs and not said.dropped \
                 and not any(i.term.kind in ("concept", "singular") for i in said.items):
@@ -970,6 +971,47 @@ class FrontEnd:
                     tokens[k:end + 1] = [*noun, token, tokens[end]]
                     reading.rationale.append(f"relation said around its target: read as '{' '.join(tokens[k:end + 1])}'")
                     return
+
+    @cached_property
+    def _selection_words(self) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+        """The words that open a set to choose from ("of", "among") and the pro-forms of the one chosen ("the one"),
+        as token tuples, longest first."""
+        def phrases(key: str) -> list[tuple[str, ...]]:
+            return sorted({tuple(tokenize(w)) for w in self.language.get(key, ())} - {()}, key=len, reverse=True)
+        return phrases("selection_openers"), phrases("selection_pro_forms")
+
+    def _select_from_a_set(self, text: NormalizedText, reading: Reading) -> None:
+        """"of the two kidneys, the one on the same side as the liver": a group said first, then "the one" and what tells
+        it apart, is read as one member of the group told apart as said ("the kidney on the same side as the liver"):
+        the group's noun in the singular where the ontology has one. Without it the group itself was the answer."""
+        tokens = text.tokens
+        openers, pro_forms = self._selection_words
+        for start in range(len(tokens)):
+            opener = next((o for o in openers if tuple(tokens[start:start + len(o)]) == o), None)
+            if opener is None:
+                continue
+            comma = next((k for k in range(start + len(opener), min(len(tokens), start + len(opener) + 7))
+                          if tokens[k] == ","), None)
+            if comma is None:
+                continue
+            pro_form = next((f for f in pro_forms if tuple(tokens[comma + 1:comma + 1 + len(f)]) == f
+                             or tokens[comma + 1:comma + 2] == ["the"] and tuple(tokens[comma + 2:comma + 2 + len(f)]) == f),
+                            None)
+            if pro_form is None or comma + 1 + len(pro_form) >= len(tokens):
+                continue
+            after = comma + 1 + len(pro_form) + (tokens[comma + 1] == "the" and pro_form[0] != "the")
+            items = self.index.scan(tokens[start + len(opener):comma])
+            named = [i for i in items if i.term.kind in ("concept", "singular")]
+            if len(named) != 1 or any(i.term.kind not in ("filler", "number", "side", "concept", "singular")
+                                      for i in items) or str(named[0].term.value) not in self.ontology \
+                    or not self.ontology[str(named[0].term.value)].members:
+                continue
+            group = self.ontology[str(named[0].term.value)]
+            noun = tokenize(group.singular[0]) if group.singular else named[0].text.split()
+            sides = [w for i in items if i.term.kind == "side" for w in i.text.split()]
+            tokens[start:after] = ["the", *sides, *noun]
+            reading.rationale.append(f"one chosen from a set: read as '{' '.join(tokens[start:])}'")
+            return
 
     def _read_task(self, request: Request) -> TargetSpec | None:
         """A text that asks for something other than a segmentation ("write a poem about the liver", "translate

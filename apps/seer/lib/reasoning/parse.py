@@ -150,20 +150,26 @@ class TermIndex:
         return self._fill_pro_forms(items)
 
     def _fill_pro_forms(self, items: list[Item]) -> list[Item]:
-        """"ribs 7-12 minus the floating ones": a word we know only as a modifier of a noun said earlier, then a
-        pro-form, names what the modifier and that noun name together ("floating ribs"). Only a modifier that is
-        nothing by itself is read so: "the left one" keeps its own reading."""
+        """"ribs 7-12 minus the floating ones", "costillas excepto las flotantes": a word we know only as a modifier of
+        a noun said earlier, then a pro-form or nothing more, names what the modifier and that noun name together
+        ("floating ribs"). Only a modifier that is nothing by itself is read so: "the left one" keeps its reading."""
         for k in range(len(items) - 1, 0, -1):
-            modifier, pro_form = items[k - 1], items[k]
-            if pro_form.text not in self.pro_forms or modifier.term.kind != "unknown":
+            modifier = items[k - 1] if items[k].text in self.pro_forms else items[k]
+            end = k + 1
+            if modifier.term.kind != "unknown" or (modifier is items[k] and not (
+                    items[k - 1].term.kind in ("filler", "exclusion") and (k + 1 == len(items) or items[k + 1].term.kind in (
+                        "break", "conjunction")))):
                 continue
-            for earlier in reversed(items[:k - 1]):
+            first = k - 1 if modifier is items[k - 1] else k
+            for earlier in reversed(items[:first]):
                 if earlier.term.kind not in ("concept", "singular"):
                     continue
-                term = self.phrases.get((modifier.text, earlier.text.split()[-1]))
-                if term is not None and term.kind in ("concept", "singular"):
-                    items[k - 1:k + 1] = [Item(modifier.start, pro_form.end, term,
-                                               f"{modifier.text} {earlier.text.split()[-1]}")]
+                nouns = dict.fromkeys((earlier.text.split()[-1], earlier.text.split()[0]))
+                found = next(((phrase, term) for noun in nouns for phrase in ((modifier.text, noun), (noun, modifier.text))
+                              if (term := self.phrases.get(phrase)) is not None and term.kind in ("concept", "singular")),
+                             None)
+                if found is not None:
+                    items[first:end] = [Item(modifier.start, items[end - 1].end, found[1], " ".join(found[0]))]
                     break
         return items
 
