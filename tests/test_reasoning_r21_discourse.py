@@ -106,3 +106,21 @@ def test_both_after_a_bilateral_finding_is_the_pair_the_finding_names(engine, ct
 def test_a_negated_group_then_only_a_structure(engine, ct_evidence, prompt, targets):
     """'no vessels, just the pancreas' was read as a description ('vessels ... just') and refused."""
     _ok(engine, ct_evidence, prompt, targets)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("left lower lobe, no, upper", ["lung_upper_lobe_left"]),
+    ("left upper lobe... sorry, lower", ["lung_lower_lobe_left"]),
+    ("the lower lobe on the left, no, upper", ["lung_upper_lobe_left"]),
+    ("lobe inférieur gauche, non, supérieur", ["lung_upper_lobe_left"]),
+    ("right kidney — no, left", ["kidney_left"]),
+])
+def test_a_correction_of_one_word_replaces_that_word_of_the_name(engine, ct_evidence, prompt, targets):
+    """'left lower lobe, no, upper' was refused at 0.85: the correction named nothing of its own."""
+    _ok(engine, ct_evidence, prompt, targets)
+
+
+@pytest.mark.parametrize("prompt", ["left lower lobe, no, blah", "left lower lobe, no, liverish"])
+def test_a_correction_word_that_makes_no_name_gives_no_mask(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)

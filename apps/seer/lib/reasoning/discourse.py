@@ -10,7 +10,7 @@ kidneys but not the left one"). All marker words come from the language files.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .normalize import tokenize
 from .parse import Item, Term
@@ -36,6 +36,9 @@ class Discourse:
     unapplied: list[str] = field(default_factory=list)
     # "T12 - one lower": a step said after a pause, with no level word: (the structures said before it, its clause)
     steps: list[tuple[list[Item], list[Item]]] = field(default_factory=list)
+    # "left lower lobe, no, upper": a correction that names nothing, only words that may replace a word of the
+    # name it withdrew: (the withdrawn clause's name and side items, the correction's words)
+    retold: list[tuple[list[Item], list[Item]]] = field(default_factory=list)
 
     def clause_words(self, chunk: list[Item]) -> list[str]:
         """The typed words of the clause (between breaks) that holds the first item of `chunk`."""
@@ -308,6 +311,8 @@ class DiscourseReader:
                     start = _clause_start(items, last)
                     span = [j for j in range(start, k) if j not in removed]
                     withdrawn = [items[j] for j in span if items[j].term.kind in MENTION]
+                    if len(withdrawn) == 1 and (words := self._replacing_words(items, end)):
+                        out.retold.append(([items[j] for j in span if items[j].term.kind in (*MENTION, "side")], words))
                     out.withdrawn.append(withdrawn)
                     removed |= {j for j in span if items[j].term.kind in MENTION + MODIFIERS}
                     out.rationale.append(f'withdrawn ("{items[k].text}"): ' + ", ".join(i.text for i in withdrawn))
@@ -571,6 +576,16 @@ class DiscourseReader:
             out = out[:comma + 1] + [items[k]] + out[comma + 1:k] + out[k + 1:]
             return out
         return out
+
+    @staticmethod
+    def _replacing_words(items: list[Item], end: int) -> list[Item]:
+        """The words a correction says after its marker at `end` when they name nothing and are neither a step
+        nor a pronoun ("..., no, upper", "..., sorry, lower"): one or two words, up to the clause's end."""
+        stop = next((j for j in range(end + 1, len(items)) if items[j].term.kind == "break"), len(items))
+        words = [i for i in items[end + 1:stop] if any(c.isalnum() for c in i.text)]
+        if not 1 <= len(words) <= 2 or any(i.term.kind not in ("filler", "unknown") for i in words):
+            return []
+        return words
 
     def _trailing_markers(self, items: list[Item]) -> list[Item]:
         """"stomach, sorry, pancreas I mean", "gallbladder - duodenum, I meant", "le pancréas je voulais dire": a
@@ -1116,12 +1131,56 @@ class ChoiceReaders:
                                          f'"{before[named[0]].text}", said before it')
         return self._answer(request, finding, "step")
 
+    def _retold_name(self, withdrawn: list[Item], words: list[Item]) -> list[str] | None:
+        """The name a correction that only says a word means ("left lower lobe, no, upper" -> "left upper lobe"):
+        the withdrawn name with one of its words replaced by the correction's, when exactly one such replacement
+        is itself one name the lexicon knows, other than the withdrawn one. Its tokens (with the side said apart
+        from a name that has none of its own), else None."""
+        name = next(i for i in withdrawn if i.term.kind in ("concept", "singular"))
+        tokens, new = name.text.split(), [t for i in words for t in i.text.split()]
+        found: dict[str, list[str]] = {}
+        for k in range(len(tokens)):
+            candidate = tokens[:k] + new + tokens[k + 1:]
+            scanned = self.index.scan(candidate)
+            if len(scanned) == 1 and scanned[0].term.kind in ("concept", "singular") \
+                    and scanned[0].term.value != name.term.value:
+                found.setdefault(str(scanned[0].term.value), candidate)
+        if len(found) != 1:
+            return None
+        concept, candidate = next(iter(found.items()))
+        sides = [i.text for i in withdrawn if i.term.kind == "side"]
+        lateral = concept in self.ontology and self.ontology[concept].laterality
+        return (sides[-1].split()[-1:] if sides and not lateral else []) + candidate
+
+    def _retell(self, request) -> None:
+        """"left lower lobe, no, upper", "upper lobe... sorry, lower", "lobe inférieur gauche, non, supérieur":
+        a correction that replaces only a word of the name it withdrew is read as if that whole name had been
+        said again with the new word; the discourse is read once more on those words."""
+        from .ground import ground_mention
+
+        said = request.discourse
+        if said is None or len(said.retold) != 1 or any(i.term.kind in ("concept", "singular") for i in said.items):
+            return
+        withdrawn, words = said.retold[0]
+        name = self._retold_name(withdrawn, words)
+        if name is None:
+            return
+        tokens = request.text.tokens
+        text = replace(request.text, tokens=tokens[:words[0].start] + name + tokens[words[-1].end:])
+        retold, parsed = self._parse(text, request.reading)
+        request.reading.rationale.append(f'correction of one word: "{" ".join(i.text for i in words)}" read as '
+                                         f'"{" ".join(name)}"')
+        request.text, request.discourse, request.parsed, request.items = text, retold, parsed, retold.items
+        request.context = [ground_mention(m, self.ontology) for m in parsed.context]
+        request.dropped = [ground_mention(m, self.ontology) for chunk in retold.dropped for m in self._mentions_of(chunk)]
+
     def _read_choice(self, request):
         """"spleen no liver": unless the second name lies within the first ("the ribs no 11th" only excepts), the
         bare "no" may be a correction (the liver) or a denial (the spleen, not the liver): ask, never guess."""
         from .decide import ask
         from .ground import ground_mention
 
+        self._retell(request)
         said = request.discourse
         if said is not None and said.steps and len(said.unapplied) == len(said.steps) \
                 and (spec := self._read_bare_step(request)) is not None:
