@@ -49,6 +49,28 @@ def test_the_remaining_one_of_a_removed_pair_is_the_other_side(engine, ct_eviden
     _ok(engine, ct_evidence, prompt, targets)
 
 
+@pytest.mark.parametrize("prompt, targets", [
+    ("Z.n. Nephrektomie rechts. Bitte die verbleibende Niere segmentieren.", ["kidney_left"]),
+    ("Nefrectomía izquierda previa. Segmentar el riñón restante.", ["kidney_right"]),
+    ("Pregressa nefrectomia destra. Segmentare il rene rimanente.", ["kidney_left"]),
+    ("History of left adrenalectomy; contour the remaining adrenal gland", ["adrenal_gland_right"]),
+    ("Status post right nephrectomy. Outline the contralateral kidney.", ["kidney_left"]),
+    ("Pre-op planning for right radical nephrectomy: outline the kidney to be removed.", ["kidney_right"]),
+])
+def test_a_removal_in_other_words_and_languages(engine, ct_evidence, prompt, targets):
+    _ok(engine, ct_evidence, prompt, targets)
+
+
+@pytest.mark.parametrize("prompt", [
+    "History: right nephrectomy 2019. Segment the kidney.",
+    "Right kidney removed. Outline the kidney.",
+])
+def test_the_bare_noun_of_a_removed_pair_asks(engine, ct_evidence, prompt):
+    """It gave the removed right kidney at 0.93: the one left, or the removed one still on the map?"""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and spec.targets == [], (spec.status, spec.targets, spec.trace.rationale)
+
+
 def test_a_removal_without_a_side_leaves_the_remaining_one_open(engine, ct_evidence):
     spec = engine.understand("s/p nephrectomy. Segment the remaining kidney.", ct_evidence)
     assert spec.status != "ok" and spec.targets == [], spec.trace.rationale

@@ -225,7 +225,7 @@ class ReferenceReaders:
         wanted = {k for i in asking for w in i.text.split() for k in self._kinds_of_word(w, i.term.kind == "unknown")}
         remaining = bool(words & self._remaining_words)
         if not (other or normal or both or affected or wanted or remaining):
-            return None
+            return self._asked_of_removed(asking, report_clauses, request)
         if first or verbless:
             implied = self._implied_sites(report_clauses)
             request.context = (request.context or []) + implied
@@ -410,6 +410,23 @@ class ReferenceReaders:
             return []
         return chosen
 
+    def _asked_of_removed(self, asking: list[Item], report: list[list[Item]], request: Request) -> TargetSpec | None:
+        """"History: right nephrectomy. Segment the kidney.": the noun asked names the pair one side of which the
+        report says was removed; it may mean the one left, or the removed one still drawn on the map: ask. Not
+        when the asking clause itself says the removal ("outline the kidney to be removed": it is planned)."""
+        words, _ = self._removal_words
+        kinds = [str(i.term.value) for i in asking if i.term.kind == "singular"]
+        if len(kinds) != 1 or {i.text for i in asking} & words or self._says_removed(asking, request):
+            return None
+        scope = scope_of(self.ontology, kinds)
+        removed = [c for clause in report if self._says_removed(clause, request)
+                   for c in self._report_ids(clause, request, kinds)[0] if c in scope]
+        if not removed:
+            return None
+        options = list(dict.fromkeys(c for r in removed for c in (r, self.ontology[r].pair) if c))
+        return ask(options, request.reading, request.evidence, self.ontology,
+                   f"report reference: the report says {', '.join(removed)} was removed; which one is asked?")
+
     @cached_property
     def _remaining_words(self) -> set[str]:
         return {" ".join(tokenize(w)) for w in self.language.get("remaining_words", ())}
@@ -417,7 +434,7 @@ class ReferenceReaders:
     @cached_property
     def _removal_words(self) -> tuple[set[str], tuple[str, ...]]:
         return ({" ".join(tokenize(w)) for w in self.language.get("removal_words", ())},
-                tuple(self.language.get("removal_suffixes", ())))
+                tuple("".join(tokenize(w)) for w in self.language.get("removal_suffixes", ())))
 
     def _says_removed(self, clause: list[Item], request: Request) -> bool:
         """Whether a report's clause says its structure was taken out: a removal word ("right kidney removed",
@@ -425,8 +442,9 @@ class ReferenceReaders:
         ("nephrectomy" -> kidney)."""
         words, suffixes = self._removal_words
         tokens = {t for i in clause for t in i.text.split()}
+        typed = self._typed_at(request)
         return bool({i.text for i in clause} & words or tokens & words) or any(
-            typed.endswith(suffixes) and set(read_as.split()) <= tokens for typed, read_as in request.text.repairs)
+            typed.get(p, "").endswith(suffixes) for i in clause for p in range(i.start, max(i.end, i.start + 1)))
 
     def _lesion_sites(self, concept_id: str, evidence, shown: bool = True) -> list[str]:
         """The organs a lesion named in a report lies in, when the image cannot show the lesion itself: its
