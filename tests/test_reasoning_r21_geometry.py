@@ -97,3 +97,60 @@ def test_both_ends_on_one_noun_are_two_members(engine, ct_evidence, prompt):
 def test_a_range_after_a_group_restricts_it(engine, ct_evidence, prompt, expected):
     spec, got = _answer(engine, ct_evidence, prompt)
     assert got == ("ok", expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the more cranial rib of left 8 and left 11", "rib_left_8"),
+    ("die höhere Rippe von links 8 und links 11", "rib_left_8"),
+    ("the higher rib, 8 or 11 on the left", "rib_left_8"),
+    ("the lower rib of left 9 and left 10", "rib_left_10"),
+    ("the higher of L1 and T12", "vertebrae_T12"),
+    ("the bigger rib of left 8 and left 11", "rib_left_11"),
+])
+def test_members_named_by_number_are_compared(engine, ct_evidence, prompt, expected):
+    """Along the body's axis, members of one series on one side are placed by their numbers."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", [expected]), spec.trace.rationale
+
+
+def test_numbers_on_both_sides_in_one_mention_are_no_candidates(engine, ct_evidence):
+    spec, (status, _) = _answer(engine, ct_evidence, "the more cranial rib of left 8 and right 11")
+    assert status != "ok", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the lowest of left ribs 8 to 10", ["rib_left_10"]),
+    ("the lowest of the left ribs 8, 9 and 10", ["rib_left_10"]),
+    ("die unterste der linken Rippen 8 bis 10", ["rib_left_10"]),
+    ("the uppermost of right ribs 9-11", ["rib_right_9"]),
+    ("the lowest of T11 to L2", ["vertebrae_L2"]),
+    ("der oberste von T12 bis L2", ["vertebrae_T12"]),
+])
+def test_an_end_word_of_numbered_members_picks_one_of_them(engine, ct_evidence, prompt, expected):
+    """Never a count of members from the series' end ('the lowest of left ribs 8 to 10' gave ribs 7 to 12)."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale
+
+
+def test_the_end_of_numbered_members_outside_the_image_is_refused(engine, ct_evidence):
+    spec, got = _answer(engine, ct_evidence, "the highest of left ribs 3 to 8")
+    assert got == ("rejected", []), spec.trace.rationale
+
+
+def test_a_count_before_the_end_word_still_counts(engine, ct_evidence):
+    spec, got = _answer(engine, ct_evidence, "the two lowest of left ribs 8 to 12")
+    assert got == ("ok", ["rib_left_11", "rib_left_12"]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("T11 to L2 minus the two ends", ["vertebrae_L1", "vertebrae_T12"]),
+    ("T11 to L2 without both ends", ["vertebrae_L1", "vertebrae_T12"]),
+    ("T11 bis L2 ohne die beiden Enden", ["vertebrae_L1", "vertebrae_T12"]),
+    ("de T11 à L2 sans les deux extrémités", ["vertebrae_L1", "vertebrae_T12"]),
+    ("de T11 a L2 sin los dos extremos", ["vertebrae_L1", "vertebrae_T12"]),
+    ("left ribs 7 to 12 except either end", ["rib_left_10", "rib_left_11", "rib_left_8", "rib_left_9"]),
+    ("ribs 7-12 on the left without the first and last", ["rib_left_10", "rib_left_11", "rib_left_8", "rib_left_9"]),
+])
+def test_a_series_without_its_two_ends(engine, ct_evidence, prompt, expected):
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale

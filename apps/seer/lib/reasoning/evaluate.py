@@ -168,6 +168,8 @@ class Evaluator:
         if expr.metric not in ("x", "y", "z") or expr.rank != 1 or expr.count != 1 or expr.landmark is not None \
                 or expr.reach or expr.part or len(pool) < 2:
             return None
+        if expr.metric == "z" and (numbered := self._numbered_height(pool, expr.sign)) is not None:
+            return numbered
         signs = {c: self._position_in_name(c, expr.metric) for c in pool}
         chosen = [c for c, s in signs.items() if s == expr.sign]
         if None in signs.values() or len(chosen) != 1:
@@ -175,6 +177,20 @@ class Evaluator:
         return geometry.Finding(ids=chosen, confidence=T.confidence.exact, explicit=True, margin="name",
                                 why=[f"{expr.metric} ({'+' if expr.sign > 0 else '-'}): the names place them "
                                      f"({', '.join(pool)}): {chosen[0]}"])
+
+    def _numbered_height(self, pool: list[str], sign: int) -> geometry.Finding | None:
+        """"the lower rib of left 9 and left 10": members of one series on one side are placed by their numbers
+        (the series' step says which way the numbers run), not by centroids a curved rib can bring level."""
+        members = [self.ontology[c] for c in pool]
+        if len({m.series for m in members}) != 1 or members[0].series is None \
+                or len({m.laterality for m in members}) != 1 or len({m.order for m in members}) != len(members) \
+                or any(m.order is None for m in members):
+            return None
+        down = int(self.words.steps.get("inferior", 1))
+        chosen = max(members, key=lambda m: -sign * down * m.order).id
+        return geometry.Finding(ids=[chosen], confidence=T.confidence.series, explicit=True, margin="numbering",
+                                why=[f"z ({'+' if sign > 0 else '-'}): numbered in the {members[0].series} series: "
+                                     f"{chosen} of {', '.join(pool)}"])
 
     def _named_partner(self, anchor: str, kind: str, pool: list[str]) -> geometry.Finding | None:
         """"the lobe above the left lower lobe": a landmark whose name places it along the relation's axis, and a

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 
 from ..records import Evidence, TargetSpec
@@ -221,6 +222,9 @@ class GeometryReaders:
             if 0 < r < len(items) - 1 and items[r - 1].term.kind == "number" and items[r + 1].term.kind == "extreme" \
                     and not any(ch.isalpha() for ch in item.text):
                 continue  # "the third-highest": one ordinal word, not a range (a range word: "9. bis zur letzten")
+            if 0 < r < len(items) - 1 and all(i.term.kind == "number" or i.term.kind in MENTION
+                                               for i in (items[r - 1], items[r + 1])):
+                continue  # "the lowest of left ribs 8 to 10": a closed range, the end word picks within it
             stop = next((j for j in range(r, len(items)) if items[j].term.kind == "break"), len(items))
             start = _clause_start(items, r)
             before, after = items[start:r], items[r + 1:stop]
@@ -471,6 +475,9 @@ class GeometryReaders:
                 if len(sides) == 1 and not {"left", "right"} <= offered:
                     # (both sides offered, "which kidney is bigger, the left or the right": the pair is compared)
                     pool = [c for c in pool if self.ontology[c].laterality in (*sides, None)]
+                if numbered := self._numbered_members(request, str(items[head].term.value)):
+                    # "the more cranial rib of left 8 and left 11": the members named by number are the candidates
+                    pool = named = named_ids = numbered
             else:
                 category = self._category_after(items, k, end)
                 if category is None:
@@ -526,6 +533,20 @@ class GeometryReaders:
         following = next((i for i in items[j + 1:] if i.term.kind != "filler"), None)
         return items[j].term.kind == "range" and len(items[j].text) == 1 and following is not None \
             and following.term.kind == "side"
+
+    def _numbered_members(self, request: Request, concept: str) -> list[str]:
+        """The members of `concept` one mention names by two or more numbers ("rib ... left 8 and left 11"),
+        each present; empty when not every one named is, or when they are not numbered so."""
+        mentions = [m for m in request.parsed.include if m.concept == concept and len(m.numbers) >= 2]
+        if len(mentions) != 1:
+            return []
+        grounded = ground_mention(mentions[0], self.ontology)
+        ids = grounded.ids if not grounded.options else []
+        if len({self.ontology[c].laterality for c in ids}) > 1:
+            return []  # "left 8 and right 11": the one mention keeps one side; which number has which is lost
+        present = request.evidence.present or {}
+        leaves = [c for c in ids if not self.ontology[c].members]
+        return leaves if len(leaves) >= 2 and len(leaves) == len(ids) and all(c in present for c in leaves) else []
 
     def _one_side_said(self, items: list[Item], start: int, end: int) -> str | None:
         """The one side (left or right) said as its own word in items[start:end], or None."""
@@ -1055,6 +1076,8 @@ class GeometryReaders:
         if not mentions or len(mentions) > 1:
             return None
         mention = mentions[0]
+        if (among := self._extreme_of_numbered(request, mention, end or penultimate or threshold_word)) is not None:
+            return among
         cardinal_words = set(self.language.get("cardinals", ()))
         named = self.ontology[mention.concept]
         middle = next((k for k, t in enumerate(texts) if t in self._middle_words), None)
@@ -1295,6 +1318,34 @@ class GeometryReaders:
             finding.ids, finding.explicit = kept, False
             # the end is taken away here; the exclusion's end word must not take another member away in `decide`
             request.parsed.exclude_refs = [r for r in request.parsed.exclude_refs if not r.extreme]
+        return self._answer(request, finding, "ordinal")
+
+    def _extreme_of_numbered(self, request: Request, mention: Mention, other_order) -> TargetSpec | None:
+        """"the lowest of left ribs 8 to 10", "the highest of T12, L1 and L2": an end word said of members named
+        by number picks one of them (never a count of members from the series' end)."""
+        items = request.items
+        if not mention.extreme or (len(mention.numbers) < 2 and mention.range_end is None) or other_order:
+            return None
+        noun = next((k for k, i in enumerate(items) if i.term.kind in MENTION), len(items))
+        if any(self.words.number(i) is not None for i in items[:noun]):
+            return None  # "the two lowest of ribs 8 to 12": a count before the noun
+        grounded = ground_mention(replace(mention, extreme=None), self.ontology)
+        ids = [] if grounded.options else grounded.ids
+        if len(ids) < 2 or any(self.ontology[c].members or not self.ontology[c].series for c in ids) \
+                or len({self.ontology[c].laterality for c in ids}) > 1:
+            return None
+        if not all(c in (request.evidence.present or {}) for c in ids):
+            # the comparison sees only what the image shows: the end asked may be outside it ("the highest of
+            # left ribs 3 to 8" on a scan from rib 7 down is rib 3, absent), so the numbering says which
+            ordered = sorted(ids, key=lambda c: self.ontology[c].order * int(self.words.steps.get("inferior", 1)))
+            end_member = ordered[0] if mention.extreme == "first" else ordered[-1]
+            return self._answer(request, spatial.Finding(ids=[end_member], explicit=True, margin="numbering",
+                                                         confidence=T.confidence.series,
+                                                         why=[f"the {mention.extreme} of {', '.join(ids)} by "
+                                                              f"number: {end_member}"]), "ordinal")
+        finding = self._evaluate(request, Compare("z", 1 if mention.extreme == "first" else -1, of_ids(ids)))
+        if finding is None or not finding.ids:
+            return None
         return self._answer(request, finding, "ordinal")
 
     def _both_ends(self, request: Request, mention: Mention, items: list[Item], pick, base: Expr
