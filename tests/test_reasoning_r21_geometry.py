@@ -154,3 +154,20 @@ def test_a_count_before_the_end_word_still_counts(engine, ct_evidence):
 def test_a_series_without_its_two_ends(engine, ct_evidence, prompt, expected):
     spec, got = _answer(engine, ct_evidence, prompt)
     assert got == ("ok", expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the top and bottom rib on the left", ["rib_left_12", "rib_left_7"]),
+    ("die oberste und die unterste linke Rippe", ["rib_left_12", "rib_left_7"]),
+    ("la costola più alta e la più bassa a sinistra", ["rib_left_12", "rib_left_7"]),
+    ("the top and bottom ribs on both sides", ["rib_left_12", "rib_left_7", "rib_right_12", "rib_right_7"]),
+])
+def test_both_ends_of_a_series_whose_own_top_the_scan_cuts(engine, ct_evidence, prompt, expected):
+    """The scan shows ribs 7 to 12: the top one counted is the highest shown (rib 1 is outside it)."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale
+
+
+def test_both_ends_without_a_side_ask_which(engine, ct_evidence):
+    spec, (status, _) = _answer(engine, ct_evidence, "the top and bottom ribs")
+    assert status != "ok", spec.trace.rationale

@@ -1141,7 +1141,8 @@ class GeometryReaders:
         # "the lowest vertebra lying completely inside the scan": only members the map shows whole count (one
         # that reaches a face of the volume may run on beyond the scan)
         whole = present_only and any(t in self._whole_words for t in texts)
-        ordered = end or penultimate or threshold_word or (present_only and mention.extreme) or has_count
+        ordered = end or penultimate or threshold_word or (present_only and mention.extreme) or has_count \
+            or self._said_both_ends(items)
         pool = [self.ontology[c] for c in self.ontology.descendants(mention.concept) | {mention.concept}
                 if self.ontology[c].series and not self.ontology[c].members
                 and (c in evidence.vocabulary or not evidence.vocabulary)]
@@ -1281,7 +1282,9 @@ class GeometryReaders:
         if len(lateralities) > 1 and not threshold_word:
             # Counted within each side: "the last two ribs on each side" takes both, otherwise ask which side,
             # offering each side's answer.
-            per_side = [pick(Side(Group(mention.concept), lat)) for lat in lateralities]
+            ends = not (end or penultimate or threshold_word or mention.numbers)
+            per_side = [self._both_ends(request, mention, items, pick, Side(Group(mention.concept), lat)) if ends
+                        else pick(Side(Group(mention.concept), lat)) for lat in lateralities]
             if any(f is None for f in per_side):
                 return None
             if side == "both":
@@ -1348,12 +1351,16 @@ class GeometryReaders:
             return None
         return self._answer(request, finding, "ordinal")
 
+    def _said_both_ends(self, items: list[Item]) -> bool:
+        """Whether both ends of a series are named, joined ("the top and bottom rib")."""
+        said = {str(i.term.value) for i in items if i.term.kind == "extreme"}
+        return said == {"first", "last"} and any(i.term.kind == "conjunction" for i in items)
+
     def _both_ends(self, request: Request, mention: Mention, items: list[Item], pick, base: Expr
                    ) -> spatial.Finding | None:
         """"the highest and the lowest vertebra present", "the top and bottom rib on the left": both ends named
         on one noun are two members, one from each end (the mention keeps only the last end word said)."""
-        said = {str(i.term.value) for i in items if i.term.kind == "extreme"}
-        if said != {"first", "last"} or not any(i.term.kind == "conjunction" for i in items):
+        if not self._said_both_ends(items):
             return pick(base)
         if self._excluded_end(items) is not None:
             return None  # "all ribs but the top and bottom one": what is taken away; the difference is not read here
