@@ -146,3 +146,24 @@ def test_a_correction_of_one_word_replaces_that_word_of_the_name(engine, ct_evid
 def test_a_correction_word_that_makes_no_name_gives_no_mask(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "L2, no, one vertebra higher",
+    "L2 - no, the vertebra above",
+    "L2, nein, ein Wirbel höher",
+    "L2, non, une vertèbre plus haut",
+    "L2. one vertebra higher",
+])
+def test_a_step_said_with_the_series_noun_steps_from_the_level_before(engine, ct_evidence, prompt):
+    """'L2, nein, ein Wirbel höher' gave all four vertebrae; 'L2. one vertebra higher' gave L2."""
+    _ok(engine, ct_evidence, prompt, ["vertebrae_L1"])
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("s/p splenectomy; segment the left kidney and the pancreas", ["kidney_left", "pancreas"]),
+    ("Z.n. Splenektomie. Bitte linke Niere segmentieren.", ["kidney_left"]),
+])
+def test_a_structure_the_report_says_was_removed_is_never_a_target(engine, ct_evidence, prompt, targets):
+    """'s/p splenectomy; segment the left kidney and the pancreas' gave the spleen too."""
+    _ok(engine, ct_evidence, prompt, targets)

@@ -628,19 +628,28 @@ class DiscourseReader:
         for low, high in zip(bounds, bounds[1:]):
             clause = items[low + 1:high]
             words = {" ".join(_fold(t) for t in i.text.split()) for i in clause}
+            said = next((i for i in reversed(items[:low + 1]) if i.term.kind in MENTION), None)
+            # "L2, nein, ein Wirbel höher", "L2. one vertebra higher": the series' own noun counts the step
+            series = [i for i in clause if i.term.kind in MENTION and said is not None
+                      and self._series_noun_of(str(i.term.value), str(said.term.value))]
             if not clause or len(clause) > MAX_STEP_WORDS or not words & self.step_words or words & self.level_words \
-                    or any(i.term.kind not in ("number", "anaphora", "filler", "unknown") and " ".join(
+                    or any(i.term.kind not in ("number", "anaphora", "filler", "unknown") and i not in series and " ".join(
                         _fold(t) for t in i.text.split()) not in self.step_words for i in clause) \
                     or any(i.text in self.relatives for i in clause) \
-                    or any(i.term.kind in MENTION or i.text in self.pronouns for i in clause) \
-                    or not any(i.term.kind in ("number", "anaphora") for i in clause) \
-                    or not any(i.term.kind in MENTION for i in items[:low + 1]):
+                    or any(i.term.kind in MENTION and i not in series or i.text in self.pronouns for i in clause) \
+                    or not (series or any(i.term.kind in ("number", "anaphora") for i in clause)) \
+                    or said is None:
                 continue
-            said = next(i for i in reversed(items[:low + 1]) if i.term.kind in MENTION)
             if str(said.term.value) not in self.ontology or self.ontology[str(said.term.value)].order is None:
                 continue  # "of the two kidneys, the higher one": a comparison among what was said, no step
             found.append((items[:low + 1], clause))
         return found
+
+    def _series_noun_of(self, noun: str, member: str) -> bool:
+        """Whether `noun` is a group that holds `member` of a series ("vertebra" of L2), so that a step said with
+        it ("one vertebra higher") steps along that series."""
+        return noun in self.ontology and member in self.ontology and self.ontology[member].order is not None \
+            and member in self.ontology.descendants(noun)
 
     @staticmethod
     def _label_at(items: list[Item], j: int) -> list[int]:

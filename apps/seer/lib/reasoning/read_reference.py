@@ -171,6 +171,7 @@ class ReferenceReaders:
         to be normal, or plain; the reference picks among those of that kind, and must pick exactly one (or one
         pair, for "both"), else the later readers decide."""
         clauses = self._clauses(request)
+        self._set_removed_aside(request, clauses)
         sets = self._word_sets
         acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
         if acting:
@@ -409,6 +410,24 @@ class ReferenceReaders:
                 ",", ";") for k in range(named[0] + 1, named[-1]) if k not in named):
             return []
         return chosen
+
+    def _set_removed_aside(self, request: Request, clauses: list[list[Item]]) -> None:
+        """"s/p splenectomy; segment the left kidney and the pancreas": a structure that a clause of the report
+        (one with no verb of asking, beside one with) says was taken out is context, never a target; a structure
+        named again in the asking clause stays asked."""
+        asked = [c for c in clauses if any(i.term.kind == "action" for i in c)]
+        if not asked or len(asked) == len(clauses) or request.parsed is None:
+            return
+        removed = {i.text for c in clauses if c not in asked for part in _split_at_commas(c)
+                   if self._says_removed(part, request) for i in part if i.term.kind in MENTION}
+        removed -= {i.text for c in asked for i in c}
+        moved = [m for m in request.parsed.include if m.text in removed]
+        if not moved:
+            return
+        request.parsed.include = [m for m in request.parsed.include if m not in moved]
+        request.parsed.context.extend(moved)
+        request.context = (request.context or []) + [ground_mention(m, self.ontology) for m in moved]
+        request.reading.rationale.append("removed, so context: " + ", ".join(m.text for m in moved))
 
     def _asked_of_removed(self, asking: list[Item], report: list[list[Item]], request: Request) -> TargetSpec | None:
         """"History: right nephrectomy. Segment the kidney.": the noun asked names the pair one side of which the
