@@ -128,3 +128,60 @@ def test_one_chosen_from_a_set_is_that_member(engine, ct_evidence, prompt, targe
 def test_a_lobe_of_one_lung_is_a_member_of_that_lung(engine, ct_evidence, prompt, targets):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the longer bowel: small bowel or duodenum", "the liver or the spleen",
+                                    "leber oder milz", "aorta vs IVC"])
+def test_a_choice_nothing_decides_is_a_question(engine, mr_evidence, prompt):
+    """"X or Y" with nothing that chooses ("longer" is no measure we read) gave both."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "clarify" and spec.targets == [], spec.trace.rationale
+
+
+def test_a_choice_a_comparison_decides_is_answered(engine, ct_evidence):
+    spec = engine.understand("whichever is bigger, spleen or liver", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("la onceava costilla izquierda", ["rib_left_11"]),
+    ("la décimo primera costilla derecha", ["rib_right_11"]),
+    ("the ribs, not the cartilages", [f"rib_{s}_{n}" for s in ("left", "right") for n in range(7, 13)]),
+])
+def test_ordinals_and_names_said_plainly(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["la costilla izquierda", "die linke Rippe", "la zorpava costilla izquierda"])
+def test_one_rib_of_a_side_is_a_question(engine, ct_evidence, prompt):
+    """A singular noun of a numbered series with a side is one member: "la costilla izquierda" gave all six."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, count", [("every right-sided rib you can find", 6), ("jede linke Rippe", 6),
+                                           ("pulmón izquierdo", 2)])
+def test_a_universal_or_a_whole_organ_keeps_every_member(engine, ct_evidence, prompt, count):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and len(spec.targets) == count, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the organ the duodenum wraps around", "the organ the duodenum curves around"])
+def test_what_a_landmark_wraps_around_lies_within_it(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["pancreas"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the gland capping the left kidney", "the organ cupping the gallbladder"])
+def test_an_unread_word_between_a_kind_and_the_answer_is_asked_about(engine, ct_evidence, prompt):
+    """"the gland capping the left kidney" gave the kidney: the kidney is what the gland is placed against."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the organ drained by the duct of Wirsung",
+                                    "the structures enclosed by Gerota's fascia on the right: the kidney only"])
+def test_a_named_part_stands_for_its_whole(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and len(spec.targets) == 1, spec.trace.rationale

@@ -168,6 +168,15 @@ class Ontology:
                     out.append(leaf)
         return out
 
+    def part_names(self, concept_id: str) -> tuple[str, ...]:
+        """The parts named for a structure ("gerota fascia" of each kidney): its own and those of every group that
+        holds it, since a part named of "the kidneys" is a part of each."""
+        known = self.__dict__.setdefault("_part_names", {})  # the ontology does not change once loaded
+        if concept_id not in known:
+            holders = [c for c in self.concepts.values() if c.id == concept_id or concept_id in self.descendants(c.id)]
+            known[concept_id] = tuple(p for c in holders for p in c.parts)
+        return known[concept_id]
+
     def descendants(self, concept_id: str) -> set[str]:
         """Every concept below `concept_id` (not itself)."""
         out: set[str] = set()

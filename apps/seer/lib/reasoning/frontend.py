@@ -167,7 +167,8 @@ class FrontEnd:
                                     and any(self._names_a_kind(j) or self._splits_by_side(i, j)
                                             for j in scanned[max(0, k - 2):k])))]
                 beside += [landmark for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
-                           and self.words.relations.get(i.text) in DIRECTIONS and i.text not in self._loose_locatives
+                           and self.words.relations.get(i.text) in DIRECTIONS - {"left", "right"}
+                           and i.text not in self._loose_locatives
                            and (landmark := self._placed_by_an_unknown(scanned, k, request))]
             spec = unexplained_words(spec, unread, beside[:1], self.ontology)
             if beside:
@@ -175,6 +176,15 @@ class FrontEnd:
             spec.trace.unexplained = unread
             if (contradicted := self._contradicted_relation(request, spec)) is not None:
                 return contradicted
+        if spec.status == "ok" and (verb := self._unread_link_to_the_answer(scanned, spec)):
+            # "the gland capping the left kidney": the kind asked for, a word we cannot read, then a structure the
+            # answer is: that structure is most likely what the kind is placed against, not what was asked
+            return unexplained_words(spec, [verb], [verb], self.ontology)
+        if spec.status == "ok" and "compare" not in operators_in(spec.trace.expression or {}) \
+                and (choice := self._open_choice(scanned, spec)):
+            # "the longer bowel: small bowel or duodenum", "T11 or 12": a choice no operator made is not both
+            return ask(choice, request.reading, request.evidence, self.ontology,
+                       why="a choice between structures that nothing in the request decides: " + " or ".join(choice))
         if spec.status == "ok" and (ordinal := self._unread_ordinal(scanned, spec)):
             # "the first of the two kidneys counting from the top": an order no operator applied; the answer
             # holds every member it was to choose among
@@ -286,7 +296,7 @@ class FrontEnd:
             if m is None or scanned[m].term.kind not in ("concept", "singular") \
                     or [str(scanned[m].term.value)] != spec.targets:
                 continue
-            if scanned[m].text in {" ".join(tokenize(p)) for p in self.ontology[spec.targets[0]].parts}:
+            if self._names_a_part(scanned[m], spec.targets[0]):
                 continue  # "the gland that holds the islets of Langerhans": a part named is its whole
             between = scanned[k + 1:m]
             commas = [j for j, i in enumerate(between) if i.text == ","]
@@ -299,6 +309,42 @@ class FrontEnd:
                     and (after and after[0].text.isalpha() or unread):
                 return self.ontology[spec.targets[0]].name
         return None
+
+    def _unread_link_to_the_answer(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+        """The unread word between a word for a kind of structure ("gland", "organ") and a structure the answer holds
+        ("the gland capping the left kidney"), else None."""
+        if "relation" in operators_in(spec.trace.expression or {}):
+            return None
+        content = [i for i in scanned if i.term.kind != "filler"]
+        for before, word, after in zip(content, content[1:], content[2:]):
+            if before.term.kind == "head" and word.term.kind == "unknown" and word.text.isalpha() \
+                    and word.text not in self._known and after.term.kind in ("concept", "singular") \
+                    and self._names_a_target([after], 0, spec, skip=0) \
+                    and not any(self._names_a_part(after, c) for c in spec.targets):
+                return word.text
+        return None
+
+    def _names_a_part(self, item: Item, concept_id: str) -> bool:
+        """"the duct of Wirsung", "Gerota's fascia": a part of the structure, named for the whole of it."""
+        return item.text in {" ".join(tokenize(p)) for p in self.ontology.part_names(concept_id)}
+
+    def _open_choice(self, scanned: list[Item], spec: TargetSpec) -> list[str]:
+        """The targets joined by a word of choice ("or", "versus") in a clause that asks, when the answer holds them
+        all (else none)."""
+        clause, asking = _asking_clauses(scanned)
+        alternatives = {" ".join(tokenize(w)) for w in self.language.get("alternative_words", ())}
+        content = [k for k, i in enumerate(scanned) if i.term.kind != "filler"]
+        for n, k in enumerate(content[1:-1], start=1):
+            if scanned[k].text not in alternatives or (asking and clause[k] not in asking):
+                continue
+            before, after = scanned[content[n - 1]], scanned[content[n + 1]]
+            chosen = [str(i.term.value) for i in (before, after) if i.term.kind in ("concept", "singular")]
+            if len(chosen) == 2 and set(chosen) <= set(spec.targets):
+                return chosen
+            if before.term.kind in ("concept", "singular") and after.term.kind == "number" \
+                    and str(before.term.value) in spec.targets and len(spec.targets) == 2:
+                return list(spec.targets)  # "T11 or 12"
+        return []
 
     def _unread_list_entry(self, scanned: list[Item]) -> list[str]:
         """A list entry (between commas or conjunctions of a clause that asks) that is one word no reading names,

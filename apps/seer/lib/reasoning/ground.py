@@ -110,6 +110,11 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
             g.penalty = PENALTY_SIDE_CONFLICT
             return g
         lateral = _top_lateral(ontology, concept.id, side) if concept.members else []
+        if mention.form == "singular" and len(lateral) == 1 and (numbered := _series_members(ontology, lateral[0])):
+            # "la costilla izquierda": one rib of the left ones, not all of them ("the left lung" is one lung whole:
+            # its lobes are not a numbered series)
+            g.options, g.rule = numbered, f'"{mention.text}" + side {side} names one of {len(numbered)} without saying which'
+            return g
         if lateral:
             g.ids = lateral
             g.explicit = mention.form == "singular" and len(lateral) == 1 and not ontology[lateral[0]].members

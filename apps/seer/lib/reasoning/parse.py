@@ -444,7 +444,10 @@ def split_landmarks(items: list[Item]) -> tuple[list[Item], list[Item]]:
 def _apply_plural_markers(chunk: list[Item]) -> None:
     """"all ribs", "every rib": a singular noun after a plural marker means the whole group."""
     for position, item in enumerate(chunk[1:], start=1):
-        if item.term.kind == "singular" and chunk[position - 1].term.kind == "plural":
+        before = position - 1
+        while before > 0 and chunk[before].term.kind == "side":  # "every right-sided rib"
+            before -= 1
+        if item.term.kind == "singular" and chunk[before].term.kind == "plural":
             chunk[position] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source),
                                    item.text)
 

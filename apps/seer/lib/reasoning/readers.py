@@ -19,9 +19,10 @@ from .thresholds import T
 
 MENTION = ("concept", "singular")
 # A relation read the other way round, for a landmark said before the relation word ("the organ the gallbladder
-# is tucked underneath": the organ is above the gallbladder).
+# is tucked underneath": the organ is above the gallbladder). What a landmark wraps around lies within it: the
+# one-landmark "between" ("the organ the duodenum curves around": within the duodenum's extent, touching it).
 INVERSE = {"superior": "inferior", "inferior": "superior", "anterior": "posterior", "posterior": "anterior",
-           "left": "right", "right": "left", "medial": "lateral", "lateral": "medial"}
+           "left": "right", "right": "left", "medial": "lateral", "lateral": "medial", "around": "between"}
 AXIS = {"superior": (2, 1.0), "inferior": (2, -1.0), "anterior": (1, 1.0), "posterior": (1, -1.0), "left": (0, -1.0),
         "right": (0, 1.0)}
 # The numbers that decide (margins, ratios, tolerances) live in thresholds.json, commented there.
