@@ -171,3 +171,19 @@ def test_both_ends_of_a_series_whose_own_top_the_scan_cuts(engine, ct_evidence, 
 def test_both_ends_without_a_side_ask_which(engine, ct_evidence):
     spec, (status, _) = _answer(engine, ct_evidence, "the top and bottom ribs")
     assert status != "ok", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the first and last vertebra in the scan", ["vertebrae_L2", "vertebrae_T11"]),
+    ("the first and last left rib shown", ["rib_left_12", "rib_left_7"]),
+    ("die erste und die letzte Rippe links", ["rib_left_12", "rib_left_7"]),
+])
+def test_first_and_last_are_both_ends(engine, ct_evidence, prompt, expected):
+    """'first' is read as the number 1; with 'last' beside it, it names the other end (it gave L2 alone)."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale
+
+
+def test_the_one_above_and_below_are_both_neighbours(engine, ct_evidence):
+    spec, got = _answer(engine, ct_evidence, "T12 and the one above and below")
+    assert got == ("ok", ["vertebrae_L1", "vertebrae_T11", "vertebrae_T12"]), spec.trace.rationale

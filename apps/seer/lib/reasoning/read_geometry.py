@@ -326,7 +326,8 @@ class GeometryReaders:
         """"L1, wait, one level higher", "T12. no, one level lower": a step along the series from the member said
         before, when the clause with the step names nothing itself: relation(superior|inferior, x, n)."""
         said = request.discourse
-        if said is None or self._both_directions(request.items):
+        if said is None or self._both_directions(request.items) \
+                or {i.text for i in request.items} & self._word_sets["neighbour_words"]:
             return None  # (a step up and one down from one member are its neighbours)
         scanned = said.scanned
         for k, item in enumerate(scanned):
@@ -1282,7 +1283,7 @@ class GeometryReaders:
         if len(lateralities) > 1 and not threshold_word:
             # Counted within each side: "the last two ribs on each side" takes both, otherwise ask which side,
             # offering each side's answer.
-            ends = not (end or penultimate or threshold_word or mention.numbers)
+            ends = not (end or penultimate or threshold_word or self._counted(mention, items))
             per_side = [self._both_ends(request, mention, items, pick, Side(Group(mention.concept), lat)) if ends
                         else pick(Side(Group(mention.concept), lat)) for lat in lateralities]
             if any(f is None for f in per_side):
@@ -1302,7 +1303,7 @@ class GeometryReaders:
             return refuse("Which side do you mean: left or right? Say the side in the request.",
                           T.confidence.clarify, request.reading, evidence, self.ontology)
         finding = self._both_ends(request, mention, items, pick, base) if not (
-            end or penultimate or threshold_word or mention.numbers) else pick(base)
+            end or penultimate or threshold_word or self._counted(mention, items)) else pick(base)
         if finding is None:
             return None
         cut = self._excluded_end(items)
@@ -1351,9 +1352,14 @@ class GeometryReaders:
             return None
         return self._answer(request, finding, "ordinal")
 
+    def _counted(self, mention: Mention, items: list[Item]) -> bool:
+        """Whether the mention carries numbers other than the "first" of "the first and last"."""
+        return bool(mention.numbers) and not (mention.numbers == [1] and self._said_both_ends(items))
+
     def _said_both_ends(self, items: list[Item]) -> bool:
         """Whether both ends of a series are named, joined ("the top and bottom rib")."""
-        said = {str(i.term.value) for i in items if i.term.kind == "extreme"}
+        said = {str(i.term.value) for i in items if i.term.kind == "extreme"} | {
+            "first" for i in items if i.term.kind == "number" and i.term.value == 1 and not i.text.isdigit()}
         return said == {"first", "last"} and any(i.term.kind == "conjunction" for i in items)
 
     def _both_ends(self, request: Request, mention: Mention, items: list[Item], pick, base: Expr
