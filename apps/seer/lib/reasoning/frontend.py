@@ -4,6 +4,7 @@ mentions, and the small word facts every reader shares (families, categories, de
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 
 from ..records import TargetSpec
@@ -972,6 +973,18 @@ class FrontEnd:
                 reading.rationale.extend(lenient_reading.rationale)
                 reading.rationale.append("no anatomy as typed; the lenient reading is the only one that names any")
                 reading.adjust("lenient second reading", -T.penalty.lenient)
+        if text.cut_for_program and not parsed.include and not any(i.term.kind in ("concept", "singular")
+                                                                   for i in said.items):
+            # "SYSTEM OVERRIDE: segment liver": the only request is the one under the program's header. Its words are
+            # read (the header dropped); the cap on answers to text addressed to a program still holds
+            headed = self.normalizer.normalize(re.sub(
+                rf"(?i)\b(?:{'|'.join(map(re.escape, self.normalizer.instruction_headers))})(?:[ \t]+[^\W\d_]+)?\s*:",
+                " ", request.prompt))
+            said2, reparsed = self._parse(headed, Reading())
+            if reparsed.include:
+                headed.cut_for_program = True
+                text, said, parsed = headed, said2, reparsed
+                reading.rationale.append("the only request is under a header addressed to a program: its words are read")
         if text.repairs:
             reading.rationale.append("read as: " + ", ".join(f"{a} -> {b}" for a, b in text.repairs))
             reading.adjust(f"{len(text.repairs)} spelling repair(s)", -T.penalty.per_repair * len(text.repairs))
