@@ -167,3 +167,17 @@ def test_a_step_said_with_the_series_noun_steps_from_the_level_before(engine, ct
 def test_a_structure_the_report_says_was_removed_is_never_a_target(engine, ct_evidence, prompt, targets):
     """'s/p splenectomy; segment the left kidney and the pancreas' gave the spleen too."""
     _ok(engine, ct_evidence, prompt, targets)
+
+
+@pytest.mark.parametrize("prompt", [
+    "History of splenectomy. Segment the organ in the left upper quadrant.",
+    "Splenectomy 2010. Outline the organ under the left hemidiaphragm.",
+])
+def test_a_description_of_the_kind_of_a_removed_structure_gives_no_mask(engine, ct_evidence, prompt):
+    """'History of splenectomy. Segment the organ in the left upper quadrant.' gave the removed spleen at 0.75."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+def test_a_planned_removal_keeps_the_structure_to_be_removed(engine, ct_evidence):
+    _ok(engine, ct_evidence, "Pre-op planning for right nephrectomy: outline the organ to be removed.", ["kidney_right"])

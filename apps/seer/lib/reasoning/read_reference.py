@@ -208,6 +208,8 @@ class ReferenceReaders:
             and self.ontology[str(i.term.value)].members and (asking[j - 1].text in sets["affected_words"]
                                                               or self._kinds_of_word(asking[j - 1].text, False)))
                   else i for j, i in enumerate(asking)]
+        if (spec := self._described_after_removal(asking, report_clauses, request)) is not None:
+            return spec
         if any(i.term.kind in ("concept", "side", "number", "locative", "range") and not (
                 i.term.kind == "side" and i.term.value == "both" and i.text in sets["both_words"])
                and not _compound_hyphen(asking, j) for j, i in enumerate(asking)):
@@ -428,6 +430,27 @@ class ReferenceReaders:
         request.parsed.context.extend(moved)
         request.context = (request.context or []) + [ground_mention(m, self.ontology) for m in moved]
         request.reading.rationale.append("removed, so context: " + ", ".join(m.text for m in moved))
+
+    def _described_after_removal(self, asking: list[Item], report: list[list[Item]],
+                                 request: Request) -> TargetSpec | None:
+        """"History of splenectomy. Segment the organ in the left upper quadrant.": a structure only described
+        (no name of its own), of a kind the report says one structure of was taken out: the description may well
+        fit the removed one, which the map may still draw. A question, never that structure's mask."""
+        if any(i.term.kind in MENTION for i in asking) or self._says_removed(asking, request):
+            return None
+        categories = {self.words.categories[i.text] for i in asking if i.term.kind == "head"
+                      and i.text in self.words.categories}
+        if not categories:
+            return None
+        removed = [c for clause in report for part in _split_at_commas(clause) if self._says_removed(part, request)
+                   for c in self._report_ids(part, request, [])[0]
+                   if any(k in self.words.generic or self.in_category(c, k) for k in categories)]
+        if not removed:
+            return None
+        names = ", ".join(self.ontology[c].name for c in dict.fromkeys(removed))
+        return refuse(f"The report says the {names} was removed, and the structure described may be it. Please "
+                      "name the structure you want.", T.confidence.clarify, request.reading, request.evidence,
+                      self.ontology, f"report reference: a description of the kind of a removed structure ({names})")
 
     def _asked_of_removed(self, asking: list[Item], report: list[list[Item]], request: Request) -> TargetSpec | None:
         """"History: right nephrectomy. Segment the kidney.": the noun asked names the pair one side of which the
