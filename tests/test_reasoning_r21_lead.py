@@ -207,3 +207,10 @@ def test_the_label_of_an_identifier_is_context(engine, ct_evidence, prompt, targ
     """"case 4417" made "case" (a word of a skull's name) an unread word beside a number."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the organ cradled by the duodenal C-loop", "the organ sitting in the curve of the duodenum",
+                                    "the organ surrounded by the duodenum"])
+def test_what_lies_within_a_landmark_is_read_from_the_image(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["pancreas"], spec.trace.rationale
