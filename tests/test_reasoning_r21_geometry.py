@@ -187,3 +187,24 @@ def test_first_and_last_are_both_ends(engine, ct_evidence, prompt, expected):
 def test_the_one_above_and_below_are_both_neighbours(engine, ct_evidence):
     spec, got = _answer(engine, ct_evidence, "T12 and the one above and below")
     assert got == ("ok", ["vertebrae_L1", "vertebrae_T11", "vertebrae_T12"]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the inferior one of the left lung lobes", "lung_lower_lobe_left"),
+    ("the superior one of the two kidneys", "kidney_left"),
+])
+def test_the_inferior_one_compares(engine, ct_evidence, prompt, expected):
+    """'the inferior one of the left lung lobes' gave both lobes at 0.85."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", [expected]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "which rib sits lower, left 11 or left 12?",
+    "which rib reaches lower, left 11 or left 12?",
+])
+def test_a_reach_against_the_numbering_asks(engine, ct_evidence, prompt):
+    """Rib 11 reaches lower than rib 12 (its tip), rib 12 is numbered lower: which is meant is asked."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("clarify", []), spec.trace.rationale
+    assert set(spec.candidates[:2]) == {"rib_left_11", "rib_left_12"}, spec.candidates

@@ -166,8 +166,10 @@ class Evaluator:
         """"the lower of the two left lobes": when every candidate's name says its place along the axis asked and
         exactly one says the place asked, the names answer, not the centroids of what the scan shows of them."""
         if expr.metric not in ("x", "y", "z") or expr.rank != 1 or expr.count != 1 or expr.landmark is not None \
-                or expr.reach or expr.part or len(pool) < 2:
+                or expr.part or len(pool) < 2:
             return None
+        if expr.reach:
+            return self._reach_against_numbers(pool, expr)
         if expr.metric == "z" and (numbered := self._numbered_height(pool, expr.sign)) is not None:
             return numbered
         signs = {c: self._position_in_name(c, expr.metric) for c in pool}
@@ -177,6 +179,19 @@ class Evaluator:
         return geometry.Finding(ids=chosen, confidence=T.confidence.exact, explicit=True, margin="name",
                                 why=[f"{expr.metric} ({'+' if expr.sign > 0 else '-'}): the names place them "
                                      f"({', '.join(pool)}): {chosen[0]}"])
+
+    def _reach_against_numbers(self, pool: list[str], expr: Compare) -> geometry.Finding | None:
+        """"which rib sits lower, left 11 or left 12": the rib that reaches lower (11, longer) is not the one
+        numbered lower (12); where the reach and the numbers disagree, which was meant is asked."""
+        numbered = self._numbered_height(pool, expr.sign) if expr.metric == "z" else None
+        if numbered is None:
+            return None
+        reached = geometry.compare(pool, {"measure": expr.metric, "sign": expr.sign}, 1, 1, self.evidence, True)
+        if not reached.ids or reached.ids == numbered.ids:
+            return None
+        return geometry.Finding(question=[*numbered.ids, *reached.ids], margin="numbering vs reach",
+                                why=[f"{numbered.ids[0]} is numbered {'higher' if expr.sign > 0 else 'lower'}, "
+                                     f"{reached.ids[0]} reaches {'higher' if expr.sign > 0 else 'lower'}"])
 
     def _numbered_height(self, pool: list[str], sign: int) -> geometry.Finding | None:
         """"the lower rib of left 9 and left 10": members of one series on one side are placed by their numbers
