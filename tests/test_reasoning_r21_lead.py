@@ -214,3 +214,13 @@ def test_the_label_of_an_identifier_is_context(engine, ct_evidence, prompt, targ
 def test_what_lies_within_a_landmark_is_read_from_the_image(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == ["pancreas"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the left kidney plus the other one", ["kidney_left", "kidney_right"]),
+    ("the right adrenal and the other one", ["adrenal_gland_right", "adrenal_gland_left"]),
+    ("Left adrenal nodule 14 mm. Right adrenal normal. Now segment the other one", ["adrenal_gland_right"]),
+])
+def test_the_other_one_after_a_structure_is_its_partner(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale

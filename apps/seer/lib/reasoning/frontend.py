@@ -646,8 +646,11 @@ class FrontEnd:
         partners = self._word_sets["other_words"] | set(self._phrase_table("partner_words"))
         for phrases, kind in ((partners, "opposite_side"), (self._word_sets["neighbour_words"], "neighbours")):
             for phrase in sorted(phrases, key=len, reverse=True):
+                # ("plus the other one": a pointer after the phrase that opens the part refers back as "its" does)
                 if (span := at(phrase)) and (any(t in owners for t in words[max(0, span[0] - window):span[0]])
-                                             or any(t in objects for t in words[span[1]:span[1] + window])):
+                                             or any(t in objects for t in words[span[1]:span[1] + window])
+                                             or span[0] <= 1 and words[span[1]:span[1] + 1] != []
+                                             and words[span[1]] in self._pointers):
                     return kind, phrase
         return None, None
 
