@@ -181,3 +181,13 @@ def test_a_description_of_the_kind_of_a_removed_structure_gives_no_mask(engine, 
 
 def test_a_planned_removal_keeps_the_structure_to_be_removed(engine, ct_evidence):
     _ok(engine, ct_evidence, "Pre-op planning for right nephrectomy: outline the organ to be removed.", ["kidney_right"])
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("le rein du côté gauche", ["kidney_left"]),
+    ("les reins, le côté gauche exclu", ["kidney_right"]),
+    ("la 12e côte gauche", ["rib_left_12"]),
+])
+def test_the_side_cote_is_not_the_rib_cote(engine, ct_evidence, prompt, targets):
+    """Folded, 'côté' (side) and 'côte' (rib) are one word: 'le rein du côté gauche' asked which left rib."""
+    _ok(engine, ct_evidence, prompt, targets)
