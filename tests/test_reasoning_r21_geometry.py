@@ -208,3 +208,13 @@ def test_a_reach_against_the_numbering_asks(engine, ct_evidence, prompt):
     spec, got = _answer(engine, ct_evidence, prompt)
     assert got == ("clarify", []), spec.trace.rationale
     assert set(spec.candidates[:2]) == {"rib_left_11", "rib_left_12"}, spec.candidates
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("left ribs 6 to 10 leaving out the first and the last", ["rib_left_7", "rib_left_8", "rib_left_9"]),
+    ("T11 to L2 except the first and the last", ["vertebrae_L1", "vertebrae_T12"]),
+])
+def test_first_and_last_after_an_exclusion_are_what_is_taken_away(engine, ct_evidence, prompt, expected):
+    """Both ends said after an exclusion word are the exception, never the two members asked for."""
+    spec, got = _answer(engine, ct_evidence, prompt)
+    assert got == ("ok", expected), spec.trace.rationale

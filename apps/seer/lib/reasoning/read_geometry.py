@@ -1143,7 +1143,8 @@ class GeometryReaders:
         # that reaches a face of the volume may run on beyond the scan)
         whole = present_only and any(t in self._whole_words for t in texts)
         ordered = end or penultimate or threshold_word or (present_only and mention.extreme) or has_count \
-            or self._said_both_ends(items)
+            or (self._said_both_ends(items) and not self._counted(mention, items)
+                and self._excluded_end(items) is None and not any(i.term.kind == "exclusion" for i in items))
         pool = [self.ontology[c] for c in self.ontology.descendants(mention.concept) | {mention.concept}
                 if self.ontology[c].series and not self.ontology[c].members
                 and (c in evidence.vocabulary or not evidence.vocabulary)]
