@@ -9,7 +9,7 @@ import pytest
 
 @pytest.mark.parametrize("prompt", [
     "liver and kidneys except the urinary system",
-    "all the ribs except the floating ones",
+    "all the ribs except the wobbly ones",  # ("the floating ones" is read now: test_reasoning_r21_lead)
     "riñones e hígado excepto el sistema urinario",
     "Nieren und Leber, außer dem Harntrakt",
     "aorta, not the middle part",  # it gave the whole aorta at 0.85 (test_reasoning_r6_account until round 11)

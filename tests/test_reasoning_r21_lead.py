@@ -224,3 +224,26 @@ def test_what_lies_within_a_landmark_is_read_from_the_image(engine, ct_evidence,
 def test_the_other_one_after_a_structure_is_its_partner(engine, ct_evidence, prompt, targets):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("of the aorta and IVC, the artery", ["aorta"]),
+    ("of aorta and IVC, the vein", ["inferior_vena_cava"]),
+    ("of T12 and L2, the lower one", ["vertebrae_L2"]),
+    ("of the liver and the spleen, the bigger one", ["liver"]),
+])
+def test_one_chosen_from_a_list_by_its_kind_or_a_comparison(engine, ct_evidence, prompt, targets):
+    """"of the aorta and IVC, the artery" gave both at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+def test_a_kind_that_fits_every_listed_structure_chooses_none(engine, ct_evidence):
+    spec = engine.understand("of liver and spleen, the organ", ct_evidence)
+    assert not any("one chosen from a set" in line for line in spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", ["aorta, IVC and portal/splenic veins, leave out the aorta", "portal/splenic veins"])
+def test_the_portal_and_splenic_veins_in_the_plural(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and "portal_vein_and_splenic_vein" in spec.targets and "spleen" not in spec.targets

@@ -26,6 +26,8 @@ from .thresholds import T
 
 # Relations that place a structure by direction: the ones an unapplied relation word can be checked against.
 DIRECTIONS = {"anterior", "posterior", "superior", "inferior", "left", "right"}
+# Operators that already choose among a group's members ("the vertebrae next to it from T12 to L1").
+CHOOSING = {"range", "nth", "count", "except", "first", "last", "compare", "middle"}
 
 
 def _without_landmarks(node):
@@ -164,7 +166,8 @@ class FrontEnd:
                            and (self._names_a_target(scanned, k + 1, spec, skip=1)
                                 or (len(spec.targets) > 1 and not described
                                     and (self._names_a_structure(scanned, k + 1)
-                                         or i.text not in self._loose_locatives and self._points_back(scanned, k + 1))
+                                         or i.text not in self._loose_locatives and self._points_back(scanned, k + 1)
+                                         and not operators_in(spec.trace.expression or {}) & CHOOSING)
                                     and any(self._names_a_kind(j) or self._splits_by_side(i, j)
                                             for j in scanned[max(0, k - 2):k])))]
                 beside += [landmark for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
@@ -338,13 +341,14 @@ class FrontEnd:
         for n, k in enumerate(content[1:-1], start=1):
             if scanned[k].text not in alternatives or (asking and clause[k] not in asking):
                 continue
-            before, after = scanned[content[n - 1]], scanned[content[n + 1]]
-            chosen = [str(i.term.value) for i in (before, after) if i.term.kind in ("concept", "singular")]
+            sides = (scanned[content[n - 1]], scanned[content[n + 1]])
+            chosen = [str(i.term.value) for i in sides if i.term.kind in ("concept", "singular")]
             if len(chosen) == 2 and set(chosen) <= set(spec.targets):
                 return chosen
-            if before.term.kind in ("concept", "singular") and after.term.kind == "number" \
-                    and str(before.term.value) in spec.targets and len(spec.targets) == 2:
-                return list(spec.targets)  # "T11 or 12"
+            if set(chosen) <= set(spec.targets) and len(spec.targets) == 2 \
+                    and all(i.term.kind in ("number", "concept", "singular") for i in sides) \
+                    and any(i.term.kind == "number" for i in sides):
+                return list(spec.targets)  # "T11 or 12", "10th or 11th left rib"
         return []
 
     def _unread_list_entry(self, scanned: list[Item]) -> list[str]:
@@ -1043,37 +1047,60 @@ class FrontEnd:
         return phrases("selection_openers"), phrases("selection_pro_forms")
 
     def _select_from_a_set(self, text: NormalizedText, reading: Reading) -> None:
-        """"of the two kidneys, the one on the same side as the liver": a group said first, then "the one" and what tells
-        it apart, is read as one member of the group told apart as said ("the kidney on the same side as the liver"):
-        the group's noun in the singular where the ontology has one. Without it the group itself was the answer."""
+        """"of the two kidneys, the one on the same side as the liver": a set said first, then what tells one of it
+        apart. A group, then "the one" and a relation or comparison, is read as one member told apart as said ("the
+        kidney on the same side as the liver": the group's noun in the singular where the ontology has one). A list,
+        then a comparison, is that comparison among them ("of T12 and L2, the lower one": "the lower of T12 and
+        L2"), and a list, then a kind, is the one member of that kind ("of the aorta and IVC, the artery"). Without
+        this the whole set was the answer."""
         tokens = text.tokens
         openers, pro_forms = self._selection_words
         for start in range(len(tokens)):
             opener = next((o for o in openers if tuple(tokens[start:start + len(o)]) == o), None)
-            if opener is None:
+            comma = next((k for k in range(start + len(opener), min(len(tokens), start + len(opener) + 9))
+                          if tokens[k] in (",", ":")), None) if opener else None
+            if comma is None or comma + 1 >= len(tokens):
                 continue
-            comma = next((k for k in range(start + len(opener), min(len(tokens), start + len(opener) + 7))
-                          if tokens[k] == ","), None)
-            if comma is None:
-                continue
-            pro_form = next((f for f in pro_forms if tuple(tokens[comma + 1:comma + 1 + len(f)]) == f
-                             or tokens[comma + 1:comma + 2] == ["the"] and tuple(tokens[comma + 2:comma + 2 + len(f)]) == f),
-                            None)
-            if pro_form is None or comma + 1 + len(pro_form) >= len(tokens):
-                continue
-            after = comma + 1 + len(pro_form) + (tokens[comma + 1] == "the" and pro_form[0] != "the")
             items = self.index.scan(tokens[start + len(opener):comma])
-            named = [i for i in items if i.term.kind in ("concept", "singular")]
-            if len(named) != 1 or any(i.term.kind not in ("filler", "number", "side", "concept", "singular")
-                                      for i in items) or str(named[0].term.value) not in self.ontology \
-                    or not self.ontology[str(named[0].term.value)].members:
+            named = [i for i in items if i.term.kind in ("concept", "singular") and str(i.term.value) in self.ontology]
+            if not named or any(i.term.kind not in ("filler", "number", "side", "concept", "singular", "conjunction")
+                                for i in items):
                 continue
-            group = self.ontology[str(named[0].term.value)]
-            noun = tokenize(group.singular[0]) if group.singular else named[0].text.split()
-            sides = [w for i in items if i.term.kind == "side" for w in i.text.split()]
-            tokens[start:after] = ["the", *sides, *noun]
-            reading.rationale.append(f"one chosen from a set: read as '{' '.join(tokens[start:])}'")
-            return
+            rest = tokens[comma + 1:]
+            rest = rest[1:] if rest[:1] == ["the"] else rest
+            chosen = self._chosen_from_a_list(named, rest) if len(named) >= 2 else \
+                self._chosen_from_a_group(named[0], items, rest, pro_forms)
+            if chosen is not None:
+                tokens[start:] = chosen
+                reading.rationale.append(f"one chosen from a set: read as '{' '.join(tokens[start:])}'")
+                return
+
+    def _chosen_from_a_group(self, named: Item, items: list[Item], rest: list[str],
+                             pro_forms: list[tuple[str, ...]]) -> list[str] | None:
+        group = self.ontology[str(named.term.value)]
+        pro_form = next((f for f in pro_forms if tuple(rest[:len(f)]) == f), None)
+        if not group.members or pro_form is None or len(rest) == len(pro_form):
+            return None
+        noun = tokenize(group.singular[0]) if group.singular else named.text.split()
+        sides = [w for i in items if i.term.kind == "side" for w in i.text.split()]
+        return ["the", *sides, *noun, *rest[len(pro_form):]]
+
+    def _chosen_from_a_list(self, named: list[Item], rest: list[str]) -> list[str] | None:
+        listed = [t for i in named for t in (*i.text.split(), "and")][:-1]
+        words = rest[:-1] if rest[-1:] and rest[-1] in self._pointers else rest
+        if " ".join(words) in self.words.comparatives:  # "the lower one"
+            return ["the", *words, "of", *listed]
+        kinds = [i for i in self.index.scan(words) if i.term.kind in ("concept", "singular")]
+        if len(kinds) == 1 and len(words) == len(kinds[0].text.split()) and str(kinds[0].term.value) in self.ontology:
+            # "the artery": the listed structure of that kind, when exactly one is
+            kind = str(kinds[0].term.value)
+            fits = [i for i in named if kind in (str(i.term.value), *self._ancestors(str(i.term.value)))]
+            if len(fits) == 1 and str(fits[0].term.value) != kind:
+                return fits[0].text.split()
+        return None
+
+    def _ancestors(self, concept_id: str) -> list[str]:
+        return [c for c in self.ontology.concepts if concept_id in self.ontology.descendants(c)]
 
     def _read_task(self, request: Request) -> TargetSpec | None:
         """A text that asks for something other than a segmentation ("write a poem about the liver", "translate
