@@ -231,6 +231,8 @@ class GeometryReaders:
             # "ribs 7 to 10 except the first and the last": an end word after an exception is the exception's
             after = after[:next((j for j, i in enumerate(after) if i.term.kind == "exclusion"), len(after))]
             extreme_first = any(i.term.kind == "extreme" for i in before)
+            if extreme_first and any(i.term.kind == "extreme" for i in after):
+                return self._range_end_to_end(request, items[start:stop], before, after)
             if extreme_first == any(i.term.kind == "extreme" for i in after):
                 continue
             end = next(str(i.term.value) for i in (before if extreme_first else after) if i.term.kind == "extreme")
@@ -243,6 +245,26 @@ class GeometryReaders:
                 return None
             return self._answer(request, finding, "range to an end")
         return None
+
+    def _range_end_to_end(self, request: Request, clause: list[Item], before: list[Item], after: list[Item]
+                          ) -> TargetSpec | None:
+        """"the left ribs from the highest to the lowest": an end word on each side of the range word is the
+        whole of what the image shows of the series (each side's, when it has sides and none is said)."""
+        ends = [next(str(i.term.value) for i in part if i.term.kind == "extreme") for part in (before, after)]
+        groups = list(dict.fromkeys(str(i.term.value) for i in clause if i.term.kind in MENTION
+                                    and self.ontology[str(i.term.value)].members
+                                    and self._series_of(str(i.term.value))))
+        if len(set(ends)) != 2 or len(groups) != 1 or any(i.term.kind in MENTION and str(i.term.value) not in groups
+                                                          for i in clause):
+            return None
+        lateral = sorted({self.ontology[c].laterality for c in self.ontology.descendants(groups[0])
+                          if not self.ontology[c].members} - {None})
+        sides = sorted({str(i.term.value) for i in clause if i.term.kind == "side"} & set(lateral)) or lateral
+        series = [Side(Group(groups[0]), side) for side in sides] if len(lateral) > 1 else [Group(groups[0])]
+        finding = self._evaluate(request, union(*(Range(of, *ends) for of in series)))
+        if finding is None or not finding.ids:
+            return None
+        return self._answer(request, finding, "range to an end")
 
     def _range_on_group(self, request: Request) -> TargetSpec | None:
         """"spinal cord plus the vertebrae around it from T12 to L1": a range of a series said after that series'
