@@ -247,3 +247,24 @@ def test_a_kind_that_fits_every_listed_structure_chooses_none(engine, ct_evidenc
 def test_the_portal_and_splenic_veins_in_the_plural(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and "portal_vein_and_splenic_vein" in spec.targets and "spleen" not in spec.targets
+
+
+@pytest.mark.parametrize("prompt", ["the kidney that normally sits lower", "the higher-lying kidney usually",
+                                    "le rein qui est normalement plus bas"])
+def test_a_comparison_asked_of_the_norm_is_a_question(engine, mr_evidence, prompt):
+    """This MR shows the right kidney higher than the left, against the usual anatomy: a request about what is
+    usual may not mean what the image shows."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "clarify" and spec.targets == [], spec.trace.rationale
+
+
+def test_a_comparison_of_the_image_is_answered(engine, mr_evidence):
+    spec = engine.understand("the kidney that sits lower", mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["kidney_left"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the shorter rib out of left 7 and left 12", "the longer kidney",
+                                    "la costilla más larga de la izquierda 7 y 12"])
+def test_a_comparison_by_a_measure_we_do_not_take_is_a_question(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], spec.trace.rationale

@@ -16,7 +16,7 @@ from .expression import (Concept, ExpressionError, Group, Relation, from_json, j
 from .expression import union as union_expr
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
-from .normalize import NormalizedText, tokenize
+from .normalize import NormalizedText, fold, tokenize
 from .parse import Item, Mention, ParsedRequest, paired_group, parse_items
 from . import readers as spatial
 from .request import MENTION, Request, scope_of
@@ -180,6 +180,16 @@ class FrontEnd:
             spec.trace.unexplained = unread
             if (contradicted := self._contradicted_relation(request, spec)) is not None:
                 return contradicted
+        if spec.status == "ok" and (norm := self._phrases_in(request.text.tokens, "norm_words")) \
+                and "compare" in operators_in(spec.trace.expression or {}):
+            # "the kidney that normally sits lower": a question about what is usual, which this image need not show
+            return self._asked_of_the_norm(norm[0], spec, request)
+        if spec.status == "ok" and len(spec.targets) > 1 and "compare" not in operators_in(spec.trace.expression or {}) \
+                and (unmeasured := self._phrases_in(tokenize(fold(request.text.text)), "unmeasured_comparatives")):
+            # (the words as typed: a repair may have read "larga" as "large")
+            # "the shorter rib out of left 7 and left 12": a comparison by a measure we do not take gave all compared
+            return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
+                       why=f"a comparison by a measure not read from the image: {unmeasured[0]!r}")
         if spec.status == "ok" and (verb := self._unread_link_to_the_answer(scanned, spec)):
             # "the gland capping the left kidney": the kind asked for, a word we cannot read, then a structure the
             # answer is: that structure is most likely what the kind is placed against, not what was asked
@@ -313,6 +323,18 @@ class FrontEnd:
                     and (after and after[0].text.isalpha() or unread):
                 return self.ontology[spec.targets[0]].name
         return None
+
+    def _asked_of_the_norm(self, word: str, spec: TargetSpec, request: Request) -> TargetSpec:
+        """A question between the image's answer and its partner, saying what the image shows."""
+        shown = " and ".join(self.ontology[c].name for c in spec.targets)
+        choices = list(dict.fromkeys([*spec.targets, *(p for c in spec.targets if (p := self.ontology[c].pair))]))
+        message = (f"In this image it is the {shown}; you asked what is {word} so. Which one do you want segmented?")
+        if len(choices) < 2:
+            refusal = spec.refused(message, f"asked of the norm ({word!r}), answered from the image")
+            refusal.confidence = T.confidence.clarify
+            return refusal
+        return ask(choices, request.reading, request.evidence, self.ontology, message=message,
+                   why=f"asked of the norm ({word!r}); this image's answer is {shown}")
 
     def _unread_link_to_the_answer(self, scanned: list[Item], spec: TargetSpec) -> str | None:
         """The unread word between a word for a kind of structure ("gland", "organ") and a structure the answer holds
@@ -1168,7 +1190,8 @@ class FrontEnd:
     def _phrases_in(self, tokens: list[str], key: str) -> list[str]:
         """The phrases of the word list `key` that occur in `tokens`, as whole words, longest first."""
         joined = f" {' '.join(tokens)} "
-        return [p for p in sorted(self._word_sets[key], key=len, reverse=True) if p and f" {p} " in joined]
+        phrases = self._word_sets[key] if key in self._word_sets else self._phrase_table(key)
+        return [p for p in sorted(phrases, key=len, reverse=True) if p and f" {p} " in joined]
 
     def _parse(self, text: NormalizedText, reading: Reading) -> tuple[Discourse, ParsedRequest]:
         said = self.discourse.read(self.index.scan(text.tokens), [(b, a) for a, b in text.repairs])

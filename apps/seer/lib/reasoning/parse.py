@@ -20,7 +20,8 @@ KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affec
               "same_side_words", "both_words", "level_words", "present_words", "from_end_words", "penultimate_words",
               "threshold_words", "numbered_words", "generic_heads", "additive_words", "part_words", "comparatives",
               "reach_words", "normal_words", "side_nouns", "body_words", "plural_heads", "dismiss_words", "item_words",
-              "neighbour_words", "list_words", "hesitation_words", "step_directions", "descriptive_adjectives")
+              "neighbour_words", "list_words", "hesitation_words", "step_directions", "descriptive_adjectives",
+              "norm_words")
 MAX_PHRASE_TOKENS = 10
 OTHER_SIDE = {"left": "right", "right": "left"}
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
