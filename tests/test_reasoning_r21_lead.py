@@ -268,3 +268,19 @@ def test_a_comparison_of_the_image_is_answered(engine, mr_evidence):
 def test_a_comparison_by_a_measure_we_do_not_take_is_a_question(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status != "ok" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("T11 to L2 without the end vertebrae", ["vertebrae_T12", "vertebrae_L1"]),
+    ("right ribs 7-12 minus the end ones", ["rib_right_8", "rib_right_9", "rib_right_10", "rib_right_11"]),
+    ("the lumbar vertebrae without S1", ["vertebrae_L1", "vertebrae_L2"]),
+])
+def test_the_ends_of_what_was_asked(engine, ct_evidence, prompt, targets):
+    """"without the end vertebrae" removed S1, the end of the whole spine, so nothing asked was removed (0.97)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+def test_an_end_exclusion_that_removes_none_of_what_was_asked_is_not_answered(engine, ct_evidence):
+    spec = engine.understand("T11 to L2 without the zorpish end vertebrae", ct_evidence)
+    assert not (spec.status == "ok" and len(spec.targets) == 4), spec.trace.rationale

@@ -224,6 +224,10 @@ class FrontEnd:
         if spec.status == "ok" and (entry := self._unread_list_entry(scanned)):
             # "foie, rate, estomac": an entry of a list that no reading names is a structure we did not read
             return unexplained_words(spec, entry, entry, self.ontology)
+        if spec.status == "ok" and (missed := self._exclusion_beside_the_series(spec, request)):
+            # "T11 to L2 without the end vertebrae" removed S1, the end of the whole spine: an exclusion in the series
+            # asked for that removes none of it was misread
+            return unexplained_words(spec, [missed], [missed], self.ontology)
         if spec.status == "ok" and "difference" not in operators_in(spec.trace.expression or {}) and (
                 unapplied := self._unread_exclusion(scanned)):
             return unexplained_words(spec, unapplied, unapplied, self.ontology)
@@ -405,6 +409,24 @@ class FrontEnd:
             if between or last:
                 return [entry[0].text]
         return []
+
+    def _exclusion_beside_the_series(self, spec: TargetSpec, request: Request) -> str | None:
+        """The words of an exclusion that removed only members of the targets' own series that the image does not show
+        (so none of what was asked), else None."""
+        present = request.evidence.present or {}
+        series = {self.ontology[t].series for t in spec.targets} - {None}
+        removed = [str(n["id"]) for node in json_nodes(spec.trace.expression or {}) if node.get("op") == "difference"
+                   for item in node["items"][1:] for n in json_nodes(item) if "id" in n]
+        leaves = {leaf for c in removed if c in self.ontology for leaf in [c, *self.ontology.descendants(c)]}
+        if not series or not leaves or leaves & set(spec.targets) or any(c in present for c in leaves):
+            return None
+        if not any(self.ontology[c].series in series for c in leaves):
+            return None
+        scanned = request.discourse.scanned
+        exclusion = next((k for k, i in enumerate(scanned) if i.term.kind == "exclusion"), None)
+        if exclusion is None or not any(i.term.kind == "extreme" for i in scanned[exclusion:]):
+            return None  # ("the lumbar vertebrae without S1": an end said by name, outside what was asked, is harmless)
+        return " ".join(request.text.tokens[scanned[exclusion].start:])
 
     def _unread_exclusion(self, scanned: list[Item]) -> list[str]:
         """"but skip the portal system", "except the floating ones": an exclusion whose object is a word no reading

@@ -1013,24 +1013,34 @@ class GeometryReaders:
                 finding.ids, words_disagree = [], True
         described = [i for i in items[start:] if i.term.kind == "unknown" and i.text.isalpha()
                      and i.text not in self.common_stop]
+        # "the gland on top of it": a head word alone may still fit one candidate far better (a stricter test: a word
+        # like "organ" fits most of them somewhat)
+        head_only = not described and any(i.term.kind == "head" for i in head_items)
+        accept, margin = (T.description.head_accept, T.description.head_margin) if head_only else \
+            (T.description.relation_accept, T.description.relation_margin)
+        described += [i for i in head_items if i.term.kind == "head"]
         # (not when the words already disagreed with the relation's answer: they would only overrule it)
+        chosen_by_words = False
         if finding.question and described and not words_disagree and self.embeddings is not None:
             # The relation narrowed it down; the words of the request may tell the rest apart
             # ("the small pouch under the liver that stores bile": gallbladder, not duodenum).
             ranked = self.embeddings.rank(words, allowed=set(finding.question), top=2)
-            if len(ranked) == 2 and ranked[0][1] >= T.description.relation_accept \
-                    and ranked[0][1] - ranked[1][1] >= T.description.relation_margin:
+            if len(ranked) == 2 and ranked[0][1] >= accept and ranked[0][1] - ranked[1][1] >= margin:
                 finding.why.append(f"of these, the words fit {ranked[0][0]} best ({ranked[0][1]:.2f} vs "
                                    f"{ranked[1][0]} {ranked[1][1]:.2f})")
                 finding.ids, finding.question = [ranked[0][0]], []
                 finding.confidence = min(finding.confidence, T.confidence.description)
+                chosen_by_words = True
         size = next((self.words.sizes[i.text] for i in head_items if i.text in self.words.sizes), None)
         if size and len(finding.ids) == 1 and evidence.present and finding.ids[0] in evidence.present:
             # "the big organ above the right kidney": a size said of the head that another candidate fitting the
             # relation matches far better than the answer makes it a question between them, never a mask
             chosen = evidence.present[finding.ids[0]].volume_ml
             ratio = T.relation.size_ratio
-            contrary = [c for c in finding.ranked if c != finding.ids[0] and c in evidence.present
+            # (where the words chose among the relation's candidates, only those they left are rivals: "the little
+            # pouch under the liver where bile collects" is not a question about a muscle cut small by the scan)
+            rivals = finding.ranked if not chosen_by_words else []
+            contrary = [c for c in rivals if c != finding.ids[0] and c in evidence.present
                         and (evidence.present[c].volume_ml >= ratio * chosen if size == "large"
                              else evidence.present[c].volume_ml * ratio <= chosen)]
             if contrary:
