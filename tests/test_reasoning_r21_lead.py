@@ -284,3 +284,13 @@ def test_the_ends_of_what_was_asked(engine, ct_evidence, prompt, targets):
 def test_an_end_exclusion_that_removes_none_of_what_was_asked_is_not_answered(engine, ct_evidence):
     spec = engine.understand("T11 to L2 without the zorpish end vertebrae", ct_evidence)
     assert not (spec.status == "ok" and len(spec.targets) == 4), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("of spleen and left adrenal, whichever is larger", ["spleen"]),
+    ("of aorta and IVC, whichever is the artery", ["aorta"]),
+    ("of T12 and L2, the one that is lower", ["vertebrae_L2"]),
+])
+def test_a_choice_word_leads_the_criterion_after_a_list(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale

@@ -1112,12 +1112,21 @@ class FrontEnd:
                 continue
             rest = tokens[comma + 1:]
             rest = rest[1:] if rest[:1] == ["the"] else rest
+            if len(named) >= 2 and (lead := next((f for f in pro_forms + self._choice_leads if tuple(rest[:len(f)]) == f
+                                                  and len(rest) > len(f)), None)):
+                rest = list(rest[len(lead):])  # "of spleen and left adrenal, whichever is larger"
+                rest = rest[1:] if rest[:1] == ["the"] else rest
             chosen = self._chosen_from_a_list(named, rest) if len(named) >= 2 else \
                 self._chosen_from_a_group(named[0], items, rest, pro_forms)
             if chosen is not None:
                 tokens[start:] = chosen
                 reading.rationale.append(f"one chosen from a set: read as '{' '.join(tokens[start:])}'")
                 return
+
+    @cached_property
+    def _choice_leads(self) -> list[tuple[str, ...]]:
+        """"whichever is", "the one that is": words that lead a choice's criterion, longest first."""
+        return sorted({tuple(tokenize(w)) for w in self.language.get("choice_words", ())} - {()}, key=len, reverse=True)
 
     def _chosen_from_a_group(self, named: Item, items: list[Item], rest: list[str],
                              pro_forms: list[tuple[str, ...]]) -> list[str] | None:
