@@ -50,7 +50,6 @@ class TermIndex:
         self.phrases: dict[tuple[str, ...], Term] = {}
         self.known_tokens: set[str] = set()
         self.anatomy_tokens: dict[str, set[str]] = {}  # token -> concepts whose terms use it
-        self.articles: set[str] = set()  # definite articles, dropped inside a name's variant (`add`)
         self.pro_forms: set[str] = set()  # "ones" in "the floating ones": a noun said again without its word
 
     def add(self, phrase: str, term: Term, override: bool = False) -> None:
@@ -60,10 +59,6 @@ class TermIndex:
         if term.kind in ("concept", "singular") and "-" in key[1:-1]:
             # "bean-shaped organ" is also typed "bean shaped organ"
             self.add(" ".join(t for t in key if t != "-"), term, override)
-        if term.kind in ("concept", "singular") and len(key) >= 3 and set(key[1:-1]) & self.articles:
-            # "vein draining the spleen" is also said "vein draining spleen" (and a pronoun read as the name it stands
-            # for comes without its article: "the spleen and the vein draining it")
-            self.add(" ".join(t for k, t in enumerate(key) if not (0 < k < len(key) - 1 and t in self.articles)), term)
         current = self.phrases.get(key)
         if override or current is None or KIND_PRIORITY.index(term.kind) < KIND_PRIORITY.index(current.kind):
             self.phrases[key] = term
@@ -91,7 +86,6 @@ class TermIndex:
     @classmethod
     def build(cls, ontology, language: dict, extra: list[tuple[str, Term]] = ()) -> "TermIndex":
         index = cls()
-        index.articles = {t for w in language.get("definite_articles", ()) for t in tokenize(w)}
         for concept in ontology.concepts.values():
             for phrase in (concept.name, concept.id.replace("_", " "), *concept.lexicon, *concept.parts):
                 index.add(phrase, Term("concept", concept.id))
