@@ -294,3 +294,10 @@ def test_an_end_exclusion_that_removes_none_of_what_was_asked_is_not_answered(en
 def test_a_choice_word_leads_the_criterion_after_a_list(engine, ct_evidence, prompt, targets):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["spleen and the vein draining it", "the spleen plus the vein draining it"])
+def test_a_pronoun_after_a_verb_is_read_as_the_name_with_its_article(engine, mr_evidence, prompt):
+    """"the vein draining it" was read as "the vein draining spleen", which no name had: a question between veins."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["spleen", "portal_vein_and_splenic_vein"], spec.trace.rationale

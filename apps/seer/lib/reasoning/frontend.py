@@ -848,7 +848,10 @@ class FrontEnd:
             elif t in objects:  # "it", "them"; never "this" or "that", determiners too ("on this scan")
                 if referent is None:
                     return None
-                out.extend(referent.split())
+                # after a verb, with the article the names of the lexicon are written with ("the vein draining the
+                # spleen"); after a relation word the relation reader takes the bare name ("on top of left kidney")
+                verb = bool(out) and out[-1].isalpha() and out[-1] not in self._relation_tokens
+                out.extend(["the", *referent.split()] if verb else referent.split())
             elif t in self._pointers:
                 # "and the one below it", "and the one that stores it": a pointer stands for the noun of the part
                 # before only in a part that places it by a reference of its own; "..., the higher one" is a choice
@@ -865,6 +868,10 @@ class FrontEnd:
             else:
                 out.append(t)
         return out
+
+    @cached_property
+    def _relation_tokens(self) -> set[str]:
+        return {t for phrase in self.words.relations for t in phrase.split()} | self._function_words
 
     def _side_relation(self, side: str) -> str:
         """The plainest relation phrase that places a structure on one side of another ("right of")."""
