@@ -9,6 +9,8 @@ kidneys but not the left one"). All marker words come from the language files.
 
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from dataclasses import dataclass, field, replace
 
@@ -220,6 +222,8 @@ class DiscourseReader:
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(list(items)))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
+        items, vague = self._elided_members(self._shared_heads(items))
+        unseen = unseen + vague
         steps = self._unread_steps(items)
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []),
                         unapplied=unnamed + unseen + [" ".join(i.text for i in clause) for _, clause in steps],
@@ -259,6 +263,13 @@ class DiscourseReader:
                     continue
                 scope = entry  # "1) stomach 2) pancreas -- remove #2", "strike item 3": a numbered list's entry
                 negated = [items[j] for j in scope if items[j].term.kind in MENTION]
+            if not negated and self._dismisses_unasked_side(items, k, scope, removed):
+                # "left adrenal only, never mind the right": the side dismissed is not the one asked for; nothing
+                # that was asked changes (never a correction to that side)
+                out.rationale.append(f'dismissed ("{item.text}"): the side not asked for')
+                removed |= set(scope) | {k}
+                dismissed.add(k)
+                continue
             if not negated:
                 # (a bracket or other mark around the removal says nothing: "kidneys (remove the left one)")
                 if scope and any(items[j].term.kind in ("side", "number") for j in scope) \
@@ -334,6 +345,7 @@ class DiscourseReader:
                     removed.discard(j)
             else:  # only a new side or number: keep the noun, drop what it said before of that kind
                 said = {i.term.kind for i in after if i.term.kind in ("side", "number")}
+                self._renumber(items, span, after)
                 removed |= {j for j in span if items[j].term.kind in MODIFIERS
                             and (items[j].term.kind in said or items[j].term.kind not in ("side", "number"))}
                 new_sides = {str(i.term.value) for i in after if i.term.kind == "side"}
@@ -446,6 +458,38 @@ class DiscourseReader:
         self._reattach_bare_side(out)
         return out
 
+    def _dismisses_unasked_side(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> bool:
+        """Whether the dismissal at `k` names, right after it, only a side, and the structure said just before is
+        a lateral one of the other side ("the left kidney, forget the right")."""
+        if k + 1 >= len(items) or not any(c.isalnum() for c in items[k + 1].text):
+            return False  # "left adrenal, never mind, the right": after a pause the side is a correction
+        sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
+        if len(sides) != 1 or any(items[j].term.kind not in ("side", "filler") for j in scope):
+            return False
+        last = max((j for j in range(k) if j not in removed and items[j].term.kind in MENTION), default=None)
+        if last is None or items[last].term.kind != "concept":
+            return False
+        side = self.laterality(str(items[last].term.value))
+        return side is not None and side not in sides
+
+    def _renumber(self, items: list[Item], span: list[int], after: list[Item]) -> None:
+        """"rib 9 left, oops, meant 10", "L1, sorry, 2": a correction that says only a new number names the
+        member of the same series, on the same side, with that number."""
+        numbers = [i.term.value for i in after if i.term.kind == "number"]
+        if len(numbers) != 1 or any(i.term.kind == "side" for i in after):
+            return
+        number = numbers[0][0] if isinstance(numbers[0], (list, tuple)) and len(numbers[0]) == 1 else numbers[0]
+        for j in span:
+            if items[j].term.kind != "concept" or str(items[j].term.value) not in self.ontology:
+                continue
+            said = self.ontology[str(items[j].term.value)]
+            if said.series is None or str(said.order) not in re.findall(r"\d+", items[j].text):
+                continue  # "T12" is the 19th vertebra: its number is no place in the series
+            other = next((c.id for c in self.ontology.concepts.values() if c.series == said.series
+                          and c.laterality == said.laterality and str(c.order) == str(number)), None)
+            if other:
+                items[j] = Item(items[j].start, items[j].end, Term("concept", other, items[j].term.source), items[j].text)
+
     def _restricted(self, items: list[Item], removed: set[int], out: Discourse) -> set[int]:
         """"aorta, IVC - keep only the IVC", "- liver - spleen - just the spleen", "Leber und Milz. Nur die Milz":
         a clause after a pause that opens with a restriction word and names structures already asked for keeps
@@ -472,7 +516,7 @@ class DiscourseReader:
             kept = {str(items[j].term.value) for j in range(k + 1, stop) if j not in removed
                     and items[j].term.kind in MENTION}
             earlier = [j for j in range(start) if j not in removed | gone and items[j].term.kind in MENTION]
-            if not earlier:
+            if not earlier or self._denied_since(items, max(earlier), start):
                 continue
             within = set().union(*(self.ontology.descendants(str(items[j].term.value)) | {str(items[j].term.value)}
                                    for j in earlier if str(items[j].term.value) in self.ontology))
@@ -488,6 +532,12 @@ class DiscourseReader:
                                  + ", ".join(items[j].text for j in range(k + 1, stop) if items[j].term.kind in MENTION)
                                  + "; withdrawn: " + ", ".join(items[j].text for j in drop))
         return gone
+
+    def _denied_since(self, items: list[Item], last: int, start: int) -> bool:
+        """Whether a correction or a negation said between the last structure (`last`) and the clause at `start`
+        already withdrew it ("kidneys? no, neither. only the pancreas"): the restriction then names a new target."""
+        return any(items[j].term.kind == "correction" or items[j].text in self.no_words or self._negates(items[j])
+                   for j in range(last + 1, start))
 
     def _side_headings(self, items: list[Item]) -> list[Item]:
         """"RIGHT SIDE / - kidney / - psoas / LEFT SIDE / - kidney": a line that is only a side, opening the request,
@@ -828,6 +878,72 @@ class DiscourseReader:
                 out[k + 1] = Item(items[k + 1].start, items[k + 1].end, Term("filler", items[k + 1].text, "language"),
                                   items[k + 1].text)
         return out, unseen
+
+    def _names_of(self, concept_id: str) -> list[str]:
+        """Every name of a structure, in English and in this language, folded."""
+        names = list(self.ontology[concept_id].lexicon) + list(self.language.get("names", {}).get(concept_id, ()))
+        return [" ".join(_fold(t) for t in tokenize(n)) for n in names]
+
+    def _name_index(self) -> dict[str, str]:
+        """Folded name -> structure, over every structure's names (built once)."""
+        if not hasattr(self, "_names"):
+            self._names = {n: c for c in self.ontology.concepts for n in self._names_of(c)}
+        return self._names
+
+    def _shared_heads(self, items: list[Item]) -> list[Item]:
+        """"back and psoas muscles": an unknown word joined by "and" to a name that ends in a noun shares that
+        noun ("back muscles") when the two make a name of their own."""
+        out = list(items)
+        for j in range(len(items) - 2):
+            first, joint, named = items[j], items[j + 1], items[j + 2]
+            if first.term.kind != "unknown" or joint.term.kind != "conjunction" or not joint.text.isalpha() \
+                    or named.term.kind not in MENTION or len(named.text.split()) < 2:
+                continue
+            concept = self._name_index().get(" ".join(_fold(t) for t in tokenize(f"{first.text} {named.text.split()[-1]}")))
+            if concept:
+                out[j] = Item(first.start, first.end, Term("concept", concept, "language"), first.text)
+        return out
+
+    def _elided_members(self, items: list[Item]) -> tuple[list[Item], list[str]]:
+        """"every lung lobe except the left upper", "alle Lappen außer dem linken unteren": an exception that
+        names no structure but words of one member's name, its noun left out, is that member of what was asked.
+        Words that fit several members are returned as not applied (a question), never guessed."""
+        out, vague = list(items), []
+        for k, item in enumerate(items):
+            if item.term.kind != "exclusion":
+                continue
+            stop = next((j for j in range(k + 1, len(items)) if _is_boundary(items[j])
+                         or items[j].text in (",", ";")), len(items))
+            scope = list(range(k + 1, stop))
+            kinds = {items[j].term.kind for j in scope}
+            if not scope or not kinds <= {"side", "filler"} or "filler" not in kinds or \
+                    not any(items[j].term.kind in MENTION for j in range(k)):
+                continue
+            groups = [str(items[j].term.value) for j in range(k) if items[j].term.kind in MENTION
+                      and str(items[j].term.value) in self.ontology]
+            members = {d for g in groups for d in self.ontology.descendants(g) if d in self.ontology
+                       and not self.ontology[d].members}
+            words = [(_fold(t), items[j].term.kind) for j in scope for t in tokenize(items[j].text)]
+            vocab = [{w for n in self._names_of(d) for w in n.split()} for d in members]
+            telling = set().union(*vocab) - set.intersection(*vocab) if vocab else set()
+            if not any(kind == "filler" and w in telling for w, kind in words):
+                continue  # "not the left", "skip the left side": no word tells one member from another
+            fits = set()
+            for skip in range(len(words)):  # leading articles ("the", "dem") are no part of the name
+                phrase = " ".join(w for w, _ in words[skip:])
+                fits = {d for d in members for n in self._names_of(d)
+                        if n.startswith(phrase + " ") or n.endswith(" " + phrase)}
+                if fits:
+                    break
+            if len(fits) == 1:
+                member = fits.pop()
+                out[k + 1] = Item(items[k + 1].start, items[stop - 1].end, Term("concept", member, "language"),
+                                  " ".join(items[j].text for j in scope))
+                for j in scope[1:]:
+                    out[j] = Item(items[j].start, items[j].end, Term("filler", "", "language"), "")
+            elif fits:
+                vague.append(" ".join(items[j].text for j in scope))
+        return out, vague
 
     @staticmethod
     def _loose_ranges(items: list[Item]) -> list[Item]:
