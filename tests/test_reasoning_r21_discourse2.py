@@ -63,6 +63,7 @@ def test_a_word_joined_to_a_name_shares_its_noun(engine, ct_evidence, prompt, ta
     ("every lung lobe except the left upper", ["lung_lower_lobe_left", "lung_lower_lobe_right"]),
     ("all lung lobes except the left lower", ["lung_upper_lobe_left", "lung_lower_lobe_right"]),
     ("the lungs but not the left", ["lung_lower_lobe_right"]),
+    ("every lung lobe but the left lower", ["lung_upper_lobe_left", "lung_lower_lobe_right"]),
 ])
 def test_an_exception_that_leaves_out_its_noun_is_that_member(engine, ct_evidence, prompt, targets):
     """CT shows lung_upper_lobe_left, lung_lower_lobe_left and lung_lower_lobe_right only."""

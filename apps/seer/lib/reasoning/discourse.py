@@ -222,6 +222,7 @@ class DiscourseReader:
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(list(items)))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
+        self._universal_but(items)  # "every lung lobe but the left lower": an exception, for the member read next
         items, vague = self._elided_members(self._shared_heads(items))
         unseen = unseen + vague
         steps = self._unread_steps(items)
@@ -1083,6 +1084,8 @@ class DiscourseReader:
                 continue
             start = _clause_start(items, k)
             before = [i for i in items[start:k] if i.term.kind != "filler"]
+            while len(before) > 1 and before[-1].term.kind == "head":
+                before.pop()  # "every lung lobe but ...": the noun after the name is part of it
             universal = any(i.term.kind == "plural" for i in before) or bool(before) and \
                 before[-1].text.split(" ", 1)[0] in self.plural_words  # "all ribs" is one phrase of the lexicon
             if before and before[-1].term.kind in MENTION and universal:
