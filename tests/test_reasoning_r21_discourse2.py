@@ -36,6 +36,8 @@ def test_a_side_after_a_pause_still_corrects(engine, ct_evidence):
     "left 9th rib, no, 10th",
     "linke Rippe 9, Entschuldigung, 10",
     "côte gauche 9, pardon, 10",
+    "rib 9 left, um, 10",
+    "left rib 9 er 10",
 ])
 def test_a_correction_with_only_a_number_renames_the_numbered_member(engine, ct_evidence, prompt):
     _ok(engine, ct_evidence, prompt, ["rib_left_10"])

@@ -192,6 +192,8 @@ class DiscourseReader:
             before = [i for i in items[:k] if i.term.kind in MENTION]
             after = next((j for j in range(k + 1, stop) if items[j].term.kind in MENTION), None)
             joined = [i for i in items[max(0, k - 2):after or k] if i.term.kind == "conjunction" and i.text.isalpha()]
+            if after is None and before and not joined:
+                return self._renumbered_after(before[-1], items[k + 1:stop])
             return bool(before) and after is not None and not joined
         if item.term.kind == "contrast" and any(i.term.kind in MENTION for i in items[:k]) \
                 and not any(self._negates(i) for i in items[:k] if i.term.kind == "exclusion"):
@@ -201,6 +203,13 @@ class DiscourseReader:
             return "side" in kinds and not kinds & {*MENTION, "exclusion", "number"}
         return (item.text in self.no_words and k + 1 < len(items) and items[k + 1].text in (",", "-", ".", "!", ";")
                 and any(i.term.kind in MENTION for i in items[:k]))
+
+    def _renumbered_after(self, named: Item, rest: list[Item]) -> bool:
+        """"rib 9 left, um, 10": one number alone after a hesitation, said of a numbered structure, renames it."""
+        said = [i for i in rest if i.term.kind != "filler" and any(c.isalnum() for c in i.text)]
+        concept = self.ontology[str(named.term.value)] if str(named.term.value) in self.ontology else None
+        return len(said) == 1 and said[0].term.kind == "number" and named.term.kind == "concept" \
+            and concept is not None and concept.order is not None and bool(re.findall(r"\d+", named.text))
 
     def _after_description(self, items: list[Item], k: int) -> bool:
         """Whether the marker at `k` is an apposition word ("cioè", "ou seja") said after a description: the
