@@ -115,6 +115,17 @@ def finish(spec: TargetSpec, reading: Reading, evidence: Evidence, ontology, con
     return spec
 
 
+def _offer_the_rest(shown: list[str], missing: str, why: str, reading: Reading, evidence: Evidence,
+                    ontology) -> TargetSpec:
+    """A question that says which part of the request cannot be segmented and offers the rest, never a mask of part
+    of what was asked."""
+    reading.rationale.append(f"{why}; the rest is offered")
+    rest = ", ".join(_name(ontology, t) for t in shown)
+    spec = TargetSpec(status="clarify", candidates=shown, confidence=CONFIDENCE_CLARIFY,
+                      message=f"{missing} " + (f"Segment {rest} alone?" if len(shown) == 1 else f"Which of {rest}?"))
+    return finish(spec, reading, evidence, ontology, confirm=True)
+
+
 def ask(candidates: list[str], reading: Reading, evidence: Evidence, ontology, why: str = "",
         message: str | None = None, confidence: float = CONFIDENCE_CLARIFY) -> TargetSpec:
     """A question among `candidates` (fewer than two the backbone can segment becomes a refusal, in `finish`)."""
@@ -253,34 +264,24 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         reading.rationale.append(f"excluded: {', '.join(excluded)}")
 
     coverage = evidence.describe_coverage()
+    shown = [t for t in targets if t not in excluded]
     if unsupported:
         names = ", ".join(_name(ontology, c) for c in unsupported)
-        shown = [t for t in targets if t not in excluded]
         if shown and not questions:
-            # "spinal cord, discs, ribs" on an MR map without ribs: as for a part outside the scan, ask before giving
-            # part of what was asked
-            reading.rationale.append(f"not in the backbone's vocabulary: {', '.join(unsupported)}; the rest is offered")
-            rest = ", ".join(_name(ontology, t) for t in shown)
-            spec = TargetSpec(status="clarify", candidates=shown, confidence=CONFIDENCE_CLARIFY,
-                              message=f"{names}: the backbone cannot segment this (not in its vocabulary). "
-                                      + (f"Segment {rest} alone?" if len(shown) == 1 else f"Which of {rest}?"))
-            return finish(spec, reading, evidence, ontology, confirm=True)
+            # "spinal cord, discs, ribs" on an MR map without ribs: as for a part outside the scan
+            return _offer_the_rest(shown, f"{names}: the backbone cannot segment this (not in its vocabulary).",
+                                   f"not in the backbone's vocabulary: {', '.join(unsupported)}", reading, evidence,
+                                   ontology)
         spec = TargetSpec(status="rejected", confidence=CONFIDENCE_REFUSE_ABSENT,
                           message=f"{names}: the backbone cannot segment this (not in its vocabulary).")
         return finish(spec, reading, evidence, ontology)
     if absent:
         names = ", ".join(dict.fromkeys(_name(ontology, c) for c in absent))
         verb = "is" if len(absent) == 1 else "are"
-        shown = [t for t in targets if t not in excluded]
         if shown and not questions:
             # "liver and bladder" where the bladder is outside the scan: ask before giving part of what was asked
-            reading.rationale.append(f"absent from the image: {', '.join(absent)}; the rest is offered")
-            rest = ", ".join(_name(ontology, t) for t in shown)
-            spec = TargetSpec(status="clarify", candidates=shown, confidence=CONFIDENCE_CLARIFY,
-                              message=f"{names} {verb} not in this image (it shows {coverage}). "
-                                      f"Segment {rest} alone?" if len(shown) == 1 else
-                                      f"{names} {verb} not in this image (it shows {coverage}). Which of {rest}?")
-            return finish(spec, reading, evidence, ontology, confirm=True)
+            return _offer_the_rest(shown, f"{names} {verb} not in this image (it shows {coverage}).",
+                                   f"absent from the image: {', '.join(absent)}", reading, evidence, ontology)
         spec = TargetSpec(status="rejected", confidence=min(reading.confidence, CONFIDENCE_REFUSE_ABSENT),
                           message=f"{names} {verb} not in this image: the scan shows {coverage}.")
         reading.rationale.append(f"absent from the image: {', '.join(absent)}")
