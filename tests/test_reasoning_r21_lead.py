@@ -301,3 +301,22 @@ def test_a_pronoun_after_a_verb_is_read_as_the_name_with_its_article(engine, mr_
     """"the vein draining it" was read as "the vein draining spleen", which no name had: a question between veins."""
     spec = engine.understand(prompt, mr_evidence)
     assert spec.status == "ok" and spec.targets == ["spleen", "portal_vein_and_splenic_vein"], spec.trace.rationale
+
+
+def test_right_before_a_relation_intensifies_it(engine, ct_evidence):
+    """"the organ sitting right on top of the left kidney" chose among the organs on the right and gave the liver."""
+    spec = engine.understand("the organ sitting right on top of the left kidney", ct_evidence)
+    assert "liver" not in spec.targets and any("intensifies" in line for line in spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [("the back muscles on the right next to the spine", ["autochthon_right"]),
+                                             ("the gland right above the right kidney", ["adrenal_gland_right"])])
+def test_a_side_said_as_a_noun_stays_a_side(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+def test_what_a_structure_owns_of_a_group_is_asked_about(engine, ct_evidence):
+    """"T12 and its ribs" gave every rib at 0.97."""
+    spec = engine.understand("T12 and its ribs", ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], spec.trace.rationale

@@ -190,6 +190,9 @@ class FrontEnd:
             # "the shorter rib out of left 7 and left 12": a comparison by a measure we do not take gave all compared
             return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
                        why=f"a comparison by a measure not read from the image: {unmeasured[0]!r}")
+        if spec.status == "ok" and (owned := self._owned_group(scanned, spec)):
+            # "T12 and its ribs" gave every rib: what a structure owns of a group is not in the ontology
+            return unexplained_words(spec, [owned], [owned], self.ontology)
         if spec.status == "ok" and (verb := self._unread_link_to_the_answer(scanned, spec)):
             # "the gland capping the left kidney": the kind asked for, a word we cannot read, then a structure the
             # answer is: that structure is most likely what the kind is placed against, not what was asked
@@ -339,6 +342,21 @@ class FrontEnd:
             return refusal
         return ask(choices, request.reading, request.evidence, self.ontology, message=message,
                    why=f"asked of the norm ({word!r}); this image's answer is {shown}")
+
+    def _owned_group(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+        """The phrase "its ribs" when a possessive stands before a group whose members the answer holds several of and
+        the owner is not that group's own side ("the left lung and its lobes" are the left lung's), else None."""
+        owners = self._word_sets["possessive_pronouns"]
+        for k, item in enumerate(scanned[:-1]):
+            group = scanned[k + 1]
+            if item.text not in owners or group.term.kind != "concept" or str(group.term.value) not in self.ontology:
+                continue
+            members = set(self.ontology.descendants(str(group.term.value))) & set(spec.targets)
+            owner = next((str(i.term.value) for i in reversed(scanned[:k]) if i.term.kind in ("concept", "singular")
+                          and str(i.term.value) in self.ontology), None)
+            if len(members) > 2 and owner is not None and not members <= self.ontology.descendants(owner):
+                return f"{item.text} {group.text}"
+        return None
 
     def _unread_link_to_the_answer(self, scanned: list[Item], spec: TargetSpec) -> str | None:
         """The unread word between a word for a kind of structure ("gland", "organ") and a structure the answer holds
@@ -1018,6 +1036,7 @@ class FrontEnd:
         reading = request.reading
         text = self.normalizer.normalize(request.prompt)
         self._join_split_relation(text, reading)
+        self._drop_intensifying_side(text, reading)
         self._select_from_a_set(text, reading)
         said, parsed = self._parse(text, reading)
         if not parsed.include and not parsed.bare_refs and not said.dropped \
@@ -1088,6 +1107,23 @@ class FrontEnd:
                     tokens[k:end + 1] = [*noun, token, tokens[end]]
                     reading.rationale.append(f"relation said around its target: read as '{' '.join(tokens[k:end + 1])}'")
                     return
+
+    @cached_property
+    def _relation_phrases(self) -> list[tuple[str, ...]]:
+        """The relation phrases as token tuples, except those that open with "of" or "to" (what follows a side)."""
+        return [p for p in (tuple(k.split()) for k in self.words.relations) if p and p[0] not in ("of", "to")]
+
+    def _drop_intensifying_side(self, text: NormalizedText, reading: Reading) -> None:
+        """"the organ sitting right on top of the left kidney": a side word that only intensifies the relation after
+        it (language data) is no side; read as one it chose the organ's side. ("on the right next to the spine" is a
+        side: a noun after its article.)"""
+        tokens = text.tokens
+        intensifiers = {t for w in self.language.get("intensifying_sides", ()) for t in tokenize(w)}
+        for k in range(len(tokens) - 1, -1, -1):
+            if tokens[k] in intensifiers and not (k and tokens[k - 1] in self._word_sets["definite_articles"]) and any(tuple(tokens[k + 1:k + 1 + len(p)]) == p for p in self._relation_phrases) \
+                    and " ".join(tokens[k:k + 2]) not in self.words.relations:
+                reading.rationale.append(f"'{tokens[k]}' before '{tokens[k + 1]}' intensifies the relation: no side")
+                del tokens[k]
 
     @cached_property
     def _selection_words(self) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
