@@ -116,8 +116,10 @@ def test_no_word_is_a_side_in_one_language_and_something_else_in_another():
         tables = {k: v for k, v in data.items() if k not in ("side_words", "side_phrases")}
         tables.update(data.get("function_words", {}))
         for key, value in tables.items():
-            if key in ("_why", "code", "name", "function_words", "abbreviations", "elisions", "side_phrases"):
-                continue  # side phrases are side words (a language file may add them under function_words)
+            if key in ("_why", "code", "name", "function_words", "abbreviations", "elisions", "side_phrases",
+                       "intensifying_sides"):
+                continue  # side phrases are side words (a language file may add them under function_words); the
+                # side words that may only intensify a relation ("right on top of") name side words on purpose
             words = value.keys() if isinstance(value, dict) else value if isinstance(value, list) else []
             if key in ("names", "singular"):
                 words = [w for phrases in value.values() for w in phrases]
