@@ -320,3 +320,25 @@ def test_what_a_structure_owns_of_a_group_is_asked_about(engine, ct_evidence):
     """"T12 and its ribs" gave every rib at 0.97."""
     spec = engine.understand("T12 and its ribs", ct_evidence)
     assert spec.status != "ok" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["anything but the liver", "anything except the spleen please"])
+def test_anything_but_a_structure_is_not_that_structure(engine, ct_evidence, prompt):
+    """"anything but the liver" gave the liver at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the higher-numbered of left ribs 9 and 11", ["rib_left_11"]),
+    ("the lower-numbered of T12 and L1", ["vertebrae_T12"]),
+])
+def test_a_comparison_by_number_follows_the_series_from_head_to_foot(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+def test_a_group_in_a_relative_clause_that_refers_back_is_asked_about(engine, ct_evidence):
+    """"T12 and the ribs that attach to it" gave every rib."""
+    spec = engine.understand("T12 and the ribs that attach to it", ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], spec.trace.rationale

@@ -344,18 +344,27 @@ class FrontEnd:
                    why=f"asked of the norm ({word!r}); this image's answer is {shown}")
 
     def _owned_group(self, scanned: list[Item], spec: TargetSpec) -> str | None:
-        """The phrase "its ribs" when a possessive stands before a group whose members the answer holds several of and
-        the owner is not that group's own side ("the left lung and its lobes" are the left lung's), else None."""
+        """The phrase "its ribs" ("the ribs that attach to it") when a possessive (or a relative clause that refers back)
+        goes with a group whose members the answer holds several of and the owner is not that group's own whole ("the
+        left lung and its lobes" are the left lung's), else None."""
         owners = self._word_sets["possessive_pronouns"]
+        relatives, objects = self._word_sets["relative_words"], self._word_sets["object_pronouns"]
         for k, item in enumerate(scanned[:-1]):
             group = scanned[k + 1]
-            if item.text not in owners or group.term.kind != "concept" or str(group.term.value) not in self.ontology:
+            # "the ribs that attach to it": a relative clause that refers back to the owner says the same
+            said_after = [i.text for i in scanned[k + 2:k + 7]]
+            owned = item.text in owners or (item.term.kind == "filler" and bool(set(said_after[:1]) & relatives)
+                                            and bool(set(said_after) & objects))
+            if not owned or group.term.kind != "concept" or str(group.term.value) not in self.ontology:
                 continue
             members = set(self.ontology.descendants(str(group.term.value))) & set(spec.targets)
             owner = next((str(i.term.value) for i in reversed(scanned[:k]) if i.term.kind in ("concept", "singular")
                           and str(i.term.value) in self.ontology), None)
             if len(members) > 2 and owner is not None and not members <= self.ontology.descendants(owner):
-                return f"{item.text} {group.text}"
+                if item.text in owners:
+                    return f"{item.text} {group.text}"
+                back = next(n for n, w in enumerate(said_after) if w in objects)
+                return " ".join([group.text, *said_after[:back + 1]])
         return None
 
     def _unread_link_to_the_answer(self, scanned: list[Item], spec: TargetSpec) -> str | None:
