@@ -171,10 +171,13 @@ class Ontology:
     def part_names(self, concept_id: str) -> tuple[str, ...]:
         """The parts named for a structure ("gerota fascia" of each kidney): its own and those of every group that
         holds it, since a part named of "the kidneys" is a part of each."""
-        known = self.__dict__.setdefault("_part_names", {})  # the ontology does not change once loaded
+        return tuple(p for c in (concept_id, *self.ancestors(concept_id)) for p in self.concepts[c].parts)
+
+    def ancestors(self, concept_id: str) -> tuple[str, ...]:
+        """Every group that holds `concept_id`, at any depth (not itself)."""
+        known = self.__dict__.setdefault("_ancestors", {})  # the ontology does not change once loaded
         if concept_id not in known:
-            holders = [c for c in self.concepts.values() if c.id == concept_id or concept_id in self.descendants(c.id)]
-            known[concept_id] = tuple(p for c in holders for p in c.parts)
+            known[concept_id] = tuple(c for c in self.concepts if concept_id in self.descendants(c))
         return known[concept_id]
 
     def descendants(self, concept_id: str) -> set[str]:

@@ -30,6 +30,13 @@ DIRECTIONS = {"anterior", "posterior", "superior", "inferior", "left", "right"}
 CHOOSING = {"range", "nth", "count", "except", "first", "last", "compare", "middle"}
 
 
+def _past_fillers(scanned: list[Item], k: int) -> int:
+    """The position of the first item at or after `k` that is not a filler ("the", "that")."""
+    while k < len(scanned) and scanned[k].term.kind == "filler":
+        k += 1
+    return k
+
+
 def _without_landmarks(node):
     """An expression's JSON without its relations' anchors and distance landmarks."""
     if isinstance(node, dict):
@@ -389,7 +396,7 @@ class FrontEnd:
         """The targets joined by a word of choice ("or", "versus") in a clause that asks, when the answer holds them
         all (else none)."""
         clause, asking = _asking_clauses(scanned)
-        alternatives = {" ".join(tokenize(w)) for w in self.language.get("alternative_words", ())}
+        alternatives = self._phrase_table("alternative_words")
         content = [k for k, i in enumerate(scanned) if i.term.kind != "filler"]
         for n, k in enumerate(content[1:-1], start=1):
             if scanned[k].text not in alternatives or (asking and clause[k] not in asking):
@@ -535,9 +542,7 @@ class FrontEnd:
             kind = self.words.relations.get(item.text)
             if item.term.kind != "locative" or kind not in DIRECTIONS or any(j.text in findings for j in scanned[:k]):
                 continue
-            j = k + 1
-            while j < len(scanned) and scanned[j].term.kind == "filler":
-                j += 1
+            j = _past_fillers(scanned, k + 1)
             landmark = str(scanned[j].term.value) if j < len(scanned) and scanned[j].term.kind in ("concept", "singular") \
                 else None
             if landmark not in present or landmark in spec.targets:
@@ -560,9 +565,7 @@ class FrontEnd:
     def _placed_by_an_unknown(self, scanned: list[Item], k: int, request: Request) -> str | None:
         """"the muscle along the spine, in front of the transverse processes": the relation's landmark (returned) is a
         word no file explains, so nothing could check the answer against it."""
-        k += 1
-        while k < len(scanned) and scanned[k].term.kind == "filler":
-            k += 1
+        k = _past_fillers(scanned, k + 1)
         if k < len(scanned) and scanned[k].term.kind == "unknown" and scanned[k].text.isalpha() \
                 and scanned[k].text not in self._known and scanned[k].text not in request.context_words:
             return scanned[k].text
@@ -1127,9 +1130,11 @@ class FrontEnd:
         it (language data) is no side; read as one it chose the organ's side. ("on the right next to the spine" is a
         side: a noun after its article.)"""
         tokens = text.tokens
-        intensifiers = {t for w in self.language.get("intensifying_sides", ()) for t in tokenize(w)}
+        intensifiers = self._phrase_table("intensifying_sides")
         for k in range(len(tokens) - 1, -1, -1):
-            if tokens[k] in intensifiers and not (k and tokens[k - 1] in self._word_sets["definite_articles"]) and any(tuple(tokens[k + 1:k + 1 + len(p)]) == p for p in self._relation_phrases) \
+            after_an_article = k > 0 and tokens[k - 1] in self._word_sets["definite_articles"]
+            if tokens[k] in intensifiers and not after_an_article \
+                    and any(tuple(tokens[k + 1:k + 1 + len(p)]) == p for p in self._relation_phrases) \
                     and " ".join(tokens[k:k + 2]) not in self.words.relations:
                 reading.rationale.append(f"'{tokens[k]}' before '{tokens[k + 1]}' intensifies the relation: no side")
                 del tokens[k]
@@ -1138,9 +1143,11 @@ class FrontEnd:
     def _selection_words(self) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
         """The words that open a set to choose from ("of", "among") and the pro-forms of the one chosen ("the one"),
         as token tuples, longest first."""
-        def phrases(key: str) -> list[tuple[str, ...]]:
-            return sorted({tuple(tokenize(w)) for w in self.language.get(key, ())} - {()}, key=len, reverse=True)
-        return phrases("selection_openers"), phrases("selection_pro_forms")
+        return self._phrase_tuples("selection_openers"), self._phrase_tuples("selection_pro_forms")
+
+    def _phrase_tuples(self, key: str) -> list[tuple[str, ...]]:
+        """A language-file word list as token tuples, longest first (for matching at a position in the tokens)."""
+        return sorted({tuple(tokenize(w)) for w in self.language.get(key, ())} - {()}, key=len, reverse=True)
 
     def _select_from_a_set(self, text: NormalizedText, reading: Reading) -> None:
         """"of the two kidneys, the one on the same side as the liver": a set said first, then what tells one of it
@@ -1178,7 +1185,7 @@ class FrontEnd:
     @cached_property
     def _choice_leads(self) -> list[tuple[str, ...]]:
         """"whichever is", "the one that is": words that lead a choice's criterion, longest first."""
-        return sorted({tuple(tokenize(w)) for w in self.language.get("choice_words", ())} - {()}, key=len, reverse=True)
+        return self._phrase_tuples("choice_words")
 
     def _chosen_from_a_group(self, named: Item, items: list[Item], rest: list[str],
                              pro_forms: list[tuple[str, ...]]) -> list[str] | None:
@@ -1199,13 +1206,10 @@ class FrontEnd:
         if len(kinds) == 1 and len(words) == len(kinds[0].text.split()) and str(kinds[0].term.value) in self.ontology:
             # "the artery": the listed structure of that kind, when exactly one is
             kind = str(kinds[0].term.value)
-            fits = [i for i in named if kind in (str(i.term.value), *self._ancestors(str(i.term.value)))]
+            fits = [i for i in named if kind in (str(i.term.value), *self.ontology.ancestors(str(i.term.value)))]
             if len(fits) == 1 and str(fits[0].term.value) != kind:
                 return fits[0].text.split()
         return None
-
-    def _ancestors(self, concept_id: str) -> list[str]:
-        return [c for c in self.ontology.concepts if concept_id in self.ontology.descendants(c)]
 
     def _read_task(self, request: Request) -> TargetSpec | None:
         """A text that asks for something other than a segmentation ("write a poem about the liver", "translate
