@@ -232,7 +232,7 @@ class DiscourseReader:
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(list(items)))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         self._universal_but(items)  # "every lung lobe but the left lower": an exception, for the member read next
-        items, vague = self._elided_members(self._shared_heads(items))
+        items, vague = self._elided_members(self._shared_heads(self._named_in_the_plural(items)))
         unseen = unseen + vague
         steps = self._unread_steps(items)
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []),
@@ -899,6 +899,19 @@ class DiscourseReader:
         if not hasattr(self, "_names"):
             self._names = {n: c for c in self.ontology.concepts for n in self._names_of(c)}
         return self._names
+
+    def _named_in_the_plural(self, items: list[Item]) -> list[Item]:
+        """"the autochthon muscles": the name of one of a pair followed by a noun in the plural names the pair, as
+        "all" before it does."""
+        plural = {_fold(w) for w in self.language.get("plural_heads", ())}
+        out = list(items)
+        for k, item in enumerate(items[:-1]):
+            pair = self.ontology[str(item.term.value)].members if item.term.kind == "singular" else ()
+            # "the lung lobes" are the parts of a lung, not both lungs: only a pair of single structures
+            if len(pair) == 2 and not any(self.ontology[m].members for m in pair) \
+                    and _fold(items[k + 1].text) in plural:
+                out[k] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source), item.text)
+        return out
 
     def _shared_heads(self, items: list[Item]) -> list[Item]:
         """"back and psoas muscles": an unknown word joined by "and" to a name that ends in a noun shares that

@@ -399,6 +399,18 @@ class Normalizer:
         same = [w for w in near if len(w) == len(token)]  # a changed letter before a dropped or added one
         return near[0] if len(near) == 1 else same[0] if len(same) == 1 else None
 
+    def _plural_of_a_name(self, before: str, token: str, after: str) -> str | None:
+        """The singular of a plural that a language file knows only as a word of some longer phrase ("backbones" in
+        "backbones in the lower back") and whose singular is a name on its own ("backbone"), when the words around it
+        do not continue such a phrase."""
+        if token in self.standalone or (before, token) in self.anatomy_bigrams or (token, after) in self.anatomy_bigrams:
+            return None
+        for ending, base in self.plural_endings:
+            stem = token[:len(token) - len(ending)] + base
+            if token.endswith(ending) and len(stem) >= MIN_REPAIR_LENGTH and stem in self.standalone:
+                return stem
+        return None
+
     def plural_reading(self, token: str) -> str | None:
         """"kidnies" -> "kidneys": a plural too far from every word for one edit, whose singular stem is one edit
         from an anatomy word; read in the plural when that plural is a known anatomy word, else the singular."""
@@ -670,6 +682,8 @@ class Normalizer:
                 read_as(token, self.abbreviations[token])
             elif token in self.known and (fixed := self._completes_term(tokens[-1] if tokens else "", token)):
                 read_as(token, [fixed])  # "inferior vena cave": a known word one letter from completing a term
+            elif token in self.known and (single := self._plural_of_a_name(tokens[-1] if tokens else "", token, following)):
+                read_as(token, [single])  # "backbones": known only inside a longer phrase, its singular is a name
             elif token in self.known:
                 tokens.append(token)
             elif len(token) == 1 and following.isdigit() and token + following in self.known:

@@ -589,10 +589,11 @@ class LexiconReaders:
     def _read_fallback(self, request: Request) -> TargetSpec:
         # A landmark's words ("the lobe resting on top of the liver") say where the target is, not what it is.
         landmark_words = {t for g in request.context for t in tokenize(g.mention.text)}
-        return self._fallback(request.prompt, request.text.tokens, request.reading, request.evidence, landmark_words)
+        return self._fallback(request.prompt, request.text.tokens, request.reading, request.evidence, landmark_words,
+                              request.items or [])
 
     def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence,
-                  landmark_words: set[str] = frozenset()) -> TargetSpec:
+                  landmark_words: set[str] = frozenset(), request_items: list = ()) -> TargetSpec:
         """No term matched: ask the sentence encoder, but let it decide alone only when it is clearly right."""
         content = [t for t in tokens if t.isalpha() and t not in self._function_words]
         if self.embeddings is None or not content:
@@ -603,7 +604,10 @@ class LexiconReaders:
         shared = sorted((set(content) - set(landmark_words)) & self._concept_words[best])
         reading.rationale.append(f"embedding: nearest {', '.join(f'{c} {s:.2f}' for c, s in ranked[:T.embedding.clarify_top])}"
                                  + (f"; shared words {shared}" if shared else "; no shared words"))
-        clear = score >= T.embedding.accept and score - runner_up >= T.embedding.margin
+        # The encoder reads the words as a bag: "all lobes except the right lower" is nearest the excluded lobe. With
+        # an exclusion said, it may only ask.
+        excluding = any(i.term.kind == "exclusion" for i in request_items)
+        clear = score >= T.embedding.accept and score - runner_up >= T.embedding.margin and not excluding
         if clear and (shared or (score >= T.embedding.strong and score - runner_up >= T.embedding.strong_margin)):
             sides = {self._side_of[t] for t in tokens if t in self._side_of} & {"left", "right"}
             family = self._family(best)
