@@ -48,6 +48,18 @@ def _without_landmarks(node):
 ORDER_OPERATORS = {"nth", "first", "last", "middle", "range", "count", "compare", "relation", "difference"}
 
 
+def _all_an_exclusion_says(scanned: list[Item], k: int, anchors: tuple[str, ...]) -> bool:
+    """"all ribs except the 12thz": an unread word that is all an exclusion says. Unread, it excepts nothing, and
+    the answer would hold what the user excepted."""
+    before = next((i for i in reversed(scanned[:k]) if i.term.kind != "filler"), None)
+    after = []
+    for item in scanned[k + 1:]:
+        if item.term.kind in ("break", "conjunction", "exclusion"):
+            break
+        after.append(item)
+    return before is not None and before.term.kind == "exclusion" and not any(i.term.kind in anchors for i in after)
+
+
 def _asking_clauses(scanned: list[Item]) -> tuple[list[int], set[int]]:
     """Each item's clause number, and the clauses that hold an action word ("segment", "contour"): in a pasted
     report only those ask; the others are findings."""
@@ -151,7 +163,9 @@ class FrontEnd:
                 refusal.status = refusal.trace.answer["status"] = "clarify"
             return refusal
         scanned = said.scanned
-        unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown" and i.text.isalpha()
+        # a word with digits in it ("12ths", "l2x") is a word too: "except the 12ths" unread excepts nothing
+        unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown"
+                       and any(c.isalpha() for c in i.text)
                        and len(i.text) > 1 and i.text not in self._known and i.text not in request.context_words]
         if spec.status == "ok" and (unread := self._unread_operators(request, spec)):
             # "minus the middle two": a word beside a number that no operator read may change the answer (beside a
@@ -262,6 +276,8 @@ class FrontEnd:
                                    # "T11 xx 12": between a structure and a number, it may join them or not
                                    or scanned[k - 1].term.kind in anchors and k + 1 < len(scanned)
                                    and scanned[k + 1].term.kind == "number")]
+        critical += [w for k, w in unexplained if w not in critical and w not in self.common_words
+                     and _all_an_exclusion_says(scanned, k, anchors)]
         # "the organ the pancreas tail points to": a kind of structure, then (after a determiner or "that") one the
         # answer names, then words nobody explains: the structure asked for is described by those words relative
         # to the one named, so the named one is not the answer

@@ -24,8 +24,8 @@ _TRANSLATE = str.maketrans({
 # any script count ("печень" stays a token), so a request in a script without a lexicon is never silently empty.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|->|[-+&,;/()=:.?!#]")
 _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
-# "both 8s", "the 12's": a numeral in the plural is the number (the members of that number on each side)
-_NUMBER_PLURAL = re.compile(r"(\d+)'?s")
+# "both 8s", "the 12's", "the 12ths": a numeral in the plural is the number (the members of that number on each side)
+_NUMBER_PLURAL = re.compile(r"(\d+)(?:st|nd|rd|th)?'?s")
 # Pasted noise that is never part of a clinical request: links, e-mail addresses, markup tags, markdown emphasis
 # and heading marks. A link's visible text stays ("[liver](http://..)" reads "liver").
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")

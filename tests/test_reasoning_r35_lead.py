@@ -1,0 +1,94 @@
+"""Reasoning rounds 35-36 (issue 13), the lead's part: plurals known only inside longer phrases, a paired name before
+a plural noun, exclusions the encoder alone cannot read, "besides", ordinal plurals, an exclusion whose only word is
+unread, and missing synonyms. Phrasings written for this test; in-process on the real CT and MR maps with the one
+session engine."""
+
+from __future__ import annotations
+
+import pytest
+
+VERTEBRAE = ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1", "vertebrae_L2"]
+RIBS = [f"rib_{s}_{n}" for s in ("left", "right") for n in range(7, 13)]
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the backbones please", VERTEBRAE),
+    ("outline backbones except L2", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1"]),
+    ("backbones in the lower back", ["vertebrae_L1", "vertebrae_L2"]),  # the longer phrase still wins
+])
+def test_a_plural_known_only_inside_a_longer_phrase_is_its_singular_name(engine, ct_evidence, prompt, targets):
+    """"backbones" was a known word (of "backbones in the lower back") and so never read on its own."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the autochthon muscles", ["autochthon_left", "autochthon_right"]),
+    ("spinal cord & the autochthon muscles", ["spinal_cord", "autochthon_left", "autochthon_right"]),
+    ("left autochthon muscles", ["autochthon_left"]),
+    ("the lung lobes on the same side as the spleen", ["lung_lower_lobe_left", "lung_upper_lobe_left"]),
+])
+def test_a_paired_name_before_a_plural_noun_names_the_pair(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+def test_a_paired_name_before_a_singular_noun_still_asks(engine, ct_evidence):
+    spec = engine.understand("the adrenal gland", ct_evidence)
+    assert spec.status == "clarify" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "all lobes except the right lower",
+    "every lobe but the left upper",
+    "alle Lappen außer dem rechten unteren",
+])
+def test_the_encoder_alone_never_answers_an_exclusion(engine, ct_evidence, prompt):
+    """Read as a bag of words, the request is nearest the structure it excepts."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" or "lung_lower_lobe_right" not in spec.targets and "lung_upper_lobe_left" not in \
+        spec.targets, (spec.status, spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("every lung lobe besides the left upper", ["lung_lower_lobe_left", "lung_lower_lobe_right"]),
+    ("all the ribs besides the 12th ones", [r for r in RIBS if not r.endswith("_12")]),
+    ("the spleen and besides that the liver", ["spleen", "liver"]),
+    ("spleen, and besides the liver", ["spleen", "liver"]),
+])
+def test_besides_excepts_and_besides_that_adds(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, excluded", [
+    ("all ribs except the 12ths", ("12",)),
+    ("all ribs except the 11ths and 12ths", ("11", "12")),
+    ("alle Rippen außer den 12ths", ("12",)),
+])
+def test_an_ordinal_in_the_plural_is_its_number(engine, ct_evidence, prompt, excluded):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(r for r in RIBS if not r.endswith(excluded)), \
+        spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "all ribs except the 12thz",
+    "liver but not the blorf",
+    "both kidneys except the qxv one",
+])
+def test_an_exclusion_whose_only_word_is_unread_is_not_answered(engine, ct_evidence, prompt):
+    """Unread, it excepts nothing: the mask would hold what the user excepted."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("Please delineate the left lower pulmonary lobe.", ["lung_lower_lobe_left"]),
+    ("right lower pulmonary lobe", ["lung_lower_lobe_right"]),
+    ("segmentare la vescica biliare", ["gallbladder"]),
+    ("contornare la vescichetta biliare", ["gallbladder"]),
+])
+def test_synonyms_from_the_blind_rounds(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
