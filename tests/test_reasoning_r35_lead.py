@@ -92,3 +92,15 @@ def test_an_exclusion_whose_only_word_is_unread_is_not_answered(engine, ct_evide
 def test_synonyms_from_the_blind_rounds(engine, ct_evidence, prompt, targets):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the kidney right of the aorta", ["kidney_right"]),
+    ("kidney left of spine", ["kidney_left"]),
+    ("adrenal right of the IVC", ["adrenal_gland_right"]),
+    ("die Niere rechts von der Aorta", ["kidney_right"]),
+])
+def test_a_side_after_a_name_that_opens_a_relation_is_the_relation(engine, ct_evidence, prompt, targets):
+    """The lexicon's "kidney right" took the side, and the landmark came back as a second target."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale

@@ -1064,6 +1064,7 @@ class FrontEnd:
         reading = request.reading
         text = self.normalizer.normalize(request.prompt)
         self._join_split_relation(text, reading)
+        self._side_relation_after_a_name(text, reading)
         self._drop_intensifying_side(text, reading)
         self._select_from_a_set(text, reading)
         said, parsed = self._parse(text, reading)
@@ -1135,6 +1136,24 @@ class FrontEnd:
                     tokens[k:end + 1] = [*noun, token, tokens[end]]
                     reading.rationale.append(f"relation said around its target: read as '{' '.join(tokens[k:end + 1])}'")
                     return
+
+    def _side_relation_after_a_name(self, text: NormalizedText, reading: Reading) -> None:
+        """"the kidney right of the aorta": a side word after a noun that opens a relation phrase ("right of") with a
+        structure after it is that relation, not the noun's side (the lexicon's "kidney right" took the side)."""
+        tokens = text.tokens
+        for k in range(1, len(tokens) - 2):
+            if tokens[k] not in self._side_of or tokens[k - 1] not in self.index.anatomy_tokens \
+                    or tokens[k - 1] in self._function_words \
+                    or " ".join(tokens[k:k + 2]) not in self.words.relations \
+                    or not any(t in self.index.anatomy_tokens for t in tokens[k + 2:k + 2 + self.MAX_SPLIT_NOUN + 1]):
+                continue
+            # the plain phrase with an article before the side ("on the right of"), never an intensified one
+            spelled = min((p for p in self._relation_phrases if len(p) > 2 and p[-2:] == tuple(tokens[k:k + 2])
+                           and p[-3] in self._word_sets["definite_articles"]), key=len, default=None)
+            if spelled is not None:
+                tokens[k:k + 2] = list(spelled)
+                reading.rationale.append(f"'{tokens[k - 1]} {' '.join(spelled[-2:])}' read as the relation '{' '.join(spelled)}'")
+                return
 
     @cached_property
     def _relation_phrases(self) -> list[tuple[str, ...]]:
