@@ -561,9 +561,9 @@ class ReferenceReaders:
             return None
         changed = False
         for mention in request.parsed.include:
-            if mention.form != "singular" or mention.sides or not self.ontology[mention.concept].members:
+            if mention.sides or not self.ontology[mention.concept].members:
                 continue
-            at = next((k for k, i in enumerate(items) if i.text == mention.text and i.term.kind == "singular"), None)
+            at = next((k for k, i in enumerate(items) if i.text == mention.text and i.term.kind in MENTION), None)
             if at is None or not any(abs(k - at) <= 3 for k in owners):
                 continue
             before = [i for i in items[:at] if i.term.kind in MENTION]
@@ -572,6 +572,14 @@ class ReferenceReaders:
             owner = ground_mention(self._mentions_of([before[-1]])[0], self.ontology)
             if len(owner.ids) != 1 or owner.options:
                 continue
+            if (named := self._owned_by_verb(items, at, owners, before[-1])) is not None:
+                request.reading.rationale.append(f'possessive: "{mention.text}" with its verb is the '
+                                                 f'"{named[1]}" ({named[0]})')
+                mention.concept, mention.form, mention.text = named[0], "concept", named[1]
+                changed = True
+                continue
+            if mention.form != "singular":
+                continue  # a group said in the plural ("its veins") is every member, with no side taken
             side = self.ontology[owner.ids[0]].laterality
             if side is None and evidence.present and owner.ids[0] in evidence.present:
                 x = evidence.present[owner.ids[0]].centroid_ras_mm[0]
@@ -585,6 +593,30 @@ class ReferenceReaders:
         if changed:
             request.reading.cap("side taken from the structure a possessive refers to", T.confidence.reference)
             request.include = [ground_mention(m, self.ontology) for m in request.parsed.include]
+        return None
+
+    def _owned_by_verb(self, items: list[Item], at: int, owners: list[int], owner: Item) -> tuple[str, str] | None:
+        """"spleen plus its draining vein": a possessive, then a verb said before the noun, is the noun doing that
+        verb to the owner ("the vein draining the spleen"). (concept, phrase) when the lexicon names that phrase
+        with the owner said with or without an article, else None: a verb the lexicon does not place this way
+        leaves the possessive to its side."""
+        own = next((k for k in reversed(owners) if k < at), None)
+        between = items[own + 1:at] if own is not None else []
+        if not between or any(i.term.kind in MENTION or i.term.kind in ("side", "number") for i in between):
+            return None
+        verb = [t for i in between for t in i.text.split()]
+        said = items[at].text.split()
+        # "its draining veins": the lexicon says the phrase with its noun in the singular
+        nouns = [said] + [[*said[:-1], said[-1][:-len(end)] + stem] for end, stem in
+                          (self.language.get("plural_endings") or {}).items()
+                          if not end.startswith("_") and said[-1].endswith(end) and len(said[-1]) > len(end) + 2]
+        articles = [[]] + [a.split() for a in sorted(self._word_sets["definite_articles"])]
+        owner_names = dict.fromkeys((owner.text, self.ontology[str(owner.term.value)].name))
+        for noun, owner_words, article in ((n, o, a) for n in nouns for o in owner_names for a in articles):
+            phrase = (*noun, *verb, *article, *owner_words.split())
+            term = self.index.phrases.get(phrase)
+            if term is not None and term.kind == "concept" and str(term.value) in self.ontology:
+                return str(term.value), " ".join(phrase)
         return None
 
     def _read_reference(self, request: Request) -> TargetSpec | None:
