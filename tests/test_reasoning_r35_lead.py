@@ -104,3 +104,23 @@ def test_a_side_after_a_name_that_opens_a_relation_is_the_relation(engine, ct_ev
     """The lexicon's "kidney right" took the side, and the landmark came back as a second target."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "all lobes but the right lower",
+    "any lobe but the right lower",
+])
+def test_the_encoder_alone_never_answers_a_contrast(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert "lung_lower_lobe_right" not in spec.targets, (spec.status, spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "the structure lying in the fossa on the undersurface of the liver",
+    "what sits in the fossa under the liver",
+])
+def test_an_anatomical_word_is_never_repaired_into_a_name(engine, ct_evidence, prompt):
+    """"fossa" was one letter from "ossa" (the bones) and came back as every bone in the image."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert "bones" not in " ".join(spec.trace.rationale) and not any(
+        t.startswith(("rib_", "vertebrae_")) for t in spec.targets), (spec.targets, spec.trace.rationale)

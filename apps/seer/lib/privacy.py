@@ -34,10 +34,9 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from .files import atomic_write_text
-from .ontology import CONCEPTS_FILE, LANGUAGE_FILE, load_language, load_ontology
+from .ontology import ANATOMY_TERMS_FILE, CONCEPTS_FILE, LANGUAGE_FILE, load_language, load_ontology
 
 WORDS_FILE = Path(__file__).with_name("privacy_words.json")
-ANATOMY_TERMS_FILE = CONCEPTS_FILE.with_name("anatomy_terms.json")
 LANGUAGES_DIR = LANGUAGE_FILE.with_name("languages")
 
 KINDS = ("NAME", "ID", "DATE", "PHONE", "EMAIL", "ADDRESS", "AGE")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 CONCEPTS_FILE = Path(__file__).with_name("concepts.json")
 LANGUAGE_FILE = Path(__file__).with_name("language.json")
+ANATOMY_TERMS_FILE = Path(__file__).with_name("anatomy_terms.json")
 
 # The vocabulary keys a concept's `labels` may carry, and the name each has in the outside world.
 VOCABULARY_ALIASES = {"total": "totalseg", "total_mr": "totalseg_mr", "totalseg": "totalseg",
@@ -202,3 +203,12 @@ def load_language(path: str | None = None) -> dict:
     source = Path(path) if path else LANGUAGE_FILE
     with open(source, encoding="utf-8") as f:
         return json.load(f)
+
+
+@lru_cache(maxsize=1)
+def load_anatomy_terms() -> frozenset[str]:
+    """Anatomical words that name no structure we segment (eponyms, Latin and Greek terms: "fossa", "hilum"):
+    real words, never typos of a name."""
+    with open(ANATOMY_TERMS_FILE, encoding="utf-8") as f:
+        terms = json.load(f)
+    return frozenset(w for key in ("eponyms", "latin") for w in terms[key])

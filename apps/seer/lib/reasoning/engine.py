@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from ..ontology import load_language, load_ontology
+from ..ontology import load_anatomy_terms, load_language, load_ontology
 from ..records import Evidence, TargetSpec
 from .calibrate import calibrate
 from .decide import Reading, bare_refusal, refuse
@@ -122,7 +122,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                      units=set(self.language.get("unit_words", ())),
                                      plural_endings=self.language.get("plural_endings", {}),
                                      place_prefixes=set(self.language.get("place_prefixes", ())),
-                                     kept=kept_words(self.language))
+                                     kept=kept_words(self.language) | load_anatomy_terms())
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property

@@ -589,8 +589,9 @@ class LexiconReaders:
     def _read_fallback(self, request: Request) -> TargetSpec:
         # A landmark's words ("the lobe resting on top of the liver") say where the target is, not what it is.
         landmark_words = {t for g in request.context for t in tokenize(g.mention.text)}
+        # (the words as scanned: the discourse may have consumed a contrast word already)
         return self._fallback(request.prompt, request.text.tokens, request.reading, request.evidence, landmark_words,
-                              request.items or [])
+                              self.index.scan(request.text.tokens))
 
     def _fallback(self, prompt: str, tokens: list[str], reading: Reading, evidence: Evidence,
                   landmark_words: set[str] = frozenset(), request_items: list = ()) -> TargetSpec:
@@ -605,8 +606,8 @@ class LexiconReaders:
         reading.rationale.append(f"embedding: nearest {', '.join(f'{c} {s:.2f}' for c, s in ranked[:T.embedding.clarify_top])}"
                                  + (f"; shared words {shared}" if shared else "; no shared words"))
         # The encoder reads the words as a bag: "all lobes except the right lower" is nearest the excluded lobe. With
-        # an exclusion said, it may only ask.
-        excluding = any(i.term.kind == "exclusion" for i in request_items)
+        # an exclusion, a contrast or a correction said, it may only ask.
+        excluding = any(i.term.kind in ("exclusion", "contrast", "correction", "withdraw") for i in request_items)
         clear = score >= T.embedding.accept and score - runner_up >= T.embedding.margin and not excluding
         if clear and (shared or (score >= T.embedding.strong and score - runner_up >= T.embedding.strong_margin)):
             sides = {self._side_of[t] for t in tokens if t in self._side_of} & {"left", "right"}
