@@ -196,9 +196,9 @@ class LexiconReaders:
                                       why=["the clauses of the description describe different structures: "
                                            + "; ".join(f'"{t}" -> {c}' for t, c in clauses)])
             return self._answer(request, finding, "description")
-        # a tie the lexicon names ("organ that holds bile" is a lexicon phrase) is left to the lexicon, exactly
-        described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None,
-                                   frames=not request.parsed.include)
+        # a tie the lexicon names ("organ that holds bile" is a lexicon phrase) is left to the lexicon, exactly; the
+        # verb breaks a tie even where a structure is named ("the big organ under the right ribs that makes bile")
+        described = self._describe(tokens, request.reading, request.evidence, request.context, sides or None)
         if described is None and len(clauses) > 1 and len(families) == 1 \
                 and (not self._ambiguous or families[0] in {self._family(c) for c in self._ambiguous}):
             # "the thing that filters blood and makes urine": the whole sentence fits two structures about
@@ -300,7 +300,7 @@ class LexiconReaders:
         return readings if len(readings) > 1 else []
 
     def _describe(self, tokens: list[str], reading: Reading, evidence: Evidence,
-                  landmarks: list[Grounding], sides: set[str] | None = None, frames: bool = True) -> Mention | None:
+                  landmarks: list[Grounding], sides: set[str] | None = None) -> Mention | None:
         """Read a description by meaning. Two checks keep the encoder honest: a landmark the description is
         placed against is not its answer ("the cap on top of the left kidney" is not the kidney), and a side in
         the words must agree with where the candidate lies in this image."""
@@ -323,7 +323,7 @@ class LexiconReaders:
         runner_up, runner_score = next(((c, s) for c, s in ranked[1:] if self._family(c) != family), ("-", 0.0))
         reading.rationale.append(f"description: nearest {family} {score:.2f} (next {runner_up} {runner_score:.2f})"
                                  + (f"; landmarks ruled out: {sorted(ruled_out)}" if ruled_out else ""))
-        if frames and score >= T.description.accept and score - runner_score < T.description.margin:
+        if score >= T.description.accept and score - runner_score < T.description.margin:
             # "the organ that keeps the bile": a tie the verb decides (it stores bile; the other makes it)
             settled = self._frame_decides(tokens, best, runner_up, runner_score, reading)
             if settled is not None:
@@ -338,7 +338,7 @@ class LexiconReaders:
             kin = [(c, s) for c, s in everything if c in evidence.present and self._family(c) not in ruled_out
                    and self._on_side(c, sides, evidence) and self.in_category(c, category)
                    and self._family(c) != family]
-            if frames and kin and score - kin[0][1] < T.description.category_margin \
+            if kin and score - kin[0][1] < T.description.category_margin \
                     and self._frame_decides(tokens, best, kin[0][0], kin[0][1], reading) == best:
                 kin = kin[1:]  # "the organ that keeps the bile": its verb and object rule the close kin out
             if kin and score - kin[0][1] < T.description.category_margin and self.in_category(best, category):
