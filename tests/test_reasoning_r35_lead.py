@@ -124,3 +124,33 @@ def test_an_anatomical_word_is_never_repaired_into_a_name(engine, ct_evidence, p
     spec = engine.understand(prompt, ct_evidence)
     assert "bones" not in " ".join(spec.trace.rationale) and not any(
         t.startswith(("rib_", "vertebrae_")) for t in spec.targets), (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "the longer of rib 7 and rib 12 on the right",
+    "of the left 8th and 11th ribs, the shorter",
+    "la costola più lunga tra la 7 e la 12 a destra",
+])
+def test_a_comparison_by_a_measure_not_taken_is_not_answered(engine, ct_evidence, prompt):
+    """With one candidate read as part of the other, the answer was the wrong rib at 0.85."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "the organ lying behind the stomach, across the spine",
+    "the gland behind the stomach, over the vertebrae",
+])
+def test_a_later_part_that_opens_with_a_place_is_no_second_target(engine, ct_evidence, prompt):
+    """"across the spine" was read as a part of its own: the vertebrae came back beside the organ."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert not any(t.startswith("vertebrae_") for t in spec.targets), (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the aorta and the vein beside it", ["aorta", "inferior_vena_cava"]),
+    ("liver, and under it the gallbladder", ["liver", "gallbladder"]),
+])
+def test_a_later_part_with_a_noun_is_still_a_target(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale

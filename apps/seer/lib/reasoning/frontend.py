@@ -205,10 +205,16 @@ class FrontEnd:
                 and "compare" in operators_in(spec.trace.expression or {}):
             # "the kidney that normally sits lower": a question about what is usual, which this image need not show
             return self._asked_of_the_norm(norm[0], spec, request)
-        if spec.status == "ok" and len(spec.targets) > 1 and "compare" not in operators_in(spec.trace.expression or {}) \
+        if spec.status == "ok" and "compare" not in operators_in(spec.trace.expression or {}) \
                 and (unmeasured := self._phrases_in(tokenize(fold(request.text.text)), "unmeasured_comparatives")):
             # (the words as typed: a repair may have read "larga" as "large")
             # "the shorter rib out of left 7 and left 12": a comparison by a measure we do not take gave all compared
+            # (or, with one of them read as part of the other, the wrong one)
+            if len(spec.targets) == 1:
+                refusal = spec.refused(f"I cannot compare by '{unmeasured[0]}' from the image. Please name the "
+                                       f"structure you want.", f"a comparison by a measure not read: {unmeasured[0]!r}")
+                refusal.confidence = T.confidence.clarify
+                return refusal
             return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
                        why=f"a comparison by a measure not read from the image: {unmeasured[0]!r}")
         if spec.status == "ok" and (owned := self._owned_group(scanned, spec)):
@@ -612,6 +618,13 @@ class FrontEnd:
             vars(request)["_union"] = self._read_parts(request)
         return vars(request)["_union"]
 
+    def _opens_with_a_place(self, words: list[str]) -> bool:
+        """Whether a part starts with a relation or a loose place word ("across the spine", "under the diaphragm"),
+        with no noun of its own before it: it places the target of the part before."""
+        content = [w for w in words if w not in self._word_sets["definite_articles"]]
+        return bool(content) and (content[0] in self._loose_locatives or any(
+            tuple(content[:len(p)]) == p for p in self._relation_phrases))
+
     def _read_parts(self, request: Request) -> TargetSpec | None:
         """The body of `_union_of_parts`: split at the conjunctions, resolve references, read each part."""
         items, tokens = request.discourse.scanned, request.text.tokens
@@ -636,6 +649,8 @@ class FrontEnd:
                 continue
             if any(t in self.language.get("alternative_words", ()) for t in words):
                 return None  # "the bigger one, left or right": a choice between the parts, never their union
+            if n > 0 and self._opens_with_a_place(words):
+                return None  # "the organ behind the stomach, across the spine": a second place of the same target
             if previous is not None and (operated := self._reference_operator(words, *previous, request)):
                 # "its partner on the other side", "the segment right after it": an operator on the part before
                 if operated.status != "ok":
