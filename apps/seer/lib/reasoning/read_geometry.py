@@ -410,6 +410,8 @@ class GeometryReaders:
         items, evidence = request.items, request.evidence
         if evidence.present is None:
             return None
+        if (by_side := self._read_side_choice(request)) is not None:
+            return by_side
         words = self.words
         hits = [k for k, item in enumerate(items) if item.text in words.comparatives and self._compares(items, k)]
         if not hits:
@@ -463,20 +465,23 @@ class GeometryReaders:
                 if candidates and all(self.in_category(c, category) for c in candidates):
                     named, named_from = candidates, after
             named_ids: list[str] = []
+            named_expr: Expr | None = None
             for j in (named_from if named is not None else []):
                 # the expression keeps the names said ("the kidneys", not its two members), so the trace and the
                 # word accounting see every named structure used; the evaluator expands them to present parts
-                grounded = ground_mention(self._mentions_of([items[j]])[0], self.ontology)
+                grounded = ground_mention(self._mention_at(items, j), self.ontology)
                 named_ids += [c for c in (grounded.ids or grounded.options) if c not in named_ids]
             if named is not None:
                 # "the larger of the liver and the spleen", "which is smaller, X or Y": the candidates are the
                 # structures named around the comparison, each a set of its present parts
                 used |= set(mentions)
                 pool = named
-                if (side := self._one_side_said(items, start, end)) is not None:
-                    # "which is smaller on the right, adrenal or kidney": the side is said of every candidate
+                # "which is smaller on the right, adrenal or kidney", "the smaller of the kidney and adrenal on the
+                # left", "of the left kidney and adrenal": one side said once is said of every candidate
+                side = self._one_side_said(items, start, end) or self._side_of_named(items, named_from)
+                if side is not None:
                     pool = [c for c in pool if self.ontology[c].laterality in (side, None)]
-                    named_ids = [c for c in named_ids if self.ontology[c].laterality in (side, None)]
+                    named_expr = self._named_on_side(items, named_from, side)
                     if len(pool) < 2:
                         return None
             elif head is not None:
@@ -521,8 +526,8 @@ class GeometryReaders:
             reach = any(items[j].text in words.reach for j in range(start, k))
             part = next((words.parts[items[j].text] for j in range(start, end) if items[j].text in words.parts), None)
             finding = self._evaluate(request, Compare(
-                measure["measure"], int(measure["sign"]), of_ids(named_ids if named is not None and named_ids
-                                                                  else pool), rank, count,
+                measure["measure"], int(measure["sign"]), named_expr or of_ids(
+                    named_ids if named is not None and named_ids else pool), rank, count,
                 Concept(landmark) if landmark else None, reach, tuple(part) if part else None))
             if not finding.ids and not finding.question:
                 return None
@@ -550,12 +555,98 @@ class GeometryReaders:
             finding.ids = []
         return self._answer(request, finding, "comparative")
 
+    @cached_property
+    def _pick_words(self) -> set[str]:
+        """"the one", "whichever", "which", "celle", "diejenige": words that pick one of a set said before."""
+        values = {w for w, roles in self.language.get("question_words", {}).items()
+                  if isinstance(roles, list) and "value" in roles}
+        # single words only: a phrase's words ("the one with") are each too common to pick on their own
+        return {tokenize(w)[0] for w in (*self._word_sets["choice_words"], *self.language.get("pointer_words", ()),
+                                         *values) if len(tokenize(w)) == 1}
+
+    def _read_side_choice(self, request: Request) -> TargetSpec | None:
+        """"of the aorta and the IVC, the one on the patient's right", "which of aorta and IVC lies on the left":
+        one of two or more named unpaired structures, picked by the side said once for the choice; the one that
+        lies further to that side, with the comparison's margin (too close: a question)."""
+        items, evidence = request.items, request.evidence
+        sides = [j for j, i in enumerate(items) if i.term.kind == "side"]
+        if len(sides) != 1 or str(items[sides[0]].term.value) not in ("left", "right"):
+            return None
+        if not any(i.term.kind == "anaphora" or i.text in self._pick_words for i in items[:sides[0]]):
+            return None  # "the aorta and the IVC on the left" says where both are, never which one
+        mentions = [j for j, i in enumerate(items) if i.term.kind in MENTION]
+        before = [j for j in mentions if j < sides[0]]
+        if len(before) < 2 or any(i.term.kind not in ("filler", "conjunction", "unknown", "anaphora", "break")
+                                  for k, i in enumerate(items) if k not in mentions and k != sides[0]
+                                  and not self._leads_to(items, k, sides[0])):
+            return None
+        candidates: list[str] = []
+        said: list[Expr] = []  # the names as said ("the vena cava"), so the word accounting sees each one used
+        for j in self._without_kind(items, mentions):
+            mention = self._mention_at(items, j)
+            grounded = ground_mention(mention, self.ontology)
+            shown = [c for i in grounded.ids or grounded.options
+                     for c in self.ontology.leaves(i, set(evidence.vocabulary)) or [i] if c in evidence.present]
+            if len(shown) != 1 or self.ontology[shown[0]].laterality is not None:
+                return None  # a paired or a group name: the side may be its own, not the choice's
+            candidates += [c for c in shown if c not in candidates]
+            said.append(Concept(shown[0]) if mention.numbers else Concept(mention.concept))
+        if len(candidates) < 2:
+            return None
+        side = str(items[sides[0]].term.value)
+        finding = self._evaluate(request, Compare("x", -1 if side == "left" else 1, union(*dict.fromkeys(said))))
+        if finding is None or not finding.ids and not finding.question:
+            return None
+        finding.why.append(f"the one on the {side} of {', '.join(candidates)}")
+        return self._answer(request, finding, "comparative")
+
+    def _leads_to(self, items: list[Item], k: int, side: int) -> bool:
+        """A locative or filler just before the side word ("on the left", "à droite"): the side's own; or "among"
+        opening the set ("tra aorta e cava, quella a sinistra")."""
+        if items[k].text in self.words.between and all(i.term.kind == "filler" for i in items[:k]):
+            return True
+        return k < side and all(i.term.kind in ("locative", "filler") or self._side_preposition(items, j)
+                                for j, i in enumerate(items[k:side], start=k))
+
     def _side_preposition(self, items: list[Item], j: int) -> bool:
         """A one-letter range word ("a") just before a side word: a preposition ("a destra", "a la derecha"),
         not a range."""
         following = next((i for i in items[j + 1:] if i.term.kind != "filler"), None)
         return items[j].term.kind == "range" and len(items[j].text) == 1 and following is not None \
             and following.term.kind == "side"
+
+    def _mention_at(self, items: list[Item], j: int) -> Mention:
+        """The mention at items[j] with the numbers said right after it: "rib 7" names the 7th ribs, not all ribs."""
+        end = j + 1
+        while end < len(items) and items[end].term.kind == "number":
+            end += 1
+        return self._mentions_of(items[j:end])[0]
+
+    def _named_sides(self, items: list[Item], j: int) -> set[str | None]:
+        grounded = ground_mention(self._mention_at(items, j), self.ontology)
+        return {self.ontology[c].laterality for c in grounded.ids or grounded.options}
+
+    def _side_of_named(self, items: list[Item], mentions: list[int]) -> str | None:
+        """"of the left kidney and adrenal", "rib 7 and rib 12 on the right": where some candidates carry one side
+        and the others none, that side is said of the list; a list that says both sides says neither."""
+        said = [sides for j in mentions if len(sides := self._named_sides(items, j)) == 1]
+        sides = {side for s in said for side in s} & {"left", "right"}
+        bare = any({"left", "right"} <= self._named_sides(items, j) for j in mentions)
+        return sides.pop() if len(sides) == 1 and bare else None
+
+    def _named_on_side(self, items: list[Item], mentions: list[int], side: str) -> Expr:
+        """The candidates on `side`: a paired name said without a side is kept as said ("the kidney" on the
+        left), so the trace and the word accounting see it; the evaluator takes its part on that side."""
+        named: list[Expr] = []
+        for j in mentions:
+            mention = self._mention_at(items, j)
+            grounded = ground_mention(mention, self.ontology)
+            ids = grounded.ids or grounded.options
+            if {"left", "right"} <= {self.ontology[c].laterality for c in ids}:
+                named.append(Side(of_ids(ids) if mention.numbers else Concept(mention.concept), side))
+            else:
+                named += [Concept(c) for c in ids if self.ontology[c].laterality in (side, None)]
+        return union(*dict.fromkeys(named))
 
     def _numbered_members(self, request: Request, concept: str) -> list[str]:
         """The members of `concept` one mention names by two or more numbers ("rib ... left 8 and left 11"),
@@ -610,7 +701,7 @@ class GeometryReaders:
             return None
         pool: list[str] = []
         for j in mentions:
-            grounded = ground_mention(self._mentions_of([items[j]])[0], self.ontology)
+            grounded = ground_mention(self._mention_at(items, j), self.ontology)
             ids = grounded.ids or grounded.options
             leaves = [c for i in ids for c in self.ontology.leaves(i, set(evidence.vocabulary))
                       if c in evidence.present] or [i for i in ids if i in evidence.present]
@@ -1099,6 +1190,8 @@ class GeometryReaders:
         """"the third rib from the bottom on the left", "the penultimate lumbar vertebra", "the topmost lumbar
         vertebra shown", "lumbar vertebrae numbered 3 or higher": order within a series, counted over what this
         image shows when asked to, or when the series' own end is not in the image."""
+        if (counted := self._read_counted_series(request)) is not None:
+            return counted
         items, evidence = request.items, request.evidence
         texts = [i.text for i in items]
         end = next((self.words.from_end[t] for t in texts if t in self.words.from_end), None)
@@ -1216,6 +1309,36 @@ class GeometryReaders:
             finally:
                 request.evidence = outer
         return self._read_ordinal_in(request, mention, pool, items, end, penultimate, threshold_word, present_only)
+
+    def _read_counted_series(self, request: Request) -> TargetSpec | None:
+        """"the four vertebrae", "die zwei Nieren" said of a series: a count said before a plural series noun says
+        how many members the image shows, never a member's number ("four vertebrae" is not C4). The members
+        shown when they are that many; any other count asks which are meant."""
+        items, evidence = request.items, request.evidence
+        said = [i for i in items if i.term.kind not in ("filler", "side")]
+        if evidence.present is None or len(said) != 2 or said[0].term.kind != "number" \
+                or not (said[0].text.isdigit() or said[0].text in self.words.cardinals) \
+                or said[1].term.kind != "concept" or not self.ontology[str(said[1].term.value)].members \
+                or self._series_of(str(said[1].term.value)) is None:
+            return None
+        sides = {str(i.term.value) for i in items if i.term.kind == "side"} & {"left", "right"}
+        if len(sides) > 1 or items.index(said[0]) + 1 != items.index(said[1]):
+            return None
+        group = Group(str(said[1].term.value))
+        expr = Side(group, sides.pop()) if sides else group
+        finding = self._evaluate(request, expr)
+        if finding is None:
+            return None
+        shown = [c for c in finding.ids if c in evidence.present]
+        count = int(said[0].term.value)
+        finding.why.append(f"{count} said, {len(shown)} shown: {', '.join(shown) or 'none'}")
+        if len(shown) != count:
+            # (a map that holds the series as one label cannot count its members: asked, never refused)
+            whole = [group.id] if group.id in evidence.present else finding.ids[:count]
+            finding.question, finding.ids = shown or whole, []
+        else:
+            finding.ids = shown
+        return self._answer(request, finding, "count")
 
     def _read_series_middle(self, request: Request, mention: Mention, pool: list, items: list[Item],
                             at: int) -> TargetSpec | None:
