@@ -154,3 +154,13 @@ def test_a_later_part_that_opens_with_a_place_is_no_second_target(engine, ct_evi
 def test_a_later_part_with_a_noun_is_still_a_target(engine, ct_evidence, prompt, targets):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "of the two lumbar vertebrae, the upper one",
+    "von den zwei Lendenwirbeln der obere",
+])
+def test_a_comparison_not_used_beside_a_number_is_not_answered(engine, ct_evidence, prompt):
+    """The count "two" was read as the member's number: the answer was L2 at 0.85."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" or spec.targets == ["vertebrae_L1"], (spec.targets, spec.trace.rationale)

@@ -163,12 +163,19 @@ class LexiconReaders:
         if spec.status == "clarify" and parsed.unknown and self._off_topic(request.text.tokens, reading):
             return refuse_unrecognised(reading, evidence, self.ontology, request.prompt)
         items = request.items
-        if spec.status == "ok" and len(spec.targets) >= 2 and request.include is None and any(
-                i.text in self.words.comparatives and i.term.kind != "extreme" and self._compares(items, k)
-                for k, i in enumerate(items)):  # an extreme ("the bottom one") was read as an order
+        unused = spec.status == "ok" and request.include is None and any(
+            i.text in self.words.comparatives and i.term.kind != "extreme" and self._compares(items, k)
+            for k, i in enumerate(items))  # an extreme ("the bottom one") was read as an order
+        if unused and len(spec.targets) >= 2:
             # "which is bigger, X or Y" that no comparison could decide: one of them is meant, never both
             return ask(spec.targets, reading, evidence, self.ontology,
                        "a comparison word was not used: one of the structures named is meant")
+        if unused and any(i.term.kind == "number" for i in items):
+            # "of the two lumbar vertebrae, the upper one": the count read as a member's number gave L2
+            refusal = spec.refused("I could not decide the comparison in this request. Please name the structure "
+                                   "you want.", "a comparison word was not used, and a number was read instead")
+            refusal.confidence = T.confidence.clarify
+            return refusal
         return spec
 
     def _read_description(self, request: Request) -> TargetSpec | None:
