@@ -158,7 +158,8 @@ def test_a_later_part_with_a_noun_is_still_a_target(engine, ct_evidence, prompt,
 
 @pytest.mark.parametrize("prompt", [
     "of the two lumbar vertebrae, the upper one",
-    "von den zwei Lendenwirbeln der obere",
+    "der obere der zwei Lendenwirbel",
+    "the upper of the two lumbar vertebrae",
 ])
 def test_a_comparison_not_used_beside_a_number_is_not_answered(engine, ct_evidence, prompt):
     """The count "two" was read as the member's number: the answer was L2 at 0.85."""

@@ -217,6 +217,10 @@ class FrontEnd:
                 return refusal
             return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
                        why=f"a comparison by a measure not read from the image: {unmeasured[0]!r}")
+        if spec.status == "ok" and len(spec.targets) >= 2 and self._comparison_unread(request, spec):
+            # "the upper of the two lumbar vertebrae": a reader that counts or names gave all it counted
+            return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
+                       why="a comparison word was not used: one of the structures named is meant")
         if spec.status == "ok" and (owned := self._owned_group(scanned, spec)):
             # "T12 and its ribs" gave every rib: what a structure owns of a group is not in the ontology
             return unexplained_words(spec, [owned], [owned], self.ontology)
@@ -617,6 +621,17 @@ class FrontEnd:
         if "_union" not in vars(request):
             vars(request)["_union"] = self._read_parts(request)
         return vars(request)["_union"]
+
+    # The operators of sets and names: an expression of these alone applied no comparison, order or relation
+    PLAIN_OPERATORS = {"concept", "group", "union", "difference", "intersection", "one_of", "side", "numbers"}
+
+    def _comparison_unread(self, request: Request, spec: TargetSpec) -> bool:
+        """Whether a comparison word that compares structures is said and the expression applied nothing but names and
+        sets: its answer holds every structure compared."""
+        items = request.items or []
+        return operators_in(spec.trace.expression or {}) <= self.PLAIN_OPERATORS and any(
+            i.text in self.words.comparatives and i.term.kind != "extreme" and self._compares(items, k)
+            for k, i in enumerate(items))
 
     def _opens_with_a_place(self, words: list[str]) -> bool:
         """Whether a part starts with a relation or a loose place word ("across the spine", "under the diaphragm"),
