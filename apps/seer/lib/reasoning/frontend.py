@@ -191,6 +191,11 @@ class FrontEnd:
                                          and not operators_in(spec.trace.expression or {}) & CHOOSING)
                                     and any(self._names_a_kind(j) or self._splits_by_side(i, j)
                                             for j in scanned[max(0, k - 2):k])))]
+                # "the left lung lobe in front of the other left lobe": a relation to "the other" of a group
+                # chooses between its members, and the answer held all of them
+                beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
+                           and self.words.relations.get(i.text) in DIRECTIONS and i.text not in self._loose_locatives
+                           and len(spec.targets) > 1 and self._to_the_other(scanned, k)]
                 beside += [landmark for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
                            and self.words.relations.get(i.text) in DIRECTIONS - {"left", "right"}
                            and i.text not in self._loose_locatives
@@ -587,6 +592,16 @@ class FrontEnd:
     def _loose_locatives(self) -> set[str]:
         """Relation words with common senses that place nothing ("over time", "on ultrasound", "under surveillance")."""
         return {" ".join(tokenize(w)) for w in self.language.get("loose_locatives", ())}
+
+    def _to_the_other(self, scanned: list[Item], k: int) -> bool:
+        """Whether the words after the relation at `k`, up to the clause's end, say "the other" ("... in front of
+        the other left lobe", "... above the other one")."""
+        for item in scanned[k + 1:]:
+            if item.term.kind in ("break", "conjunction", "exclusion"):
+                return False
+            if item.text in self._word_sets["other_words"]:
+                return True
+        return False
 
     def _placed_by_an_unknown(self, scanned: list[Item], k: int, request: Request) -> str | None:
         """"the muscle along the spine, in front of the transverse processes": the relation's landmark (returned) is a
