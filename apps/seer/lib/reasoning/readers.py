@@ -23,6 +23,8 @@ MENTION = ("concept", "singular")
 # one-landmark "between" ("the organ the duodenum curves around": within the duodenum's extent, touching it).
 INVERSE = {"superior": "inferior", "inferior": "superior", "anterior": "posterior", "posterior": "anterior",
            "left": "right", "right": "left", "medial": "lateral", "lateral": "medial", "around": "between"}
+INVERSE |= {f"{a}_contact": f"{b}_contact" for a, b in list(INVERSE.items()) if a in ("superior", "inferior", "anterior",
+                                                                                 "posterior", "left", "right")}
 AXIS = {"superior": (2, 1.0), "inferior": (2, -1.0), "anterior": (1, 1.0), "posterior": (1, -1.0), "left": (0, -1.0),
         "right": (0, 1.0)}
 # The numbers that decide (margins, ratios, tolerances) live in thresholds.json, commented there.
@@ -171,6 +173,9 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     Args:
         groups: landmarks that are groups, with their present parts: each is read as the union of its parts.
     """
+    if relation.endswith("_contact"):
+        # "the vein along the back of the pancreas": next to it, among those on that side of its centre
+        relation, pool = "contact", _on_side_of(relation.removesuffix("_contact"), landmarks, pool, evidence, groups)
     groups = {g: parts for g, parts in (groups or {}).items() if parts}
     if groups:
         present = dict(evidence.present or {})
@@ -189,6 +194,7 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     touching: set[str] = set()
     near: set[str] = set()
     square: dict[str, float] = {}  # left/right: the sideways share of each candidate's offset, 0 when off the level
+    beside: dict[str, float] = {}  # the same for "next to" where nothing of the kind touches the landmark
     if relation == "between" and len(landmarks) == 1:
         # "the discs between the vertebral bodies": inside the group's extent and touching its parts
         union = present[landmarks[0]]
@@ -254,6 +260,7 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                     # a map that draws fat planes (MR) shows no contact at all for the kind asked: "next to" is
                     # then the nearest, by centroid, and the margin rules below still make a close call a question
                     why = f"{c}: nothing of the kind touches {anchor}; centroids {distance:.0f} mm apart"
+                    beside[c] = _beside(p - origin, present[c].extent_ras_mm, present[anchor].extent_ras_mm)
                 elif c not in touching and not (c in near and not touching & set(pool)):
                     continue  # touching first; on a coarse map, near when nothing of the kind touches
                 else:
@@ -309,6 +316,12 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     rivals += [(d, c, f"{c} lies {d:.0f} mm away, but mostly off to one side", d)
                for d, c in sorted(oblique) if d < best[3] or c in touching]
     ranked += [c for _, c in sorted(oblique)]
+    if rivals and (squarely := _squarely_beside([best[1]] + [r[1] for r in rivals], beside)) is not None:
+        # "the vein next to the aorta" on a map with fat planes: of candidates about as near, the one lying squarely
+        # beside it at its level (the IVC; the portal confluence spans it in front) is next to it as "beside" means
+        return Finding(ids=[squarely], ranked=ranked, confidence=CONFIDENCE_OBLIQUE,
+                       why=[best[2]] + [r[2] for r in rivals[:2]] + [f"{squarely} alone lies squarely beside {names}"],
+                       margin=", ".join(f"{c} {beside.get(c, 0.0):.2f} sideways" for c in [best[1]] + [r[1] for r in rivals]))
     if rivals:
         return Finding(question=[best[1]] + [r[1] for r in rivals[:2]], ranked=ranked,
                        why=[best[2]] + [r[2] for r in rivals[:2]] + ["these fit about equally"])
@@ -316,6 +329,26 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     margin = (f"next {scored[1][1]} scores {scored[1][0]:.0f} vs {best[0]:.0f} (x{scored[1][0] / max(best[0], 1e-6):.2f},"
               f" +{scored[1][0] - best[0]:.0f} mm)") if len(scored) > 1 else "the only candidate"
     return Finding(ids=[best[1]], ranked=ranked, why=[f"{relation} {names}: {best[2]}{runner}"], margin=margin)
+
+
+def _on_side_of(direction: str, landmarks: list[str], pool: list[str], evidence: Evidence,
+                groups: dict[str, list[str]] | None) -> list[str]:
+    """The candidates whose centre lies on `direction`'s side of the (first, whole) landmark's centre."""
+    present = evidence.present or {}
+    if not landmarks or landmarks[0] not in present or (groups or {}).get(landmarks[0]):
+        return []
+    axis, sign = AXIS[direction]
+    origin = _centroid(evidence, landmarks[0])
+    return [c for c in pool if c in present and sign * (_centroid(evidence, c)[axis] - origin[axis]) > 0]
+
+
+def _squarely_beside(candidates: list[str], beside: dict[str, float]) -> str | None:
+    """The one candidate squarely beside the landmark (`SIDEWAYS_SQUARE`) where every other is not even a rival
+    by that measure (`SIDEWAYS_RIVAL`), else None."""
+    square = [c for c in candidates if beside.get(c, 0.0) >= SIDEWAYS_SQUARE]
+    if len(square) != 1 or any(beside.get(c, 0.0) >= SIDEWAYS_RIVAL for c in candidates if c != square[0]):
+        return None
+    return square[0]
 
 
 def series_members(ontology, series: str, side: str | None) -> list:
