@@ -124,6 +124,7 @@ class DiscourseReader:
         self.additive = additive
         self.negators = negators
         self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
+        self.no_before_article = {" ".join(tokenize(w)) for w in language.get("correction_no_phrases", ())}
         # Pronouns that stand for the structure said just before ("no need to segment it"), and words that open
         # a relative clause (a negation right before one negates nothing after it): the language files' words.
         self.dismiss = {" ".join(tokenize(w)) for w in language.get("dismiss_words", ())}
@@ -201,8 +202,17 @@ class DiscourseReader:
             rest = items[k + 1:next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))]
             kinds = {i.term.kind for i in rest}
             return "side" in kinds and not kinds & {*MENTION, "exclusion", "number"}
-        return (item.text in self.no_words and k + 1 < len(items) and items[k + 1].text in (",", "-", ".", "!", ";")
+        return (item.text in self.no_words and k + 1 < len(items)
+                and (items[k + 1].text in (",", "-", ".", "!", ";") or self._no_then_article(items, k))
                 and any(i.term.kind in MENTION for i in items[:k]))
+
+    def _no_then_article(self, items: list[Item], k: int) -> bool:
+        """"left kidney, no the right one": in English a "no" before an article and a side, number or name says
+        no to what was said before it; the language files list these pairs, for in Spanish or Italian the same
+        "no" before an article means "not" ("riñón izquierdo, no el derecho" stresses the left one)."""
+        if k + 2 >= len(items) or f"{items[k].text} {items[k + 1].text}" not in self.no_before_article:
+            return False
+        return items[k + 2].term.kind in (*MENTION, "side", "number", "extreme")
 
     def _renumbered_after(self, named: Item, rest: list[Item]) -> bool:
         """"rib 9 left, um, 10": one number alone after a hesitation, said of a numbered structure, renames it."""
@@ -232,7 +242,7 @@ class DiscourseReader:
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(list(items)))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         self._universal_but(items)  # "every lung lobe but the left lower": an exception, for the member read next
-        items, vague = self._elided_members(self._shared_heads(self._named_in_the_plural(items)))
+        items, vague = self._elided_members(self._shared_heads(self._pair_excepted_later(self._named_in_the_plural(items))))
         unseen = unseen + vague
         steps = self._unread_steps(items)
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []),
@@ -423,6 +433,15 @@ class DiscourseReader:
                     out.unapplied.append(item.text)
                     continue
                 scope, negated = entry, [items[j] for j in entry if items[j].term.kind in MENTION]
+            if not negated and (declined := self._side_declined_first(items, k, scope, removed)):
+                # "skip the left, right kidney only": the side refused first is no side of what is asked after it;
+                # said before a structure that is not on the other side ("skip the left, kidneys"), it is not read
+                removed |= set(scope) | {k}
+                if declined == "unread":
+                    out.unapplied.append(item.text)
+                else:
+                    out.rationale.append(f'declined ("{item.text}"): the side not asked for')
+                continue
             pronoun = not negated and any(items[j].text in self.pronouns for j in scope)
             end = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
             rest = [items[j] for j in range(k + 1, end) if j not in removed]
@@ -467,6 +486,27 @@ class DiscourseReader:
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
         return out
+
+    def _side_declined_first(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> str | None:
+        """Whether the negation at `k` opens the request and refuses only a side, in a clause of its own, before a
+        structure: "other" when what follows is said on the other side only, "unread" when it is not (a group,
+        the same side, no side), else None."""
+        sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
+        if len(sides) != 1 or any(items[j].term.kind not in ("side", "filler") for j in scope) \
+                or any(i.term.kind in MENTION for i in items[:k]):
+            return None
+        stop = max(scope) + 1
+        if stop >= len(items) or items[stop].text not in (",", ";") and items[stop].term.kind != "break":
+            return None
+        end = next((j for j in range(stop + 1, len(items)) if _is_boundary(items[j]) or items[j].text in (",", ";")),
+                   len(items))
+        following = [j for j in range(stop + 1, end) if j not in removed]
+        named = [j for j in following if items[j].term.kind in MENTION]
+        if not named:
+            return None
+        said = {str(items[j].term.value) for j in following if items[j].term.kind == "side"} \
+            | {side for j in named if (side := self.laterality(str(items[j].term.value)))}
+        return "other" if said and sides.isdisjoint(said) and said <= {"left", "right"} else "unread"
 
     def _dismisses_unasked_side(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> bool:
         """Whether the dismissal at `k` names, right after it, only a side, and the structure said just before is
@@ -912,6 +952,30 @@ class DiscourseReader:
                     and _fold(items[k + 1].text) in plural:
                 out[k] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source), item.text)
         return out
+
+    def _pair_excepted_later(self, items: list[Item]) -> list[Item]:
+        """"back muscles and psoas, leaving out the left psoas": the name of one of a pair, said before an exception
+        of one of that pair, names the pair (the exception leaves the other one)."""
+        out = list(items)
+        for j, item in enumerate(items):
+            pair = self.ontology[str(item.term.value)].members if item.term.kind == "singular" else ()
+            if len(pair) == 2 and not any(self.ontology[m].members for m in pair) \
+                    and any(self._excepts_one_of(items, k, set(pair), item.term.value) for k in range(j + 1, len(items))):
+                out[j] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source), item.text)
+        return out
+
+    def _excepts_one_of(self, items: list[Item], k: int, pair: set[str], group) -> bool:
+        """Whether `k` is an exclusion whose object, up to the next boundary, is one member of `pair` (by its name,
+        or the pair's noun with a side)."""
+        if items[k].term.kind != "exclusion":
+            return False
+        scope = self._scope(items, k, set(), stop_at_negation=True)
+        named = [items[j] for j in scope if items[j].term.kind in MENTION]
+        sides = {items[j].term.value for j in scope if items[j].term.kind == "side"}
+        if len(named) != 1:
+            return False
+        value = named[0].term.value
+        return value in pair or (value == group and len(sides) == 1)
 
     def _shared_heads(self, items: list[Item]) -> list[Item]:
         """"back and psoas muscles": an unknown word joined by "and" to a name that ends in a noun shares that

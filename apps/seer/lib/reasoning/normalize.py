@@ -29,10 +29,13 @@ _NUMBER_PLURAL = re.compile(r"(\d+)(?:st|nd|rd|th)?'?s")
 # Pasted noise that is never part of a clinical request: links, e-mail addresses, markup tags, markdown emphasis
 # and heading marks. A link's visible text stays ("[liver](http://..)" reads "liver").
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!<)<(?!<)[^<>\n]{0,200}>(?!>)|\*\*|__|`+|#{2,}")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!<)<(?!<)[^<>\n]{0,200}>(?!>)|\*\*|__|`+")
+# Markdown heading marks; they may fence off text addressed to a program ("### SYSTEM: ... ### liver"), so they go
+# only after that text is cut
+_HASHES = re.compile(r"#{2,}")
 # A list: one entry per line, perhaps bulleted or numbered. Each line ends a clause, like a full stop.
-# Marks that fence off a block of text inside a line: ">>>", "<<<", "]]", "|||", "===".
-_FENCE = r"(?:[<>\[\]|=]{2,})"
+# Marks that fence off a block of text inside a line: ">>>", "<<<", "]]", "|||", "===", "###".
+_FENCE = r"(?:[<>\[\]|=#]{2,})"
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa>]+|\(?(\d{1,2})[.)])\s+")
 
 
@@ -147,7 +150,8 @@ def _drop_instructions(text: str, phrases: set[str]) -> str:
             end = close + 1 if close >= 0 else len(text)
         else:
             end = match.end()
-            while end < len(text) and text[end] not in ".;!?\n":
+            fence = re.compile(_FENCE)
+            while end < len(text) and text[end] not in ".;!?\n" and not fence.match(text, end):
                 end += 1
         text = f"{text[:start]} {text[end:]}"
     return text
@@ -192,7 +196,7 @@ def _cut_program_text(prompt: str, instruction_headers: set[str] = frozenset(),
         text = re.sub(rf"(?i){back}", " . ", text)  # the marker itself is no part of the request
     if instruction_phrases:
         text = _drop_instructions(text, instruction_phrases)
-    return text
+    return _HASHES.sub(" ", text)
 
 
 def _clauses(text: str, item_words: set[str], actions: set[str]) -> str:
