@@ -85,3 +85,10 @@ def test_a_request_after_a_fenced_block_addressed_to_a_program_is_read(engine, c
 def test_a_fenced_block_with_no_clinical_request_is_still_refused(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "rejected", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["kidney, no left kidney", "kidney no left kidney", "rene, no il rene sinistro"])
+def test_a_bare_no_before_one_of_a_pair_still_asks(engine, ct_evidence, prompt):
+    """A bare 'no' may correct ('the left kidney, then') or except ('the right one'): the pair is not read."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify", spec.trace.rationale

@@ -966,8 +966,9 @@ class DiscourseReader:
 
     def _excepts_one_of(self, items: list[Item], k: int, pair: set[str], group) -> bool:
         """Whether `k` is an exclusion whose object, up to the next boundary, is one member of `pair` (by its name,
-        or the pair's noun with a side)."""
-        if items[k].term.kind != "exclusion":
+        or the pair's noun with a side). A bare "no" may correct as well as except ("kidney no left kidney"): it
+        leaves the name as said."""
+        if items[k].term.kind != "exclusion" or items[k].text in self.no_words:
             return False
         scope = self._scope(items, k, set(), stop_at_negation=True)
         named = [items[j] for j in scope if items[j].term.kind in MENTION]
