@@ -1238,6 +1238,13 @@ class FrontEnd:
         this the whole set was the answer."""
         tokens = text.tokens
         openers, pro_forms = self._selection_words
+        if (turned := self._set_said_last(tokens, openers)) is not None:
+            # "the vein, of aorta and IVC": the set after what tells one of it apart is read as if said first
+            trial = NormalizedText(original=text.original, text=text.text, tokens=list(turned), repairs=text.repairs)
+            self._select_from_a_set(trial, reading)
+            if trial.tokens != turned:
+                tokens[:] = trial.tokens
+                return
         for start in range(len(tokens)):
             opener = next((o for o in openers if tuple(tokens[start:start + len(o)]) == o), None)
             comma = next((k for k in range(start + len(opener), min(len(tokens), start + len(opener) + 9))
@@ -1261,6 +1268,17 @@ class FrontEnd:
                 tokens[start:] = chosen
                 reading.rationale.append(f"one chosen from a set: read as '{' '.join(tokens[start:])}'")
                 return
+
+    def _set_said_last(self, tokens: list[str], openers: list[tuple[str, ...]]) -> list[str] | None:
+        """"the vein, of aorta and IVC" as "of aorta and IVC, the vein": a short phrase, a comma, then a set opener
+        ending the request. None when the request is not of that shape."""
+        comma = next((k for k, t in enumerate(tokens) if t == ","), None)
+        if comma is None or not 0 < comma <= self.MAX_SPLIT_NOUN + 1:
+            return None  # (what tells one apart is a short phrase: "the vein", "the lower one")
+        after = tokens[comma + 1:]
+        if not any(tuple(after[:len(o)]) == o for o in openers) or "," in after:
+            return None
+        return [*after, ",", *tokens[:comma]]
 
     @cached_property
     def _choice_leads(self) -> list[tuple[str, ...]]:
