@@ -92,3 +92,16 @@ def test_a_bare_no_before_one_of_a_pair_still_asks(engine, ct_evidence, prompt):
     """A bare 'no' may correct ('the left kidney, then') or except ('the right one'): the pair is not read."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "clarify", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "muscles du dos et psoas, sauf le psoas gauche",
+    "músculos de la espalda y psoas derecho",
+    "muscoli della schiena e psoas destro",
+    "músculos das costas e psoas direito",
+])
+def test_back_muscles_in_plain_words_are_read(engine, mr_evidence, prompt):
+    """'muscles du dos et psoas droit' gave the right psoas alone at 0.97: 'muscles du dos' was no name."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["autochthon_left", "autochthon_right", "iliopsoas_right"], \
+        spec.trace.rationale
