@@ -14,6 +14,10 @@ import pytest
     ("of the left kidney and adrenal, the bigger", ["kidney_left"]),
     ("the lower one of rib 7 and rib 12 on the right", ["rib_right_12"]),
     ("the higher of rib 7 and rib 12 on the right", ["rib_right_7"]),
+    ("le plus petit du rein et de la surrénale à gauche", ["adrenal_gland_left"]),
+    ("das kleinere von Niere und Nebenniere links", ["adrenal_gland_left"]),
+    ("el más pequeño del riñón y la suprarrenal a la izquierda", ["adrenal_gland_left"]),
+    ("il più piccolo tra rene e surrene a sinistra", ["adrenal_gland_left"]),
 ])
 def test_a_side_said_once_is_said_of_every_candidate(engine, ct_evidence, prompt, targets):
     """'the smaller of the kidney and adrenal on the left' gave both: the side was read of the adrenal alone."""

@@ -1310,13 +1310,6 @@ class GeometryReaders:
                 request.evidence = outer
         return self._read_ordinal_in(request, mention, pool, items, end, penultimate, threshold_word, present_only)
 
-    @cached_property
-    def _order_words(self) -> set[str]:
-        """Words that pick by order, size or position within a set ("upper", "last", "middle", "second")."""
-        w = self.words
-        return {*w.comparatives, *w.from_end, *w.penultimate, *w.thresholds, *w.numbers, *w.reach, *w.parts,
-                *self._middle_words}
-
     def _read_counted_series(self, request: Request) -> TargetSpec | None:
         """"the four vertebrae", "die zwei Nieren" said of a series: a count said before a plural series noun says
         how many members the image shows, never a member's number ("four vertebrae" is not C4). The members
@@ -1329,9 +1322,8 @@ class GeometryReaders:
                 or self._series_of(str(said[1].term.value)) is None:
             return None
         sides = {str(i.term.value) for i in items if i.term.kind == "side"} & {"left", "right"}
-        if len(sides) > 1 or items.index(said[0]) + 1 != items.index(said[1]) or any(
-                i.text in self._order_words for i in items if i is not said[0]):
-            return None  # "the upper of the two lumbar vertebrae": a pick among the counted, not all of them
+        if len(sides) > 1 or items.index(said[0]) + 1 != items.index(said[1]):
+            return None
         group = Group(str(said[1].term.value))
         expr = Side(group, sides.pop()) if sides else group
         finding = self._evaluate(request, expr)
