@@ -126,10 +126,13 @@ def test_a_relation_left_open_is_settled_by_the_surface_shared(engine, mr_eviden
     assert spec.confidence < 0.9
 
 
-def test_a_surface_shared_with_a_rival_about_as_much_stays_a_question(engine, ct_evidence):
-    """On the CT the right adrenal faces the liver with about as large a share of its surface as the gallbladder."""
+def test_a_surface_shared_with_a_rival_about_as_much_is_never_the_rival(engine, ct_evidence):
+    """On the CT the right adrenal faces the liver with about as large a share of its surface as the gallbladder, so
+    the surface alone asked. Since round 35 the gallbladder's own description (it hangs from the liver's underside)
+    decides it; the adrenal never comes back."""
     spec = engine.understand("the liver plus the organ hanging under it", ct_evidence)
-    assert spec.status != "ok" and spec.targets == [], spec.trace.rationale
+    assert spec.status != "ok" and spec.targets == [] or sorted(spec.targets) == ["gallbladder", "liver"], \
+        spec.trace.rationale
 
 
 @pytest.mark.parametrize("prompt", [

@@ -165,3 +165,52 @@ def test_a_comparison_not_used_beside_a_number_is_not_answered(engine, ct_eviden
     """The count "two" was read as the member's number: the answer was L2 at 0.85."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status != "ok" or spec.targets == ["vertebrae_L1"], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "the left lung lobe in front of the other left lobe",
+    "the left lung lobe behind the other left lobe",
+])
+def test_an_unread_relation_to_the_other_member_is_not_answered_whole(engine, ct_evidence, prompt):
+    """The relation chooses between the members of the group; the answer held both lobes at 0.85."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" or len(spec.targets) == 1, (spec.targets, spec.trace.rationale)
+
+
+def test_a_place_said_of_the_other_side_still_reads(engine, ct_evidence):
+    spec = engine.understand("the right kidney and the kidney on the opposite side", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["kidney_left", "kidney_right"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the vein, of aorta and IVC", ["inferior_vena_cava"]),
+    ("the artery, of aorta and IVC", ["aorta"]),
+    ("die Vene, von Aorta und Hohlvene", ["inferior_vena_cava"]),
+    ("die größere, von Milz und Leber", ["liver"]),
+    ("the liver, of course", ["liver"]),
+])
+def test_a_set_said_after_what_tells_one_apart(engine, mr_evidence, prompt, targets):
+    """"the vein, of aorta and IVC" gave both at 0.92: the set said last is read as if said first."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the highest of the two lumbar vertebrae", ["vertebrae_L1"]),
+    ("the lowest of the three lower ribs on the left", ["rib_left_12"]),
+    ("the highest of the three lower ribs on the left", ["rib_left_10"]),
+    ("le plus haut des deux vertèbres lombaires", ["vertebrae_L1"]),
+])
+def test_an_end_of_a_counted_set_is_one_member(engine, ct_evidence, prompt, targets):
+    """"the highest of the two lumbar vertebrae" gave both: the count was read as how many from the top."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, count", [
+    ("the two highest lumbar vertebrae", 2),
+    ("the lowest two of the ribs on the left", 2),
+])
+def test_a_count_of_an_end_is_still_that_many(engine, ct_evidence, prompt, count):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and len(spec.targets) == count, spec.trace.rationale

@@ -652,7 +652,9 @@ class FrontEnd:
         """Whether a part starts with a relation or a loose place word ("across the spine", "under the diaphragm"),
         with no noun of its own before it: it places the target of the part before."""
         content = [w for w in words if w not in self._word_sets["definite_articles"]]
-        return bool(content) and (content[0] in self._loose_locatives or any(
+        if not content or content[0] in self._word_sets["possessive_pronouns"]:
+            return False  # "y su pareja": Spanish "su" is "its", though Italian "su" is "on"
+        return (content[0] in self._loose_locatives or any(
             tuple(content[:len(p)]) == p for p in self._relation_phrases))
 
     def _read_parts(self, request: Request) -> TargetSpec | None:

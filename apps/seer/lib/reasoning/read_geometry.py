@@ -1324,6 +1324,10 @@ class GeometryReaders:
         sides = {str(i.term.value) for i in items if i.term.kind == "side"} & {"left", "right"}
         if len(sides) > 1 or items.index(said[0]) + 1 != items.index(said[1]):
             return None
+        if any(i.term.kind == "extreme" or i.text in self.words.comparatives or i.text in self.words.from_end
+               or i.text in self.words.penultimate or i.text in self.words.thresholds or i.text in self._middle_words
+               for i in items):
+            return None  # "the two vertebrae from the bottom", "the upper of the two": an order, for the ordinal reader
         group = Group(str(said[1].term.value))
         expr = Side(group, sides.pop()) if sides else group
         finding = self._evaluate(request, expr)
@@ -1397,6 +1401,23 @@ class GeometryReaders:
     def _whole_words(self) -> set[str]:
         return {" ".join(tokenize(w)) for w in self.language.get("whole_words", ())}
 
+    def _extreme_of_a_count(self, items: list[Item], count: Item, extreme: str, n: int) -> tuple[int, str] | None:
+        """"the highest of the two lumbar vertebrae", "the lowest of the three lower ribs": an end word, a set opener,
+        then a count is ONE member: the end of the counted set. Returns (position, end) for `Nth`, or None when the
+        words are not of that shape ("the two highest lumbar vertebrae" are two)."""
+        ext = next((k for k, i in enumerate(items) if i.term.kind == "extreme"
+                    or self.words.comparatives.get(i.text, {}).get("measure") == "z"), None)
+        at = next((k for k, i in enumerate(items) if i is count), None)
+        # (or an article alone: the German genitive "der obere der zwei Lendenwirbel")
+        openers = {" ".join(o) for o in self._selection_words[0]} | self._word_sets["definite_articles"]
+        if ext is None or at is None or not any(items[j].text in openers for j in range(ext + 1, at)):
+            return None
+        # the set's own end ("the three LOWER ribs"); without one, the set lies at the end the word names
+        heights = {self.words.comparatives[i.text]["sign"] for i in items[at + 1:] if i.term.kind != "extreme"
+                   and self.words.comparatives.get(i.text, {}).get("measure") == "z"}
+        set_end = ("first" if heights.pop() > 0 else "last") if len(heights) == 1 else extreme
+        return (1, extreme) if set_end == extreme else (n, set_end)
+
     def _read_ordinal_in(self, request: Request, mention: Mention, pool: list, items: list[Item], end: str | None,
                          penultimate: str | None, threshold_word: str | None, present_only: bool) -> TargetSpec | None:
         """The ordinal reader's second half: pick the members its order words name, from `pool`."""
@@ -1419,6 +1440,8 @@ class GeometryReaders:
                 [i for i in items if i.text in self._word_sets["both_words"]] if vars(request).get("_pair_count")
                 else [])
             if mention.extreme and numbers and counted and not end and not penultimate:
+                if (one := self._extreme_of_a_count(items, counted[0], mention.extreme, numbers[0])) is not None:
+                    return self._evaluate(request, Nth(of, one[0], one[1], present_only))
                 operator = First if mention.extreme == "first" else Last
                 return self._evaluate(request, operator(of, numbers[0], present_only))
             if end and numbers and not penultimate and len(numbers) == 1 and any(
