@@ -79,12 +79,18 @@ def test_next_member_of_a_series_is_a_step_along_it(engine, ct_evidence, prompt,
 @pytest.mark.parametrize("prompt", [
     "the stomach and the bowel segment right after it",
     "the stomach and the organ that comes after it",
-    "le foie et l'organe juste après lui",
     "the stomach and the next segment",
     "der Magen und das Segment danach",
 ])
+def test_next_of_a_lumen_is_its_step_along_the_tract(engine, mr_evidence, prompt):
+    """The gut's order is its tract (`tract.py`): the segment after the stomach is the duodenum."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["duodenum", "stomach"], (spec.status, spec.targets)
+
+
+@pytest.mark.parametrize("prompt", ["le foie et l'organe juste après lui", "the liver and the organ right after it"])
 def test_next_of_a_structure_with_no_recorded_order_asks_back(engine, mr_evidence, prompt):
-    """The ontology holds no order for the gut: "the segment after it" is never answered by a union of guesses."""
+    """The liver lies on no tract: "the organ after it" is never answered by a union of guesses."""
     spec = engine.understand(prompt, mr_evidence)
     assert spec.status != "ok" and not spec.targets, (spec.status, spec.targets)
 

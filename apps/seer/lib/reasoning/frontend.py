@@ -13,12 +13,14 @@ from .discourse import Discourse
 from .evaluate import evaluate
 from .expression import (Concept, ExpressionError, Group, Relation, from_json, json_nodes, of_ids, operators_in,
                          show, to_json)
+from .expression import Along
 from .expression import union as union_expr
 from .ground import ground_mention
 from .languages import language_names, unsupported_scripts
 from .normalize import NormalizedText, fold, tokenize
 from .parse import Item, Mention, ParsedRequest, paired_group, parse_items
 from . import readers as spatial
+from . import tract
 from .request import MENTION, Request, scope_of
 from .task import Phrases, QuestionWords, other_question
 from .thresholds import T
@@ -835,10 +837,15 @@ class FrontEnd:
             series = {self._series_of(c) for c in spec.targets}
             if named and any(self._series_of(n) not in series for n in named):
                 return None  # "T12 and the next two ribs": the part names what it wants; read as text
-            if len(spec.targets) != 1 or None in series:
+            if len(spec.targets) == 1 and None in series and tract.on_a_tract(self.ontology, spec.targets[0]):
+                # "the stomach and the bowel segment right after it": a lumen's order is its tract (`tract.py`)
+                pool = [c for n in named for c in (n, *sorted(self.ontology.descendants(n)))]
+                expr = Along(anchor, kind, tuple(dict.fromkeys(pool)))
+            elif len(spec.targets) != 1 or None in series:
                 return self._cannot(phrase, spec, reading, evidence)
-            step = "inferior" if kind == "next" else "superior"
-            expr = Relation(step, (anchor,), steps=1)
+            else:
+                step = "inferior" if kind == "next" else "superior"
+                expr = Relation(step, (anchor,), steps=1)
         evaluated = evaluate(expr, evidence, self.ontology, self.words)
         finding = evaluated.finding
         reading.expressions.append(to_json(expr))

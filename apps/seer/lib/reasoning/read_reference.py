@@ -787,11 +787,27 @@ class ReferenceReaders:
         """How two parts set off by a comma are apposed: "description first" ("the organ above it, the liver"),
         "name first" ("the liver, the big organ on the right"), or None when they are not a description and a
         name of one structure."""
+        if self._opens_relative_clause(second):
+            return None  # "the small gland, which sits on the right kidney": the clause describes the gland
         if self._describes(first, placed=True) and self._names_only(second):
             return "description first"
         if self._names_only(first) and self._describes(second):
             return "name first"
         return None
+
+    def _opens_relative_clause(self, words: list[str]) -> bool:
+        """Whether a part set off by a comma opens with a relative pronoun ("which", "qui", "que"): it describes the
+        noun before it and names nothing of its own. A word that is an article as well ("die", "der") is the
+        pronoun when no name, side or adjective follows it ("die auf der rechten Niere sitzt"; "die Milz" is a
+        name)."""
+        if not words:
+            return False
+        if words[0] in self._phrase_table("relative_words"):
+            return True
+        if words[0] not in self._phrase_table("relative_articles"):
+            return False
+        scanned = self.index.scan(words[1:])
+        return bool(scanned) and scanned[0].term.kind in ("filler", "locative")
 
     def _without_apposition_words(self, words: list[str]) -> list[str]:
         """The part less an apposition word that leads it ("namely", "c'est-à-dire", "es decir")."""
