@@ -330,7 +330,7 @@ class DiscourseReader:
                 end += 1
             following = [i for i in items[end + 1:] if i.term.kind not in ("filler", "break")]
             additive = (bool(following) and following[0].text in self.additive) or any(
-                items[j].text in self.additive for j in range(k + 1, end + 1))
+                items[j].text in self.additive for j in range(k + 1, end + 1)) or self._adds_later(items, end)
             after = items[end + 1:]
             names_new = any(i.term.kind in MENTION for i in after)
             bare_new = any(i.term.kind in ("side", "number") for i in after)
@@ -433,6 +433,15 @@ class DiscourseReader:
                     out.unapplied.append(item.text)
                     continue
                 scope, negated = entry, [items[j] for j in entry if items[j].term.kind in MENTION]
+            if not negated and (contrasted := self._side_contrasted(items, k, scope, removed)):
+                # "not the right but the left kidney", "nicht die rechte, sondern die linke Niere": the refused side
+                # is no side of the structure named after the contrast word; that structure holds its own side
+                removed |= set(scope) | {k}
+                if contrasted == "unread":
+                    out.unapplied.append(item.text)
+                else:
+                    out.rationale.append(f'declined ("{item.text}"): the side refused before the contrast')
+                continue
             if not negated and (declined := self._side_declined_first(items, k, scope, removed)):
                 # "skip the left, right kidney only": the side refused first is no side of what is asked after it;
                 # said before a structure that is not on the other side ("skip the left, kidneys"), it is not read
@@ -485,7 +494,46 @@ class DiscourseReader:
         out.items = [item for j, item in enumerate(items) if j not in removed
                      and item.term.kind not in ("correction", "withdraw", "contrast")]
         self._reattach_bare_side(out)
+        self._both_over_other(out)
         return out
+
+    def _adds_later(self, items: list[Item], end: int) -> bool:
+        """"both kidneys; actually add both adrenals too": an additive word anywhere in the clause after a
+        correction marker makes the marker add, not withdraw."""
+        stop = next((j for j in range(end + 1, len(items)) if _is_boundary(items[j])), len(items))
+        return any(items[j].text in self.additive for j in range(end + 1, stop))
+
+    def _side_contrasted(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> str | None:
+        """Whether the negation at `k` refuses only a side, before a contrast word that is followed by a
+        structure: "other" when that structure is said on the other side only, "unread" when it is not (no side,
+        the same side, both), else None (no such contrast)."""
+        sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
+        if len(sides) != 1 or not scope or any(items[j].term.kind not in ("side", "filler") for j in scope) \
+                or any(items[j].term.kind in MENTION for j in range(_clause_start(items, k), k) if j not in removed):
+            return None
+        turn = next((j for j in range(max(scope) + 1, len(items))
+                     if items[j].term.kind != "filler" and items[j].text not in (",", ";")), None)
+        if turn is None or items[turn].term.kind != "contrast":
+            return None
+        end = next((j for j in range(turn + 1, len(items)) if _is_boundary(items[j])), len(items))
+        following = [j for j in range(turn + 1, end) if j not in removed]
+        named = [j for j in following if items[j].term.kind in MENTION]
+        if not named:
+            return None
+        said = {str(items[j].term.value) for j in following if items[j].term.kind == "side"} \
+            | {side for j in named if (side := self.laterality(str(items[j].term.value)))}
+        return "other" if said and sides.isdisjoint(said) and said <= {"left", "right"} else "unread"
+
+    def _both_over_other(self, out: Discourse) -> None:
+        """"Left hydronephrosis. Compare with the contralateral side: segment both.": "both" said alone, as what
+        is asked, after "the other side" means the structure and its pair; the other-side words only led to it."""
+        both = {" ".join(tokenize(w)) for w in self.language.get("both_words", ())}
+        if not any(i.text in both for i in out.items) or any(i.term.kind in MENTION for i in out.items):
+            return
+        kept = [i for i in out.items if i.text not in self.other_words]
+        if len(kept) < len(out.items):
+            out.rationale.append('"both" after the other side: the structure and its pair')
+            out.items = kept
 
     def _side_declined_first(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> str | None:
         """Whether the negation at `k` opens the request and refuses only a side, in a clause of its own, before a
