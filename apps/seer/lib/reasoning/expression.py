@@ -28,7 +28,7 @@ SIDES = ("left", "right")
 DIRECTIONS = ("next", "previous")
 ENDS = ("first", "last")
 OPS = ("ge", "le", "gt", "lt")
-METRICS = ("volume", "x", "y", "z", "distance")
+METRICS = ("volume", "x", "y", "z", "distance", "lateral")
 RELATIONS = ("superior", "inferior", "anterior", "posterior", "left", "right", "medial", "lateral", "contact",
              "between", "around", "same_side", "opposite_side")
 # "along the back of": in contact with the landmark, on that side of it

@@ -432,7 +432,7 @@ class GeometryReaders:
                 landmark = grounded.ids[0]
                 used.add(after[0])
             mentions = [j for j in range(start, end) if items[j].term.kind in MENTION and j not in used]
-            following = [j for j in mentions if k < j <= k + 5]
+            following = [j for j in mentions if k < j <= k + 5] or self._compared_of(items, k, mentions)
             preceding = [j for j in mentions if j < k]
             head = following[0] if following else (preceding[-1] if preceding else None)
             later = [h for h in hits if h > k]
@@ -693,6 +693,14 @@ class GeometryReaders:
             if all(str(items[m].term.value) in within for m in mentions if m != j):
                 return [m for m in mentions if m != j]
         return mentions
+
+    def _compared_of(self, items: list[Item], k: int, mentions: list[int]) -> list[int]:
+        """"the lower of the left 9th and 10th ribs": after "of", the numbers and the side said before their noun
+        may put it farther from the comparative than a noun it qualifies; the first structure named after "of" is
+        the one compared."""
+        if k + 1 >= len(items) or items[k + 1].text not in self._word_sets["comparison_followers"]:
+            return []
+        return [j for j in mentions if j > k][:1]
 
     def _named_candidates(self, items: list[Item], mentions: list[int], evidence: Evidence) -> list[str] | None:
         """Two or more structures named in the comparison's clause, joined as a list ("the liver and the
@@ -1018,7 +1026,8 @@ class GeometryReaders:
                 return None
             refused = {self.words.categories[items[k + 1].text] for k in range(len(items) - 1)
                        if items[k].term.kind == "exclusion" and items[k + 1].text in self.words.categories}
-            if head is not None and head.term.kind == "concept" and not also:
+            if head is not None and head.term.kind == "concept" and not also \
+                    and not self._group_by_side(str(head.term.value), relation):
                 named = str(head.term.value)
                 if len(anchors) == 1 and not groups and relation in spatial.AXIS and named in evidence.present \
                         and head.text in {" ".join(tokenize(p)) for p in self.ontology[named].parts}:
@@ -1148,15 +1157,22 @@ class GeometryReaders:
                 finding.ids, finding.question, finding.explicit = [first, second], [], False
         grouped = plural or any(i.term.kind == "concept" and str(i.term.value) in self.ontology
                                 and self.ontology[str(i.term.value)].members for i in head_items)
-        if grouped and relation in ("same_side", "opposite_side") and finding.ids:
+        if grouped and relation in ("same_side", "opposite_side") and (finding.ids or finding.question) \
+                and finding.ranked:
             # "the lung lobes on the same side as the spleen": a side holds every candidate on it, and a plural
-            # asks for all of them, not the nearest
-            finding.ids, finding.explicit = [c for c in finding.ranked if c in pool], False
+            # asks for all of them, not the nearest (so candidates equally near are no question: "the ribs ...")
+            finding.ids, finding.explicit = [c for c in pool if c in finding.ranked], False
+            finding.question = []
             finding.why.append(f"a plural noun: every one on that side: {', '.join(finding.ids)}")
         if also and finding.ids:
             finding.ids = list(dict.fromkeys([c for g in also for c in g.ids] + finding.ids))
             finding.explicit = False
         return self._answer(request, finding, f"relation ({relation})")
+
+    def _group_by_side(self, concept: str, relation: str) -> bool:
+        """"the kidneys on the same side as the spleen", "the ribs on the other side from the liver": a group named
+        whole is the pool a side relation picks its members from, not the answer itself."""
+        return relation in ("same_side", "opposite_side") and bool(self.ontology[concept].members)
 
     def _ends_included(self, tail: list[Item]) -> bool:
         """Whether an inclusion word ("inclusive", "einschließlich") ends a relation's landmarks: said of the

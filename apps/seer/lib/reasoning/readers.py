@@ -218,6 +218,10 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     else:
         anchor = landmarks[0]
         origin = _point(evidence, anchor, part)
+        if relation in ("same_side", "opposite_side") and abs(_side_offset(evidence, origin[0])) < MIDLINE_MM:
+            # "the kidney on the same side as the spine": a landmark on the midline has no side to share
+            return Finding(why=[f"{anchor} lies on the midline ({origin[0]:.0f} mm, midline "
+                                f"{evidence.midline_x_ras_mm}): it has no side"])
         side = ontology[anchor].laterality if anchor in ontology.concepts else None
         if relation in ("superior", "inferior", "anterior", "posterior") and side in ("left", "right"):
             # "the gland above the left kidney": a paired structure of the other side is never above, below, in
@@ -441,7 +445,7 @@ def _cut_alike(pool: list[str], kind: str, sign: float, present: dict) -> bool:
 
 def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evidence, reach: bool,
             part: list | None = None, landmark: str | None = None) -> Finding:
-    """The `rank`-th (1 = the most) of `pool` by `measure` ({"measure": "z"|"y"|"x"|"volume"|"distance",
+    """The `rank`-th (1 = the most) of `pool` by `measure` ({"measure": "z"|"y"|"x"|"volume"|"distance"|"lateral",
     "sign": +1 or -1}), or the first `count` of them; a question when the margin to the next one is too small.
 
     Args:
@@ -465,6 +469,8 @@ def compare(pool: list[str], measure: dict, rank: int, count: int, evidence: Evi
         if kind == "distance":
             d = float(np.linalg.norm(_centroid(evidence, c) - _centroid(evidence, landmark)))
             return sign * d, None, "mm"
+        if kind == "lateral":  # "the more lateral of X and Y": farther from the midline, whichever side
+            return sign * abs(_side_offset(evidence, structure.centroid_ras_mm[0])), None, "mm"
         axis = "xyz".index(kind)
         extent = structure.extent_ras_mm
         end = None
