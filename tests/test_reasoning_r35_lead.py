@@ -214,3 +214,13 @@ def test_an_end_of_a_counted_set_is_one_member(engine, ct_evidence, prompt, targ
 def test_a_count_of_an_end_is_still_that_many(engine, ct_evidence, prompt, count):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and len(spec.targets) == count, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("lung lobes present", ["lung_lower_lobe_left", "lung_lower_lobe_right", "lung_upper_lobe_left"]),
+    ("pulmonary lobes excluding the left upper", ["lung_lower_lobe_left", "lung_lower_lobe_right"]),
+    ("the lung lobes on the same side as the spleen", ["lung_lower_lobe_left", "lung_upper_lobe_left"]),
+])
+def test_the_lung_lobes_are_the_lobes_shown(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale
