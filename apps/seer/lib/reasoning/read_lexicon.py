@@ -242,6 +242,8 @@ class LexiconReaders:
                                           why=["the description did not single out one structure, and what it "
                                                "names are its landmarks"])
                 return self._answer(request, finding, "description")
+        if described is None and (kin := self._kind_placed_by_landmarks(request)) is not None:
+            return self._answer(request, kin, "description")
         if described is not None:
             ordinals, cardinals = self.language.get("ordinals", {}), set(self.language.get("cardinals", ()))
             numbers = [int(ordinals[i.text]) for i in request.items if i.text in ordinals and i.text not in cardinals]
@@ -252,6 +254,24 @@ class LexiconReaders:
                 request.reading.rationale.append(f"description: member {numbers[0]} of {described.concept}")
             request.parsed.include, request.parsed.exclude = [described], []
         return self._lexicon_answer(request)
+
+    def _kind_placed_by_landmarks(self, request: Request) -> spatial.Finding | None:
+        """"la glande sur le rein droit": a head noun of a kind ("gland") said before every structure named, none
+        of them of that kind, is placed by them: they are landmarks, and the lexicon would answer the landmark.
+        Asks among the structures of that kind in the image (none: nothing fits). None when a structure named is
+        of the kind ("the gland called the pancreas") or no kind is said."""
+        kinds = [i.term.kind for i in request.items]
+        if "head" not in kinds or any(k in MENTION for k in kinds[:kinds.index("head")]):
+            return None
+        category = self._category_in(request.text.tokens)
+        named = [str(i.term.value) for i in request.items if i.term.kind in MENTION
+                 and str(i.term.value) in self.ontology]
+        if category is None or not named or any(self.in_category(d, category) for c in named
+                                                for d in {c, *self.ontology.descendants(c)}):
+            return None
+        kin = [c for c in (request.evidence.present or {}) if self.in_category(c, category)]
+        why = f"the {category} described is placed by {', '.join(named)}, which are no {category}: landmarks"
+        return spatial.Finding(question=kin[:T.embedding.clarify_top], why=[why], explicit=False)
 
     def _clause_readings(self, request: Request, sides: set[str] | None) -> list[tuple[str, str]]:
         """What each clause of a description of several clauses ("the gland that makes insulin and stores bile",
