@@ -19,6 +19,8 @@ ADRENALS = ["adrenal_gland_left", "adrenal_gland_right"]
     ("non il destro ma il rene sinistro", ["kidney_left"]),
     ("não o direito mas o rim esquerdo", ["kidney_left"]),
     ("niet de rechter maar de linker nier", ["kidney_left"]),
+    ("not the 11th but the 12th left rib", ["rib_left_12"]),
+    ("pas la 11e mais la 12e côte gauche", ["rib_left_12"]),
 ])
 def test_a_side_refused_before_a_contrast_is_no_side_of_what_follows(engine, ct_evidence, prompt, targets):
     """'nicht die rechte, sondern die linke Niere' gave both kidneys: the refused side was read as a second side of
@@ -27,7 +29,8 @@ def test_a_side_refused_before_a_contrast_is_no_side_of_what_follows(engine, ct_
     assert spec.status == "ok" and spec.targets == targets, spec.trace.rationale
 
 
-@pytest.mark.parametrize("prompt", ["not the right but the kidney", "not the right but the right kidney"])
+@pytest.mark.parametrize("prompt", ["not the right but the kidney", "not the right but the right kidney",
+                                    "not the 11th but the 11th left rib"])
 def test_a_contrast_that_names_no_other_side_is_no_mask(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status != "ok" and spec.targets == [], (spec.status, spec.targets, spec.trace.rationale)

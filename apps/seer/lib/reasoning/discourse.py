@@ -504,11 +504,12 @@ class DiscourseReader:
         return any(items[j].text in self.additive for j in range(end + 1, stop))
 
     def _side_contrasted(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> str | None:
-        """Whether the negation at `k` refuses only a side, before a contrast word that is followed by a
-        structure: "other" when that structure is said on the other side only, "unread" when it is not (no side,
-        the same side, both), else None (no such contrast)."""
-        sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
-        if len(sides) != 1 or not scope or any(items[j].term.kind not in ("side", "filler") for j in scope) \
+        """Whether the negation at `k` refuses only a side or a number, before a contrast word that is followed by
+        a structure: "other" when that structure is said with another side or number only, "unread" when it is
+        not (none, the same, both), else None (no such contrast)."""
+        said_first = [items[j] for j in scope if items[j].term.kind != "filler"]
+        kinds = {i.term.kind for i in said_first}
+        if len(kinds) != 1 or not kinds <= {"side", "number"} \
                 or any(items[j].term.kind in MENTION for j in range(_clause_start(items, k), k) if j not in removed):
             return None
         turn = next((j for j in range(max(scope) + 1, len(items))
@@ -516,13 +517,24 @@ class DiscourseReader:
         if turn is None or items[turn].term.kind != "contrast":
             return None
         end = next((j for j in range(turn + 1, len(items)) if _is_boundary(items[j])), len(items))
-        following = [j for j in range(turn + 1, end) if j not in removed]
-        named = [j for j in following if items[j].term.kind in MENTION]
+        following = [items[j] for j in range(turn + 1, end) if j not in removed]
+        named = [i for i in following if i.term.kind in MENTION]
         if not named:
             return None
-        said = {str(items[j].term.value) for j in following if items[j].term.kind == "side"} \
-            | {side for j in named if (side := self.laterality(str(items[j].term.value)))}
-        return "other" if said and sides.isdisjoint(said) and said <= {"left", "right"} else "unread"
+        refused = {str(i.term.value) for i in said_first}
+        said = self._sides_said(following, named) if "side" in kinds else self._numbers_said(following, named)
+        plain = said <= {"left", "right"} if "side" in kinds else True
+        return "other" if said and refused.isdisjoint(said) and plain else "unread"
+
+    def _sides_said(self, following: list[Item], named: list[Item]) -> set[str]:
+        return {str(i.term.value) for i in following if i.term.kind == "side"} \
+            | {side for i in named if (side := self.laterality(str(i.term.value)))}
+
+    @staticmethod
+    def _numbers_said(following: list[Item], named: list[Item]) -> set[str]:
+        """The numbers said after the contrast: number words and the number in a numbered name ("12th left rib")."""
+        return {str(i.term.value) for i in following if i.term.kind == "number"} \
+            | {n for i in named if i.term.kind == "concept" for n in re.findall(r"\d+", i.text)}
 
     def _both_over_other(self, out: Discourse) -> None:
         """"Left hydronephrosis. Compare with the contralateral side: segment both.": "both" said alone, as what
