@@ -1519,6 +1519,17 @@ class GeometryReaders:
             request.parsed.exclude_refs = [r for r in request.parsed.exclude_refs if not r.extreme]
         return self._answer(request, finding, "ordinal")
 
+    def _count_before_noun(self, items: list[Item], noun: int) -> bool:
+        """Whether a number before the series' noun counts members from the end ("the two lowest of ribs 8 to 12",
+        "the lowest two of ...") rather than naming them: after the end word, two or more numbers, or an ordinal,
+        are the members' own ("the lowest of the left 9th and 10th ribs", "die unterste der linken 9. und 10.")."""
+        said_end = next((k for k, i in enumerate(items) if i.term.kind == "extreme"), noun)
+        if any(self.words.number(i) is not None for i in items[:min(said_end, noun)]):
+            return True
+        after = [i for i in items[said_end:noun] if self.words.number(i) is not None]
+        cardinals = set(self.language.get("cardinals", ()))
+        return len(after) == 1 and (after[0].text.isdigit() or after[0].text in cardinals)
+
     def _extreme_of_numbered(self, request: Request, mention: Mention, other_order) -> TargetSpec | None:
         """"the lowest of left ribs 8 to 10", "the highest of T12, L1 and L2": an end word said of members named
         by number picks one of them (never a count of members from the series' end)."""
@@ -1526,7 +1537,7 @@ class GeometryReaders:
         if not mention.extreme or (len(mention.numbers) < 2 and mention.range_end is None) or other_order:
             return None
         noun = next((k for k, i in enumerate(items) if i.term.kind in MENTION), len(items))
-        if any(self.words.number(i) is not None for i in items[:noun]):
+        if self._count_before_noun(items, noun):
             return None  # "the two lowest of ribs 8 to 12": a count before the noun
         grounded = ground_mention(replace(mention, extreme=None), self.ontology)
         ids = [] if grounded.options else grounded.ids
