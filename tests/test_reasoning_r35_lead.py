@@ -224,3 +224,15 @@ def test_a_count_of_an_end_is_still_that_many(engine, ct_evidence, prompt, count
 def test_the_lung_lobes_are_the_lobes_shown(engine, ct_evidence, prompt, targets):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["die kleine Drüse, die auf der rechten Niere sitzt", "die Drüse auf der rechten Niere"])
+def test_a_head_noun_with_an_umlaut_opens_a_description(engine, ct_evidence, prompt):
+    """"Drüse" is read folded ("druse"), the head words were kept unfolded: the kidney came back at 0.85."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert "kidney_right" not in spec.targets, (spec.targets, spec.trace.rationale)
+
+
+def test_a_head_noun_with_an_umlaut_places_the_answer(engine, ct_evidence):
+    spec = engine.understand("die Drüse hinter dem Magen", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["pancreas"], spec.trace.rationale

@@ -65,8 +65,9 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         self._function_words = {t for key, words in self.language.items() if isinstance(words, list)
                                 for w in words for t in tokenize(w)}
         self._function_words |= {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
-        self._function_words |= set(self.language["descriptive_heads"])
-        self._heads = set(self.language["descriptive_heads"])
+        # folded as the request is ("Drüse" is read as "druse")
+        self._heads = {" ".join(tokenize(w)) for w in self.language["descriptive_heads"]}
+        self._function_words |= self._heads
         self._clause_breaks = {" ".join(tokenize(w)) for w in self.language["clause_breaks"]}
         self._list_marks = set(self.language.get("list_marks", ()))
         self._links = set(self.language["descriptive_links"])
