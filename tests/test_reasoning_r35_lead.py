@@ -236,3 +236,10 @@ def test_a_head_noun_with_an_umlaut_opens_a_description(engine, ct_evidence, pro
 def test_a_head_noun_with_an_umlaut_places_the_answer(engine, ct_evidence):
     spec = engine.understand("die Drüse hinter dem Magen", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["pancreas"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["die kleinen Mützen auf beiden Nieren", "les petits bonnets sur les deux reins"])
+def test_an_unread_noun_placed_on_the_answer_is_not_answered(engine, ct_evidence, prompt):
+    """The kidneys are where the thing asked for sits: they came back at 0.85."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)

@@ -295,6 +295,10 @@ class FrontEnd:
                                    and scanned[k + 1].term.kind == "number")]
         critical += [w for k, w in unexplained if w not in critical and w not in self.common_words
                      and _all_an_exclusion_says(scanned, k, anchors)]
+        # "die kleinen Mützen auf beiden Nieren": an unread noun, a place word, then the structure answered: that
+        # structure is where the thing asked for lies, not the thing
+        critical += [w for k, w in unexplained if w not in critical and w not in self.common_words
+                     and self._placed_on_the_answer(scanned, k, spec)]
         # "the organ the pancreas tail points to": a kind of structure, then (after a determiner or "that") one the
         # answer names, then words nobody explains: the structure asked for is described by those words relative
         # to the one named, so the named one is not the answer
@@ -594,6 +598,23 @@ class FrontEnd:
     def _loose_locatives(self) -> set[str]:
         """Relation words with common senses that place nothing ("over time", "on ultrasound", "under surveillance")."""
         return {" ".join(tokenize(w)) for w in self.language.get("loose_locatives", ())}
+
+    def _placed_on_the_answer(self, scanned: list[Item], k: int, spec: TargetSpec) -> bool:
+        """Whether the word at `k` is followed, before any structure, by a place word ("auf", "on", "sobre"), and the
+        first structure after that is one the answer holds."""
+        place = None
+        for j in range(k + 1, len(scanned)):
+            item = scanned[j]
+            if item.term.kind in ("break", "conjunction", "exclusion"):
+                return False
+            if item.term.kind == "locative" or item.text in self._loose_locatives:
+                place = j
+            elif item.term.kind in ("concept", "singular"):
+                named = str(item.term.value)
+                held = named in spec.targets or set(self.ontology.descendants(named)) & set(spec.targets) \
+                    if named in self.ontology else False
+                return place is not None and bool(held)
+        return False
 
     def _to_the_other(self, scanned: list[Item], k: int) -> bool:
         """Whether the words after the relation at `k`, up to the clause's end, say "the other" ("... in front of
