@@ -96,3 +96,15 @@ def test_a_lateral_comparison_too_close_to_tell_is_asked(engine, ct_evidence, pr
     """The CT's kidneys lie 70 mm from the midline each: which is farther out is asked, not guessed."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "clarify" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the organ more lateral than the pancreas",
+    "l'organe plus latéral que le pancréas",
+    "das Organ weiter lateral als das Pankreas",
+])
+def test_more_lateral_than_a_landmark_is_a_relation_never_the_landmark(engine, ct_evidence, prompt):
+    """With 'more lateral' a comparative, 'the organ more lateral than the pancreas' would give the pancreas."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert "pancreas" not in spec.targets, spec.trace.rationale
+    assert any("lateral" in line for line in spec.trace.rationale), spec.trace.rationale
