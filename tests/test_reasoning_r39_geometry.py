@@ -68,6 +68,7 @@ def test_every_member_of_a_group_on_that_side(engine, ct_evidence, prompt, side)
 @pytest.mark.parametrize("prompt", [
     "the kidneys on the same side as the spine",
     "the kidney on the same side as the aorta",
+    "the vertebrae on the same side as the liver",
 ])
 def test_a_landmark_on_the_midline_has_no_side(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)

@@ -271,8 +271,8 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                     why = f"{c} {'touches' if c in touching else 'is near'} {anchor}, centroids {distance:.0f} mm apart"
             elif relation in ("same_side", "opposite_side"):
                 mine, theirs = _side_offset(evidence, p[0]), _side_offset(evidence, origin[0])
-                if (mine * theirs > 0) != (relation == "same_side"):
-                    continue
+                if (mine * theirs > 0) != (relation == "same_side") or abs(mine) < MIDLINE_MM:
+                    continue  # (a candidate on the midline is on neither side: "the vertebrae on the liver's side")
                 why = f"{c}: x {p[0]:.0f} mm, {anchor} x {origin[0]:.0f} mm (midline {evidence.midline_x_ras_mm})"
             elif relation == "around":
                 extent = present[c].extent_ras_mm
