@@ -243,3 +243,19 @@ def test_an_unread_noun_placed_on_the_answer_is_not_answered(engine, ct_evidence
     """The kidneys are where the thing asked for sits: they came back at 0.85."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", [
+    "the organ bigger than the pancreas",
+    "the organ more anterior than the pancreas",
+    "l'organe plus gros que la rate",
+    "das Organ größer als die Milz",
+])
+def test_what_a_comparison_is_made_against_is_never_its_answer(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.targets, spec.trace.rationale)
+
+
+def test_a_relation_said_with_than_still_reads(engine, ct_evidence):
+    spec = engine.understand("the vertebra higher than L1", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae_T12"], spec.trace.rationale

@@ -228,6 +228,10 @@ class FrontEnd:
             # "the upper of the two lumbar vertebrae": a reader that counts or names gave all it counted
             return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
                        why="a comparison word was not used: one of the structures named is meant")
+        if spec.status == "ok" and (reference := self._compared_to_the_answer(scanned, spec)):
+            # "the organ bigger than the pancreas" gave the pancreas: what a comparison is made against is never
+            # its answer
+            return unexplained_words(spec, [reference], [reference], self.ontology)
         if spec.status == "ok" and (owned := self._owned_group(scanned, spec)):
             # "T12 and its ribs" gave every rib: what a structure owns of a group is not in the ontology
             return unexplained_words(spec, [owned], [owned], self.ontology)
@@ -598,6 +602,24 @@ class FrontEnd:
     def _loose_locatives(self) -> set[str]:
         """Relation words with common senses that place nothing ("over time", "on ultrasound", "under surveillance")."""
         return {" ".join(tokenize(w)) for w in self.language.get("loose_locatives", ())}
+
+    def _compared_to_the_answer(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+        """The comparison ("bigger than") whose reference, the structure after "than", is in the answer; else None."""
+        than = self._phrase_table("comparison_than")
+        for k, item in enumerate(scanned):
+            words = item.text.rsplit(" ", 1)
+            if len(words) == 2 and words[0] in self.words.comparatives and words[1] in than:
+                j = k  # "größer als": one phrase of the language file
+            elif item.text in self.words.comparatives:
+                j = _past_fillers(scanned, k + 1)
+                if j >= len(scanned) or scanned[j].text not in than:
+                    continue
+            else:
+                continue
+            named = next((i for i in scanned[j + 1:] if i.term.kind in ("concept", "singular")), None)
+            if named is not None and str(named.term.value) in spec.targets:
+                return " ".join(i.text for i in scanned[k:j + 1])
+        return None
 
     def _placed_on_the_answer(self, scanned: list[Item], k: int, spec: TargetSpec) -> bool:
         """Whether the word at `k` is followed, before any structure, by a place word ("auf", "on", "sobre"), and the

@@ -19,7 +19,8 @@ lists are joined across languages, tables are merged (a table of lists joins eac
                               contact|between|around|same_side|opposite_side}, "between_words", "side_nouns",
                               "part_words" {phrase: [axis, min|max]}, "level_words", "series_step"
   - compare(metric, op):     "comparatives" {phrase: {"measure": x|y|z|volume|distance, "sign": 1|-1}},
-                              "reach_words", "category_heads" {phrase: category}, "comparison_followers"
+                              "reach_words", "category_heads" {phrase: category}, "comparison_followers",
+                              "comparison_than" ("bigger THAN the pancreas": what follows is the reference)
   - series nth/first/last/range/count: "ordinals" {word: n}, "cardinals", "series_extremes" {phrase: first|last},
                               "from_end_words", "penultimate_words", "threshold_words" {phrase: ge|le|gt|lt},
                               "present_words", "numbered_words", "range_connectors", "whole_words" (with a present
