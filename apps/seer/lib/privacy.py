@@ -411,8 +411,9 @@ def _addresses(spans: _Spans) -> None:
     street = _alternation("street_words")
     name = r"[^\W\d_][\w'’.\-]*"
     patterns = [
-        # 221B Baker Street; 12 rue de la Paix; 5, Avenue Foch
-        rf"(?<![\w.])\d{{1,5}}[a-zA-Z]?(?:\s*(?:bis|ter))?,?\s+(?:{name}\s+){{0,4}}?(?:{street})\.?(?:\s+(?:d[eu]s?|de la|del|della|di|da|do|dos|das|van|der|la|le|les|l'|d')?\s*{name}){{0,4}}",
+        # 221B Baker Street; 12 rue de la Paix; 5, Avenue Foch (a street word is a whole word: the "c" of
+        # "CA19-9 elevated. contour" is no "C." for "Calle")
+        rf"(?<![\w.])\d{{1,5}}[a-zA-Z]?(?:\s*(?:bis|ter))?,?\s+(?:{name}\s+){{0,4}}?(?:{street})(?![^\W\d_])\.?(?:\s+(?:d[eu]s?|de la|del|della|di|da|do|dos|das|van|der|la|le|les|l'|d')?\s*{name}){{0,4}}",
         # Hauptstraße 12, Kerkstraat 5a, Via Roma 12, Calle Mayor 5, Rua Augusta 25
         rf"(?<!\w)(?:{name}(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|straat|laan|plein|gracht|kade|singel|dijk|steeg)|(?:{street})\.?(?:\s+(?:de|del|della|di|da|do|dos|das|van|der|la|le|el|los))*(?:\s+{name}){{1,4}}),?\s+(?:n[º°o.]?\s*)?\d{{1,4}}[a-zA-Z]?(?!\w)",
     ]
