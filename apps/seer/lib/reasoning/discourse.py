@@ -433,23 +433,20 @@ class DiscourseReader:
                     out.unapplied.append(item.text)
                     continue
                 scope, negated = entry, [items[j] for j in entry if items[j].term.kind in MENTION]
-            if not negated and (contrasted := self._side_contrasted(items, k, scope, removed)):
-                # "not the right but the left kidney", "nicht die rechte, sondern die linke Niere": the refused side
-                # is no side of the structure named after the contrast word; that structure holds its own side
+            # A side refused on its own is no side of the structure named after it: "not the right but the left
+            # kidney", "nicht die rechte, sondern die linke Niere" (the structure after the contrast word holds its
+            # own side), "skip the left, right kidney only" (said before a structure that is not on the other side,
+            # "skip the left, kidneys", it is not read)
+            refusal = None if negated else next(
+                ((found, why) for check, why in ((self._side_contrasted, "the side refused before the contrast"),
+                                                 (self._side_declined_first, "the side not asked for"))
+                 if (found := check(items, k, scope, removed))), None)
+            if refusal is not None:
                 removed |= set(scope) | {k}
-                if contrasted == "unread":
+                if refusal[0] == "unread":
                     out.unapplied.append(item.text)
                 else:
-                    out.rationale.append(f'declined ("{item.text}"): the side refused before the contrast')
-                continue
-            if not negated and (declined := self._side_declined_first(items, k, scope, removed)):
-                # "skip the left, right kidney only": the side refused first is no side of what is asked after it;
-                # said before a structure that is not on the other side ("skip the left, kidneys"), it is not read
-                removed |= set(scope) | {k}
-                if declined == "unread":
-                    out.unapplied.append(item.text)
-                else:
-                    out.rationale.append(f'declined ("{item.text}"): the side not asked for')
+                    out.rationale.append(f'declined ("{item.text}"): {refusal[1]}')
                 continue
             pronoun = not negated and any(items[j].text in self.pronouns for j in scope)
             end = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))

@@ -50,16 +50,22 @@ def _without_landmarks(node):
 ORDER_OPERATORS = {"nth", "first", "last", "middle", "range", "count", "compare", "relation", "difference"}
 
 
+def _rest_of_clause(scanned: list[Item], k: int) -> list[Item]:
+    """The items after `k`, up to the next break, conjunction or exclusion (the phrase a word at `k` belongs to)."""
+    rest = []
+    for item in scanned[k + 1:]:
+        if item.term.kind in ("break", "conjunction", "exclusion"):
+            break
+        rest.append(item)
+    return rest
+
+
 def _all_an_exclusion_says(scanned: list[Item], k: int, anchors: tuple[str, ...]) -> bool:
     """"all ribs except the 12thz": an unread word that is all an exclusion says. Unread, it excepts nothing, and
     the answer would hold what the user excepted."""
     before = next((i for i in reversed(scanned[:k]) if i.term.kind != "filler"), None)
-    after = []
-    for item in scanned[k + 1:]:
-        if item.term.kind in ("break", "conjunction", "exclusion"):
-            break
-        after.append(item)
-    return before is not None and before.term.kind == "exclusion" and not any(i.term.kind in anchors for i in after)
+    return before is not None and before.term.kind == "exclusion" and not any(
+        i.term.kind in anchors for i in _rest_of_clause(scanned, k))
 
 
 def _asking_clauses(scanned: list[Item]) -> tuple[list[int], set[int]]:
@@ -625,10 +631,7 @@ class FrontEnd:
         """Whether the word at `k` is followed, before any structure, by a place word ("auf", "on", "sobre"), and the
         first structure after that is one the answer holds."""
         place = None
-        for j in range(k + 1, len(scanned)):
-            item = scanned[j]
-            if item.term.kind in ("break", "conjunction", "exclusion"):
-                return False
+        for j, item in enumerate(_rest_of_clause(scanned, k)):
             if item.term.kind == "locative" or item.text in self._loose_locatives:
                 place = j
             elif item.term.kind in ("concept", "singular"):
@@ -641,12 +644,7 @@ class FrontEnd:
     def _to_the_other(self, scanned: list[Item], k: int) -> bool:
         """Whether the words after the relation at `k`, up to the clause's end, say "the other" ("... in front of
         the other left lobe", "... above the other one")."""
-        for item in scanned[k + 1:]:
-            if item.term.kind in ("break", "conjunction", "exclusion"):
-                return False
-            if item.text in self._word_sets["other_words"]:
-                return True
-        return False
+        return any(item.text in self._word_sets["other_words"] for item in _rest_of_clause(scanned, k))
 
     def _placed_by_an_unknown(self, scanned: list[Item], k: int, request: Request) -> str | None:
         """"the muscle along the spine, in front of the transverse processes": the relation's landmark (returned) is a
@@ -688,10 +686,14 @@ class FrontEnd:
     def _comparison_unread(self, request: Request, spec: TargetSpec) -> bool:
         """Whether a comparison word that compares structures is said and the expression applied nothing but names and
         sets: its answer holds every structure compared."""
-        items = request.items or []
-        return operators_in(spec.trace.expression or {}) <= self.PLAIN_OPERATORS and any(
-            i.text in self.words.comparatives and i.term.kind != "extreme" and self._compares(items, k)
-            for k, i in enumerate(items))
+        return operators_in(spec.trace.expression or {}) <= self.PLAIN_OPERATORS \
+            and self._comparison_said(request.items or [])
+
+    def _comparison_said(self, items: list[Item]) -> bool:
+        """Whether a comparison word compares structures here (`_compares`); an extreme ("the bottom one") is read as
+        an order, not a comparison."""
+        return any(i.text in self.words.comparatives and i.term.kind != "extreme" and self._compares(items, k)
+                   for k, i in enumerate(items))
 
     def _opens_with_a_place(self, words: list[str]) -> bool:
         """Whether a part starts with a relation or a loose place word ("across the spine", "under the diaphragm"),

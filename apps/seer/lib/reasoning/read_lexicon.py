@@ -163,9 +163,7 @@ class LexiconReaders:
         if spec.status == "clarify" and parsed.unknown and self._off_topic(request.text.tokens, reading):
             return refuse_unrecognised(reading, evidence, self.ontology, request.prompt)
         items = request.items
-        unused = spec.status == "ok" and request.include is None and any(
-            i.text in self.words.comparatives and i.term.kind != "extreme" and self._compares(items, k)
-            for k, i in enumerate(items))  # an extreme ("the bottom one") was read as an order
+        unused = spec.status == "ok" and request.include is None and self._comparison_said(items)
         if unused and len(spec.targets) >= 2:
             # "which is bigger, X or Y" that no comparison could decide: one of them is meant, never both
             return ask(spec.targets, reading, evidence, self.ontology,
