@@ -41,7 +41,10 @@ lists are joined across languages, tables are merged (a table of lists joins eac
                               "weak_reference_words"
   - known words (function, filler, context; never unexplained): "filler_words", "action_words", "copulas",
                               "generic_heads", "descriptive_heads", "descriptive_links", "body_words", "plural_heads",
-                              "descriptive_adjectives" (where a structure lies: "retroperitoneal", "infrarenal")
+                              "descriptive_adjectives" (where a structure lies: "retroperitoneal", "infrarenal"),
+                              "region_adjectives", "organ_adjectives" (beside another structure's name they only
+                              place it: "the thoracic spinal cord"; an organ's beside a group names a thing of its
+                              own: "renal arteries")
   - names said another way:  "term_synonyms" {word: [plain synonyms]} ("large": ["big"]: "big bowel" is a name of
                               the colon because "large bowel" is)
 """

@@ -51,6 +51,9 @@ class TermIndex:
         self.known_tokens: set[str] = set()
         self.anatomy_tokens: dict[str, set[str]] = {}  # token -> concepts whose terms use it
         self.pro_forms: set[str] = set()  # "ones" in "the floating ones": a noun said again without its word
+        self.region_adjectives: set[str] = set()  # "thoracic" in "the thoracic spinal cord"
+        self.organ_adjectives: set[str] = set()  # "renal" in "the renal arteries"
+        self.structures: set[str] = set()  # concepts that are one structure, not a group
 
     def add(self, phrase: str, term: Term, override: bool = False) -> None:
         key = tuple(tokenize(phrase))
@@ -126,6 +129,9 @@ class TermIndex:
         for phrase, term in extra:  # learned from corrections: a site's own usage wins over the book
             index.add(phrase, term, override=True)
         index.pro_forms = {t for w in language.get("noun_pro_forms", ()) for t in tokenize(w)}
+        index.region_adjectives = {" ".join(tokenize(w)) for w in language.get("region_adjectives", ())}
+        index.organ_adjectives = {" ".join(tokenize(w)) for w in language.get("organ_adjectives", ())}
+        index.structures = {c.id for c in ontology.concepts.values() if not c.members}
         return index
 
     def scan(self, tokens: list[str]) -> list[Item]:
@@ -148,7 +154,39 @@ class TermIndex:
                 term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
                 items.append(Item(i, i + 1, term, token))
                 i += 1
-        return self._fill_pro_forms(items)
+        return self._fold_region_adjectives(self._fill_pro_forms(items))
+
+    def _fold_region_adjectives(self, items: list[Item]) -> list[Item]:
+        """"the thoracic spinal cord", "suprarenal abdominal aorta", "la aorta torácica": an adjective made from a
+        region's or an organ's name, said right beside the name of another structure, only says which part of that
+        structure is meant; it names no second target. An organ's adjective beside a group or a member noun ("renal
+        arteries", "the splenic artery") names a vessel of that organ which the map may lack, so the two words are
+        one thing we do not know, never the organ and the group. A region's adjective there keeps its reading
+        ("abdominal vessels", "lumbar vertebral bodies"), as does any adjective apart from a name."""
+        def adjective(item: Item) -> bool:
+            return (item.text in self.region_adjectives or item.text in self.organ_adjectives) \
+                and item.term.kind in ("concept", "singular", "unknown", "filler")
+
+        k = 0
+        while k < len(items):
+            item = items[k]
+            k += 1
+            if not adjective(item) or item.term.kind == "filler":
+                continue
+            after = next((later for later in items[k:] if not adjective(later)), None)
+            before = items[k - 2] if k > 1 and not adjective(items[k - 2]) else None
+            beside = next((other for other in (after, before) if other is not None
+                           and other.term.kind in ("concept", "singular")), None)
+            if beside is None or beside.term.value == item.term.value:
+                continue
+            if beside.term.kind == "concept" and beside.term.value in self.structures:
+                items[k - 1] = Item(item.start, item.end, Term("filler", item.text, "language"), item.text)
+            elif item.text in self.organ_adjectives:
+                first, last = sorted((items.index(item), items.index(beside)))
+                text = " ".join(i.text for i in items[first:last + 1])
+                items[first:last + 1] = [Item(items[first].start, items[last].end, Term("unknown", text), text)]
+                k = first + 1
+        return items
 
     def _fill_pro_forms(self, items: list[Item]) -> list[Item]:
         """"ribs 7-12 minus the floating ones", "costillas excepto las flotantes": a word we know only as a modifier of

@@ -1,0 +1,52 @@
+"""Reasoning rounds 45-46 (issue 13), the lead's part: "none" as a negation word, and adjectives made from a region's
+or an organ's name said beside another structure's name. Phrasings written for this test; in-process on the real CT
+and MR maps with the one session engine."""
+
+from __future__ import annotations
+
+import pytest
+
+LEFT_RIBS = [f"rib_left_{n}" for n in range(7, 13)]
+
+
+@pytest.mark.parametrize("prompt", ["ribs; none on the right", "all the ribs, none from the right side please"])
+def test_none_negates_what_follows_it(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(LEFT_RIBS), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, target", [
+    ("contour the thoracic aorta", "aorta"),
+    ("lumbar spinal cord as an organ at risk", "spinal_cord"),
+    ("the suprarenal abdominal aorta", "aorta"),
+    ("hepatic portal vein", "portal_vein_and_splenic_vein"),
+    ("la médula espinal torácica", "spinal_cord"),  # the adjective follows the name in Spanish
+    ("l'aorte abdominale", "aorta"),
+    ("il midollo spinale toracico", "spinal_cord"),
+])
+def test_a_region_adjective_beside_another_name_only_places_it(engine, ct_evidence, prompt, target):
+    """"thoracic" alone is one of the thoracic vertebrae and "suprarenal" an adrenal: beside the aorta or the cord
+    they asked which vertebra or which adrenal."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the renal arteries", "segment the renal vein", "hepatic veins please"])
+def test_an_organ_adjective_beside_a_group_noun_is_not_the_organ_and_the_group(engine, ct_evidence, prompt):
+    """A renal artery is neither a kidney nor the aorta ("renal arteries" gave both kidneys and the aorta at 0.97)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.status, spec.targets)
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("thoracic vertebrae and spinal cord", ["vertebrae_T11", "vertebrae_T12", "spinal_cord"]),
+    ("lumbar and thoracic vertebrae", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1", "vertebrae_L2"]),
+    ("all abdominal vessels except the aorta", ["inferior_vena_cava", "portal_vein_and_splenic_vein"]),
+    ("renal and splenic", None),
+])
+def test_an_adjective_apart_from_a_name_keeps_its_reading(engine, ct_evidence, prompt, targets):
+    spec = engine.understand(prompt, ct_evidence)
+    if targets is None:  # "renal" alone names a kidney without its side
+        assert spec.status == "clarify", (spec.status, spec.targets)
+    else:
+        assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
