@@ -414,8 +414,8 @@ class GeometryReaders:
             return by_side
         words = self.words
         hits = [k for k, item in enumerate(items) if item.text in words.comparatives and self._compares(items, k)]
-        if not hits:
-            return None
+        if not hits or (self._said_both_ends(items) and self._excluded_end(items) is not None):
+            return None  # "ribs 7-12 minus the top and bottom ones": both ends taken away, not one compared
         used: set[int] = set()
         findings: list[spatial.Finding] = []
         for k in hits:
@@ -1208,6 +1208,8 @@ class GeometryReaders:
         image shows when asked to, or when the series' own end is not in the image."""
         if (counted := self._read_counted_series(request)) is not None:
             return counted
+        if (trimmed := self._read_ends_taken_away(request)) is not None:
+            return trimmed
         items, evidence = request.items, request.evidence
         texts = [i.text for i in items]
         end = next((self.words.from_end[t] for t in texts if t in self.words.from_end), None)
@@ -1325,6 +1327,48 @@ class GeometryReaders:
             finally:
                 request.evidence = outer
         return self._read_ordinal_in(request, mention, pool, items, end, penultimate, threshold_word, present_only)
+
+    def _read_ends_taken_away(self, request: Request) -> TargetSpec | None:
+        """"the spine minus the top and bottom vertebra", "right ribs without the lowest rib": end words said of
+        the series' own noun after an exclusion name the end member(s) of what was asked, never the series' end in
+        the book (the sacrum, the first rib): what is asked is read on its own, then its end(s) taken away."""
+        items = request.items
+        cut = next((k for k, i in enumerate(items) if (i.term.kind == "exclusion" or i.text in self._cut_words)
+                    and any(j.term.kind in MENTION for j in items[:k])), None)
+        if cut is None or "_ends_base" in vars(request) or request.text is None:
+            return None
+        after = items[cut + 1:]
+        nouns = [i for i in after if i.term.kind in MENTION]
+        ends = {str(i.term.value) for i in after if i.term.kind == "extreme"} | {
+            "first" for i in after if i.term.kind == "number" and i.term.value == 1 and not i.text.isdigit()}
+        numbers = [i for i in after if self.words.number(i) is not None and not (i.term.value == 1
+                                                                                 and not i.text.isdigit())]
+        if len(nouns) != 1 or not ends or numbers or nouns[0].start < max(
+                i.start for i in after if i.term.kind == "extreme" or i.term.kind == "number"):
+            return None
+        said = ends.pop() if len(ends) == 1 else ("ends" if self._said_both_ends(after) else None)
+        series = self._series_of(str(nouns[0].term.value))
+        if said is None or series is None or any(i.term.kind == "side" for i in after):
+            return None
+        vars(request)["_ends_base"] = True  # what was asked, read once on its own
+        base = self.understand(" ".join(request.text.tokens[:items[cut].start]), request.evidence,
+                               request.context_words)
+        if base.status != "ok" or len(base.targets) < (3 if said == "ends" else 2) \
+                or any(self.ontology[c].series != series for c in base.targets):
+            return None
+        from .decide import _ends
+        from .parse import BareReference
+        away = _ends(list(base.targets), BareReference(extreme=said), self.ontology)
+        kept = [c for c in base.targets if c not in away]
+        finding = spatial.Finding(ids=kept, explicit=False, margin="numbering",
+                                  confidence=min(base.confidence, T.confidence.series),
+                                  why=[f"without the {said} of {', '.join(base.targets)} ({', '.join(away)}): "
+                                       f"{', '.join(kept)}"])
+        request.reading.expressions.append({"op": "difference", "items": [
+            of_json := {"op": "union", "items": [{"op": "concept", "id": c} for c in base.targets]},
+            {"op": "nth", "of": of_json, "k": 1, "end": said, "by": "series order"}]})
+        request.parsed.exclude, request.parsed.exclude_refs = [], []
+        return self._answer(request, finding, "ordinal")
 
     def _read_counted_series(self, request: Request) -> TargetSpec | None:
         """"the four vertebrae", "die zwei Nieren" said of a series: a count said before a plural series noun says
