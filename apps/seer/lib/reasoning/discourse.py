@@ -194,7 +194,8 @@ class DiscourseReader:
             after = next((j for j in range(k + 1, stop) if items[j].term.kind in MENTION), None)
             joined = [i for i in items[max(0, k - 2):after or k] if i.term.kind == "conjunction" and i.text.isalpha()]
             if after is None and before and not joined:
-                return self._renumbered_after(before[-1], items[k + 1:stop])
+                return self._renumbered_after(before[-1], items[k + 1:stop]) \
+                    or self._resided_after(items, before[-1], items[k + 1:stop])
             return bool(before) and after is not None and not joined
         if item.term.kind == "contrast" and any(i.term.kind in MENTION for i in items[:k]) \
                 and not any(self._negates(i) for i in items[:k] if i.term.kind == "exclusion"):
@@ -220,6 +221,20 @@ class DiscourseReader:
         concept = self.ontology[str(named.term.value)] if str(named.term.value) in self.ontology else None
         return len(said) == 1 and said[0].term.kind == "number" and named.term.kind == "concept" \
             and concept is not None and concept.order is not None and bool(re.findall(r"\d+", named.text))
+
+    def _resided_after(self, items: list[Item], named: Item, rest: list[Item]) -> bool:
+        """"right adrenal, err, left", "rein gauche, euh, droit": one side alone after a hesitation, said of a
+        structure that has a side (in its name or beside it), gives it that side instead."""
+        said = [i for i in rest if i.term.kind not in ("filler", "anaphora") and any(c.isalnum() for c in i.text)]
+        if len(said) != 1 or said[0].term.kind != "side" or str(said[0].term.value) not in ("left", "right"):
+            return False
+        position = next((j for j, i in enumerate(items) if i is named), None)
+        if position is None:
+            return False
+        clause = items[_clause_start(items, position):]
+        sided = self.laterality(str(named.term.value)) is not None or any(
+            i.term.kind == "side" for i in clause[:clause.index(named) + 2])
+        return sided and named.term.kind in MENTION
 
     def _after_description(self, items: list[Item], k: int) -> bool:
         """Whether the marker at `k` is an apposition word ("cioè", "ou seja") said after a description: the
