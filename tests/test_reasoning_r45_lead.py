@@ -50,3 +50,23 @@ def test_an_adjective_apart_from_a_name_keeps_its_reading(engine, ct_evidence, p
         assert spec.status == "clarify", (spec.status, spec.targets)
     else:
         assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("the splenoportal axis, i.e. the portal vein and splenic vein", ["portal_vein_and_splenic_vein"]),
+    ("L.K. and R.K.", ["kidney_left", "kidney_right"]),
+])
+def test_letters_with_their_dots_are_one_abbreviation(engine, ct_evidence, prompt, targets):
+    """"i.e." was read as two sentences of one letter each, so the apposition after it was never seen."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, targets", [
+    ("aorta; IVC; portal+splenic vein", ["aorta", "inferior_vena_cava", "portal_vein_and_splenic_vein"]),
+    ("portal & splenic vein", ["portal_vein_and_splenic_vein"]),
+])
+def test_a_word_joined_to_a_longer_name_shares_its_head(engine, ct_evidence, prompt, targets):
+    """"portal" alone is no name; "portal vein" is."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale

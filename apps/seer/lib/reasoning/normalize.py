@@ -24,6 +24,8 @@ _TRANSLATE = str.maketrans({
 # any script count ("печень" stays a token), so a request in a script without a lexicon is never silently empty.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|->|[-+&,;/()=:.?!#]")
 _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
+# "i.e.", "e.g.", "a.k.a.": letters each with its dot are one abbreviation, not sentences of one letter
+_DOTTED_ABBREVIATION = re.compile(r"\b(?:[a-z]\.){2,}")
 # "both 8s", "the 12's", "the 12ths": a numeral in the plural is the number (the members of that number on each side)
 _NUMBER_PLURAL = re.compile(r"(\d+)(?:st|nd|rd|th)?'?s")
 # Pasted noise that is never part of a clinical request: links, e-mail addresses, markup tags, markdown emphasis
@@ -262,7 +264,11 @@ def fold(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+    return _words(fold(text))
+
+
+def _words(folded: str) -> list[str]:
+    return _TOKEN.findall(_DOTTED_ABBREVIATION.sub(lambda m: m.group().replace(".", "") + " ", folded))
 
 
 # The language-file entries whose words a report's finding or a reference back to it is said with: kept whole by
@@ -666,7 +672,7 @@ class Normalizer:
         cleaned = clean_text(prompt, self.item_words, self.instruction_headers, self.instruction_phrases,
                              self.request_headers, self.actions)
         folded = fold(cleaned.text)
-        raw = self._join_prefixes([self._elide(token) for token in _TOKEN.findall(folded)])
+        raw = self._join_prefixes([self._elide(token) for token in _words(folded)])
         tokens: list[str] = []
         repairs: list[tuple[str, str]] = []
 

@@ -154,7 +154,21 @@ class TermIndex:
                 term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
                 items.append(Item(i, i + 1, term, token))
                 i += 1
-        return self._fold_region_adjectives(self._fill_pro_forms(items))
+        return self._fold_region_adjectives(self._share_a_head(self._fill_pro_forms(items)))
+
+    def _share_a_head(self, items: list[Item]) -> list[Item]:
+        """"portal + splenic vein", "portal and splenic vein": an unknown word joined to a name of two or more words
+        is the first word of a name with the same last words ("portal vein"), when that is a name we know."""
+        for k in range(len(items) - 2):
+            word, joint, name = items[k:k + 3]
+            if word.term.kind != "unknown" or joint.term.kind != "conjunction" \
+                    or name.term.kind not in ("concept", "singular") or len(name.text.split()) < 2:
+                continue
+            phrase = (word.text, *name.text.split()[1:])
+            term = self.phrases.get(phrase)
+            if term is not None and term.kind in ("concept", "singular"):
+                items[k] = Item(word.start, word.end, term, " ".join(phrase))
+        return items
 
     def _fold_region_adjectives(self, items: list[Item]) -> list[Item]:
         """"the thoracic spinal cord", "suprarenal abdominal aorta", "la aorta torácica": an adjective made from a
