@@ -96,7 +96,7 @@ class LexiconReaders:
 
     def _lexicon_answer(self, request: Request) -> TargetSpec | None:
         parsed, reading, evidence = request.parsed, request.reading, request.evidence
-        include = [ground_mention(m, self.ontology) for m in parsed.include]
+        include = [self._along_tract(request, m, ground_mention(m, self.ontology)) for m in parsed.include]
         include += self._resolve_bare(parsed.bare_refs, request.context + request.dropped, reading) if not include else []
         if not include and request.context:
             include = self._head_refers_back(request)
@@ -175,6 +175,45 @@ class LexiconReaders:
             refusal.confidence = T.confidence.clarify
             return refusal
         return spec
+
+    def _along_tract(self, request: Request, mention: Mention, g: Grounding) -> Grounding:
+        """A range along a tract is every structure on it between its ends ("stomach to colon": the duodenum and
+        the small bowel too; "the GI tract from the stomach onward": to its end), never only the ends named; the
+        tract named with it ("the bowel from the duodenum on") bounds it."""
+        end = mention.range_end
+        if tract.on_a_tract(self.ontology, mention.concept):
+            if end is not None:
+                span = tract.stretch(self.ontology, mention.concept, end.concept) \
+                    if tract.on_a_tract(self.ontology, end.concept) else None
+                said = f'"{mention.text}" to "{end.text}"'
+            else:
+                span, said = self._onward(request, mention), f'"{mention.text}" onward'
+            vocabulary = set(request.evidence.vocabulary)
+            # a structure between the ends the backbone cannot segment is passed over, as a group's member is
+            span = [c for c in span or () if c in (mention.concept, getattr(end, "concept", None))
+                    or not vocabulary or self.ontology.leaves(c, vocabulary)]
+            present = request.evidence.present
+            said_absent = present is not None and any(
+                not any(leaf in present for leaf in self.ontology.leaves(c, vocabulary) or [c])
+                for c in (mention.concept, getattr(end, "concept", mention.concept)))
+            if len(span) > 1 and not said_absent:  # an end said but not in the image is reported as such
+                g.ids, g.options, g.explicit = span, [], False
+                g.rule = f"{said} along its tract: {', '.join(span)}"
+                request.reading.rationale.append(g.rule)
+        return g
+
+    def _onward(self, request: Request, mention: Mention) -> list[str] | None:
+        """The structures from a named one to the end of its tract, within the tract or group named with it."""
+        item = next((i for i in request.items or [] if i.term.kind in MENTION and i.text == mention.text
+                     and str(i.term.value) == mention.concept), None)
+        wholes = [str(i.term.value) for i in request.items or [] if i.term.kind in MENTION
+                  and mention.concept in self.ontology.descendants(str(i.term.value))]
+        if item is None or not tract.runs_onward(item, request.text.tokens,
+                                                 self.language.get("tract_onward_words") or {}, bool(wholes)):
+            return None
+        span = tract.downstream(self.ontology, mention.concept)
+        bound = set().union(*(self.ontology.descendants(w) for w in wholes)) if wholes else None
+        return [c for c in span if bound is None or c in bound] if len(span) > 1 else None
 
     def _read_description(self, request: Request) -> TargetSpec | None:
         tokens = request.text.tokens

@@ -174,6 +174,42 @@ def find_call(items, tokens: list[str], ontology, sequence_words: dict, passage_
     return TractCall(anchor=anchor_id, direction=direction, phrase=phrase, pool=list(dict.fromkeys(pool)))
 
 
+def downstream(ontology, concept_id: str) -> list[str]:
+    """The structure and everything after it along its tract, in order ("the GI tract from the stomach onward")."""
+    found, frontier = [concept_id], [concept_id]
+    while frontier:
+        frontier = [n for c in frontier for n in neighbours(ontology, c, "next") if n not in found]
+        found += list(dict.fromkeys(frontier))
+    return found
+
+
+def stretch(ontology, start: str, end: str) -> list[str] | None:
+    """The structures from one to the other along a tract, both ends included ("stomach to colon": the duodenum
+    and the small bowel between them too), in either order; None when neither follows the other."""
+    for first, last in ((start, end), (end, start)):
+        after = downstream(ontology, first)
+        if last in after or set(ontology.descendants(last)) & set(after):
+            return [c for c in after if c == last or last in downstream(ontology, c)
+                    or set(ontology.descendants(last)) & set(downstream(ontology, c))]
+    return None
+
+
+def runs_onward(item, tokens: list[str], onward_words: dict, in_named_tract: bool) -> bool:
+    """Whether a structure's name is said to run on to the end of its tract: an "after" phrase right after it
+    ("stomach onward", "dal stomaco in poi"); a "last" phrase right after it that ends the clause ("from the
+    stomach on": "on the left" is a place); or, where the tract itself is named too, a "from" phrase right before
+    it ("the GI tract starting at the stomach", "der Darm ab dem Duodenum"): a bare "from" is never enough ("the
+    tube carrying urine from the kidney" is not the kidney onward)."""
+    for start, end, kind in _spans(tokens, _phrases(onward_words, ("after", "last", "from"))):
+        if kind == "from" and in_named_tract and item.start - GAP <= end <= item.start:
+            return True
+        if kind in ("after", "last") and item.end <= start <= item.end + GAP:
+            ends_clause = end >= len(tokens) or not tokens[end].isalpha()
+            if kind == "after" or ends_clause:
+                return True
+    return False
+
+
 def along(ontology, evidence, anchor: str, direction: str, pool: list[str] | None = None) -> Finding:
     """Evaluate along(anchor, direction): one structure -> the answer (decide refuses it when absent), several
     (a tract that branches) -> a question among those present, none -> a refusal that says why."""

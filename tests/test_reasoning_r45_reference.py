@@ -1,0 +1,78 @@
+"""Reasoning round 45 (issue 13), helper R: ranges along a tract and structures said by their adjective.
+Phrasings written for this test; in-process on the real CT and MR maps with the one session engine."""
+
+from __future__ import annotations
+
+import pytest
+
+STOMACH_ONWARD = ["stomach", "duodenum", "small_bowel", "colon"]  # the rectum is not in the CT's vocabulary
+
+
+@pytest.mark.parametrize("prompt", [
+    "the whole GI tract from the stomach onwards",
+    "from the stomach onward",
+    "the digestive tract starting at the stomach",
+    "the GI tract from the stomach to the end",
+    "den Magen-Darm-Trakt ab dem Magen",
+    "le tube digestif à partir de l'estomac",
+    "el tubo digestivo desde el estómago en adelante",
+    "il tratto gastrointestinale dallo stomaco in poi",
+    "het maagdarmkanaal vanaf de maag",
+    "o trato gastrointestinal a partir do estômago",
+])
+def test_a_tract_from_a_structure_onward_runs_to_its_end(engine, ct_evidence, prompt):
+    """'the GI tract from stomach onward' gave the stomach alone: the tract named was dropped as the whole of its
+    part, and 'onward' was not read."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == STOMACH_ONWARD, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the bowel from the duodenum on", "the intestines from the duodenum onward"])
+def test_the_tract_named_bounds_the_range(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["duodenum", "small_bowel", "colon"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "stomach to colon",
+    "from the stomach to the colon",
+    "vom Magen bis zum Dickdarm",
+    "del estómago al colon",
+    "dallo stomaco al colon",
+])
+def test_a_range_between_two_structures_of_a_tract_holds_what_lies_between(engine, ct_evidence, prompt):
+    """'stomach to colon' gave the two ends only: the duodenum and the small bowel lie between them."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == STOMACH_ONWARD, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the tube carrying urine from the right kidney", "the stomach on the left",
+                                    "stomach to liver"])
+def test_from_or_on_alone_is_no_range(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert "duodenum" not in spec.targets and "urinary_bladder" not in spec.targets, spec.trace.rationale
+
+
+def test_an_end_said_but_absent_is_reported(engine, ct_evidence):
+    spec = engine.understand("esophagus to duodenum", ct_evidence)
+    assert spec.status != "ok", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "all intestinal segments",
+    "the intestinal segments",
+    "todos los segmentos intestinales",
+    "tous les segments intestinaux",
+    "tutti i segmenti intestinali",
+    "todos os segmentos intestinais",
+    "alle Darmabschnitte",
+])
+def test_the_bowel_by_its_adjective(engine, mr_evidence, prompt):
+    """'all intestinal segments' was refused: 'intestinal' named nothing."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["duodenum", "small_bowel", "colon"], spec.trace.rationale
+
+
+def test_small_intestinal_stays_the_small_bowel(engine, mr_evidence):
+    spec = engine.understand("small intestinal segments", mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["small_bowel"], spec.trace.rationale
