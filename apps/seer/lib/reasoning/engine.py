@@ -15,7 +15,7 @@ from .calibrate import calibrate
 from .decide import Reading, bare_refusal, refuse
 from .discourse import ChoiceReaders, DiscourseReader
 from .frontend import FrontEnd
-from .languages import initialisms, load_languages, merge_language, name_terms
+from .languages import initialisms, language_words, load_languages, merge_language, name_terms
 from .lexicon import Lexicon
 from .normalize import Normalizer, kept_words, tokenize
 from .parse import Term, TermIndex
@@ -100,7 +100,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                  if concept in self.ontology]
         extra = [(t.phrase, Term("singular" if t.form == "singular" else "concept", t.concept, f"skill:{t.skill_id}"))
                  for t in self.learned]
-        self.index = TermIndex.build(self.ontology, self.language, names + extra)
+        self.index = TermIndex.build(self.ontology, self.language, names + extra, language_words(self.languages))
         sides = {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
         standalone = {key[0] for key, term in self.index.phrases.items()
                       if len(key) == 1 and term.kind in ("concept", "singular")}

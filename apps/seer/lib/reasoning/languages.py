@@ -56,6 +56,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from .normalize import tokenize
+
 LANGUAGES_DIR = Path(__file__).resolve().parents[1] / "ontology" / "languages"
 # Scripts whose letters the lexicon covers once accents are folded away.
 LEXICON_SCRIPTS = frozenset({"LATIN"})
@@ -106,6 +108,27 @@ def name_terms(languages: dict[str, dict]) -> list[tuple[str, str, str, str]]:
             for concept_id, phrases in data.get(key, {}).items():
                 terms.extend((phrase, kind, concept_id, code) for phrase in phrases)
     return terms
+
+
+def language_words(languages: dict[str, dict]) -> dict[str, set[str]]:
+    """Language code -> the function and side words that only that language's file has ("zwischen", "und"); what
+    two files share ("la", "de") tells no language apart."""
+    words = {}
+    for code, data in languages.items():
+        entries = [w for words_of_side in data.get("side_words", {}).values() for w in words_of_side]
+        for value in data.get("function_words", {}).values():
+            entries += [w for w in value if isinstance(w, str) and not w.startswith("_")] if isinstance(value, (list, dict)) else []
+        words[code] = {token for entry in entries for token in tokenize(entry) if token.isalpha()}
+    shared = {token for code, own in words.items() for other, theirs in words.items() if other != code for token in own & theirs}
+    return {code: own - shared for code, own in words.items()}
+
+
+def language_of(tokens: list[str], words: dict[str, set[str]]) -> str | None:
+    """The language whose own words the request uses most, if one leads by two or more."""
+    counts = sorted(((sum(token in own for token in tokens), code) for code, own in words.items()), reverse=True)
+    if not counts or counts[0][0] < 2 or (len(counts) > 1 and counts[0][0] - counts[1][0] < 2):
+        return None
+    return counts[0][1]
 
 
 def language_names(languages: dict[str, dict]) -> list[str]:

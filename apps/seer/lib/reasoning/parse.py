@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .languages import language_of
 from .normalize import tokenize
 
 # When a phrase is both an anatomy term and a function word, anatomy wins; among function words, the order here.
@@ -54,6 +55,8 @@ class TermIndex:
         self.region_adjectives: set[str] = set()  # "thoracic" in "the thoracic spinal cord"
         self.organ_adjectives: set[str] = set()  # "renal" in "the renal arteries"
         self.structures: set[str] = set()  # concepts that are one structure, not a group
+        self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
+        self.language_words: dict[str, set[str]] = {}  # each language's own function words (languages.language_words)
 
     def add(self, phrase: str, term: Term, override: bool = False) -> None:
         key = tuple(tokenize(phrase))
@@ -63,6 +66,10 @@ class TermIndex:
             # "bean-shaped organ" is also typed "bean shaped organ"
             self.add(" ".join(t for t in key if t != "-"), term, override)
         current = self.phrases.get(key)
+        if current is not None and current.source.startswith("lang:") and term.source.startswith("lang:") \
+                and current.source != term.source and (current.kind, current.value) != (term.kind, term.value):
+            # German "Vene" is one vein, Italian "vene" the veins: the request's language decides (see scan)
+            self.readings.setdefault(key, {}).update({current.source[5:]: current, term.source[5:]: term})
         if override or current is None or KIND_PRIORITY.index(term.kind) < KIND_PRIORITY.index(current.kind):
             self.phrases[key] = term
         self.known_tokens.update(key)
@@ -87,8 +94,10 @@ class TermIndex:
                         self.add(" ".join(variant), term)
 
     @classmethod
-    def build(cls, ontology, language: dict, extra: list[tuple[str, Term]] = ()) -> "TermIndex":
+    def build(cls, ontology, language: dict, extra: list[tuple[str, Term]] = (),
+              language_words: dict[str, set[str]] | None = None) -> "TermIndex":
         index = cls()
+        index.language_words = language_words or {}
         for concept in ontology.concepts.values():
             for phrase in (concept.name, concept.id.replace("_", " "), *concept.lexicon, *concept.parts):
                 index.add(phrase, Term("concept", concept.id))
@@ -154,7 +163,16 @@ class TermIndex:
                 term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
                 items.append(Item(i, i + 1, term, token))
                 i += 1
-        return self._fold_region_adjectives(self._share_a_head(self._fill_pro_forms(items)))
+        return self._fold_region_adjectives(self._share_a_head(self._fill_pro_forms(self._in_its_language(items, tokens))))
+
+    def _in_its_language(self, items: list[Item], tokens: list[str]) -> list[Item]:
+        """A name that two languages read differently takes the reading of the language the request is in."""
+        if not any(tuple(item.text.split()) in self.readings for item in items):
+            return items
+        code = language_of(tokens, self.language_words)
+        return [Item(item.start, item.end, self.readings[key][code], item.text)
+                if (key := tuple(item.text.split())) in self.readings and code in self.readings[key] else item
+                for item in items]
 
     def _share_a_head(self, items: list[Item]) -> list[Item]:
         """"portal + splenic vein", "portal and splenic vein": an unknown word joined to a name of two or more words
