@@ -44,3 +44,49 @@ def test_a_later_part_said_right_after_the_first_is_its_neighbour_along_the_trac
                                                                                   expected):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("Fractures non déplacées des côtes 10 et 11 gauches. Segmentez les côtes fracturées.",
+     ["rib_left_10", "rib_left_11"]),
+    ("Fracturas no desplazadas de las costillas izquierdas 10 y 11. Segmenta las costillas fracturadas.",
+     ["rib_left_10", "rib_left_11"]),
+    ("Non-displaced fracture of the left 10th rib. Outline the broken rib.", ["rib_left_10"]),
+])
+def test_a_negation_of_a_findings_adjective_in_a_report_negates_no_structure(engine, ct_evidence, prompt, expected):
+    """'non-displaced fractures of left ribs 10 and 11' negated the ribs: the report then named no fracture."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "Non-displaced fractures of left ribs 10 and 11. Outline the broken ribs.",
+    "Fall from ladder; non-displaced fractures of left ribs 10 and 11. Outline the broken ribs.",
+])
+def test_a_prefixed_negation_never_makes_the_report_name_nothing(engine, ct_evidence, prompt):
+    """Before, the ribs of the report were negated and every rib was answered (a wrong mask); now the two fractured
+    ribs are what is asked between (or both, once a group's plural takes every site)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status in ("ok", "clarify"), spec.trace.rationale
+    assert set(spec.targets) <= {"rib_left_10", "rib_left_11"}, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "Fracture of the left 10th rib. Segment the non-fractured ribs",
+    "Fracture de la 10e côte gauche. Segmentez les côtes non-fracturées.",
+    "Segment the non-fractured ribs",
+])
+def test_a_finding_denied_where_the_request_asks_is_never_read_as_the_finding(engine, ct_evidence, prompt):
+    """'Segment the non-fractured ribs' after a report of one fracture gave that fractured rib ('non' read as a
+    correction "no -", then the finding adjective chose the rib): the opposite of what was asked."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("left kidney, no - right", ["kidney_right"]),
+    ("liver no - spleen", ["spleen"]),
+])
+def test_a_no_before_a_dash_and_a_name_still_corrects(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale

@@ -203,7 +203,7 @@ class DiscourseReader:
             rest = items[k + 1:next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))]
             kinds = {i.term.kind for i in rest}
             return "side" in kinds and not kinds & {*MENTION, "exclusion", "number"}
-        return (item.text in self.no_words and k + 1 < len(items)
+        return (item.text in self.no_words and k + 1 < len(items) and not self._prefix_hyphen(items, k)
                 and (items[k + 1].text in (",", "-", ".", "!", ";") or self._no_then_article(items, k))
                 and any(i.term.kind in MENTION for i in items[:k]))
 
@@ -254,11 +254,12 @@ class DiscourseReader:
         return noun is not None and noun.term.kind == "head"
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(list(items)))))
+        items = self._negated_properties(list(items))
+        items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(items))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         self._universal_but(items)  # "every lung lobe but the left lower": an exception, for the member read next
         items, vague = self._elided_members(self._shared_heads(self._pair_excepted_later(self._named_in_the_plural(items))))
-        unseen = unseen + vague
+        unseen = unseen + vague + self._finding_denied_asked(items)
         steps = self._unread_steps(items)
         out = Discourse(items=items, scanned=list(items), typed=list(typed or []),
                         unapplied=unnamed + unseen + [" ".join(i.text for i in clause) for _, clause in steps],
@@ -508,6 +509,63 @@ class DiscourseReader:
         self._reattach_bare_side(out)
         self._both_over_other(out)
         return out
+
+    def _negated_properties(self, items: list[Item]) -> list[Item]:
+        """"non-displaced fractures of left ribs 10 and 11", "fractures non déplacées des côtes": a negation joined
+        to the word after it by a hyphen, or said inside a phrase right before a word no list knows (an adjective),
+        denies only that word; it never negates the structures said after it. The two are read as one unknown
+        word ("non-displaced"), so that no later reader takes the negation for one of the clause. Only in a
+        report's clause: where the request asks, "the non-fractured ribs" keeps its negation."""
+        out: list[Item] = []
+        k = 0
+        while k < len(items):
+            item = items[k]
+            joined = self._property_negated(items, k)
+            if joined:
+                word = items[k + joined]
+                text = f"{item.text}-{word.text}"
+                out.append(Item(item.start, word.end, Term("unknown", text, "language"), text))
+                k += joined + 1
+                continue
+            out.append(item)
+            k += 1
+        return out
+
+    def _finding_denied_asked(self, items: list[Item]) -> list[str]:
+        """"Segment the non-fractured ribs": a finding denied by a prefix where the request asks chooses the
+        structures without that finding, which no reader reads (read as "fractured", the answer is the opposite
+        of what was asked): it is returned as not applied."""
+        return [f"{items[k].text}-{items[k + 2].text}" for k in range(len(items))
+                if items[k].term.kind == "exclusion" and self._negates(items[k]) and self._prefix_hyphen(items, k)
+                and items[k + 2].text in self.predicates and self._in_asking_clause(items, k)]
+
+    @staticmethod
+    def _in_asking_clause(items: list[Item], k: int) -> bool:
+        stop = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
+        return any(i.term.kind == "action" for i in items[_clause_start(items, k):stop])
+
+    @staticmethod
+    def _prefix_hyphen(items: list[Item], k: int) -> bool:
+        """Whether the word at `k` is joined by a hyphen to a plain word after it ("non-fractured"): a prefix,
+        never a correction "no - ..." (that names a side, a number or a structure after it)."""
+        return k + 2 < len(items) and items[k + 1].text == "-" and items[k + 2].term.kind in ("unknown", "filler") \
+            and items[k + 2].text.isalpha()
+
+    def _property_negated(self, items: list[Item], k: int) -> int:
+        """How far after the negation at `k` the one word it denies lies (2 after a hyphen, 1 inside a phrase), or
+        0 when it is no such negation."""
+        item = items[k]
+        if item.term.kind != "exclusion" or " " in item.text or not self._negates(item) or k + 1 >= len(items):
+            return 0
+        if self._in_asking_clause(items, k):
+            return 0  # "segment the non-fractured ribs": in the asking clause it still excepts (or asks)
+        nxt = items[k + 1]
+        if self._prefix_hyphen(items, k):
+            return 2
+        # ("without its top": a preposition of exclusion before a word is no adjective's negation)
+        inside = k > 0 and item.text in self.no_words and nxt.term.kind == "unknown" and nxt.text.isalpha() \
+            and items[k - 1].term.kind in ("filler", "unknown", *MENTION) and items[k - 1].text.isalpha()
+        return 1 if inside else 0
 
     def _adds_later(self, items: list[Item], end: int) -> bool:
         """"both kidneys; actually add both adrenals too": an additive word anywhere in the clause after a
