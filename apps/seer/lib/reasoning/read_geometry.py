@@ -412,6 +412,8 @@ class GeometryReaders:
             return None
         if (by_side := self._read_side_choice(request)) is not None:
             return by_side
+        if (by_volume := self._read_volume_threshold(request)) is not None:
+            return by_volume
         words = self.words
         hits = [k for k, item in enumerate(items) if item.text in words.comparatives and self._compares(items, k)]
         if not hits or (self._said_both_ends(items) and self._excluded_end(items) is not None):
@@ -443,7 +445,7 @@ class GeometryReaders:
                 return None  # "T11 to L2 minus the top one": the named are a range's ends, not the candidates
             if self._compares_named(items, k):
                 named = self._named_candidates(items, named_from, evidence)
-            elif k + 1 < end and items[k + 1].text in self._word_sets["comparison_followers"]:
+            elif k + 1 < end and self._of_follows(items, k):
                 named_from = self._without_kind(items, after)
                 named = self._named_candidates(items, named_from, evidence)  # "the larger of X and Y"
             else:
@@ -488,7 +490,8 @@ class GeometryReaders:
                 used.add(head)
                 concept = self._sided_subgroup(str(items[head].term.value), items, start, end, k)
                 if measure["measure"] != "distance" and not self._series_of(concept) and (subgroups := [
-                        m for m in self.ontology[concept].members if self.ontology[m].members]):
+                        m for m in self.ontology[concept].members if self.ontology[m].members]) \
+                        and not self._parts_named(concept, items[head + 1:head + 2]):
                     # "the bigger lung": the candidates may be groups of parts (each lung its lobes) or the parts
                     # ("lobe" grounds to the same group); a measure of one part could pick a lobe for a lung: ask
                     return ask(subgroups, request.reading, evidence, self.ontology,
@@ -506,6 +509,11 @@ class GeometryReaders:
                 if numbered := self._numbered_members(request, str(items[head].term.value)):
                     # "the more cranial rib of left 8 and left 11": the members named by number are the candidates
                     pool = named = named_ids = numbered
+            elif measure["measure"] == "volume" and any(self._anything_head(items[j])
+                                                       for j in range(max(start, k - 2), min(k + 3, end))):
+                # "the three biggest structures in this scan": every structure the image shows is a candidate (by
+                # size only: "the lowest structure" has no one answer, a long bowel loop or a cut bone)
+                pool = sorted(evidence.present)
             else:
                 category = self._category_after(items, k, end)
                 if category is None:
@@ -553,6 +561,106 @@ class GeometryReaders:
                                   explicit=all(f.explicit for f in findings))
         if questions:
             finding.ids = []
+        return self._answer(request, finding, "comparative")
+
+    @cached_property
+    def _volume_units(self) -> dict[str, float]:
+        """"ml", "cc", "cm3": a number followed by one is a volume, in ml times the factor (data: volume_units)."""
+        return {" ".join(tokenize(k)): float(v) for k, v in self.language.get("volume_units", {}).items()
+                if not k.startswith("_")}
+
+    def _volume_said(self, items: list[Item]) -> tuple[int, int, float] | None:
+        """(position of the size word, its sign, the volume in ml) for "larger than 100 ml", "over 50 cc",
+        "kleiner als 20 ml"; None when no size word is followed, a few words on, by a number and a volume unit."""
+        than = {" ".join(tokenize(w)) for w in self.language.get("comparison_than", ())}
+        for k, item in enumerate(items):
+            head, _, last = item.text.rpartition(" ")
+            word = head if last in than and head in self.words.comparatives else item.text  # "größer als"
+            measure = self.words.comparatives.get(word, {})
+            relation = self.words.relations.get(item.text) if item.term.kind == "locative" else None
+            sign = measure.get("sign") if measure.get("measure") == "volume" else \
+                {"superior": 1, "inferior": -1}.get(relation or "")
+            volume = next((v for j in range(k + 1, min(k + 4, len(items))) if (v := self._volume_at(items, j))), None)
+            if sign is not None and volume is not None:
+                return k, int(sign), volume
+        return None
+
+    def _size_unread(self, items: list[Item], j: int) -> bool:
+        """Whether the words just before the volume at `j` (back to a structure's name) hold one we could not read, or
+        a word the scan dropped ("reins plus grands que 80 ml", "riñones de más de 80 ml"); "a cyst of 20 ml" does
+        not: it describes, with nothing unread."""
+        start = j
+        while start > 0 and j - start < 3 and items[start - 1].term.kind not in MENTION:
+            start -= 1
+        before = items[start:j]
+        gap = any(b.start - a.end > 0 for a, b in zip(items[start - 1:j], items[start:j + 1]) if start > 0)
+        return gap or any(i.term.kind in ("unknown", "conjunction") or i.text in self.words.comparatives
+                          for i in before)
+
+    def _volume_at(self, items: list[Item], j: int) -> float | None:
+        """The volume in ml said at `j` ("100 ml", "100ml"), or None."""
+        text = items[j].text
+        digits = len(text) - len(text.lstrip("0123456789"))
+        if 0 < digits < len(text) and text[digits:] in self._volume_units:
+            return int(text[:digits]) * self._volume_units[text[digits:]]
+        if items[j].term.kind == "number" and text.isdigit() and j + 1 < len(items) \
+                and items[j + 1].text in self._volume_units:
+            return int(text) * self._volume_units[items[j + 1].text]
+        return None
+
+    def _read_volume_threshold(self, request: Request) -> TargetSpec | None:
+        """"kidneys larger than 100 ml", "organs smaller than 20 cc": the structures asked whose volume in this image
+        lies beyond the number said. One within the comparison's margin of it (`compare.volume_ratio`) cannot be
+        told either way: a question, never a guess."""
+        items, evidence = request.items, request.evidence
+        said = self._volume_said(items)
+        if said is None and any(self._volume_at(items, j) and self._size_unread(items, j) for j in range(len(items))) \
+                and request.parsed.include:
+            # "riñones de más de 80 ml": a volume said with a word of size we could not read; answering without
+            # it would give every structure, whatever its size
+            candidates = [c for m in request.parsed.include for c in ground_mention(m, self.ontology).ids]
+            return ask(candidates, request.reading, evidence, self.ontology, why="volume: its comparison not read",
+                       message="I could not read what the volume you gave says (larger or smaller than it?). "
+                               "Which do you want?")
+        if said is None:
+            return None
+        k, sign, threshold = said
+        present = evidence.present
+        pool: list[str] = []
+        for mention in request.parsed.include:
+            grounded = ground_mention(mention, self.ontology)
+            pool += [leaf for c in (grounded.ids or grounded.options)
+                     for leaf in self.ontology.leaves(c, set(evidence.vocabulary)) if leaf in present
+                     and leaf not in pool]
+        if not request.parsed.include:
+            category = self._category_after(items, max(-1, k - 3), len(items))
+            if category is not None:
+                pool = sorted(c for c in present if self.in_category(c, category))
+            elif any(self._anything_head(i) for i in items[:k]):
+                pool = sorted(present)
+        if not pool:
+            return None
+        volumes = {c: present[c].volume_ml for c in pool}
+        ratio = T.compare.volume_ratio
+        close = [c for c in pool if max(volumes[c], threshold) < ratio * min(volumes[c], threshold)]
+        kept = [c for c in pool if sign * (volumes[c] - threshold) > 0 and c not in close]
+        word = "larger" if sign > 0 else "smaller"
+        lines = ", ".join(f"{c} {volumes[c]:.1f} ml" for c in sorted(pool, key=lambda c: -volumes[c])[:6])
+        request.reading.expressions.append({"op": "compare", "metric": "volume", "sign": sign,
+                                            "threshold_ml": threshold, "candidates": {"op": "union", "items": [
+                                                {"op": "concept", "id": c} for c in pool]}})
+        request.reading.rationale.append(f"volume {word} than {threshold:g} ml: {lines}")
+        if close:
+            names = ", ".join(f"{self.ontology[c].name} ({volumes[c]:.0f} ml)" for c in close)
+            return ask(list(dict.fromkeys(close + kept)), request.reading, evidence, self.ontology,
+                       why=f"volume: {', '.join(close)} too close to {threshold:g} ml to tell",
+                       message=f"In this image {names} is too close to {threshold:g} ml to tell whether it is "
+                               f"{word}. Which do you want?")
+        finding = spatial.Finding(ids=kept, explicit=False, confidence=T.confidence.comparative,
+                                  margin=f"nearest to {threshold:g} ml: " + ", ".join(
+                                      f"{c} {volumes[c]:.1f}" for c in sorted(pool, key=lambda c: abs(
+                                          volumes[c] - threshold))[:2]),
+                                  why=[f"{word} than {threshold:g} ml: {', '.join(kept) or 'none'}"])
         return self._answer(request, finding, "comparative")
 
     @cached_property
@@ -698,9 +806,21 @@ class GeometryReaders:
         """"the lower of the left 9th and 10th ribs": after "of", the numbers and the side said before their noun
         may put it farther from the comparative than a noun it qualifies; the first structure named after "of" is
         the one compared."""
-        if k + 1 >= len(items) or items[k + 1].text not in self._word_sets["comparison_followers"]:
+        if not self._of_follows(items, k):
             return []
         return [j for j in mentions if j > k][:1]
+
+    def _of_follows(self, items: list[Item], k: int) -> bool:
+        """Whether "of" follows the comparative at `k`: as a word, or as the start of a name the lexicon holds with
+        it ("le plus haut de la rate et du pancréas": "de la rate" is one term)."""
+        if k + 1 >= len(items) or items[k].text not in self.words.comparatives:
+            return False
+        following = items[k + 1]
+        if tokenize(items[k].text)[-1:] and tokenize(items[k].text)[-1] in self._word_sets["comparison_followers"]:
+            return following.term.kind in MENTION  # "le plus bas de | la rate": the "of" is the end word's own
+        return following.text in self._word_sets["comparison_followers"] or (
+            following.term.kind in MENTION and tokenize(following.text)[:1] != []
+            and tokenize(following.text)[0] in self._word_sets["comparison_followers"])
 
     def _named_candidates(self, items: list[Item], mentions: list[int], evidence: Evidence) -> list[str] | None:
         """Two or more structures named in the comparison's clause, joined as a list ("the liver and the
@@ -734,6 +854,9 @@ class GeometryReaders:
         if self._compares_named(items, k) or self._chosen(items, k):
             return True
         rest = items[k + 1:self._comparison_span(items, k)[1]]
+        if following and self._anything_head(following[0]) \
+                and words.comparatives[items[k].text]["measure"] == "volume":
+            return True  # "die drei größten Strukturen": a plural head word may scan as filler
         if not following or following[0].term.kind == "break" \
                 or all(i.term.kind in ("filler", "side") for i in rest) \
                 or following[0].term.kind == "conjunction" and not following[0].text.isalpha():
@@ -742,8 +865,10 @@ class GeometryReaders:
             # plus petite"): the relative word and the copula stand between the noun and its comparative
             # ("the vertebra with the most volume": a possession word too)
             bridge = self.discourse.relatives | self.common_stop | self._word_sets["possession_words"]
-            said = [i for i in items[max(0, k - 4):k] if i.term.kind != "filler" and i.text not in bridge]
-            return bool(said) and said[-1].term.kind == "singular"
+            said = [i for i in items[max(0, k - 4):k] if (i.term.kind != "filler" or self._anything_head(i))
+                    and i.text not in bridge]
+            return bool(said) and (said[-1].term.kind == "singular" or self._anything_head(said[-1]) and
+                                   words.comparatives[items[k].text]["measure"] == "volume")
         first = following[0]
         if first.term.kind == "concept" and self.ontology[str(first.term.value)].members \
                 and words.comparatives[items[k].text]["measure"] != "volume":
@@ -751,10 +876,23 @@ class GeometryReaders:
             # ("the bigger erector spinae": a pair named as one; never both of them)
             return False
         if first.term.kind in MENTION or first.text in self._word_sets["comparison_followers"] \
-                or first.text in words.categories:
+                or first.text in words.categories or self._anything_head(first):
             return True
         return len(following) > 1 and first.term.kind == "unknown" and (
             f"{first.text} {following[1].text}" in words.categories or following[1].text in words.categories)
+
+    def _parts_named(self, concept: str, following: list[Item]) -> bool:
+        """"the largest lung lobe": a head word right after a group's name that every part of the group is called
+        by ("lobe": each lobe's name) says the parts are compared, not the groups made of them."""
+        heads = [i.text for i in following if i.term.kind == "head"]
+        leaves = [c for c in self.ontology.descendants(concept) if not self.ontology[c].members]
+        return bool(heads and leaves) and all(heads[0] in self._name_words[c] for c in leaves)
+
+    def _anything_head(self, item: Item) -> bool:
+        """A noun of no kind ("structure", "thing") said as the head of a comparison: it allows any structure. A
+        pro-form ("the bigger one") stands for what was said before, never for everything."""
+        return item.term.kind in ("head", "filler") and item.text in self.words.generic \
+            and item.text not in self.index.pro_forms and item.text not in self._word_sets["object_pronouns"]
 
     def _compares_named(self, items: list[Item], k: int) -> bool:
         """"which is bigger, the stomach or the pancreas?", "liver or spleen, whichever is larger": a comparative
@@ -1285,7 +1423,11 @@ class GeometryReaders:
         # "the lowest vertebra lying completely inside the scan": only members the map shows whole count (one
         # that reaches a face of the volume may run on beyond the scan)
         whole = present_only and any(t in self._whole_words for t in texts)
-        ordered = end or penultimate or threshold_word or (present_only and mention.extreme) or has_count \
+        # "the 2nd highest left rib", "la deuxième côte la plus basse": a rank counted from the end said
+        ranked = bool(mention.extreme and len(mention.numbers) == 1) and any(
+            self.words.number(i) == mention.numbers[0] and not i.text.isdigit() and i.text not in cardinal_words
+            for i in items if i.term.kind == "number")
+        ordered = end or penultimate or threshold_word or (present_only and mention.extreme) or has_count or ranked \
             or (self._said_both_ends(items) and not self._counted(mention, items)
                 and self._excluded_end(items) is None and not any(i.term.kind == "exclusion" for i in items))
         pool = [self.ontology[c] for c in self.ontology.descendants(mention.concept) | {mention.concept}

@@ -87,6 +87,12 @@ class Vocabulary:
         self.side_lead = {_key(w) for w in language.get("side_lead_words", [])}
         self.pronouns = [_key(w) for w in language.get("pronouns", [])]
         self.comparatives = {_key(k): v for k, v in language.get("comparatives", {}).items()}
+        followers = {_key(w) for w in language.get("comparison_followers", [])}
+        for phrase in map(_key, language.get("series_extremes", {})):
+            # "le plus bas de": an end word the lexicon holds with its "of" compares as its stem does
+            stem, _, last = phrase.rpartition(" ")
+            if last in followers and stem in self.comparatives:
+                self.comparatives.setdefault(phrase, self.comparatives[stem])
         self.reach = {_key(w) for w in language.get("reach_words", [])}
         self.cardinals = {_key(w) for w in language.get("cardinals", [])}
         self.sizes = {_key(k): v for k, v in language.get("size_words", {}).items() if not k.startswith("_")}
@@ -115,6 +121,16 @@ def _point(evidence: Evidence, concept_id: str, part: list | None) -> np.ndarray
 def _side_offset(evidence: Evidence, x: float) -> float:
     """Signed distance from the midline: positive on the patient's right (RAS)."""
     return x - (evidence.midline_x_ras_mm or 0.0)
+
+
+def _spans_midline(evidence: Evidence, extent) -> bool:
+    """Whether a structure lies as much across the midline as on one side of it (the colon, the small bowel): its
+    centroid may fall on one side, but it has no side (`relation.midline_span_*`)."""
+    if not extent:
+        return False
+    low, high = _side_offset(evidence, extent[0]), _side_offset(evidence, extent[3])
+    across = min(max(0.0, -low), max(0.0, high))
+    return across >= T.relation.midline_span_mm and across >= T.relation.midline_span_fraction * (high - low)
 
 
 def _union(evidence: Evidence, parts: list[str]):
@@ -218,9 +234,10 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     else:
         anchor = landmarks[0]
         origin = _point(evidence, anchor, part)
-        if relation in ("same_side", "opposite_side") and abs(_side_offset(evidence, origin[0])) < MIDLINE_MM:
+        if relation in ("same_side", "opposite_side") and (abs(_side_offset(evidence, origin[0])) < MIDLINE_MM
+                                                           or _spans_midline(evidence, present[anchor].extent_ras_mm)):
             # "the kidney on the same side as the spine": a landmark on the midline has no side to share
-            return Finding(why=[f"{anchor} lies on the midline ({origin[0]:.0f} mm, midline "
+            return Finding(why=[f"{anchor} lies on or across the midline ({origin[0]:.0f} mm, midline "
                                 f"{evidence.midline_x_ras_mm}): it has no side"])
         side = ontology[anchor].laterality if anchor in ontology.concepts else None
         if relation in ("superior", "inferior", "anterior", "posterior") and side in ("left", "right"):
@@ -271,7 +288,8 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                     why = f"{c} {'touches' if c in touching else 'is near'} {anchor}, centroids {distance:.0f} mm apart"
             elif relation in ("same_side", "opposite_side"):
                 mine, theirs = _side_offset(evidence, p[0]), _side_offset(evidence, origin[0])
-                if (mine * theirs > 0) != (relation == "same_side") or abs(mine) < MIDLINE_MM:
+                if (mine * theirs > 0) != (relation == "same_side") or abs(mine) < MIDLINE_MM \
+                        or _spans_midline(evidence, present[c].extent_ras_mm):
                     continue  # (a candidate on the midline is on neither side: "the vertebrae on the liver's side")
                 why = f"{c}: x {p[0]:.0f} mm, {anchor} x {origin[0]:.0f} mm (midline {evidence.midline_x_ras_mm})"
             elif relation == "around":
