@@ -88,8 +88,23 @@ def test_a_name_two_languages_read_differently_takes_the_requests_language(engin
 
 
 def test_language_of_needs_a_lead_of_two_own_words():
-    from lib.reasoning.languages import language_of
+    from lib.reasoning.normalize import language_of
     words = {"de": {"und", "zwischen", "die"}, "it": {"tutte", "dell"}}
     assert language_of(["die", "vene", "zwischen", "leber", "und", "milz"], words) == "de"
     assert language_of(["vene"], words) is None
     assert language_of(["tutte", "die"], words) is None
+
+
+@pytest.mark.parametrize("prompt", ["el órgano que cubre los riñones", "l'organe qui couvre les reins"])
+def test_an_unread_verb_relating_a_kind_to_the_answer_is_never_dropped(engine, ct_evidence, prompt):
+    """Spanish "cubre" was repaired into the Italian "cuore" (heart); unrepaired, it was dropped and the kidneys came
+    back. The verb says how the organ asked for relates to the kidneys, so the kidneys are not the answer."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.status, spec.targets)
+    assert "heart" not in str(spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, target", [("el hígdo", "liver"), ("segmenta il fegto", "liver"), ("die Lebr", "liver")])
+def test_a_misspelt_name_is_still_repaired_in_its_own_language(engine, ct_evidence, prompt, target):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale

@@ -123,7 +123,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                      units=set(self.language.get("unit_words", ())),
                                      plural_endings=self.language.get("plural_endings", {}),
                                      place_prefixes=set(self.language.get("place_prefixes", ())),
-                                     kept=kept_words(self.language) | load_anatomy_terms())
+                                     kept=kept_words(self.language) | load_anatomy_terms(),
+                                     languages=(self.index.language_words, self.index.foreign_tokens))
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property

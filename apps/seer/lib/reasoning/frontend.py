@@ -423,10 +423,10 @@ class FrontEnd:
 
     def _unread_link_to_the_answer(self, scanned: list[Item], spec: TargetSpec) -> str | None:
         """The unread word between a word for a kind of structure ("gland", "organ") and a structure the answer holds
-        ("the gland capping the left kidney"), else None."""
+        ("the gland capping the left kidney", "el órgano que cubre los riñones"), else None."""
         if "relation" in operators_in(spec.trace.expression or {}):
             return None
-        content = [i for i in scanned if i.term.kind != "filler"]
+        content = [i for i in scanned if i.term.kind != "filler" and i.text not in self._word_sets["relative_words"]]
         for before, word, after in zip(content, content[1:], content[2:]):
             if before.term.kind == "head" and word.term.kind == "unknown" and word.text.isalpha() \
                     and word.text not in self._known and after.term.kind in ("concept", "singular") \

@@ -123,14 +123,6 @@ def language_words(languages: dict[str, dict]) -> dict[str, set[str]]:
     return {code: own - shared for code, own in words.items()}
 
 
-def language_of(tokens: list[str], words: dict[str, set[str]]) -> str | None:
-    """The language whose own words the request uses most, if one leads by two or more."""
-    counts = sorted(((sum(token in own for token in tokens), code) for code, own in words.items()), reverse=True)
-    if not counts or counts[0][0] < 2 or (len(counts) > 1 and counts[0][0] - counts[1][0] < 2):
-        return None
-    return counts[0][1]
-
-
 def language_names(languages: dict[str, dict]) -> list[str]:
     return [data.get("name", code) for code, data in languages.items()]
 

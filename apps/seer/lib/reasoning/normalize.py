@@ -277,6 +277,14 @@ KEPT_WORD_KEYS = ("findings_words", "affected_words", "normal_words", "other_wor
 MIN_KEPT_LENGTH = 5  # shorter entries ("ca", "met", "v" of "segment v") are shorthand or pieces, never glued words
 
 
+def language_of(tokens: list[str], words: dict[str, set[str]]) -> str | None:
+    """The language whose own words the request uses most, if one leads by two or more."""
+    counts = sorted(((sum(token in own for token in tokens), code) for code, own in words.items()), reverse=True)
+    if not counts or counts[0][0] < 2 or (len(counts) > 1 and counts[0][0] - counts[1][0] < 2):
+        return None
+    return counts[0][1]
+
+
 def kept_words(language: dict) -> set[str]:
     """Every word of a finding or reference entry of the language files ("hydronephrosis", "unaffected",
     "contralateral"), as the normalizer keeps them."""
@@ -296,7 +304,7 @@ class Normalizer:
                  instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset(),
                  plural_endings: dict[str, str] | None = None, request_headers: set[str] = frozenset(),
                  actions: set[str] = frozenset(), place_prefixes: set[str] = frozenset(),
-                 kept: set[str] = frozenset()):
+                 kept: set[str] = frozenset(), languages: tuple[dict, dict] = ({}, {})):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -325,7 +333,10 @@ class Normalizer:
             kept: one-word findings and reference words of the language files ("hydronephrosis", "unaffected"):
                 a finding's site and side are read from the whole word, so one that names no organ by its stem
                 is kept as typed, never split into pieces ("hydro nephros is" would name a kidney of its own).
+            languages: (each language's own function words, a word only language files' names use -> those
+                languages): a Spanish request's "cubre" is never repaired into the Italian "cuore".
         """
+        self.language_words, self.foreign = languages
         self.kept = kept
         self.place_prefixes = place_prefixes
         self.plural_endings = sorted((plural_endings or {}).items(), key=lambda item: -len(item[0]))
@@ -680,6 +691,12 @@ class Normalizer:
             tokens.extend(parts)
             repairs.append((typed, " ".join(parts)))
 
+        language = language_of(raw, self.language_words)
+
+        def foreign(words: list[str] | str) -> bool:  # a name of another language than the request's
+            return language is not None and any(language not in self.foreign.get(w, {language})
+                                                for w in ([words] if isinstance(words, str) else words))
+
         skip = False
         for position, token in enumerate(raw):
             if skip:
@@ -707,13 +724,14 @@ class Normalizer:
                 read_as(token, organ.split())
             elif not token.isalpha() or token in self.kept:
                 tokens.append(token)
-            elif reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient):
+            elif (reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient)) \
+                    and not foreign(reading):
                 read_as(token, reading)
-            elif fixed := self.plural_reading(token):
+            elif (fixed := self.plural_reading(token)) and not foreign(fixed):
                 read_as(token, [fixed])
-            elif fixed := self.consonant_skeleton_reading(token):
+            elif (fixed := self.consonant_skeleton_reading(token)) and not foreign(fixed):
                 read_as(token, [fixed])
-            elif fixed := self.sound_reading(token):
+            elif (fixed := self.sound_reading(token)) and not foreign(fixed):
                 read_as(token, [fixed])
             elif token in self.common_words:
                 tokens.append(token)

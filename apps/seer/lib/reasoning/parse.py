@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .languages import language_of
-from .normalize import tokenize
+from .normalize import language_of, tokenize
 
 # When a phrase is both an anatomy term and a function word, anatomy wins; among function words, the order here.
 KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "correction", "withdraw", "range", "conjunction", "plural",
@@ -57,6 +56,7 @@ class TermIndex:
         self.structures: set[str] = set()  # concepts that are one structure, not a group
         self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
         self.language_words: dict[str, set[str]] = {}  # each language's own function words (languages.language_words)
+        self.foreign_tokens: dict[str, set[str]] = {}  # a word only language files' names use -> those languages
 
     def add(self, phrase: str, term: Term, override: bool = False) -> None:
         key = tuple(tokenize(phrase))
@@ -135,8 +135,12 @@ class TermIndex:
         for key in ("ordinals", "roman_numerals"):
             for word, number in language[key].items():
                 index.add(word, Term("number", number, "language"))
+        book = set(index.anatomy_tokens)
         for phrase, term in extra:  # learned from corrections: a site's own usage wins over the book
             index.add(phrase, term, override=True)
+            for token in tokenize(phrase) if term.source.startswith("lang:") else ():
+                if token not in book:
+                    index.foreign_tokens.setdefault(token, set()).add(term.source[5:])
         index.pro_forms = {t for w in language.get("noun_pro_forms", ()) for t in tokenize(w)}
         index.region_adjectives = {" ".join(tokenize(w)) for w in language.get("region_adjectives", ())}
         index.organ_adjectives = {" ".join(tokenize(w)) for w in language.get("organ_adjectives", ())}
