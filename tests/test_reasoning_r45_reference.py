@@ -76,3 +76,47 @@ def test_the_bowel_by_its_adjective(engine, mr_evidence, prompt):
 def test_small_intestinal_stays_the_small_bowel(engine, mr_evidence):
     spec = engine.understand("small intestinal segments", mr_evidence)
     assert spec.status == "ok" and spec.targets == ["small_bowel"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the liver and its veins",
+    "the kidneys and their arteries",
+    "the spleen with its vessels",
+    "die Leber und ihre Venen",
+    "le foie et ses veines",
+    "el hígado y sus venas",
+])
+def test_a_group_said_as_a_structures_own_is_asked(engine, ct_evidence, prompt):
+    """'the liver and its veins' gave every vein: which of a group belong to a structure is not in the ontology."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and not spec.targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the spine and its vertebrae", "the right kidney with its adrenal"])
+def test_a_structures_own_members_or_pair_stay_read(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and len(spec.targets) >= 2, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "liver and its bile reservoir",
+    "the liver with its bile sac",
+    "le foie et son réservoir de bile",
+])
+def test_a_possessed_description_is_read_by_meaning(engine, ct_evidence, prompt):
+    """'liver and its bile reservoir' gave the liver alone: the possessed noun was dropped."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["liver", "gallbladder"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the kidney and its pelvis", "el riñón y su pelvis"])
+def test_a_possessed_description_read_by_nothing_is_asked(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and not spec.targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["Segment the pancreas in its entirety.",
+                                    "kidneys with their adrenal glands"])
+def test_an_owners_own_extent_or_pair_is_no_second_structure(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok", spec.trace.rationale

@@ -559,6 +559,8 @@ class ReferenceReaders:
         owners = [k for k, i in enumerate(items) if i.text in self._word_sets["possessive_pronouns"]]
         if not owners or request.include is not None:
             return None
+        if (companion := self._possessed_description(request, owners)) is not None:
+            return companion
         changed = False
         for mention in request.parsed.include:
             if mention.sides or not self.ontology[mention.concept].members:
@@ -579,7 +581,9 @@ class ReferenceReaders:
                 changed = True
                 continue
             if mention.form != "singular":
-                continue  # a group said in the plural ("its veins") is every member, with no side taken
+                if not self._owns_members(owner.ids[0], mention.concept) and not self._one_each(mention.concept):
+                    return self._ask_whose(request, owner, mention)
+                continue  # "the spine and its vertebrae": its own members, every one
             side = self.ontology[owner.ids[0]].laterality
             if side is None and evidence.present and owner.ids[0] in evidence.present:
                 x = evidence.present[owner.ids[0]].centroid_ras_mm[0]
@@ -594,6 +598,67 @@ class ReferenceReaders:
             request.reading.cap("side taken from the structure a possessive refers to", T.confidence.reference)
             request.include = [ground_mention(m, self.ontology) for m in request.parsed.include]
         return None
+
+    def _possessed_description(self, request: Request, owners: list[int]) -> TargetSpec | None:
+        """"the liver and its bile reservoir": a possessive whose noun names no structure describes one that goes
+        with the structure said before it; it is read by meaning (never the owner itself), or asked back. It is
+        never dropped: the owner alone would be a wrong mask."""
+        items = request.items
+        for k in owners:
+            before = [i for i in items[:k] if i.term.kind in MENTION]
+            stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind in ("conjunction", "break")),
+                        len(items))
+            said = items[k + 1:stop]
+            joined = k > 0 and (items[k - 1].term.kind == "conjunction"
+                                or items[k - 1].text in self._word_sets["possession_words"])
+            # "in its entirety", "without its endpoints", "measuring its diameter": the owner's own extent or
+            # measure, no second structure
+            if not joined or not before or not any(i.term.kind in ("unknown", "head") for i in said) \
+                    or any(i.term.kind in (*MENTION, "side", "number") for i in said) or self.embeddings is None:
+                continue
+            owner = ground_mention(self._mentions_of([before[-1]])[0], self.ontology)
+            phrase = " ".join(i.text for i in said)
+            own = scope_of(self.ontology, owner.ids + owner.options) | {owner.mention.concept}
+            every = self.embeddings.rank(phrase, top=None)
+            ranked = [(c, score) for c, score in every if c not in own and not (self.ontology.descendants(c) & own)]
+            if not ranked or every[0][1] < T.embedding.off_topic \
+                    or (every[0][0] in own and ranked[0][1] < T.embedding.clarify):
+                continue  # "the liver and its parenchyma", "L1 and its posterior elements": the owner's own part
+            (best, score), runner = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+            request.reading.rationale.append(f'possessive: "{phrase}" of "{owner.mention.text}" read by meaning: '
+                                             f"nearest {best} {score:.2f} (next {runner:.2f})")
+            if score < T.description.accept or score - runner < T.description.margin:
+                return ask([c for c, _ in ranked[:T.embedding.clarify_top]], request.reading, request.evidence,
+                           self.ontology, message=f'I read the {self.ontology[owner.mention.concept].name} but not '
+                                                  f'"{phrase}": which structure do you mean by it?')
+            request.parsed.include.append(Mention(concept=best, form="concept", text=phrase, source="description"))
+            request.reading.cap("read as a description by the encoder", T.confidence.description)
+            request.include = [ground_mention(m, self.ontology) for m in request.parsed.include]
+            return None
+        return None
+
+    def _owns_members(self, owner: str, group: str) -> bool:
+        """Whether a group said with an owner's possessive is the owner's own ("the lungs and their lobes"), or
+        holds the owner ("the kidney and its fellows")."""
+        scope = self.ontology.descendants(owner) | {owner}
+        return group in scope or owner in self.ontology.descendants(group) \
+            or bool(self.ontology.descendants(group) & scope)
+
+    def _one_each(self, group: str) -> bool:
+        """Whether a group is a pair or a series ("their adrenal glands", "its ribs"): the readers of sides and
+        levels place such a group against its owner; a class of structures ("its veins") they cannot."""
+        leaves = [self.ontology[c] for c in self.ontology.descendants(group) if not self.ontology[c].members]
+        paired = len(leaves) == 2 and leaves[0].pair == leaves[1].id
+        return paired or (bool(leaves) and all(c.series for c in leaves))
+
+    def _ask_whose(self, request: Request, owner, mention) -> TargetSpec:
+        """"the liver and its veins": which of the group belong to the owner is not in the ontology, so the
+        request is asked back, never answered with the whole group."""
+        whole = self.ontology[mention.concept].name
+        return ask([owner.ids[0], mention.concept], request.reading, request.evidence, self.ontology,
+                   why=f'possessive: which {whole} belong to the {self.ontology[owner.ids[0]].name} is not recorded',
+                   message=f"Which {whole} do you mean with the {self.ontology[owner.ids[0]].name}? Which of them "
+                           f"belong to it is not known to me: name them, or ask for all the {whole}.")
 
     def _owned_by_verb(self, items: list[Item], at: int, owners: list[int], owner: Item) -> tuple[str, str] | None:
         """"spleen plus its draining vein": a possessive, then a verb said before the noun, is the noun doing that
