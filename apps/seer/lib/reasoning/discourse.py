@@ -254,7 +254,7 @@ class DiscourseReader:
         return noun is not None and noun.term.kind == "head"
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items = self._negated_properties(list(items))
+        items = self._negated_properties(self._ordinal_dots(list(items)))
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(items))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         self._universal_but(items)  # "every lung lobe but the left lower": an exception, for the member read next
@@ -509,6 +509,28 @@ class DiscourseReader:
         self._reattach_bare_side(out)
         self._both_over_other(out)
         return out
+
+    @staticmethod
+    def _ordinal_dots(items: list[Item]) -> list[Item]:
+        """"Fraktur der 10. und 11. Rippe links": numbers with an ordinal's dot, joined by a conjunction, before the
+        name they number, are no sentence ends (each dot had cut the report's clause in three, and "die gebrochenen
+        Rippen" then found no rib named before: every rib was answered). A number and its dot alone are left as
+        they are ("rib 10. Liver normal" ends a sentence)."""
+        dots: set[int] = set()
+        k = 0
+        while k + 3 < len(items):
+            run, j = [], k
+            while j + 1 < len(items) and items[j].term.kind == "number" and items[j + 1].text == "." \
+                    and items[j + 1].term.kind == "break":
+                run.append(j + 1)
+                if j + 3 < len(items) and items[j + 2].term.kind == "conjunction":
+                    j += 3
+                    continue
+                break
+            if len(run) >= 2 and run[-1] + 1 < len(items) and items[run[-1] + 1].term.kind in MENTION:
+                dots |= set(run)
+            k = max(j, k) + 1
+        return [item for n, item in enumerate(items) if n not in dots]
 
     def _negated_properties(self, items: list[Item]) -> list[Item]:
         """"non-displaced fractures of left ribs 10 and 11", "fractures non déplacées des côtes": a negation joined
