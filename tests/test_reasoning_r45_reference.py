@@ -120,3 +120,19 @@ def test_a_possessed_description_read_by_nothing_is_asked(engine, ct_evidence, p
 def test_an_owners_own_extent_or_pair_is_no_second_structure(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the tube carrying urine from the right kidney",
+    "the tube that carries urine away from the left kidney",
+])
+def test_a_landmark_of_a_verb_no_structure_does_is_refused(engine, ct_evidence, prompt):
+    """'the tube carrying urine from the right kidney' gave the right kidney at 0.97: the kidney is where the
+    urine comes from (it makes urine, it does not carry it), and no structure of the ontology carries urine."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and not spec.targets, spec.trace.rationale
+
+
+def test_a_structure_that_does_the_verb_is_still_read(engine, ct_evidence):
+    spec = engine.understand("the vessel carrying blood from the spleen to the liver", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["portal_vein_and_splenic_vein"], spec.trace.rationale

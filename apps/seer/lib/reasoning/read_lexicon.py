@@ -11,7 +11,7 @@ from .parse import Mention, unless_negated
 from . import readers as spatial
 from . import tract
 from .expression import Along, Concept
-from .request import MENTION, LearnedTrigger, Request
+from .request import MENTION, LearnedTrigger, Request, scope_of
 from .thresholds import T
 
 
@@ -279,6 +279,8 @@ class LexiconReaders:
                                           why=["the description did not single out one structure, and what it "
                                                "names are its landmarks"])
                 return self._answer(request, finding, "description")
+        if described is None and (done := self._verb_of_no_structure_named(request)) is not None:
+            return self._answer(request, done, "description")
         if described is None and (kin := self._kind_placed_by_landmarks(request)) is not None:
             return self._answer(request, kin, "description")
         if described is not None:
@@ -291,6 +293,37 @@ class LexiconReaders:
                 request.reading.rationale.append(f"description: member {numbers[0]} of {described.concept}")
             request.parsed.include, request.parsed.exclude = [described], []
         return self._lexicon_answer(request)
+
+    def _verb_of_no_structure_named(self, request: Request) -> spatial.Finding | None:
+        """"the tube carrying urine from the right kidney": a kind of thing doing something (carry urine) to the
+        structures named after it. When no structure named does that (the kidney makes urine, it does not carry
+        it), they are the verb's landmarks, never the answer: the structures whose own words say that verb and
+        object are asked among, and with none (the ureter is not in the ontology) the request is refused."""
+        kinds = [i.term.kind for i in request.items]
+        if "head" not in kinds or any(k in MENTION for k in kinds[:kinds.index("head")]):
+            return None
+        said = self._frames_of(request.text.tokens)
+        named = [str(i.term.value) for i in request.items if i.term.kind in MENTION
+                 and str(i.term.value) in self.ontology]
+        if not said or not named:
+            return None
+        family = {c for n in named for c in scope_of(self.ontology, [n]) | set(self.ontology.ancestors(n))}
+        if any(said & self._concept_frames(c) for c in family):
+            return None  # a structure named does what is said: it may well be the answer
+        head = request.items[kinds.index("head")].text
+        category = self.words.categories.get(head)
+        if category and any(self._of_kind(n, category) for n in named):
+            return None  # "the gland that carries the islets of Langerhans": the gland named is of the kind said
+        if any(i.term.kind in MENTION and i.text in {" ".join(tokenize(p)) for p in self.ontology.part_names(
+                str(i.term.value))} for i in request.items if str(i.term.value) in self.ontology):
+            return None  # "the thing carrying the islets of Langerhans": a part said is its whole, the answer
+        doers = [c for c in self.ontology.concepts if c not in family and said & self._concept_frames(c)]
+        what = ", ".join(f"{verb} {word}" for verb, word in sorted(said))
+        if doers:
+            return spatial.Finding(question=doers[:T.embedding.clarify_top],
+                                   why=[f"no structure named does what is said ({what}): they are its landmarks"])
+        return spatial.Finding(why=[f"no structure in the ontology does what is said ({what}) beside the "
+                                    f"{', '.join(self.ontology[n].name for n in named)}"])
 
     def _kind_placed_by_landmarks(self, request: Request) -> spatial.Finding | None:
         """"la glande sur le rein droit": a head noun of a kind ("gland") said before every structure named, none
