@@ -136,3 +136,18 @@ def test_a_landmark_of_a_verb_no_structure_does_is_refused(engine, ct_evidence, 
 def test_a_structure_that_does_the_verb_is_still_read(engine, ct_evidence):
     spec = engine.understand("the vessel carrying blood from the spleen to the liver", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["portal_vein_and_splenic_vein"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the little caps that sit on top of the kidneys, both of them",
+                                    "the caps on top of the kidneys"])
+def test_a_lay_shape_word_is_a_head(engine, ct_evidence, prompt):
+    """'the little caps that sit on top of the kidneys' was refused: 'caps' was no head noun, so 'on top of' was
+    left unread beside the kidneys."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["adrenal_gland_left", "adrenal_gland_right"], \
+        spec.trace.rationale
+
+
+def test_a_lay_shape_word_on_one_side(engine, ct_evidence):
+    spec = engine.understand("the cap on top of the right kidney", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["adrenal_gland_right"], spec.trace.rationale
