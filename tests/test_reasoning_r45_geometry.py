@@ -13,10 +13,14 @@ import pytest
     ("die Wirbelsäule ohne den obersten und den untersten Wirbel", ["vertebrae_T12", "vertebrae_L1"]),
     ("right ribs minus the top and bottom rib", ["rib_right_8", "rib_right_9", "rib_right_10", "rib_right_11"]),
     ("the spine minus the lowest vertebra", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1"]),
+    ("the spine without the highest vertebra and the lowest", ["vertebrae_T12", "vertebrae_L1"]),
+    ("la columna vertebral sin la vértebra más alta y la más baja", ["vertebrae_T12", "vertebrae_L1"]),
+    ("la colonna vertebrale senza la vertebra più alta e quella più bassa", ["vertebrae_T12", "vertebrae_L1"]),
 ])
 def test_end_words_on_the_series_noun_take_away_the_ends_of_what_was_asked(engine, ct_evidence, prompt, targets):
     """'the spine minus the bottom vertebra' took away the sacrum (the series' end in the book, not in the image)
-    and refused; 'right ribs minus the top and bottom rib' kept rib 7 (a wrong mask)."""
+    and refused; 'right ribs minus the top and bottom rib' kept rib 7, and 'la columna sin la vértebra más alta y
+    la más baja' kept T11 (the comparative reader took away one end: wrong masks)."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == sorted(targets), spec.trace.rationale
 

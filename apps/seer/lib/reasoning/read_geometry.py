@@ -416,7 +416,10 @@ class GeometryReaders:
             return by_volume
         words = self.words
         hits = [k for k, item in enumerate(items) if item.text in words.comparatives and self._compares(items, k)]
-        if not hits or (self._said_both_ends(items) and self._excluded_end(items) is not None):
+        if hits and (trimmed := self._read_ends_taken_away(request)) is not None:
+            return trimmed  # "la columna sin la vértebra más alta y la más baja": the ends of what was asked
+        cut = self._cut_after_mention(items)
+        if not hits or (cut is not None and self._said_both_ends(items[cut + 1:])):
             return None  # "ribs 7-12 minus the top and bottom ones": both ends taken away, not one compared
         used: set[int] = set()
         findings: list[spatial.Finding] = []
@@ -1475,8 +1478,7 @@ class GeometryReaders:
         the series' own noun after an exclusion name the end member(s) of what was asked, never the series' end in
         the book (the sacrum, the first rib): what is asked is read on its own, then its end(s) taken away."""
         items = request.items
-        cut = next((k for k, i in enumerate(items) if (i.term.kind == "exclusion" or i.text in self._cut_words)
-                    and any(j.term.kind in MENTION for j in items[:k])), None)
+        cut = self._cut_after_mention(items)
         if cut is None or "_ends_base" in vars(request) or request.text is None:
             return None
         after = items[cut + 1:]
@@ -1485,8 +1487,7 @@ class GeometryReaders:
             "first" for i in after if i.term.kind == "number" and i.term.value == 1 and not i.text.isdigit()}
         numbers = [i for i in after if self.words.number(i) is not None and not (i.term.value == 1
                                                                                  and not i.text.isdigit())]
-        if len(nouns) != 1 or not ends or numbers or nouns[0].start < max(
-                i.start for i in after if i.term.kind == "extreme" or i.term.kind == "number"):
+        if len(nouns) != 1 or not ends or numbers:
             return None
         said = ends.pop() if len(ends) == 1 else ("ends" if self._said_both_ends(after) else None)
         series = self._series_of(str(nouns[0].term.value))
@@ -1511,6 +1512,11 @@ class GeometryReaders:
             {"op": "nth", "of": of_json, "k": 1, "end": said, "by": "series order"}]})
         request.parsed.exclude, request.parsed.exclude_refs = [], []
         return self._answer(request, finding, "ordinal")
+
+    def _cut_after_mention(self, items: list[Item]) -> int | None:
+        """The position of the first exclusion or dismissal word said after a structure, or None."""
+        return next((k for k, i in enumerate(items) if (i.term.kind == "exclusion" or i.text in self._cut_words)
+                     and any(j.term.kind in MENTION for j in items[:k])), None)
 
     def _read_counted_series(self, request: Request) -> TargetSpec | None:
         """"the four vertebrae", "die zwei Nieren" said of a series: a count said before a plural series noun says
