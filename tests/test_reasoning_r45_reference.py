@@ -151,3 +151,24 @@ def test_a_lay_shape_word_is_a_head(engine, ct_evidence, prompt):
 def test_a_lay_shape_word_on_one_side(engine, ct_evidence):
     spec = engine.understand("the cap on top of the right kidney", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["adrenal_gland_right"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "whatever runs inside the spinal canal of the vertebrae shown",
+    "the cord of the thoracic spine",
+    "el canal medular de estas vértebras",
+    "le canal rachidien de ces vertèbres",
+    "der Spinalkanal dieser Wirbel",
+    "il canale spinale di queste vertebre",
+    "het wervelkanaal van deze wervels",
+])
+def test_a_structure_said_of_another_is_only_placed_by_it(engine, ct_evidence, prompt):
+    """'whatever runs inside the spinal canal of these vertebrae' gave the cord and every vertebra; 'the cord of
+    the thoracic spine' gave the thoracic vertebrae by the encoder."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["spinal_cord"], spec.trace.rationale
+
+
+def test_a_structure_of_its_own_place_is_still_read(engine, ct_evidence):
+    spec = engine.understand("the portal vein of the liver", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["portal_vein_and_splenic_vein"], spec.trace.rationale

@@ -96,7 +96,9 @@ class LexiconReaders:
 
     def _lexicon_answer(self, request: Request) -> TargetSpec | None:
         parsed, reading, evidence = request.parsed, request.reading, request.evidence
-        include = [self._along_tract(request, m, ground_mention(m, self.ontology)) for m in parsed.include]
+        places = self._places_by_genitive(request)
+        include = [self._along_tract(request, m, ground_mention(m, self.ontology)) for m in parsed.include
+                   if (m.concept, m.text) not in places]
         include += self._resolve_bare(parsed.bare_refs, request.context + request.dropped, reading) if not include else []
         if not include and request.context:
             include = self._head_refers_back(request)
@@ -176,6 +178,31 @@ class LexiconReaders:
             return refusal
         return spec
 
+    def _places_by_genitive(self, request: Request, say: bool = True) -> set[tuple[str, str]]:
+        """(concept, text) of each structure named only as the place of the one before it: "the spinal canal of
+        these vertebrae", "the portal vein of the liver", "el conducto del páncreas". Only a single structure is
+        placed so (a group said of a place, "the discs of the lumbar spine", is narrowed by it, not read here),
+        and only by a structure it is no part of ("the lobes of the lung" are read by their whole)."""
+        genitive = {tuple(tokenize(w)) for w in self.language.get("genitive_words", ())}
+        named = [k for k, i in enumerate(request.items or []) if i.term.kind in MENTION
+                 and str(i.term.value) in self.ontology]
+        places = set()
+        for a, b in zip(named, named[1:]):
+            first, second = request.items[a], request.items[b]
+            between = request.items[a + 1:b]
+            words = tuple(t for i in between for t in i.text.split())
+            if not between or any(i.term.kind != "filler" for i in between) \
+                    or not any(words[:len(g)] == g for g in genitive):
+                continue
+            owner, place = str(first.term.value), str(second.term.value)
+            related = scope_of(self.ontology, [owner]) & scope_of(self.ontology, [place])
+            if self.ontology[owner].members or related:
+                continue
+            places.add((place, second.text))
+            if say:
+                request.reading.rationale.append(f'"{second.text}" only places "{first.text}"')
+        return places
+
     def _along_tract(self, request: Request, mention: Mention, g: Grounding) -> Grounding:
         """A range along a tract is every structure on it between its ends ("stomach to colon": the duodenum and
         the small bowel too; "the GI tract from the stomach onward": to its end), never only the ends named; the
@@ -219,6 +246,11 @@ class LexiconReaders:
         tokens = request.text.tokens
         if not self._is_description(tokens):
             return None
+        kinds = [i.term.kind for i in request.items]
+        first = next((k for k, kind in enumerate(kinds) if kind in MENTION), None)
+        if first is not None and not {"head", "unknown"} & set(kinds[:first]) \
+                and self._places_by_genitive(request, say=False):
+            return self._lexicon_answer(request)  # "the cord of the thoracic spine": a structure and its place
         self._ambiguous = []
         # "the muscle that isn't the left one": a negated side is the other one (`parse.unless_negated`)
         sides = {unless_negated(request.items, k, str(i.term.value)) for k, i in enumerate(request.items)
