@@ -211,6 +211,10 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
             # "kidney, not the left one": an excluded side settles the question.
             excluded_sides = {ref.side for ref in reading.exclude_refs if ref.side and not ref.numbers}
             options = [o for o in options if ontology[o].laterality not in excluded_sides]
+            # "the lumbar vertebra that is not L2": a member excluded by name settles the question as a side does;
+            # not for one of a pair ("kidney, no left kidney" may as well correct itself to the left one)
+            excluded = {c for g in reading.exclude for c in g.ids if ontology[c].laterality is None}
+            options = [o for o in options if o not in excluded]
             if len(options) == 1:
                 grounding.ids = options
                 reading.rationale.append(f"{grounding.rule}; only {_name(ontology, options[0])} remains")

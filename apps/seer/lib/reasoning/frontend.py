@@ -178,8 +178,11 @@ class FrontEnd:
         if spec.status == "ok" and (unread := self._unread_operators(request, spec)):
             # "minus the middle two": a word beside a number that no operator read may change the answer (beside a
             # side it is more often a name's own word: "left autochthonous back muscle")
-            beside = [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "unknown" and any(
-                0 <= j < len(scanned) and scanned[j].term.kind == "number" for j in (k - 1, k + 1))]
+            # (in a pasted report a measure said beside a number, "wall 6 mm", is the report's, never an operator)
+            clause, asking = _asking_clauses(scanned)
+            beside = [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "unknown"
+                      and (not asking or clause[k] in asking) and any(
+                          0 <= j < len(scanned) and scanned[j].term.kind == "number" for j in (k - 1, k + 1))]
             # "what's directly behind the aorta": a relation word no operator read, right before the structure the
             # answer is, makes that structure its landmark: answering it is answering the wrong thing
             # (in a comparison the structures named are its candidates: "el mayor entre el hígado y el bazo")
@@ -303,8 +306,9 @@ class FrontEnd:
                                    # "T11 xx 12": between a structure and a number, it may join them or not
                                    or scanned[k - 1].term.kind in anchors and k + 1 < len(scanned)
                                    and scanned[k + 1].term.kind == "number")]
+        # ("no pneumothorax" in a report denies a finding there: it excepts nothing from what is asked)
         critical += [w for k, w in unexplained if w not in critical and w not in self.common_words
-                     and _all_an_exclusion_says(scanned, k, anchors)]
+                     and (not asking or clause[k] in asking) and _all_an_exclusion_says(scanned, k, anchors)]
         # "die kleinen Mützen auf beiden Nieren": an unread noun, a place word, then the structure answered: that
         # structure is where the thing asked for lies, not the thing
         critical += [w for k, w in unexplained if w not in critical and w not in self.common_words

@@ -349,6 +349,14 @@ def _sibling_in_series(concept_id: str, number: int, ontology) -> str | None:
     return candidate if candidate != concept_id and candidate in ontology else None
 
 
+def _side_before(chunk: list[Item], position: int) -> int | None:
+    """The position of a left/right side word said right before `position` (fillers apart), or None."""
+    k = position - 1
+    while k >= 0 and chunk[k].term.kind == "filler":
+        k -= 1
+    return k if k >= 0 and chunk[k].term.kind == "side" and chunk[k].term.value in ("left", "right") else None
+
+
 def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     mentions: list[Mention] = []
     positions: list[int] = []  # chunk position of each mention, including the ends of ranges
@@ -370,6 +378,7 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     if not mentions:
         return []
     runs = _number_runs(chunk)
+    taken_sides: set[int] = set()  # side words said of a member a bare number names
     further: dict[int, Mention] = {}  # the last further member added after a series member, by that member
     for first, last, numbers in runs:
         target = None
@@ -391,6 +400,16 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
             # range or one of a list
             end = owner[positions.index(ahead[joined])]
             sibling = _sibling_in_series(end.concept, numbers[0], ontology) if ontology[end.concept].series else None
+            said = _side_before(chunk, first)
+            if said is not None and ontology[end.concept].series:
+                # "left 11th and right 11th rib", "the left 9th and the right 10th rib": the side said before the
+                # bare number is that member's own, not the named member's
+                same = sibling or end.concept
+                if ontology[same].laterality not in (None, str(chunk[said].term.value)):
+                    same = ontology[same].pair
+                sibling = same if same and same != end.concept else None
+                if sibling:
+                    taken_sides.add(said)
             if sibling and end in mentions and end.range_end is None:
                 start = Mention(concept=sibling, form="concept", text=chunk[first].text, source="language")
                 if joined and chunk[ahead[0]].term.kind == "range":
@@ -426,7 +445,7 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
         target.numbers.extend(n for n in numbers if n not in target.numbers)
     # Each side word, and each "lowest"/"first", belongs to the nearest mention in its chunk.
     for position, item in enumerate(chunk):
-        if item.term.kind in ("side", "extreme"):
+        if item.term.kind in ("side", "extreme") and position not in taken_sides:
             at = min(range(len(positions)), key=lambda k: abs(positions[k] - position))
             nearest = owner[at]
             if item.term.kind == "extreme" and any(i.term.kind == "exclusion" for i in chunk[

@@ -940,6 +940,17 @@ class GeometryReaders:
                 start -= 1
         return start, end
 
+    def _kind_of_the_one_before(self, head_items: list[Item], mention_at: list[int]) -> bool:
+        """Whether the last two structures said are a structure and then, after a joining word, the bare noun of
+        a group that holds it ("L1 and the vertebra", "the fractured vertebra and the vertebra")."""
+        if len(mention_at) < 2:
+            return False
+        name, kind = head_items[mention_at[-2]], head_items[mention_at[-1]]
+        joined = any(i.term.kind == "conjunction" and i.text.isalpha() for i in head_items[mention_at[-2]:mention_at[-1]])
+        group, said = str(kind.term.value), str(name.term.value)
+        return joined and kind.term.kind == "singular" and name.term.kind in MENTION and group in self.ontology \
+            and (said == group or said in self.ontology.descendants(group))
+
     def _category_after(self, items: list[Item], k: int, end: int) -> str | None:
         for j in range(k + 1, end):
             pair = f"{items[j].text} {items[j + 1].text}" if j + 1 < end else None
@@ -1041,6 +1052,19 @@ class GeometryReaders:
                     # "the spleen and the kidney next to it": the landmark is asked for too
                     also = [ground_mention(m, self.ontology) for m in landmarks]
                 reading.rationale.append(f'relation: "it" is "{head_items[mention_at[-2]].text}"')
+            elif not tail_words and self._kind_of_the_one_before(head_items, mention_at):
+                # "L1 e la vertebra subito sopra", "the fractured vertebra and the vertebra just above": a structure,
+                # a joining word, then a bare noun of its kind with the relation after it: the relation is from the
+                # structure said first, which is asked for too (never "the organ the gallbladder is attached to",
+                # turned round: that has no joining word)
+                at = mention_at[-2]
+                landmarks = self._mentions_of([head_items[at]])
+                also = self._resolve_references([ground_mention(m, self.ontology) for m in landmarks],
+                                                request.context + earlier[:-1], reading)
+                head_items = head_items[mention_at[-1]:]
+                heads = [i for i in head_items if i.term.kind in MENTION]
+                head = heads[-1] if heads else None
+                reading.rationale.append(f'relation: from "{landmarks[0].text}", said before its kind')
             elif mention_at and not tail_words and (len(mention_at) >= 2 or generic):
                 # "the organ the gallbladder is attached to", "the organ with the gallbladder tucked underneath":
                 # the landmark is said before the relation, which is then read the other way round
