@@ -65,6 +65,8 @@ def test_letters_with_their_dots_are_one_abbreviation(engine, ct_evidence, promp
 @pytest.mark.parametrize("prompt, targets", [
     ("aorta; IVC; portal+splenic vein", ["aorta", "inferior_vena_cava", "portal_vein_and_splenic_vein"]),
     ("portal & splenic vein", ["portal_vein_and_splenic_vein"]),
+    ("aorta, ivc, portal/splenic", ["aorta", "inferior_vena_cava", "portal_vein_and_splenic_vein"]),  # not the spleen
+    ("the big veins: IVC plus portal/splenic", ["inferior_vena_cava", "portal_vein_and_splenic_vein"]),
 ])
 def test_a_word_joined_to_a_longer_name_shares_its_head(engine, ct_evidence, prompt, targets):
     """"portal" alone is no name; "portal vein" is."""

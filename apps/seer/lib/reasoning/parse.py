@@ -53,6 +53,7 @@ class TermIndex:
         self.pro_forms: set[str] = set()  # "ones" in "the floating ones": a noun said again without its word
         self.region_adjectives: set[str] = set()  # "thoracic" in "the thoracic spinal cord"
         self.organ_adjectives: set[str] = set()  # "renal" in "the renal arteries"
+        self.word_conjunctions: list[str] = []  # "and", "und": a joint said as a word inside a name
         self.structures: set[str] = set()  # concepts that are one structure, not a group
         self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
         self.language_words: dict[str, set[str]] = {}  # each language's own function words (languages.language_words)
@@ -144,6 +145,7 @@ class TermIndex:
         index.pro_forms = {t for w in language.get("noun_pro_forms", ()) for t in tokenize(w)}
         index.region_adjectives = {" ".join(tokenize(w)) for w in language.get("region_adjectives", ())}
         index.organ_adjectives = {" ".join(tokenize(w)) for w in language.get("organ_adjectives", ())}
+        index.word_conjunctions = [w for w in language["conjunctions"] if w.isalpha()]
         index.structures = {c.id for c in ontology.concepts.values() if not c.members}
         return index
 
@@ -179,17 +181,27 @@ class TermIndex:
                 for item in items]
 
     def _share_a_head(self, items: list[Item]) -> list[Item]:
-        """"portal + splenic vein", "portal and splenic vein": an unknown word joined to a name of two or more words
-        is the first word of a name with the same last words ("portal vein"), when that is a name we know."""
-        for k in range(len(items) - 2):
+        """"portal + splenic vein", "portal/splenic": an unknown word joined to a name is the first word of a name
+        with the same last words ("portal vein"), or with the joint said as a word ("portal and splenic"), when that
+        is a name we know."""
+        k = 0
+        while k < len(items) - 2:
             word, joint, name = items[k:k + 3]
+            k += 1
             if word.term.kind != "unknown" or joint.term.kind != "conjunction" \
-                    or name.term.kind not in ("concept", "singular") or len(name.text.split()) < 2:
+                    or name.term.kind not in ("concept", "singular"):
                 continue
-            phrase = (word.text, *name.text.split()[1:])
-            term = self.phrases.get(phrase)
-            if term is not None and term.kind in ("concept", "singular"):
-                items[k] = Item(word.start, word.end, term, " ".join(phrase))
+            phrases = [(c, (word.text, c, *name.text.split())) for c in self.word_conjunctions] \
+                + [(None, (word.text, *name.text.split()[1:]))] * (len(name.text.split()) >= 2)
+            found = next(((c, p, t) for c, p in phrases if (t := self.phrases.get(p)) is not None
+                          and t.kind in ("concept", "singular")), None)
+            if found is None:
+                continue
+            joined, phrase, term = found
+            if joined is None:
+                items[k - 1] = Item(word.start, word.end, term, " ".join(phrase))
+            else:
+                items[k - 1:k + 2] = [Item(word.start, name.end, term, " ".join(phrase))]
         return items
 
     def _fold_region_adjectives(self, items: list[Item]) -> list[Item]:
