@@ -110,3 +110,16 @@ def test_an_unread_verb_relating_a_kind_to_the_answer_is_never_dropped(engine, c
 def test_a_misspelt_name_is_still_repaired_in_its_own_language(engine, ct_evidence, prompt, target):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == [target], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, status, targets", [
+    ("the right floating rib", "clarify", []),
+    ("the left lung lobe", "clarify", []),
+    ("the twelfth rib on the right, floating one", "ok", ["rib_right_12"]),  # the apposition picks it
+    ("the left floating ribs", "ok", ["rib_left_11", "rib_left_12"]),
+    ("aorta plus the vessel to its right", "ok", ["aorta", "inferior_vena_cava"]),
+])
+def test_one_of_a_kind_on_a_side_is_one_structure_not_all_on_that_side(engine, ct_evidence, prompt, status, targets):
+    """"the right floating rib" gave both right floating ribs at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == status and sorted(spec.targets) == sorted(targets), spec.trace.rationale

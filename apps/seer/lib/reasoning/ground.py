@@ -115,6 +115,12 @@ def ground_mention(mention: Mention, ontology) -> Grounding:
             # its lobes are not a numbered series)
             g.options, g.rule = numbered, f'"{mention.text}" + side {side} names one of {len(numbered)} without saying which'
             return g
+        if mention.form == "singular" and len(lateral) > 1 and not any(ontology[c].members for c in lateral) \
+                and all(ontology[c].laterality for c in ontology.descendants(concept.id) if not ontology[c].members):
+            # "the right floating rib", "the left lung lobe": one of the structures on that side, not all of them
+            # (a kind with midline members, "the vessel to its right", is placed by its relation instead)
+            g.options, g.rule = lateral, f'"{mention.text}" + side {side} names one of {len(lateral)} without saying which'
+            return g
         if lateral:
             g.ids = lateral
             g.explicit = mention.form == "singular" and len(lateral) == 1 and not ontology[lateral[0]].members
