@@ -123,3 +123,11 @@ def test_one_of_a_kind_on_a_side_is_one_structure_not_all_on_that_side(engine, c
     """"the right floating rib" gave both right floating ribs at 0.97."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == status and sorted(spec.targets) == sorted(targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["L psoas / R psoas / L blorfus / R blorfus", "left kidney + right gizmo + spleen"])
+def test_a_list_entry_of_a_side_and_an_unread_word_is_never_dropped(engine, ct_evidence, prompt):
+    """"L psoas / R psoas / L erector / R erector" gave the left psoas alone at 0.85: the unread entry's side went to
+    the psoas before it, and that psoas, with both sides, was taken for the whole of the left one."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and spec.targets == [], (spec.status, spec.targets)

@@ -466,24 +466,27 @@ class FrontEnd:
         """A list entry (between commas or conjunctions of a clause that asks) that is one word no reading names,
         between two entries that name a structure: that word (else none). Between two structures a single word is
         most likely a third one we failed to read ("foie, rate, estomac"), and answering the others drops it. (A
-        slash joins a name, "portal/splenic vein"; a report's findings are context.)"""
+        name joined by a slash, "portal/splenic vein", is one item by then; a report's findings are context.)"""
         clause, asking = _asking_clauses(scanned)
         # "À segmenter : foie, rate, estomac": the list after a header that asks is part of what it asks
         asking |= {clause[k] + 1 for k, i in enumerate(scanned) if i.text == ":" and clause[k] in asking}
         entries: list[list[Item]] = [[]]
         joined: list[bool] = []  # whether entry n and n + 1 are joined by a word of choice ("or", "oder")
+        listed: list[bool] = []  # whether entry n and n + 1 are joined by a sign of a list ("/", "+", ";"), which a
+        # report's sentences are not
         alternatives = set(self.language.get("alternative_words", ()))
         for k, item in enumerate(scanned):
             if asking and clause[k] not in asking:
                 continue
-            if item.term.kind == "break" or (item.term.kind == "conjunction" and item.text != "/") \
-                    or item.text in alternatives:
+            if item.term.kind in ("break", "conjunction") or item.text in alternatives:
                 entries.append([])
                 joined.append(item.text in alternatives)
+                listed.append(item.term.kind == "conjunction" and not item.text.isalpha() and item.text != ",")
             elif item.term.kind != "filler":
                 entries[-1].append(item)
         names = [any(i.term.kind in ("concept", "singular") for i in entry) for entry in entries]
-        for n, entry in enumerate(entries):
+        for n, sided in enumerate(entries):
+            entry = [i for i in sided if i.term.kind != "side"]  # "L psoas / L erector": its side is the entry's
             if not (len(entry) == 1 and entry[0].term.kind == "unknown" and entry[0].text.isalpha()
                     and len(entry[0].text) > 2):
                 continue
@@ -491,7 +494,13 @@ class FrontEnd:
             # "Aorta oder Hohlvene": the last of a choice between structures ("the wall and lumen": after "and" a
             # word we do not know is as often a part or a property as a structure)
             last = n > 0 and not any(entries[n + 1:]) and names[n - 1] and joined[n - 1]
-            if between or last:
+            # "L psoas / L erector": a side with a word we cannot read, beside an entry that names a structure
+            # between two signs of a list ("RT planning: spinal cord" is a header, "Right hydronephrosis, left kidney
+            # normal" a report)
+            sided_beside = [i.term.kind for i in sided] == ["side", "unknown"] \
+                and (n == 0 or listed[n - 1]) and (n == len(entries) - 1 or listed[n]) \
+                and ((n > 0 and names[n - 1]) or (n + 1 < len(entries) and names[n + 1]))
+            if between or last or sided_beside:
                 return [entry[0].text]
         return []
 
