@@ -172,3 +172,10 @@ def test_a_structure_said_of_another_is_only_placed_by_it(engine, ct_evidence, p
 def test_a_structure_of_its_own_place_is_still_read(engine, ct_evidence):
     spec = engine.understand("the portal vein of the liver", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["portal_vein_and_splenic_vein"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the muscle pair along the spine, not the psoas",
+                                    "the pair of muscles beside the spine"])
+def test_the_back_muscles_said_as_a_pair(engine, mr_evidence, prompt):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["autochthon_left", "autochthon_right"], spec.trace.rationale
