@@ -856,6 +856,11 @@ class DiscourseReader:
             while start > 0 and (out[start - 1].term.kind in (*MENTION, *MODIFIERS, "filler", "anaphora")
                                  or out[start - 1].term.kind == "conjunction" and out[start - 1].text.isalpha()):
                 start -= 1
+            if not any(i.term.kind in MENTION for i in out[start:end]):
+                # "aorta, er, the vein beside it instead": what it confirms is placed by a word it cannot move over
+                # (the correction before it says the same), so it is dropped rather than moved into the phrase
+                out = out[:k] + out[k + 1:]
+                continue
             out = out[:start] + [out[k]] + out[start:k] + out[k + 1:]
         return out
 

@@ -65,6 +65,9 @@ def _pick_in_series(ontology, pool: list[str], numbers: list[int], extreme: str 
 def ground_mention(mention: Mention, ontology) -> Grounding:
     concept = ontology[mention.concept]
     side = mention.side
+    if side == "both" and len(said := mention.sides - {"both"}) == 1 and concept.members \
+            and len(_top_lateral(ontology, concept.id, next(iter(said)))) == 2:
+        side = next(iter(said))  # "both floating ribs on the right": "both" counts the two of that side
     g = Grounding(mention=mention, rule=f'"{mention.text}" -> {concept.id} ({mention.source})')
 
     if mention.range_end is not None:

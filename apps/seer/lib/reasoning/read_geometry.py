@@ -1554,8 +1554,8 @@ class GeometryReaders:
                 or self._series_of(str(said[1].term.value)) is None:
             return None
         sides = {str(i.term.value) for i in items if i.term.kind == "side"} & {"left", "right"}
-        if len(sides) > 1 or items.index(said[0]) + 1 != items.index(said[1]):
-            return None
+        if len(sides) > 1 or any(i.term.kind != "side" for i in items[items.index(said[0]) + 1:items.index(said[1])]):
+            return None  # ("the two right floating ribs": a side may stand between the count and its noun)
         if any(i.term.kind == "extreme" or i.text in self.words.comparatives or i.text in self.words.from_end
                or i.text in self.words.penultimate or i.text in self.words.thresholds or i.text in self._middle_words
                for i in items):

@@ -816,7 +816,9 @@ class LexiconReaders:
             under = {c for i in g.ids for c in self.ontology.descendants(i) | {i}}
             mine = [c for c in targets if c in under]
             unpaired = [c for c in mine if self.ontology[c].laterality not in ("left", "right")]
-            if unpaired and len(mine) != 2:
+            # "both ribs on the left": two of that side's six (an exclusion may leave fewer than "both" counted)
+            one_side = len(g.mention.sides - {"both"}) == 1 and not (reading.exclude or reading.exclude_refs)
+            if (unpaired or one_side) and len(mine) != 2:
                 return mine
         return []
 

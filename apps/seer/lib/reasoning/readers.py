@@ -268,8 +268,8 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                 on_midline = abs(mine) < MIDLINE_MM
                 if not (same_side or (relation == "medial" and on_midline)) or (relation == "medial") != closer:
                     continue
-                if relation == "lateral" and not same_side:
-                    continue
+                if relation == "lateral" and (not same_side or _spans_midline(evidence, present[c].extent_ras_mm)):
+                    continue  # (the colon's centroid has a side, but the colon is not "lateral to the stomach")
                 if abs(abs(mine) - abs(theirs)) < MIN_DIRECTION_COSINE * distance:
                     # "lateral to the left kidney": mostly above or in front of it, only a little farther out, is
                     # off to one side, as for "above" (the lung base is not lateral to the kidney; the spleen is)
