@@ -26,13 +26,15 @@ def test_a_name_that_says_the_place_asked_decides_the_comparison(engine, ct_evid
     assert got == ("ok", [expected]), spec.trace.rationale
 
 
-@pytest.mark.parametrize("prompt", [
-    "all lung lobes except the left lower one",
-    "all lung lobes except the right lower one",
+@pytest.mark.parametrize("prompt, expected", [
+    ("all lung lobes except the left lower one", ["lung_lower_lobe_right", "lung_upper_lobe_left"]),
+    ("all lung lobes except the right lower one", ["lung_lower_lobe_left", "lung_upper_lobe_left"]),
 ])
-def test_a_side_before_the_comparative_is_a_name_not_a_narrowing(engine, ct_evidence, prompt):
-    spec, (status, _) = _answer(engine, ct_evidence, prompt)
-    assert status != "ok", spec.trace.rationale
+def test_a_side_before_the_comparative_is_a_name_not_a_narrowing(engine, ct_evidence, prompt, expected):
+    """"lower one" after "lung lobes" is the lower lobe said again (round 49: it asked; round 21: a narrowing by
+    height gave one lobe)."""
+    spec, (status, targets) = _answer(engine, ct_evidence, prompt)
+    assert (status, sorted(targets)) == ("ok", expected), spec.trace.rationale
 
 
 @pytest.mark.parametrize("prompt, expected", [

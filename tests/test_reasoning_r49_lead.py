@@ -42,3 +42,37 @@ def test_lateral_to_is_never_a_structure_across_the_midline(engine, ct_evidence)
     """The colon's centroid lies left of the stomach's, but the colon is not lateral to it (it was the answer)."""
     spec = engine.understand("the organ lateral to the stomach under the left ribs", ct_evidence)
     assert "colon" not in spec.targets and "colon" not in spec.candidates, spec.trace.rationale
+
+
+def test_that_after_a_noun_opens_a_clause_and_points_back_at_nothing(engine, ct_evidence):
+    """"caps that sit on top of the kidneys" was read as "that (kidney)", a reference: the kidneys, refused."""
+    spec = engine.understand("the little caps that sit on top of both kidneys", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["adrenal_gland_left", "adrenal_gland_right"], \
+        spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["psoas x2", "kidneys x 2"])
+def test_times_two_says_both_sides(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and len(spec.targets) == 2 and \
+        {engine.ontology[t].laterality for t in spec.targets} == {"left", "right"}, spec.trace.rationale
+
+
+def test_a_number_before_cm_is_not_times_two(engine, ct_evidence):
+    spec = engine.understand("Findings: 2 cm nodule right adrenal. Please segment that gland.", ct_evidence)
+    assert spec.targets == ["adrenal_gland_right"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["which lung lobe has the most volume here? segment it",
+                                    "which lung lobe is the largest", "welcher Lungenlappen hat das größte Volumen",
+                                    "quel lobe pulmonaire est le plus gros"])
+def test_a_lung_lobe_is_one_of_the_five_lobes_compared_by_volume(engine, ct_evidence, prompt):
+    """"lung lobe" was one of the two lungs, and "has the most volume" was not read as a comparison."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["lung_lower_lobe_right"], spec.trace.rationale
+
+
+def test_the_lung_lobes_name_the_five_lobes(engine, ct_evidence):
+    spec = engine.understand("the lung lobes", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == [
+        "lung_lower_lobe_left", "lung_lower_lobe_right", "lung_upper_lobe_left"], spec.trace.rationale

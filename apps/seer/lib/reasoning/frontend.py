@@ -1499,11 +1499,9 @@ class FrontEnd:
     def _family(self, concept_id: str) -> str:
         """A lateral structure and its pair are one answer to "what is described"; the side is read from words."""
         concept = self.ontology[concept_id]
-        if concept.pair:
-            for group in concept.groups:
-                if concept.pair in self.ontology[group].members:
-                    return group
-        return concept_id
+        pairs = [g for g in concept.groups if concept.pair and concept.pair in self.ontology[g].members]
+        # (the smallest: a lobe's pair group is "upper lobes", not "lung lobes", which holds it too)
+        return min(pairs, key=lambda g: len(self.ontology[g].members)) if pairs else concept_id
 
     def _category_in(self, tokens: list[str]) -> str | None:
         """The kind of structure a description names ("vessel", "solid organ"), from the category words."""

@@ -243,7 +243,10 @@ class TermIndex:
         for k in range(len(items) - 1, 0, -1):
             modifier = items[k - 1] if items[k].text in self.pro_forms else items[k]
             end = k + 1
-            if modifier.term.kind != "unknown" or (modifier is items[k] and not (
+            # ("all lung lobes except the right lower one": a position word said before a pro-form is its modifier
+            # too, "lower lobe", where alone it would compare)
+            pro_formed = modifier is items[k - 1] and modifier.term.kind == "filler" and modifier.text.isalpha()
+            if modifier.term.kind != "unknown" and not pro_formed or (modifier is items[k] and not (
                     items[k - 1].term.kind in ("filler", "exclusion") and (k + 1 == len(items) or items[k + 1].term.kind in (
                         "break", "conjunction")))):
                 continue

@@ -700,7 +700,11 @@ class ReferenceReaders:
             return adjective if isinstance(adjective, TargetSpec) else None
         other = any(t in sets["other_words"] for t in texts)
         same = any(t in sets["same_side_words"] for t in texts)
-        affected = any(t in sets["affected_words"] for t in texts) or self._names_by_finding(texts)
+        # ("the little caps that sit on top of the kidneys": "that" after a noun begins a clause about that noun;
+        # it points back at nothing)
+        affected = any(t in sets["affected_words"] and not (
+            t in sets["relative_words"] and k > 0 and items[k - 1].term.kind in ("unknown", "head", "singular"))
+            for k, t in enumerate(texts)) or self._names_by_finding(texts)
         both = any(t in sets["both_words"] for t in texts) and not parsed.include
         if not (other or same or affected or both):
             return None
