@@ -76,3 +76,26 @@ def test_the_lung_lobes_name_the_five_lobes(engine, ct_evidence):
     spec = engine.understand("the lung lobes", ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == [
         "lung_lower_lobe_left", "lung_lower_lobe_right", "lung_upper_lobe_left"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", [
+    "the bowel between the stomach and the jejunum",  # gave the colon, whose centroid lies between them, at 0.88
+    "bowel segment connecting the stomach to the jejunum",
+    "the part of the gut joining the stomach and the jejunum",  # gave the stomach and the small bowel at 0.97
+    "el segmento que une el estómago y el yeyuno",
+    "der Darmabschnitt zwischen Magen und Dünndarm",
+])
+def test_between_two_structures_of_a_tract_is_what_lies_between_them_along_it(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["duodenum"], spec.trace.rationale
+
+
+def test_more_than_one_between_along_a_tract_asks(engine, ct_evidence):
+    spec = engine.understand("the gut between stomach and colon, the long twisty one", ct_evidence)
+    assert spec.status == "clarify" and sorted(spec.candidates) == ["duodenum", "small_bowel"], spec.trace.rationale
+
+
+def test_a_third_conjunct_after_between_x_and_y_is_read(engine, ct_evidence):
+    """The liver was dropped: every "and" after "between" was taken for the one joining its two ends (0.95)."""
+    spec = engine.understand("the vertebra between T12 and L2 and the liver", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["liver", "vertebrae_L1"], spec.trace.rationale

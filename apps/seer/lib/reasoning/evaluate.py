@@ -299,6 +299,10 @@ class Evaluator:
             if found is not None:
                 found.margin = found.margin or "numbering"
                 return found
+            pool = self.members(expr.pool) if expr.pool is not None else None
+            if all(tract.on_a_tract(self.ontology, a) for a in anchors[:2]) \
+                    and (found := tract.between(self.ontology, anchors[0], anchors[1], pool)) is not None:
+                return found  # (a lumen's order is its tract, not where its centroid falls)
         if expr.steps and not groups:
             found = geometry.series_step(anchors[0], expr.kind, expr.steps, self.ontology, self.evidence, self.words,
                                          self.vocabulary)

@@ -40,9 +40,12 @@ def _past_fillers(scanned: list[Item], k: int) -> int:
 
 
 def _without_landmarks(node):
-    """An expression's JSON without its relations' anchors and distance landmarks."""
+    """An expression's JSON without its relations' anchors and distance landmarks (but the two ends of a "between",
+    which the conjunction between them joins: "the segment joining the stomach and the jejunum")."""
     if isinstance(node, dict):
-        return {k: _without_landmarks(v) for k, v in node.items() if k not in ("anchors", "landmark")}
+        ends = node.get("anchors", [])[:2] if node.get("kind") == "between" else []
+        kept = {k: _without_landmarks(v) for k, v in node.items() if k not in ("anchors", "landmark")}
+        return {**kept, "ends": ends} if len(ends) == 2 else kept
     return [_without_landmarks(v) for v in node] if isinstance(node, list) else node
 
 
@@ -1073,6 +1076,13 @@ class FrontEnd:
         return any(self._nounless(tokens[items[k].end:(items[n].start if n < len(items) else len(tokens))])
                    for k in cuts for n in [next((j for j in cuts if j > k), len(items))])
 
+    def _joins_the_ends_of_between(self, before: list[Item]) -> bool:
+        """Whether the conjunction after `before` (its clause up to it) is the "and" of "between X and Y": the first
+        one after a between word ("between T12 and L2 and the liver": the second "and" adds the liver)."""
+        at = next((j for j in range(len(before) - 1, -1, -1) if before[j].text in self.words.between), None)
+        return at is not None and not any(i.term.kind == "conjunction" and i.text not in (",", "/")
+                                          for i in before[at + 1:])
+
     def _dropped_conjunct(self, request: Request, spec: TargetSpec) -> str | None:
         """"the vertebra above L1 and the one below it", "the organ that makes bile and the one that stores it":
         a second conjunct that names or points at a structure must add to the answer. A structure it names that the
@@ -1096,7 +1106,7 @@ class FrontEnd:
         joins = [k for k, i in enumerate(items) if i.term.kind == "conjunction" and i.text not in (",", ";", "/")
                  and not described(k)
                  and (not asks or any(c.term.kind == "action" for c in clause(k)))
-                 and not any(c.text in self.words.between for c in clause(k, upto=True))]
+                 and not self._joins_the_ends_of_between(clause(k, upto=True))]
         # "the spleen, the kidney below the liver": a comma after a bare name, before another name placed by a
         # relation, joins two parts like "and" (before "the organ behind ..." it may be an apposition)
         joins += [k for k, i in enumerate(items) if i.text == "," and k not in joins

@@ -10,7 +10,7 @@ from .normalize import tokenize
 from .parse import Mention, unless_negated
 from . import readers as spatial
 from . import tract
-from .expression import Along, Concept
+from .expression import Along, Concept, Relation, of_ids
 from .request import MENTION, LearnedTrigger, Request, scope_of
 from .thresholds import T
 
@@ -67,7 +67,8 @@ class LexiconReaders:
                                self.words.relations, self._modifies)
         if call is None:
             return None
-        expr = Along(Concept(call.anchor), call.direction, tuple(call.pool))
+        expr = Along(Concept(call.anchor), call.direction, tuple(call.pool)) if call.far_end is None else \
+            Relation("between", (Concept(call.anchor), Concept(call.far_end)), of_ids(call.pool) if call.pool else None)
         finding = self._evaluate(request, expr)
         request.reading.rationale.append(f'"{call.phrase}" places the target {call.direction} along the tract of '
                                          f"{call.anchor}")

@@ -23,7 +23,9 @@ GAP = 2
 # "from": the target lies after a structure said after the phrase ("receives food from the stomach"); "subject": a
 # bare verb whose subject may stand on either side of it ("in cui si svuota lo stomaco", "in den sich der Magen
 # entleert"): the target lies after it.
-PASSAGE_KINDS = ("into", "onward", "from", "subject")
+# "between": the target lies between the two structures said after it ("the segment joining the stomach to the
+# jejunum").
+PASSAGE_KINDS = ("into", "onward", "from", "subject", "between")
 
 
 @dataclass
@@ -32,6 +34,7 @@ class TractCall:
     direction: str  # "next" or "previous"
     phrase: str  # the words that said it
     pool: list[str]  # the kind named ("the bowel ..."): the answer must be one of these ([]: any)
+    far_end: str | None = None  # for "between": the second structure
 
 
 def neighbours(ontology, concept_id: str, direction: str) -> list[str]:
@@ -138,6 +141,7 @@ def find_call(items, tokens: list[str], ontology, sequence_words: dict, passage_
         return next((i for i in reversed(mentions) if start - GAP <= i.end <= start), None)
 
     call = None
+    far_end = None
     for start, end, kind in sequence:
         anchor = after(end)
         if anchor is not None and on_a_tract(ontology, str(anchor.term.value)):
@@ -145,7 +149,11 @@ def find_call(items, tokens: list[str], ontology, sequence_words: dict, passage_
             break
     for start, end, kind in passage if call is None else ():
         following, preceding = after(end), before(start)
-        if kind == "subject" and (preceding or following) is not None:
+        if kind == "between":
+            second = after(following.end) if following is not None else None
+            if second is not None and all(on_a_tract(ontology, str(i.term.value)) for i in (following, second)):
+                call, far_end = (following, "between", " ".join(tokens[start:end])), second
+        elif kind == "subject" and (preceding or following) is not None:
             near = following if following is not None else preceding
             if on_a_tract(ontology, str(near.term.value)):
                 call = (near, "next", " ".join(tokens[start:end]))
@@ -165,13 +173,14 @@ def find_call(items, tokens: list[str], ontology, sequence_words: dict, passage_
         return None  # "after the stomach resection": a time, not a place along the tract
     pool: list[str] = []
     for other in mentions:
-        if other is anchor:
+        if other is anchor or other is far_end:
             continue
         concept = str(other.term.value)
         if not ontology[concept].members:
             return None  # another single structure is named: this is not (only) a tract call
         pool += [concept, *sorted(ontology.descendants(concept))]
-    return TractCall(anchor=anchor_id, direction=direction, phrase=phrase, pool=list(dict.fromkeys(pool)))
+    return TractCall(anchor=anchor_id, direction=direction, phrase=phrase, pool=list(dict.fromkeys(pool)),
+                     far_end=str(far_end.term.value) if far_end is not None else None)
 
 
 def downstream(ontology, concept_id: str) -> list[str]:
@@ -238,3 +247,24 @@ def along(ontology, evidence, anchor: str, direction: str, pool: list[str] | Non
                        margin="tract order")
     return Finding(question=shown, why=[f"the tract branches {where} the {ontology[anchor].name}: "
                                         f"{', '.join(shown)}"], margin="tract branches")
+
+
+def between(ontology, start: str, end: str, pool: list[str] | None = None) -> Finding | None:
+    """"the bowel between the stomach and the jejunum", "the segment joining the stomach to the small bowel": the
+    structures strictly inside the stretch of a tract from one to the other (their centroids may place a loop of
+    colon between them); None when the two do not lie along one tract."""
+    run = stretch(ontology, start, end)
+    if run is None:
+        return None
+    ends = {start, end} | ontology.descendants(start) | ontology.descendants(end)
+    inside = [c for c in run if c not in ends and not ends & ontology.descendants(c)]
+    if pool:
+        inside = [c for c in inside if c in pool]
+    names = f"the {ontology[start].name} and the {ontology[end].name}"
+    if not inside:
+        return Finding(why=[f"nothing of the kind asked lies between {names} along their tract"], margin="tract order")
+    if len(inside) > 1:  # "the gut between stomach and colon, the long twisty one": which of them is asked
+        return Finding(question=inside, ranked=inside, margin="tract order",
+                       why=[f"{', '.join(inside)} lie between {names} along their tract: which one is meant"])
+    return Finding(ids=inside, explicit=True, confidence=T.confidence.relation, margin="tract order",
+                   why=[f"the {ontology[inside[0]].name} lies between {names} along their tract (continues_into)"])
