@@ -759,6 +759,7 @@ class FrontEnd:
                 if any(t in self._pointers for t in words):
                     return None  # "..., the one with less volume": a choice among the parts, never their union
                 continue  # "and also", "," alone: nothing of its own
+            refers = any(t in objects for t in words)
             if previous is not None:
                 words = self._resolved_part(words, *previous, request.evidence)
                 if words is None:
@@ -778,6 +779,8 @@ class FrontEnd:
                 return None  # a relation word that the part's reading did not use, and a set: the part was misread
             if parts and set(spec.targets) <= {c for _, p in parts for c in p.targets}:
                 return None  # a part that adds nothing was misread ("X and what lies between them" read as X)
+            if previous is not None and refers and self._compared_its_kin(spec, previous[1]):
+                return None
             if previous is not None:
                 # the pronoun was read as the part before's answer: its landmark in the trace is that part's own
                 # expression ("the larger kidney and the vein to its right": relation(right, compare(...)))
@@ -787,6 +790,16 @@ class FrontEnd:
         if len(parts) < 2:
             return parts[0][1] if parts and apposed >= 0 else None  # "the organ above X, the liver": one structure
         return union_of_parts(parts, request.evidence, self.ontology)
+
+    def _compared_its_kin(self, spec: TargetSpec, before: TargetSpec) -> bool:
+        """"the first lumbar vertebra and its posterior elements" read its part as "the most posterior vertebra":
+        a part that refers back and is answered by a comparison alone, with another member of the series the part
+        before answered, compared the owner's kin where it spoke of the owner's own parts."""
+        series = {self.ontology[c].series for c in before.targets} - {None}
+        return operators_in(spec.trace.expression or {}) & {"compare"} != set() \
+            and not operators_in(spec.trace.expression or {}) & {"relation", "nth", "along"} \
+            and bool(series) and all(self.ontology[c].series in series and c not in before.targets
+                                     for c in spec.targets)
 
     def _later_operator(self, request: Request) -> str | None:
         """The phrase of a reference operator ("its partner", "right after it") in a part after the first

@@ -193,6 +193,10 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
         # "the vein along the back of the pancreas": next to it, among those on that side of its centre
         relation, pool = "contact", _on_side_of(relation.removesuffix("_contact"), landmarks, pool, evidence, groups)
     groups = {g: parts for g, parts in (groups or {}).items() if parts}
+    if relation == "between" and len(landmarks) == 1 and len(groups.get(landmarks[0], ())) == 2:
+        # "both kidneys and the big artery between them": between the two of a pair, as between two landmarks
+        # (not within a group's extent, touching its parts: "the discs between the vertebral bodies")
+        landmarks = list(groups.pop(landmarks[0]))
     if groups:
         present = dict(evidence.present or {})
         for group, parts in groups.items():
