@@ -99,3 +99,50 @@ def test_a_third_conjunct_after_between_x_and_y_is_read(engine, ct_evidence):
     """The liver was dropped: every "and" after "between" was taken for the one joining its two ends (0.95)."""
     spec = engine.understand("the vertebra between T12 and L2 and the liver", ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == ["liver", "vertebrae_L1"], spec.trace.rationale
+
+
+def test_an_erector_alone_is_one_autochthon(engine, ct_evidence):
+    """"except the left erector" took the left side away from the psoas too."""
+    spec = engine.understand("psoas and erector spinae on both sides, except the left erector", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["autochthon_right", "iliopsoas_left", "iliopsoas_right"], \
+        spec.trace.rationale
+
+
+def test_the_lesion_side_is_the_side_of_the_finding(engine, ct_evidence):
+    """It gave both adrenals; as a same-side word it took the side of the last gland said, the normal one."""
+    spec = engine.understand("1.8 cm right adrenal nodule, 8 HU, left adrenal normal. mask the gland on the lesion "
+                             "side", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["adrenal_gland_right"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the bowel loop curving around the pancreatic head",
+                                    "pancreas and the bowel loop curling around its head"])
+def test_around_is_the_snuggest_wrapping(engine, ct_evidence, prompt):
+    """The colon's extent encloses the pancreas too; it tied with the duodenum."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and "duodenum" in spec.targets and "colon" not in spec.targets, spec.trace.rationale
+
+
+def test_both_kidneys_and_the_artery_between_them(engine, ct_evidence):
+    """Between the two of a pair, not within the pair's extent touching both (it was refused)."""
+    spec = engine.understand("both kidneys and the big artery between them", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["aorta", "kidney_left", "kidney_right"], \
+        spec.trace.rationale
+
+
+def test_the_pair_of_ribs_that_attach_to_a_vertebra(engine, ct_evidence):
+    spec = engine.understand("T12 and the pair of ribs that attach to it", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["rib_left_12", "rib_right_12", "vertebrae_T12"], \
+        spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the ribs attached to T12", "the ribs on both sides attached to T12"])
+def test_a_relation_said_of_the_ribs_is_never_all_the_ribs(engine, ct_evidence, prompt):
+    """Every rib was answered at 0.85: the relation, unread, would have chosen among them."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" or len(spec.targets) <= 2, spec.targets
+
+
+def test_a_part_about_the_owners_own_parts_is_not_a_comparison_of_its_kin(engine, ct_evidence):
+    spec = engine.understand("the first lumbar vertebra and its posterior elements", ct_evidence)
+    assert "vertebrae_T11" not in spec.targets, spec.trace.rationale

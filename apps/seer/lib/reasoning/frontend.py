@@ -203,7 +203,7 @@ class FrontEnd:
                                     and (self._names_a_structure(scanned, k + 1)
                                          or i.text not in self._loose_locatives and self._points_back(scanned, k + 1)
                                          and not operators_in(spec.trace.expression or {}) & CHOOSING)
-                                    and any(self._names_a_kind(j) or self._splits_by_side(i, j)
+                                    and any(self._names_a_kind(j, spec.targets) or self._splits_by_side(i, j)
                                             for j in scanned[max(0, k - 2):k])))]
                 # "the left lung lobe in front of the other left lobe": a relation to "the other" of a group
                 # chooses between its members, and the answer held all of them
@@ -558,12 +558,17 @@ class FrontEnd:
                      and i.text not in self.words.cardinals and i.text not in romans
                      and k > 0 and scanned[k - 1].term.kind == "filler"), None)
 
-    def _names_a_kind(self, item: Item) -> bool:
+    def _names_a_kind(self, item: Item, answer: list[str]) -> bool:
         """"organ", "vein", "vessels": a word for a kind of structure or a group, not one structure's name (nor a
         left-right pair's: "the kidneys next to the spine" are both)."""
         value = str(item.term.value)
+        # (a pair of groups answered with more than two of its members is a kind: "the ribs attached to T12" are two
+        # of the left and right ribs; "both of the ribs ... (the 12th pair)" were numbered)
+        pair_of_two = paired_group(item, self.ontology) and (not any(
+            self.ontology[m].members for m in self.ontology[value].members)
+            or len(set(answer) & self.ontology.descendants(value)) <= 2)
         return item.term.kind in ("singular", "head") or item.term.kind == "concept" and value in self.ontology \
-            and bool(self.ontology.descendants(value)) and not paired_group(item, self.ontology)
+            and bool(self.ontology.descendants(value)) and not pair_of_two
 
     def _splits_by_side(self, relation: Item, item: Item) -> bool:
         """"the ribs on the same side as the liver": a relation of sides said of a left-right group keeps one side

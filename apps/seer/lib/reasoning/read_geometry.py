@@ -1312,7 +1312,9 @@ class GeometryReaders:
                 finding.why.append(f"said to be {size}, but {contrary[0]} is {size}r than {finding.ids[0]} by more "
                                    f"than x{ratio:g}")
                 finding.question, finding.ids = [finding.ids[0], contrary[0]], []
-        plural = any(i.text in self.words.plural_heads for i in head_items)
+        # ("T12 and the pair of ribs that attach to it": "both" or "pair" said of the head counts two as well)
+        plural = any(i.text in self.words.plural_heads or i.text in self._word_sets["both_words"]
+                     or i.term.kind == "side" and i.term.value == "both" for i in head_items)
         if plural and finding.question and len(finding.question) >= 2:
             first, second = finding.question[:2]
             if self.ontology[first].pair == second:

@@ -301,6 +301,10 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
                 if not extent or not all(extent[k] <= origin[k] <= extent[k + 3] for k in range(3)):
                     continue
                 why = f"{c}'s extent encloses {anchor}'s centre"
+                # the snuggest wrapping first: the colon's extent encloses most of the abdomen, the duodenum's
+                # C-loop only the pancreatic head ("the bowel curving around the pancreas"); the size of the box
+                # stands for the distance
+                distance = float(np.prod(np.subtract(extent[3:], extent[:3]))) ** (1 / 3)
             else:
                 continue
             # Structures in contact with the landmark come first: adjacency is what "behind the pancreas" means.
