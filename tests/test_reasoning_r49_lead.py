@@ -146,3 +146,15 @@ def test_a_relation_said_of_the_ribs_is_never_all_the_ribs(engine, ct_evidence, 
 def test_a_part_about_the_owners_own_parts_is_not_a_comparison_of_its_kin(engine, ct_evidence):
     spec = engine.understand("the first lumbar vertebra and its posterior elements", ct_evidence)
     assert "vertebrae_T11" not in spec.targets, spec.trace.rationale
+
+
+def test_html_entities_are_read_as_the_characters_they_stand_for(engine, ct_evidence):
+    """"&lt;" read as words is "lt", the left side: the stomach was asked as "the left stomach"."""
+    spec = engine.understand("&lt;request&gt; stomach &lt;/request&gt; -- sent via teams", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["stomach"], spec.trace.rationale
+
+
+def test_an_unknown_thing_on_top_of_the_kidneys_is_not_the_kidneys(engine, ct_evidence):
+    """Portuguese "em cima dos" was not a relation: "os capuzes em cima dos rins" gave the kidneys at 0.85."""
+    spec = engine.understand("os capuzes em cima dos rins", ct_evidence)
+    assert not {"kidney_left", "kidney_right"} & set(spec.targets), spec.trace.rationale

@@ -6,6 +6,7 @@ touched, and only towards anatomy terms and side words. "staging" must never bec
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -171,6 +172,9 @@ def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_head
     """Drop pasted noise and text addressed to a program, end each line as a clause, and replace "item 2" (a later
     line naming an earlier numbered entry) by that entry's words, so "3. drop item 1" reads as dropping what line 1
     said. Whether anything was cut for being addressed to a program is kept: calibration caps such answers."""
+    # a request pasted from a web page or a chat export keeps its entities ("&lt;request&gt;"): "&lt;" read as
+    # words is "lt", the left side
+    prompt = html.unescape(prompt)
     kept = _cut_program_text(prompt, instruction_headers, instruction_phrases, request_headers)
     cut = bool(instruction_headers or instruction_phrases or request_headers) \
         and _cut_program_text(prompt).split() != kept.split()
