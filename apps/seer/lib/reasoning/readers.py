@@ -190,8 +190,15 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
         groups: landmarks that are groups, with their present parts: each is read as the union of its parts.
     """
     if relation.endswith("_contact"):
-        # "the vein along the back of the pancreas": next to it, among those on that side of its centre
-        relation, pool = "contact", _on_side_of(relation.removesuffix("_contact"), landmarks, pool, evidence, groups)
+        # "the vein along the back of the pancreas": next to it, among those on that side of its centre; where
+        # nothing on that side touches it (a group landmark, whose parts' contacts the map does not join: "the
+        # muscle along the front of the lumbar spine"), the side alone
+        direction = relation.removesuffix("_contact")
+        found = spatial("contact", landmarks, _on_side_of(direction, landmarks, pool, evidence, groups), evidence,
+                        ontology, part, groups)
+        if found.ids or found.question:
+            return found
+        return spatial(direction, landmarks, pool, evidence, ontology, part, groups)
     groups = {g: parts for g, parts in (groups or {}).items() if parts}
     if relation == "between" and len(landmarks) == 1 and len(groups.get(landmarks[0], ())) == 2:
         # "both kidneys and the big artery between them": between the two of a pair, as between two landmarks
