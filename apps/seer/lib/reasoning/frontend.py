@@ -236,6 +236,12 @@ class FrontEnd:
                 return refusal
             return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
                        why=f"a comparison by a measure not read from the image: {unmeasured[0]!r}")
+        if spec.status == "ok" and "compare" not in operators_in(spec.trace.expression or {}) \
+                and any(g.mention.source == "embedding" for g in request.reading.include) \
+                and (said := [c for c in self._phrases_in(request.text.tokens, "comparatives")
+                              if c not in self.words.relations]):
+            # "the most cranial disc" read by the encoder as the discs: a superlative it cannot apply was dropped
+            return unexplained_words(spec, said[:1], said[:1], self.ontology)
         if spec.status == "ok" and len(spec.targets) >= 2 and self._comparison_unread(request, spec):
             # "the upper of the two lumbar vertebrae": a reader that counts or names gave all it counted
             return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
@@ -1001,7 +1007,7 @@ class FrontEnd:
         out: list[str] = []
         referent = self._referent(before, spec)
         objects = self._word_sets["object_pronouns"]
-        skip = -1
+        skip, ends_with_landmark = -1, False
         for k, t in enumerate(words):
             if t in self._word_sets["possessive_pronouns"]:
                 following = words[k + 1] if k + 1 < len(words) else ""
@@ -1029,7 +1035,9 @@ class FrontEnd:
                     return None
                 # after a verb, with the article the names of the lexicon are written with ("the vein draining the
                 # spleen"); after a relation word the relation reader takes the bare name ("on top of left kidney")
-                verb = bool(out) and out[-1].isalpha() and out[-1] not in self._relation_tokens
+                # (a loose place word takes the article too: "the sac under the liver", not "under liver")
+                verb = bool(out) and out[-1].isalpha() and (out[-1] not in self._relation_tokens
+                                                            or out[-1] in self._loose_locatives)
                 out.extend(["the", *referent.split()] if verb else referent.split())
             elif t in self._pointers:
                 # "and the one below it", "and the one that stores it": a pointer stands for the noun of the part
@@ -1037,16 +1045,21 @@ class FrontEnd:
                 # among the part before, never an addition to it
                 joined_words = f" {' '.join(words)} "
                 placed = any(w in objects for w in words if w != t)
-                if not placed or any(f" {c} " in joined_words for c in self.words.comparatives
-                                     if c not in self.words.relations):
+                # "the fractured vertebra plus the one above and the one below": a relation word ending the part
+                # has the part before as its landmark, said or not
+                elliptic = not placed and words[-1] != t and words[-1] in self.words.relations \
+                    and referent is not None
+                if not (placed or elliptic) or any(f" {c} " in joined_words for c in self.words.comparatives
+                                                   if c not in self.words.relations):
                     return None
+                ends_with_landmark = elliptic
                 if t in self.words.generic:  # "the one below it": the noun of the part before
                     out.append(next((w for w in before if self._is_noun(w)), t))
                 else:  # "whatever lies between them": any structure, placed by what follows
                     out.append((self.language.get("generic_heads") or [t])[0])
             else:
                 out.append(t)
-        return out
+        return [*out, *referent.split()] if ends_with_landmark else out
 
     @cached_property
     def _relation_tokens(self) -> set[str]:
