@@ -186,3 +186,23 @@ def test_a_pronoun_after_a_loose_place_word_is_read_with_its_article(engine, ct_
     """"the sac under it" became "the sac under liver", which did not read: the request was refused."""
     spec = engine.understand("the liver and the sac under it that holds bile", ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == ["gallbladder", "liver"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("not the left one - the right psoas", ["iliopsoas_right"]),  # refused: "the right psoas" was negated too
+    ("never mind the right, give me the left adrenal", ["adrenal_gland_left"]),
+])
+def test_a_side_declined_before_the_structure_of_the_other_side(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_a_noun_whose_every_member_is_excluded_asks_nothing(engine, ct_evidence):
+    spec = engine.understand("psoas and erector spinae, leave out both psoas", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["autochthon_left", "autochthon_right"], \
+        spec.trace.rationale
+
+
+def test_one_excluded_of_a_pair_still_asks(engine, ct_evidence):
+    spec = engine.understand("kidney, no left kidney", ct_evidence)
+    assert spec.status == "clarify", spec.trace.rationale

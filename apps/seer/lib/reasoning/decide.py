@@ -208,6 +208,11 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         if grounding.options:
             options = [o for o in grounding.options if any(_present(evidence, leaf)
                                                            for leaf in ontology.leaves(o, vocabulary))]
+            if options and set(options) <= {d for g in reading.exclude for c in g.ids
+                                             for d in (c, *ontology.descendants(c))}:
+                # "psoas and erector spinae, leave out both psoas": every one it may mean is excluded by name
+                reading.rationale.append(f"{grounding.rule}; every one of them is excluded")
+                continue
             # "kidney, not the left one": an excluded side settles the question.
             excluded_sides = {ref.side for ref in reading.exclude_refs if ref.side and not ref.numbers}
             options = [o for o in options if ontology[o].laterality not in excluded_sides]

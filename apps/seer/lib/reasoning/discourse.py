@@ -644,11 +644,11 @@ class DiscourseReader:
         structure: "other" when what follows is said on the other side only, "unread" when it is not (a group,
         the same side, no side), else None."""
         sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
-        if len(sides) != 1 or any(items[j].term.kind not in ("side", "filler") for j in scope) \
+        if len(sides) != 1 or any(items[j].term.kind not in ("side", "filler", "anaphora") for j in scope) \
                 or any(i.term.kind in MENTION for i in items[:k]):
-            return None
+            return None  # ("not the left one - the right psoas": "one" is the noun said after it)
         stop = max(scope) + 1
-        if stop >= len(items) or items[stop].text not in (",", ";") and items[stop].term.kind != "break":
+        if stop >= len(items) or items[stop].text not in (",", ";", "-") and items[stop].term.kind != "break":
             return None
         end = next((j for j in range(stop + 1, len(items)) if _is_boundary(items[j]) or items[j].text in (",", ";")),
                    len(items))
@@ -666,9 +666,12 @@ class DiscourseReader:
         if k + 1 >= len(items) or not any(c.isalnum() for c in items[k + 1].text):
             return False  # "left adrenal, never mind, the right": after a pause the side is a correction
         sides = {str(items[j].term.value) for j in scope if items[j].term.kind == "side"}
-        if len(sides) != 1 or any(items[j].term.kind not in ("side", "filler") for j in scope):
+        if len(sides) != 1 or any(items[j].term.kind not in ("side", "filler", "anaphora") for j in scope):
             return False
         last = max((j for j in range(k) if j not in removed and items[j].term.kind in MENTION), default=None)
+        if last is None and scope:
+            # "not the left one - the right psoas": the structure of the other side is said after it
+            last = min((j for j in range(scope[-1] + 1, len(items)) if items[j].term.kind in MENTION), default=None)
         if last is None or items[last].term.kind != "concept":
             return False
         side = self.laterality(str(items[last].term.value))
@@ -1441,8 +1444,10 @@ class DiscourseReader:
                 break
             if not scope and item.text in self.relatives:
                 break  # "the organ you can live without, that sits under the ribs": nothing is negated
-            if stop_at_negation and item.text == "-" and j > 0 and items[j - 1].term.kind in MENTION:
-                break  # "neither the stomach nor the colon - the duodenum"
+            if stop_at_negation and item.text == "-" and j > 0 and (
+                    items[j - 1].term.kind in (*MENTION, "side") or items[j - 1].term.kind == "anaphora"
+                    and any(items[s].term.kind == "side" for s in scope)):
+                break  # "neither the stomach nor the colon - the duodenum", "not the left one - the right psoas"
             if j not in removed:
                 scope.append(j)
         return scope
