@@ -220,3 +220,24 @@ def test_a_clot_is_a_finding(engine, ct_evidence):
 def test_a_request_for_another_task_is_refused(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "rejected" and spec.targets == [], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the vertebrae on either side of L1", ["vertebrae_L2", "vertebrae_T12"]),  # gave L1 alone at 0.97
+    ("L1 and the vertebrae on either side of it", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]),
+    ("T12 plus the 12th ribs on both sides", ["rib_left_12", "rib_right_12", "vertebrae_T12"]),
+])
+def test_the_members_on_either_side_of_a_series_member(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+def test_what_the_sides_are_of_only_places(engine, ct_evidence):
+    """The spine was answered with the kidneys at 0.97."""
+    spec = engine.understand("the kidneys on both sides of the spine", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["kidney_left", "kidney_right"], spec.trace.rationale
+
+
+def test_one_landmark_said_twice_is_one(engine, ct_evidence):
+    spec = engine.understand("the organ cradled in the C-loop of the duodenum", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["pancreas"], spec.trace.rationale

@@ -289,7 +289,9 @@ class Evaluator:
         return out
 
     def _relation(self, expr: Relation) -> geometry.Finding | None:
-        anchors = [a.id if isinstance(a, (Concept, Group)) else self.run(a).ids[0] for a in expr.anchors]
+        # (one landmark said twice, "in the C-loop of the duodenum", is one landmark)
+        anchors = list(dict.fromkeys(a.id if isinstance(a, (Concept, Group)) else self.run(a).ids[0]
+                                     for a in expr.anchors))
         present = self.evidence.present
         # A group landmark that the map does not hold whole ("next to the spine") is the union of its parts.
         groups = {a: [c for c in self.ontology.leaves(a, self.vocabulary) if present and c in present]

@@ -56,17 +56,20 @@ class GeometryReaders:
         # "right rib 9 with the ribs either side of it": the plural series noun names the neighbours' kind
         named = [m for m in request.parsed.include if not (self.ontology[m.concept].members
                                                            and self._series_of(m.concept))]
-        if named and request.parsed.include[0] is not named[0]:
-            return None  # "the ribs either side of rib 10" may mean without rib 10: the later readers decide
-        if not (texts & self._word_sets["neighbour_words"] or self._both_directions(request.items)) or len(named) != 1:
-            return None
+        # "the ribs either side of rib 10", "the vertebrae on either side of L1": the kind said first is what is
+        # asked, so the neighbours without the one they flank
+        flanked = bool(named) and request.parsed.include[0] is not named[0]
+        if not (texts & self._word_sets["neighbour_words"] or self._both_directions(request.items)) or len(named) != 1 \
+                or any(m.numbers for m in request.parsed.include if m not in named):
+            return None  # ("T12 plus the 12th ribs on both sides": the sides of the ribs numbered, not T12's)
         grounded = ground_mention(named[0], self.ontology)
         if len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series:
             return None
         anchor = Concept(grounded.ids[0])
         parts = [self._evaluate(request, Relation(kind, (anchor,), steps=1), series_only=True)
                  for kind in ("superior", "inferior")]
-        ids = [f.ids[0] for f in parts[:1] if f and f.ids] + [anchor.id] + [f.ids[0] for f in parts[1:] if f and f.ids]
+        ids = [f.ids[0] for f in parts[:1] if f and f.ids] + ([] if flanked else [anchor.id]) \
+            + [f.ids[0] for f in parts[1:] if f and f.ids]
         finding = spatial.Finding(ids=ids, explicit=False, confidence=T.confidence.series, margin="numbering",
                                   why=[f"{anchor.id} and its neighbours in the series: {', '.join(ids)}"])
         return self._answer(request, finding, "neighbours")

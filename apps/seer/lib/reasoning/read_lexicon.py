@@ -192,6 +192,15 @@ class LexiconReaders:
             first, second = request.items[a], request.items[b]
             between = request.items[a + 1:b]
             words = tuple(t for i in between for t in i.text.split())
+            after_side = tuple(t for i in between[1:] for t in i.text.split())
+            if len(between) > 1 and between[0].term.kind == "side" and between[0].term.value == "both" \
+                    and all(i.term.kind == "filler" for i in between[1:]) \
+                    and any(after_side[:len(g)] == g for g in genitive):
+                # "the kidneys on both sides of the spine": what the sides are of only places them
+                places.add((str(second.term.value), second.text))
+                if say:
+                    request.reading.rationale.append(f'"{second.text}" only places "{first.text}"')
+                continue
             if not between or any(i.term.kind != "filler" for i in between) \
                     or not any(words[:len(g)] == g for g in genitive):
                 continue
