@@ -25,7 +25,8 @@ def test_every_shape_cap_lies_below_the_sure_band_and_is_explained():
     ("spleen - scratch that - liver", "ok", "correction"),
     ("liver and spleen\nbut not the spleen", "ok", "lines"),
     ("1. aorta\n2. inferior vena cava", "ok", "lines"),
-    ("write a poem about the liver", "rejected", "refusal_of_present"),
+    ("write a poem about the liver", "rejected", "instructions_dropped"),  # a poem: text for a program (round 59)
+    ("the liver? no, not the liver", "rejected", "refusal_of_present"),
 ])
 def test_a_risky_shape_stays_below_the_sure_band(engine, ct_evidence, prompt, status, shape):
     spec = engine.understand(prompt, ct_evidence)
