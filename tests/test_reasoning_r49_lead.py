@@ -241,3 +241,20 @@ def test_what_the_sides_are_of_only_places(engine, ct_evidence):
 def test_one_landmark_said_twice_is_one(engine, ct_evidence):
     spec = engine.understand("the organ cradled in the C-loop of the duodenum", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["pancreas"], spec.trace.rationale
+
+
+def test_an_exclusion_is_not_a_description_link(engine, ct_evidence):
+    """"except for" held "for", a description's link word: the encoder read the whole and kept the aorta."""
+    spec = engine.understand("the vessels, except for the aorta", ct_evidence)
+    assert spec.status == "ok" and "aorta" not in spec.targets and spec.targets, spec.trace.rationale
+
+
+def test_no_before_a_step_is_a_correction(engine, ct_evidence):
+    spec = engine.understand("T12 no one lower", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae_L1"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["artery of Adamkiewicz", "the vein of Galen"])
+def test_an_eponym_after_of_is_not_the_kind_alone(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok", spec.targets

@@ -254,7 +254,7 @@ class DiscourseReader:
         return noun is not None and noun.term.kind == "head"
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items = self._negated_properties(self._ordinal_dots(list(items)))
+        items = self._negated_properties(self._ordinal_dots(self._no_before_a_step(list(items))))
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(items))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         self._universal_but(items)  # "every lung lobe but the left lower": an exception, for the member read next
@@ -1207,6 +1207,17 @@ class DiscourseReader:
             if following is not None and following.term.kind not in ends and not following.text.isdigit():
                 out[k] = Item(item.start, item.end, Term("break", ".", "language"), item.text)
         return out
+
+    def _no_before_a_step(self, items: list[Item]) -> list[Item]:
+        """"T12 no one lower": a "no" right after a structure and right before a pro-form that a position word
+        follows is a correction said without its commas ("T12, no, one lower"), not "no one"."""
+        for k in range(len(items) - 3, 0, -1):
+            if items[k].text in self.no_words and items[k].term.kind == "exclusion" \
+                    and items[k - 1].term.kind in MENTION and items[k + 1].term.kind == "anaphora" \
+                    and items[k + 2].term.kind in ("filler", "locative", "extreme") and items[k + 2].text.isalpha():
+                pause = [Item(items[k].end, items[k].end, Term("conjunction", ",", "language"), ",")]
+                items[k:k + 1] = [*pause, items[k], *pause]
+        return items
 
     def _bare_no(self, items: list[Item]) -> list[tuple[list[Item], list[Item]]]:
         """"spleen no liver", "milza non fegato": a "no" with no punctuation right after a name and before
