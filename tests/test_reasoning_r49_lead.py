@@ -258,3 +258,14 @@ def test_no_before_a_step_is_a_correction(engine, ct_evidence):
 def test_an_eponym_after_of_is_not_the_kind_alone(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status != "ok", spec.targets
+
+
+def test_a_structure_after_a_relation_word_is_no_candidate_of_a_comparison(engine, ct_evidence):
+    """"the biggest gland above the kidneys" compared the kidneys (the right one at 0.85)."""
+    spec = engine.understand("the biggest gland above the kidneys", ct_evidence)
+    assert not {"kidney_left", "kidney_right"} & set(spec.targets), spec.trace.rationale
+
+
+def test_the_largest_gland_in_the_body_is_the_liver(engine, ct_evidence):
+    spec = engine.understand("the largest gland in the body", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale

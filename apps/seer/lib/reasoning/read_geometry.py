@@ -440,7 +440,12 @@ class GeometryReaders:
                 landmark = grounded.ids[0]
                 used.add(after[0])
             mentions = [j for j in range(start, end) if items[j].term.kind in MENTION and j not in used]
-            following = [j for j in mentions if k < j <= k + 5] or self._compared_of(items, k, mentions)
+            # ("the biggest gland above the kidneys": a structure after a relation word is where the compared lie,
+            # never one of them)
+            placed = {j for j in mentions if j > k and any(items[m].term.kind == "locative"
+                                                          and items[m].text in self.words.relations for m in range(k + 1, j))}
+            following = [j for j in mentions if k < j <= k + 5 and j not in placed] \
+                or self._compared_of(items, k, [j for j in mentions if j not in placed])
             preceding = [j for j in mentions if j < k]
             head = following[0] if following else (preceding[-1] if preceding else None)
             later = [h for h in hits if h > k]
