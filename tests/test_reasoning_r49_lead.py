@@ -269,3 +269,28 @@ def test_a_structure_after_a_relation_word_is_no_candidate_of_a_comparison(engin
 def test_the_largest_gland_in_the_body_is_the_liver(engine, ct_evidence):
     spec = engine.understand("the largest gland in the body", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale
+
+
+def test_the_finding_site_joined_with_more_is_read_with_it(engine, ct_evidence):
+    """The report's site was answered alone; "and the levels directly above and below" was dropped (0.85)."""
+    spec = engine.understand("Compression fracture of L1 with 30% height loss. Segment the fractured vertebra and the "
+                             "levels directly above and below.", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"], \
+        spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["T12, and the 12th ribs left and right", "the 12th ribs left and right"])
+def test_a_name_with_its_side_after_it_then_the_other_side(engine, ct_evidence, prompt):
+    """"ribs left" was read as one name and "and right" contradicted it (the left rib alone at 0.92)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and {"rib_left_12", "rib_right_12"} <= set(spec.targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("rein gauche, non pardon, le droit", ["kidney_right"]),  # "non" negated the right: the left kidney
+    ("right adrenal, no the left... no actually right after all", ["adrenal_gland_right"]),
+    ("right kidney - no sorry, left", ["kidney_left"]),
+])
+def test_no_before_a_correction_marker_opens_the_correction(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale

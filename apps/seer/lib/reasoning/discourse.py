@@ -1210,7 +1210,14 @@ class DiscourseReader:
 
     def _no_before_a_step(self, items: list[Item]) -> list[Item]:
         """"T12 no one lower": a "no" right after a structure and right before a pro-form that a position word
-        follows is a correction said without its commas ("T12, no, one lower"), not "no one"."""
+        follows is a correction said without its commas ("T12, no, one lower"), not "no one"; a "no" right before a
+        correction marker is part of it."""
+        for k in range(len(items) - 1):
+            if items[k].text in self.no_words and items[k].term.kind == "exclusion" \
+                    and items[k + 1].term.kind == "correction":
+                # "non pardon, le droit", "no actually right": the "no" opens the correction after it
+                items[k] = Item(items[k].start, items[k].end, Term("correction", items[k].text, "language"),
+                                items[k].text)
         for k in range(len(items) - 3, 0, -1):
             if items[k].text in self.no_words and items[k].term.kind == "exclusion" \
                     and items[k - 1].term.kind in MENTION and items[k + 1].term.kind == "anaphora" \

@@ -169,7 +169,25 @@ class TermIndex:
                 term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
                 items.append(Item(i, i + 1, term, token))
                 i += 1
-        return self._fold_region_adjectives(self._share_a_head(self._fill_pro_forms(self._in_its_language(items, tokens))))
+        return self._fold_region_adjectives(self._share_a_head(self._fill_pro_forms(self._side_pair_after(
+            self._in_its_language(items, tokens)))))
+
+    def _side_pair_after(self, items: list[Item]) -> list[Item]:
+        """"the 12th ribs left and right": a name read with the side after it ("ribs left") when the other side
+        follows, joined, is the name without its side and both sides (else the right one is a contradiction)."""
+        for k in range(len(items) - 3, -1, -1):
+            name, joint, other = items[k:k + 3]
+            words = name.text.split()
+            said = self.phrases.get(tuple(words[-1:])) if len(words) >= 2 else None
+            whole = self.phrases.get(tuple(words[:-1])) if said is not None else None
+            if name.term.kind == "concept" and said is not None and said.kind == "side" and whole is not None \
+                    and whole.kind in ("concept", "singular") and joint.term.kind == "conjunction" \
+                    and joint.text.isalpha() and other.term.kind == "side" \
+                    and {said.value, other.term.value} == {"left", "right"}:
+                items[k:k + 3] = [Item(name.start, name.end - 1, whole, " ".join(words[:-1])),
+                                  Item(name.end - 1, other.end, Term("side", "both", "language"),
+                                       f"{words[-1]} {joint.text} {other.text}")]
+        return items
 
     def _in_its_language(self, items: list[Item], tokens: list[str]) -> list[Item]:
         """A name that two languages read differently takes the reading of the language the request is in."""

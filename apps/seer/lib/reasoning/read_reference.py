@@ -993,9 +993,34 @@ class ReferenceReaders:
                                              f'as an adjective ({ids[0]})')
         request.reading.rationale.append(f'reference: the finding said again as an adjective -> '
                                          f'{", ".join(g.mention.text for g in sites)}')
+        if (joined := self._asked_with_more(clauses[-1], sites, request)) is not None:
+            return joined
         request.reading.cap("target found by reference to an antecedent", T.confidence.reference)
         request.include = sites
         return True
+
+    def _asked_with_more(self, asking: list[Item], sites: list[Grounding], request: Request) -> TargetSpec | None:
+        """"Fracture of L1. Segment the fractured vertebra and the levels directly above and below.": the clause
+        asks for more than the site, joined to it; it is read again with the site named where the finding was
+        said ("segment L1 and the levels directly above and below"). None when nothing is joined to it."""
+        named = [k for k, i in enumerate(asking) if i.term.kind in MENTION]
+        if len(sites) != 1 or len(sites[0].ids) != 1 or not named:
+            return None
+        joins = [k for k, i in enumerate(asking) if k > named[0] and i.term.kind == "conjunction" and i.text.isalpha()]
+        if not joins or not any(i.text.isalnum() for i in asking[joins[0] + 1:]):
+            return None
+        start = named[0]
+        while start > 0 and asking[start - 1].term.kind in ("filler", "unknown") \
+                and asking[start - 1].term.kind != "action":
+            start -= 1  # the article and the finding's adjective go with the noun
+        tokens = request.text.tokens
+        said = [*tokens[asking[0].start:asking[start].start], self.ontology[sites[0].ids[0]].name.lower(),
+                *tokens[asking[named[0]].end:asking[-1].end]]
+        spec = self.understand(" ".join(said), request.evidence, request.context_words)
+        spec.trace.rationale.insert(0, f"reference: {sites[0].ids[0]} said where the finding was; read again as "
+                                       f"{' '.join(said)!r}")
+        spec.confidence = min(spec.confidence, T.confidence.reference)
+        return spec
 
     def _clauses(self, request: Request) -> list[list[Item]]:
         clauses: list[list[Item]] = [[]]
