@@ -294,3 +294,10 @@ def test_a_name_with_its_side_after_it_then_the_other_side(engine, ct_evidence, 
 def test_no_before_a_correction_marker_opens_the_correction(engine, ct_evidence, prompt, expected):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_a_group_landmarks_own_parts_are_no_candidates(engine, ct_evidence):
+    """"in front of the back muscles" gave one of the back muscles (the right one, at 0.88)."""
+    spec = engine.understand("the muscle hugging the left side of the lumbar vertebral bodies, in front of the back "
+                             "muscles", ct_evidence)
+    assert not {"autochthon_left", "autochthon_right"} & set(spec.targets + spec.candidates), spec.trace.rationale

@@ -213,7 +213,9 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     landmarks = [l for l in landmarks if l in present]
     if not landmarks:
         return Finding(why=["the landmark is not in this image"])
-    pool = [c for c in pool if c in present and c not in landmarks]
+    # (a group landmark's own parts are no candidates: "in front of the back muscles" is not one back muscle)
+    parts_of_landmarks = {p for parts in groups.values() for p in parts}
+    pool = [c for c in pool if c in present and c not in landmarks and c not in parts_of_landmarks]
     names = ", ".join(landmarks)
     scored: list[tuple[float, str, str, float]] = []
     # Filled by the one-landmark branch only; every later line reads them, so both branches start from empty.
