@@ -301,3 +301,14 @@ def test_a_group_landmarks_own_parts_are_no_candidates(engine, ct_evidence):
     spec = engine.understand("the muscle hugging the left side of the lumbar vertebral bodies, in front of the back "
                              "muscles", ct_evidence)
     assert not {"autochthon_left", "autochthon_right"} & set(spec.targets + spec.candidates), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("Compression fracture of L1 with 30% height loss. Segment the fractured level and the one below.",
+     ["vertebrae_L1", "vertebrae_L2"]),
+    ("Left adrenal adenoma. Segment the affected gland and the kidney below it.",  # gave the kidney alone
+     ["adrenal_gland_left", "kidney_left"]),
+])
+def test_the_finding_site_said_by_its_kind_and_one_placed_by_it(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale

@@ -1087,6 +1087,12 @@ class GeometryReaders:
                 if antecedents:
                     landmarks = [antecedents[-1].mention]
                     reading.rationale.append(f'relation: the landmark is "{antecedents[-1].mention.text}", said before')
+                    joint = next((k for k, i in enumerate(head_items) if i.term.kind == "conjunction"
+                                  and i.text.isalpha()), None)
+                    if joint is not None and any(i.term.kind == "head" for i in head_items[:joint]):
+                        # "Left adrenal adenoma. Segment the affected gland and the kidney below it.": the kind said
+                        # before the joint is that landmark, asked for too
+                        also = [antecedents[-1]]
         if not landmarks and relation in ("left", "right") and tail_words & (self.words.body | self.words.present):
             # "the kidney on the right side of my body", "the highest rib on the right side of this scan": the
             # patient's side, not a relation to a structure
