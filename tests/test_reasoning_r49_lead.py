@@ -312,3 +312,15 @@ def test_a_group_landmarks_own_parts_are_no_candidates(engine, ct_evidence):
 def test_the_finding_site_said_by_its_kind_and_one_placed_by_it(engine, ct_evidence, prompt, expected):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+def test_a_side_word_between_two_names_goes_to_the_one_without_a_side(engine, ct_evidence):
+    """"l kidney r kidney l adrenal r adrenal": "l" went to "r kidney" (a tie), a contradiction; two of four at 0.67."""
+    spec = engine.understand("l kidney r kidney l adrenal r adrenal", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == [
+        "adrenal_gland_left", "adrenal_gland_right", "kidney_left", "kidney_right"], spec.trace.rationale
+
+
+def test_wrapping_is_around(engine, ct_evidence):
+    spec = engine.understand("pancreas plus the loop of bowel wrapping its head", ct_evidence)
+    assert spec.status != "ok" or sorted(spec.targets) == ["duodenum", "pancreas"], spec.trace.rationale

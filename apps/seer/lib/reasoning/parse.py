@@ -479,7 +479,9 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     # Each side word, and each "lowest"/"first", belongs to the nearest mention in its chunk.
     for position, item in enumerate(chunk):
         if item.term.kind in ("side", "extreme") and position not in taken_sides:
-            at = min(range(len(positions)), key=lambda k: abs(positions[k] - position))
+            # (on a tie, not the one whose name already says its side: "r kidney l adrenal" is the left adrenal)
+            at = min(range(len(positions)), key=lambda k: (abs(positions[k] - position), ontology is not None and bool(
+                owner[k].concept in ontology and ontology[owner[k].concept].laterality)))
             nearest = owner[at]
             if item.term.kind == "extreme" and any(i.term.kind == "exclusion" for i in chunk[
                     min(positions[at], position):max(positions[at], position)]):
