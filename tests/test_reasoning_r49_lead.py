@@ -324,3 +324,13 @@ def test_a_side_word_between_two_names_goes_to_the_one_without_a_side(engine, ct
 def test_wrapping_is_around(engine, ct_evidence):
     spec = engine.understand("pancreas plus the loop of bowel wrapping its head", ct_evidence)
     assert spec.status != "ok" or sorted(spec.targets) == ["duodenum", "pancreas"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the left ribs, but only the lowest two", ["rib_left_11", "rib_left_12"]),  # gave the left ribs and four more
+    ("liver and spleen, only the spleen", ["spleen"]),  # gave both at 0.97
+    ("not the liver, just the gallbladder", ["gallbladder"]),
+])
+def test_a_restriction_after_a_comma_keeps_only_what_it_names(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale

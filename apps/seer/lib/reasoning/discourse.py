@@ -710,6 +710,12 @@ class DiscourseReader:
                 # "hígado y bazo - solo el hígado": the dash is a pause, no range
                 items[dash] = Item(items[dash].start, items[dash].end, Term("break", ".", "language"), "-")
                 start = dash + 1
+            comma = max((j for j in range(start, k) if items[j].text in (",", ";")), default=None)
+            if comma is not None and all(items[j].term.kind == "filler" for j in range(comma + 1, k)) \
+                    and not any(items[j].term.kind in ("exclusion", "correction", "withdraw") or self._negates(items[j])
+                                for j in range(start, comma)):
+                start = comma + 1  # "liver and spleen, only the spleen": the comma is the pause ("not the liver,
+                # just the gallbladder" is read by the negation)
             stop = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
             if start == 0 or items[start - 1].text in self.list_marks or any(items[j].term.kind not in ("filler", "unknown", "action")
                                  for j in range(start, k) if j not in removed):

@@ -793,6 +793,15 @@ class FrontEnd:
             if len(spec.targets) > 1 and any(i.term.kind == "locative" for i in self.index.scan(words)) \
                     and "relation" not in operators_in(spec.trace.expression or {}):
                 return None  # a relation word that the part's reading did not use, and a set: the part was misread
+            if previous is not None and any(t in self.discourse.restriction for t in words[:2]) \
+                    and (kept := [c for c in spec.targets if c in previous[1].targets]):
+                # "the left ribs, but only the lowest two": a part that restricts the one before replaces it with
+                # what they share, never adds to it
+                spec.targets = kept
+                spec.trace.rationale.append(f"restricts the part before to {', '.join(kept)}")
+                parts[-1] = (" ".join(words), spec)
+                previous = (words, spec)
+                continue
             if parts and set(spec.targets) <= {c for _, p in parts for c in p.targets}:
                 return None  # a part that adds nothing was misread ("X and what lies between them" read as X)
             if previous is not None and refers and self._compared_its_kin(spec, previous[1]):
