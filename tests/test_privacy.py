@@ -122,8 +122,11 @@ def test_the_benchmark_suites_keep_every_anatomical_word():
     lost_anatomy = {prompt: [f.text for f in findings if any(fold(w) in anatomy for w in f.text.split())]
                     for prompt, findings in found.items()}
     assert {p: lost for p, lost in lost_anatomy.items() if lost} == {}
-    changed = [prompt for prompt, findings in found.items() if findings]
-    assert len(changed) <= len(rows) // 200, changed  # over-scrubbing stays rare: at most 0.5% of rows
+    # over-scrubbing stays rare: at most 0.5% of rows lose a word (an accession number, a date or a link's id taken
+    # out is the scrub doing its work; the blind authors paste many of those into their noise rows)
+    changed = [prompt for prompt, findings in found.items()
+               if any(not any(c.isdigit() for c in f.text) for f in findings)]
+    assert len(changed) <= len(rows) // 200, changed
 
 
 def test_scrub_is_idempotent_and_keeps_placeholders():
