@@ -334,3 +334,9 @@ def test_wrapping_is_around(engine, ct_evidence):
 def test_a_restriction_after_a_comma_keeps_only_what_it_names(engine, ct_evidence, prompt, expected):
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+def test_a_restriction_naming_something_new_asks(engine, ct_evidence):
+    """"liver, only the spleen" gave both at 0.92: a change of mind or an addition?"""
+    spec = engine.understand("liver, only the spleen", ct_evidence)
+    assert spec.status == "clarify" and sorted(spec.candidates) == ["liver", "spleen"], spec.trace.rationale

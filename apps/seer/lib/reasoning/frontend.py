@@ -793,8 +793,13 @@ class FrontEnd:
             if len(spec.targets) > 1 and any(i.term.kind == "locative" for i in self.index.scan(words)) \
                     and "relation" not in operators_in(spec.trace.expression or {}):
                 return None  # a relation word that the part's reading did not use, and a set: the part was misread
-            if previous is not None and any(t in self.discourse.restriction for t in words[:2]) \
-                    and (kept := [c for c in spec.targets if c in previous[1].targets]):
+            restricts = previous is not None and any(t in self.discourse.restriction for t in words[:2])
+            if restricts and not (kept := [c for c in spec.targets if c in previous[1].targets]):
+                # "liver, only the spleen": a change of mind or an addition; which is meant is asked
+                return ask(list(dict.fromkeys([*previous[1].targets, *spec.targets])), request.reading,
+                           request.evidence, self.ontology,
+                           why="a restriction naming what the part before did not: a correction or an addition")
+            if restricts:
                 # "the left ribs, but only the lowest two": a part that restricts the one before replaces it with
                 # what they share, never adds to it
                 spec.targets = kept
