@@ -340,3 +340,30 @@ def test_a_restriction_naming_something_new_asks(engine, ct_evidence):
     """"liver, only the spleen" gave both at 0.92: a change of mind or an addition?"""
     spec = engine.understand("liver, only the spleen", ct_evidence)
     assert spec.status == "clarify" and sorted(spec.candidates) == ["liver", "spleen"], spec.trace.rationale
+
+
+def test_the_muscle_on_the_opposite_side_from_a_paired_one_is_its_pair(engine, ct_evidence):
+    """The left psoas was answered at 0.88: the nearest muscle on the left, the back muscle's own pair left out."""
+    spec = engine.understand("the muscle on the opposite side from the right autochthon", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["autochthon_left"], spec.trace.rationale
+
+
+def test_the_fractured_rib_and_the_rib_below_it(engine, ct_evidence):
+    """The 12th rib alone was answered (0.85): the bare "rib" asked for too is the rib the report names."""
+    spec = engine.understand("Fracture of the right 11th rib noted. Pls segment the fractured rib and the rib below it.",
+                             ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["rib_right_11", "rib_right_12"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    # "r/o" (rule out) was "r", the right side: the right kidney at 0.85
+    ("Clinical: left flank pain, r/o hydronephrosis. contour the kidney on the symptomatic side", ["kidney_left"]),
+])
+def test_clinical_shorthand_with_a_slash_is_no_side(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_a_question_about_an_organ_is_no_segmentation(engine, ct_evidence):
+    spec = engine.understand("not asking for a segmentation, just tell me if the liver looks fatty", ct_evidence)
+    assert spec.status == "rejected", spec.trace.rationale

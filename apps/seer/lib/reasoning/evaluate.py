@@ -319,6 +319,12 @@ class Evaluator:
         if expr.pool is not None and len(anchors) == 1 and not groups \
                 and (partner := self._named_partner(anchors[0], expr.kind, pool)) is not None:
             return partner
+        pair = self.ontology[anchors[0]].pair if len(anchors) == 1 and anchors[0] in self.ontology.concepts else None
+        if expr.kind == "opposite_side" and expr.pool is not None and pair in pool:
+            # "the muscle on the opposite side from the right autochthon": a kind that holds the landmark's own
+            # pair means that pair (the mirror), not the nearest of the kind on that side
+            return geometry.Finding(ids=[pair], confidence=T.confidence.relation, explicit=True, margin="pair",
+                                    why=[f"{pair} is {anchors[0]}'s pair on the opposite side"])
         found = geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
                                  list(expr.part) if expr.part else None, groups)
         if found.question and anchors and not groups:

@@ -1089,7 +1089,7 @@ class GeometryReaders:
                     reading.rationale.append(f'relation: the landmark is "{antecedents[-1].mention.text}", said before')
                     joint = next((k for k, i in enumerate(head_items) if i.term.kind == "conjunction"
                                   and i.text.isalpha()), None)
-                    if joint is not None and any(i.term.kind == "head" for i in head_items[:joint]):
+                    if joint is not None and any(i.term.kind in ("head", "singular") for i in head_items[:joint]):
                         # "Left adrenal adenoma. Segment the affected gland and the kidney below it.": the kind said
                         # before the joint is that landmark, asked for too
                         also = [antecedents[-1]]
@@ -1235,8 +1235,10 @@ class GeometryReaders:
             part = next((self.words.parts[i.text] for i in tail if i.text in self.words.parts), None)
             excluded = {self._family(a) for a in anchors}
             parts_of = {c for leaves in groups.values() for c in leaves}
+            # (the landmark's own pair stays for "opposite": "the muscle on the opposite side from the right
+            # autochthon" is the left one)
             pool = [c for c in pool if c not in anchors and c not in parts_of
-                    and (self._family(c) not in excluded or head is not None)]
+                    and (self._family(c) not in excluded or head is not None or relation == "opposite_side")]
             sides = set(head_sides)
             if sides & {"left", "right"}:
                 side = next(iter(sides & {"left", "right"}))
@@ -1346,7 +1348,9 @@ class GeometryReaders:
             finding.question = []
             finding.why.append(f"a plural noun: every one on that side: {', '.join(finding.ids)}")
         if also and finding.ids:
-            finding.ids = list(dict.fromkeys([c for g in also for c in g.ids] + finding.ids))
+            # (a bare noun asked for too, "the fractured rib and the rib below it", is the landmark it resolved to)
+            asked = [c for g in also for c in g.ids] or (list(anchors[:1]) if all(g.options for g in also) else [])
+            finding.ids = list(dict.fromkeys(asked + finding.ids))
             finding.explicit = False
         return self._answer(request, finding, f"relation ({relation})")
 
