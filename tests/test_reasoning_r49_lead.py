@@ -367,3 +367,10 @@ def test_clinical_shorthand_with_a_slash_is_no_side(engine, ct_evidence, prompt,
 def test_a_question_about_an_organ_is_no_segmentation(engine, ct_evidence):
     spec = engine.understand("not asking for a segmentation, just tell me if the liver looks fatty", ct_evidence)
     assert spec.status == "rejected", spec.trace.rationale
+
+
+def test_all_the_way_between_the_ends_of_a_range(engine, ct_evidence):
+    """The ends alone were answered at 0.97: "all the way" stood between T11 and "down to"."""
+    spec = engine.understand("from T11 all the way down to L2", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == [
+        "vertebrae_L1", "vertebrae_L2", "vertebrae_T11", "vertebrae_T12"], spec.trace.rationale
