@@ -254,7 +254,8 @@ class DiscourseReader:
         return noun is not None and noun.term.kind == "head"
 
     def read(self, items: list[Item], typed: list[tuple[str, str]] | None = None) -> Discourse:
-        items = self._negated_properties(self._ordinal_dots(self._no_before_a_step(list(items))))
+        items = self._negated_properties(self._ordinal_dots(self._no_before_a_step(self._no_opening_a_correction(
+            list(items)))))
         items, unnamed = self._entry_labels(self._section_labels(self._side_headings(self._side_negated_after(items))))
         items, unseen = self._other_side(self._denied_actions(self._loose_ranges(self._trailing_markers(items))))
         self._universal_but(items)  # "every lung lobe but the left lower": an exception, for the member read next
@@ -1214,16 +1215,19 @@ class DiscourseReader:
                 out[k] = Item(item.start, item.end, Term("break", ".", "language"), item.text)
         return out
 
-    def _no_before_a_step(self, items: list[Item]) -> list[Item]:
-        """"T12 no one lower": a "no" right after a structure and right before a pro-form that a position word
-        follows is a correction said without its commas ("T12, no, one lower"), not "no one"; a "no" right before a
-        correction marker is part of it."""
+    def _no_opening_a_correction(self, items: list[Item]) -> list[Item]:
+        """"non pardon, le droit", "no actually right": a "no" right before a correction marker opens that correction;
+        it negates nothing after it."""
         for k in range(len(items) - 1):
             if items[k].text in self.no_words and items[k].term.kind == "exclusion" \
                     and items[k + 1].term.kind == "correction":
-                # "non pardon, le droit", "no actually right": the "no" opens the correction after it
                 items[k] = Item(items[k].start, items[k].end, Term("correction", items[k].text, "language"),
                                 items[k].text)
+        return items
+
+    def _no_before_a_step(self, items: list[Item]) -> list[Item]:
+        """"T12 no one lower": a "no" right after a structure and right before a pro-form that a position word
+        follows is a correction said without its commas ("T12, no, one lower"), not "no one"."""
         for k in range(len(items) - 3, 0, -1):
             if items[k].text in self.no_words and items[k].term.kind == "exclusion" \
                     and items[k - 1].term.kind in MENTION and items[k + 1].term.kind == "anaphora" \

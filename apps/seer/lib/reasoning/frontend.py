@@ -320,8 +320,8 @@ class FrontEnd:
                      and (not asking or clause[k] in asking) and _all_an_exclusion_says(scanned, k, anchors)]
         # "artery of Adamkiewicz", "pouch of Douglas": a word nobody explains after "of" and a name or kind names
         # which one (an eponym), so the kind's answer is a guess
-        genitive = {" ".join(tokenize(w)) for w in self.language.get("genitive_words", ())}
-        critical += [w for k, w in unexplained if w not in critical and k >= 2 and scanned[k - 1].text in genitive
+        critical += [w for k, w in unexplained if w not in critical and k >= 2
+                     and scanned[k - 1].text in self._word_sets["genitive_words"]
                      and scanned[k - 2].term.kind in ("concept", "singular", "head")]
         # "die kleinen Mützen auf beiden Nieren": an unread noun, a place word, then the structure answered: that
         # structure is where the thing asked for lies, not the thing
@@ -1531,7 +1531,7 @@ class FrontEnd:
 
     def _is_description(self, tokens: list[str]) -> bool:
         # (a link word that ends an exclusion phrase links nothing: "the vessels, except for the aorta")
-        exclusions = {w for w in self.language.get("exclusion_words", ()) if " " in w}
+        exclusions = self._word_sets["exclusion_words"]
         for position, token in enumerate(tokens):
             window = range(position + 1, min(len(tokens), position + 1 + T.description.window))
             if token in self._heads and any(tokens[j] in self._links and f"{tokens[j - 1]} {tokens[j]}" not in exclusions

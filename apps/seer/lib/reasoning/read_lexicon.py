@@ -191,22 +191,16 @@ class LexiconReaders:
         for a, b in zip(named, named[1:]):
             first, second = request.items[a], request.items[b]
             between = request.items[a + 1:b]
+            # "the kidneys on both sides of the spine": what the sides are of only places them, a group too
+            flanks = len(between) > 1 and between[0].term.kind == "side" and between[0].term.value == "both"
+            between = between[1:] if flanks else between
             words = tuple(t for i in between for t in i.text.split())
-            after_side = tuple(t for i in between[1:] for t in i.text.split())
-            if len(between) > 1 and between[0].term.kind == "side" and between[0].term.value == "both" \
-                    and all(i.term.kind == "filler" for i in between[1:]) \
-                    and any(after_side[:len(g)] == g for g in genitive):
-                # "the kidneys on both sides of the spine": what the sides are of only places them
-                places.add((str(second.term.value), second.text))
-                if say:
-                    request.reading.rationale.append(f'"{second.text}" only places "{first.text}"')
-                continue
             if not between or any(i.term.kind != "filler" for i in between) \
                     or not any(words[:len(g)] == g for g in genitive):
                 continue
             owner, place = str(first.term.value), str(second.term.value)
             related = scope_of(self.ontology, [owner]) & scope_of(self.ontology, [place])
-            if self.ontology[owner].members or related:
+            if not flanks and (self.ontology[owner].members or related):
                 continue
             places.add((place, second.text))
             if say:

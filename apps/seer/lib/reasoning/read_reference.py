@@ -1004,11 +1004,13 @@ class ReferenceReaders:
         asks for more than the site, joined to it; it is read again with the site named where the finding was
         said ("segment L1 and the levels directly above and below"). None when nothing is joined to it."""
         joins = [k for k, i in enumerate(asking) if i.term.kind == "conjunction" and i.text.isalpha()]
+        if len(sites) != 1 or len(sites[0].ids) != 1 or not joins:
+            return None
         # the noun the finding was said of: a structure's name, else the word before the join ("the fractured level")
         named = [k for k, i in enumerate(asking) if i.term.kind in MENTION] or [
             k for k in range(joins[0] - 1, 0, -1) if asking[k].text.isalpha() and asking[k].term.kind != "action"
-            and asking[k].text not in self._word_sets["definite_articles"]][:1] if joins else []
-        if len(sites) != 1 or len(sites[0].ids) != 1 or not named:
+            and asking[k].text not in self._word_sets["definite_articles"]][:1]
+        if not named:
             return None
         joins = [k for k in joins if k > named[0]]
         if not joins or not any(i.text.isalnum() for i in asking[joins[0] + 1:]):
