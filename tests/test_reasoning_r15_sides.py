@@ -20,9 +20,12 @@ def test_a_side_of_a_structure_on_the_midline_is_a_question(engine, ct_evidence,
     assert spec.status == "clarify" and spec.targets == [], (spec.targets, spec.trace.rationale)
 
 
-def test_a_side_that_is_true_of_the_whole_structure_is_merely_redundant(engine, ct_evidence):
+def test_a_side_that_is_true_of_the_whole_structure_asks_with_the_structure_offered(engine, ct_evidence):
+    """Answered as the spleen at 0.72 until round 79. Blind authors from round 25 on called that a wrong mask (12
+    rows; five rows of rounds 8-17 expected the spleen): "left spleen" may stand for a splenule or a slip, and a
+    question offering the spleen costs one click."""
     spec = engine.understand("the left spleen", ct_evidence)
-    assert spec.status == "ok" and spec.targets == ["spleen"], spec.trace.rationale
+    assert spec.status == "clarify" and spec.targets == [] and "spleen" in spec.candidates, spec.trace.rationale
 
 
 @pytest.mark.parametrize("prompt, targets", [

@@ -1345,6 +1345,13 @@ class FrontEnd:
                     and " ".join(tokens[k:k + 2]) not in self.words.relations:
                 reading.rationale.append(f"'{tokens[k]}' before '{tokens[k + 1]}' intensifies the relation: no side")
                 del tokens[k]
+        # "no, the gallbladder was right after all": a side word that says "correct" or "at once" (language data)
+        for phrase in self._phrase_tuples("side_words_not_sides"):
+            for k in range(len(tokens) - len(phrase), -1, -1):
+                if tuple(tokens[k:k + len(phrase)]) == phrase:
+                    at = next(j for j, w in enumerate(phrase) if w in self._side_of)
+                    reading.rationale.append(f"'{' '.join(phrase)}': '{phrase[at]}' is no side")
+                    del tokens[k + at]
 
     @cached_property
     def _selection_words(self) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:

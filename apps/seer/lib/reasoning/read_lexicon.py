@@ -119,11 +119,13 @@ class LexiconReaders:
         # more asked, "both" is said of the list ("both the liver and the spleen")
         contradicted = [g for g in reading.include if g.ignored_side and g.ids and (
             len(reading.include) == 1 if g.ignored_side == "both"
-            else not self._wholly_on_side(g.ids[0], g.ignored_side, evidence))]
+            else evidence.present is None or g.ids[0] in evidence.present)]
         if contradicted:
-            # "the right spleen", "the left pancreas": an unpaired structure with no sided part in the ontology, said
-            # to be on a side it does not lie wholly on in this image. Either the words contradict the image or the
-            # side names a part (the left of an organ that crosses the midline) we have no mask for: ask.
+            # "the right spleen", "the left pancreas", "the left spleen": an unpaired structure with no sided part in
+            # the ontology, said to be on a side. Either the words contradict the image, or the side names a part (the
+            # left of an organ that crosses the midline) we have no mask for, or it says of the whole what is true
+            # of it anyway and may stand for something else ("left spleen" for a splenule): ask. (One absent from
+            # the image is refused as absent.)
             g = contradicted[0]
             name = self.ontology[g.ids[0]].name
             if g.ignored_side == "both":
@@ -132,8 +134,10 @@ class LexiconReaders:
                 return ask([g.ids[0]], reading, evidence, self.ontology,
                            message=f"The {name} is a single structure, with no left and right of its own. Did you "
                                    f"mean the whole {name}?")
+            wholly = self._wholly_on_side(g.ids[0], g.ignored_side, evidence)
+            where = f"lies on the {g.ignored_side}" if wholly else f"does not lie wholly on the {g.ignored_side}"
             reading.rationale.append(f'"{g.mention.text}" is said to be on the {g.ignored_side}, but the {name} is '
-                                     f"unpaired and does not lie wholly on the {g.ignored_side} in this image")
+                                     f"unpaired and {where} in this image")
             # the question offers the structure itself and the nearest in meaning that does lie on that side
             nearest = [c for c, _ in (self.embeddings.rank(" ".join(request.text.tokens), top=None)
                                       if self.embeddings is not None else [])
@@ -141,8 +145,8 @@ class LexiconReaders:
                        and not self.ontology[c].members and self.ontology[c].laterality in (g.ignored_side, None)
                        and self._on_side(c, {g.ignored_side}, evidence)][:1]
             return ask([g.ids[0], *nearest], reading, evidence, self.ontology,
-                       message=f"The {name} is a single structure and does not lie wholly on the {g.ignored_side} in this "
-                               f"image. Did you mean the {name}"
+                       message=f"The {name} is a single structure and {where} in this image. Did you mean the "
+                               f"whole {name}"
                                + "".join(f", or the {self.ontology[c].name}" for c in nearest) + "?")
         if (numbered := self._numbered_part(request)) is not None:
             # "liver segment 7", "segment VII of the liver": a numbered part of a structure with no numbered parts in

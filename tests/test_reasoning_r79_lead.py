@@ -1,0 +1,36 @@
+"""Reasoning round 79 (issue 13), the lead's part: a side said of an unpaired structure asks even when true of all
+of it, one absent from the image is still refused as absent, and "right" meaning "correct" is no side. Phrasings
+written for this test; in-process on the real CT map with the one session engine."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("prompt", ["left spleen", "the gallbladder on the right", "rechte Gallenblase"])
+def test_a_true_side_of_an_unpaired_structure_asks_offering_it(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and not spec.targets and spec.candidates[0] in ("spleen", "gallbladder"), \
+        spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["prostate for RT planning", "the left thyroid lobe"])
+def test_an_absent_structure_with_a_side_is_refused_as_absent(engine, ct_evidence, prompt):
+    """With the question coming first, these asked about structures this CT does not hold."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "rejected" and not spec.targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("liver, no wait, stomach - no, the liver was right", ["liver"]),
+    ("the pancreas please, right away", ["pancreas"]),
+])
+def test_right_meaning_correct_is_no_side(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_all_right_before_a_plural_is_still_a_side(engine, ct_evidence):
+    spec = engine.understand("all right ribs", ct_evidence)
+    assert spec.status == "ok" and spec.targets and all(t.startswith("rib_right_") for t in spec.targets), \
+        spec.trace.rationale
