@@ -34,3 +34,27 @@ def test_all_right_before_a_plural_is_still_a_side(engine, ct_evidence):
     spec = engine.understand("all right ribs", ct_evidence)
     assert spec.status == "ok" and spec.targets and all(t.startswith("rib_right_") for t in spec.targets), \
         spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["s/p laparoscopic cholecystectomy. Segment the gallbladder.",
+                                    "Hx splenectomy 2015; please contour the spleen"])
+def test_a_structure_the_history_says_was_removed_and_then_asked_for_gets_no_mask(engine, ct_evidence, prompt):
+    """The map still draws it here, so it was answered at 0.85; the history and the request disagree."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status in ("clarify", "rejected") and not spec.targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("Planned left nephrectomy. Segment the left kidney.", ["kidney_left"]),
+    ("History of left renal tumour, partial nephrectomy 2020. Outline the affected kidney.", ["kidney_left"]),
+    ("Rein droit retiré en 2019. Segmenter le rein restant.", ["kidney_left"]),
+])
+def test_a_planned_or_partial_removal_or_the_remaining_one_is_still_answered(engine, ct_evidence, prompt, expected):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_isnt_without_its_apostrophe_negates(engine, ct_evidence):
+    """It was left unread, so "the kidney that isnt the left one" gave the left kidney at 0.85."""
+    spec = engine.understand("the kidney that isnt the left one", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["kidney_right"], spec.trace.rationale

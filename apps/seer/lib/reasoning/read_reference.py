@@ -171,7 +171,8 @@ class ReferenceReaders:
         to be normal, or plain; the reference picks among those of that kind, and must pick exactly one (or one
         pair, for "both"), else the later readers decide."""
         clauses = self._clauses(request)
-        self._set_removed_aside(request, clauses)
+        if (spec := self._set_removed_aside(request, clauses)) is not None:
+            return spec
         sets = self._word_sets
         acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
         if acting:
@@ -413,23 +414,43 @@ class ReferenceReaders:
             return []
         return chosen
 
-    def _set_removed_aside(self, request: Request, clauses: list[list[Item]]) -> None:
+    def _set_removed_aside(self, request: Request, clauses: list[list[Item]]) -> TargetSpec | None:
         """"s/p splenectomy; segment the left kidney and the pancreas": a structure that a clause of the report
-        (one with no verb of asking, beside one with) says was taken out is context, never a target; a structure
-        named again in the asking clause stays asked."""
+        (one with no verb of asking, beside one with) says was taken out is context, never a target. One named
+        again in the asking clause ("s/p cholecystectomy. Segment the gallbladder.") is a question: the history
+        and the request disagree, and what the map draws there may be a remnant, a collection or a wrong study.
+        A removal the report plans ("nephrectomy scheduled") or says was partial leaves the structure in place."""
         asked = [c for c in clauses if any(i.term.kind == "action" for i in c)]
         if not asked or len(asked) == len(clauses) or request.parsed is None:
-            return
-        removed = {i.text for c in clauses if c not in asked for part in _split_at_commas(c)
-                   if self._says_removed(part, request) for i in part if i.term.kind in MENTION}
+            return None
+        parts = [part for c in clauses if c not in asked for part in _split_at_commas(c)
+                 if self._says_removed(part, request)]
+        removed = {i.text for part in parts for i in part if i.term.kind in MENTION}
+        gone = {i.text for part in parts if not {t for i in part for t in i.text.split()} & self._structure_kept_words
+                for i in part if i.term.kind in MENTION}
+        asking = {t for c in asked for i in c for t in i.text.split()}
+        # "the remaining kidney", "the other one": the removed one's pair is asked, read later
+        again = set() if asking & (self._remaining_words | self._word_sets["other_words"]) \
+            else gone & {i.text for c in asked for i in c if i.term.kind in MENTION}
+        if again:
+            named = [m for m in request.parsed.include if m.text in again]
+            ids = list(dict.fromkeys(c for m in named for c in ground_mention(m, self.ontology).ids))
+            names = ", ".join(self.ontology[c].name for c in ids) or ", ".join(sorted(again))
+            message = f"The history says the {names} was removed, yet the request asks for it."
+            why = f"report reference: the report says {names} was removed, and the request asks for it"
+            if len(ids) < 2:
+                return refuse(message + " Please check the study, or ask again without the history.",
+                              T.confidence.clarify, request.reading, request.evidence, self.ontology, why)
+            return ask(ids, request.reading, request.evidence, self.ontology, why, message=message + " Which one?")
         removed -= {i.text for c in asked for i in c}
         moved = [m for m in request.parsed.include if m.text in removed]
         if not moved:
-            return
+            return None
         request.parsed.include = [m for m in request.parsed.include if m not in moved]
         request.parsed.context.extend(moved)
         request.context = (request.context or []) + [ground_mention(m, self.ontology) for m in moved]
         request.reading.rationale.append("removed, so context: " + ", ".join(m.text for m in moved))
+        return None
 
     def _described_after_removal(self, asking: list[Item], report: list[list[Item]],
                                  request: Request) -> TargetSpec | None:
@@ -468,6 +489,10 @@ class ReferenceReaders:
         options = list(dict.fromkeys(c for r in removed for c in (r, self.ontology[r].pair) if c))
         return ask(options, request.reading, request.evidence, self.ontology,
                    f"report reference: the report says {', '.join(removed)} was removed; which one is asked?")
+
+    @cached_property
+    def _structure_kept_words(self) -> set[str]:
+        return {t for w in self.language.get("structure_kept_words", ()) for t in tokenize(w)}
 
     @cached_property
     def _remaining_words(self) -> set[str]:
