@@ -58,3 +58,29 @@ def test_isnt_without_its_apostrophe_negates(engine, ct_evidence):
     """It was left unread, so "the kidney that isnt the left one" gave the left kidney at 0.85."""
     spec = engine.understand("the kidney that isnt the left one", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["kidney_right"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["Adrenal mass seen. Contour the gland in question.", "the organ that makes urine",
+                                    "the little gland sitting on a kidney"])
+def test_one_of_a_pair_described_in_the_singular_asks_which(engine, ct_evidence, prompt):
+    """A description read as a pair's group gave both glands (or kidneys) at 0.75 though one was asked."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "clarify" and not spec.targets and len(spec.candidates) == 2, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the glands on top of the kidneys", "the organs that make urine"])
+def test_a_pair_described_in_the_plural_is_both(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and len(spec.targets) == 2, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the great abdominal vessels", "great thoracic vessels in view"])
+def test_a_region_adjective_inside_a_name_keeps_the_name(engine, ct_evidence, prompt):
+    """"abdominal" split "great vessels", and "vessels" alone added the portal vein."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["aorta", "inferior_vena_cava"], spec.trace.rationale
+
+
+def test_a_region_adjective_that_begins_a_name_is_not_folded(engine, ct_evidence):
+    spec = engine.understand("all lumbar vertebrae in view", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["vertebrae_L1", "vertebrae_L2"], spec.trace.rationale

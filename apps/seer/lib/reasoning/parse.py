@@ -155,7 +155,7 @@ class TermIndex:
         while i < len(tokens):
             for length in range(min(MAX_PHRASE_TOKENS, len(tokens) - i), 0, -1):
                 key = tuple(tokens[i:i + length])
-                term = self.phrases.get(key)
+                term = self.phrases.get(key) or self._name_around_a_region_adjective(key)
                 if term is not None:
                     if term.kind in ("concept", "singular") and i + length < len(tokens) and any(
                             self.phrases.get(key[s:] + (tokens[i + length],)) == term for s in range(1, length)):
@@ -171,6 +171,15 @@ class TermIndex:
                 i += 1
         return self._fold_region_adjectives(self._share_a_head(self._fill_pro_forms(self._side_pair_after(
             self._in_its_language(items, tokens)))))
+
+    def _name_around_a_region_adjective(self, key: tuple[str, ...]) -> Term | None:
+        """"the great abdominal vessels": a region's adjective said inside a name of two or more words only says
+        where ("great vessels" in the abdomen); read as an unknown word, it split the name and a shorter one
+        ("vessels") took its place."""
+        inside = [k for k in range(1, len(key) - 1) if key[k] in self.region_adjectives
+                  and not any(key[k:e] in self.phrases for e in range(k + 1, len(key) + 1))]  # "all lumbar vertebrae"
+        term = self.phrases.get(key[:inside[0]] + key[inside[0] + 1:]) if len(inside) == 1 else None
+        return term if term is not None and term.kind in ("concept", "singular") else None
 
     def _side_pair_after(self, items: list[Item]) -> list[Item]:
         """"the 12th ribs left and right": a name read with the side after it ("ribs left") when the other side

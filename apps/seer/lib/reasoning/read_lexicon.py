@@ -331,8 +331,23 @@ class LexiconReaders:
                 # "the second bone of the lower back": the description names the series, the number its member
                 described.numbers = numbers
                 request.reading.rationale.append(f"description: member {numbers[0]} of {described.concept}")
+            elif self._one_of_a_pair_described(described, request):
+                # "Adrenal incidentaloma. Segment the gland in question.": one gland, and the words say no side
+                described.form = "singular"
+                request.reading.rationale.append(f"description: one of {described.concept}, the head noun singular")
             request.parsed.include, request.parsed.exclude = [described], []
         return self._lexicon_answer(request)
+
+    def _one_of_a_pair_described(self, described: Mention, request: Request) -> bool:
+        """Whether a description read as a pair's group ("adrenal glands") asks for one of the two: its head
+        nouns are all singular, and no side, count or "both" is said."""
+        concept = self.ontology[described.concept]
+        members = [self.ontology[c] for c in concept.members]
+        heads = [i.text for i in request.items if i.term.kind in ("head", "singular")]
+        return described.form == "concept" and len(members) == 2 and all(m.laterality for m in members) \
+            and bool(heads) and not any(h in self.words.plural_heads for h in heads) and not described.sides \
+            and not any(i.term.kind in ("side", "number") or i.text in self._word_sets["both_words"]
+                        for i in request.items)
 
     def _verb_of_no_structure_named(self, request: Request) -> spatial.Finding | None:
         """"the tube carrying urine from the right kidney": a kind of thing doing something (carry urine) to the
