@@ -84,3 +84,22 @@ def test_a_region_adjective_inside_a_name_keeps_the_name(engine, ct_evidence, pr
 def test_a_region_adjective_that_begins_a_name_is_not_folded(engine, ct_evidence):
     spec = engine.understand("all lumbar vertebrae in view", ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == ["vertebrae_L1", "vertebrae_L2"], spec.trace.rationale
+
+
+def test_a_part_that_only_places_the_target_after_a_linking_verb_is_no_second_target(engine, ct_evidence):
+    """"..., draped across the spine" was read as a second target: the pancreas and four vertebrae at 0.8."""
+    spec = engine.understand("the gland sitting behind the stomach, stretched across the spine", ct_evidence)
+    assert not any(t.startswith("vertebrae") for t in spec.targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the whole spine except L3", "vertebrae without T12"])
+def test_leaving_out_a_part_the_backbone_draws_inside_one_label_is_refused(engine, mr_evidence, prompt):
+    """The MR map draws the vertebrae as one label: the exclusion was dropped and the whole spine came back at 0.97."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "rejected" and not spec.targets, spec.trace.rationale
+
+
+def test_leaving_out_a_vertebra_where_each_is_drawn_still_works(engine, ct_evidence):
+    spec = engine.understand("the whole spine except L1", ct_evidence)
+    assert spec.status == "ok" and "vertebrae_L1" not in spec.targets and "vertebrae_L2" in spec.targets, \
+        spec.trace.rationale

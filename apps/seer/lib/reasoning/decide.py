@@ -271,6 +271,17 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         excluded.extend(t for t in matching if t not in excluded and (not ref.numbers or t in numbered))
     if excluded:
         reading.rationale.append(f"excluded: {', '.join(excluded)}")
+    # "the spine minus L5" where the backbone draws the spine as one label: the part cannot be carved out
+    uncarved = [c for g in reading.exclude for c in (g.ids or g.options) if not ontology.leaves(c, vocabulary)
+                and any(c in ontology.descendants(t) for t in targets)]
+    if uncarved:
+        whole = next(t for t in targets if uncarved[0] in ontology.descendants(t))
+        spec = TargetSpec(status="rejected", confidence=T.confidence.clarify,
+                          message=f"The {_name(ontology, whole)} is one structure for this backbone: I cannot leave "
+                                  f"out the {_name(ontology, uncarved[0])}. Ask for the whole "
+                                  f"{_name(ontology, whole)} if that is what you need.")
+        reading.rationale.append(f"excluded {uncarved[0]}, a part of {whole} the backbone draws as one label")
+        return finish(spec, reading, evidence, ontology)
 
     coverage = evidence.describe_coverage()
     shown = [t for t in targets if t not in excluded]

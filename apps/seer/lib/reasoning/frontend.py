@@ -728,9 +728,12 @@ class FrontEnd:
                    for k, i in enumerate(items))
 
     def _opens_with_a_place(self, words: list[str]) -> bool:
-        """Whether a part starts with a relation or a loose place word ("across the spine", "under the diaphragm"),
-        with no noun of its own before it: it places the target of the part before."""
+        """Whether a part starts with a relation or a loose place word ("across the spine", "under the diaphragm",
+        "draped across the spine": a linking verb before it says nothing of its own), with no noun of its own
+        before it: it places the target of the part before."""
         content = [w for w in words if w not in self._word_sets["definite_articles"]]
+        while content and content[0] in self.common_stop:
+            content = content[1:]
         if not content or content[0] in self._word_sets["possessive_pronouns"]:
             return False  # "y su pareja": Spanish "su" is "its", though Italian "su" is "on"
         return (content[0] in self._loose_locatives or any(
