@@ -103,3 +103,13 @@ def test_leaving_out_a_vertebra_where_each_is_drawn_still_works(engine, ct_evide
     spec = engine.understand("the whole spine except L1", ct_evidence)
     assert spec.status == "ok" and "vertebrae_L1" not in spec.targets and "vertebrae_L2" in spec.targets, \
         spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("linker rib 8 t/m 10", ["rib_left_10", "rib_left_8", "rib_left_9"]),
+    ("wervels T12 t/m L2", ["vertebrae_L1", "vertebrae_L2", "vertebrae_T12"]),
+])
+def test_a_dutch_t_m_range_is_not_read_as_muscle(engine, ct_evidence, prompt, expected):
+    """"m" after "t/" was expanded to "muscle" before the range was read: the two ends alone came back."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale

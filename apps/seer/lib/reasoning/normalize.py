@@ -714,7 +714,9 @@ class Normalizer:
             following = raw[position + 1] if position + 1 < len(raw) else ""
             if token in self.units and tokens and tokens[-1].replace(".", "").isdigit():
                 tokens.append(token)
-            elif token in self.abbreviations and token not in self.standalone:
+            elif token in self.abbreviations and token not in self.standalone and not (
+                    len(token) == 1 and position >= 2 and raw[position - 1] == "/" and len(raw[position - 2]) == 1):
+                # ("t/m", "w/o": one letter after a slash after one letter is part of a slash abbreviation)
                 read_as(token, self.abbreviations[token])
             elif token in self.known and (fixed := self._completes_term(tokens[-1] if tokens else "", token)):
                 read_as(token, [fixed])  # "inferior vena cave": a known word one letter from completing a term
