@@ -113,3 +113,21 @@ def test_a_dutch_t_m_range_is_not_read_as_muscle(engine, ct_evidence, prompt, ex
     """"m" after "t/" was expanded to "muscle" before the range was read: the two ends alone came back."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the biggest organ and the small pouch under it", "largest organ + the sac below it"])
+def test_a_comparison_then_a_part_placed_by_it_is_their_union(engine, ct_evidence, prompt):
+    """The comparison read the whole request and the second part was dropped: the liver alone at 0.85."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["gallbladder", "liver"], spec.trace.rationale
+
+
+def test_a_part_placed_by_it_after_a_report_sentence_is_not_a_union(engine, ct_evidence):
+    spec = engine.understand("L1 compression fracture; contour the vertebra above it", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae_T12"], spec.trace.rationale
+
+
+def test_a_verb_and_object_said_of_another_structure_than_the_relation_gives_asks(engine, ct_evidence):
+    """"gland" left only the adrenal beside the liver; "stores bile" is the gallbladder's: the adrenal at 0.85."""
+    spec = engine.understand("the gland next to the liver that stores bile", ct_evidence)
+    assert spec.status == "clarify" and "gallbladder" in spec.candidates, spec.trace.rationale

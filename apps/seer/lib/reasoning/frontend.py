@@ -158,6 +158,9 @@ class FrontEnd:
                                        f"operator on the part before not evaluated: {operator!r}")
                 refusal.confidence = T.confidence.clarify
                 return refusal
+        if spec.status == "ok" and len(spec.targets) == 1 and self._placed_by_it(request) \
+                and (union := self._union_of_parts(request)) is not None and set(union.targets) > set(spec.targets):
+            return union  # the whole reading (a comparison, "the largest organ") answered the first part alone
         if spec.status == "ok" and self._has_apposition(request) and (union := self._union_of_parts(request)) is not None:
             return union  # "the vessel left of the IVC, the aorta": a name said again of a description, one structure
         if spec.status == "ok" and self._elliptic(request) and (union := self._union_of_parts(request)) is not None:
@@ -848,6 +851,18 @@ class FrontEnd:
         # a relation word with "it" built in ("und der Wirbel darunter") places a later part by the part before too
         return self._operator_words(later)[1] or next((t for t in later if t in self._phrase_table("pronominal_adverbs")),
                                                       None)
+
+    def _placed_by_it(self, request: Request) -> bool:
+        """Whether a part after a conjunction word ("and", "plus", "+"; not a sentence's end) is placed by a relation
+        on "it" ("the largest organ and the sac hanging under it"): the part before is its landmark."""
+        items, tokens = request.discourse.scanned, request.text.tokens
+        cuts = self._conjunct_cuts(items)
+        if not cuts or not (items[cuts[0]].text.isalpha() or items[cuts[0]].text in ("+", "&")):
+            return False
+        later = tokens[items[cuts[0]].end:]
+        pronouns = self._word_sets["object_pronouns"]
+        return any(t in pronouns and tuple(later[k - len(p):k]) == p for k, t in enumerate(later)
+                   for p in self._relation_phrases if len(p) <= k)
 
     def _phrase_table(self, key: str) -> dict[str, str]:
         """A language-file word list or table with its phrases tokenized (a list maps each phrase to itself),

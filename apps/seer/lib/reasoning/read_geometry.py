@@ -1312,6 +1312,12 @@ class GeometryReaders:
                 finding.ids, finding.question = [ranked[0][0]], []
                 finding.confidence = min(finding.confidence, T.confidence.description)
                 chosen_by_words = True
+        if len(finding.ids) == 1 and not chosen_by_words and (doer := self._frame_said_of_another(
+                request.text.tokens, finding.ids[0], evidence, landmarks)) is not None:
+            # "the gland beside the liver that stores bile": the kind said ("gland") left only the adrenal, but
+            # the verb and its object are the gallbladder's: the words and the relation disagree
+            finding.why.append(f"what the words say it does is said of {doer}, not of {finding.ids[0]}")
+            finding.question, finding.ids = [finding.ids[0], doer], []
         size = next((self.words.sizes[i.text] for i in head_items if i.text in self.words.sizes), None)
         if size and len(finding.ids) == 1 and evidence.present and finding.ids[0] in evidence.present:
             # "the big organ above the right kidney": a size said of the head that another candidate fitting the
@@ -1837,3 +1843,15 @@ class GeometryReaders:
                     and not any(i.term.kind in MENTION for i in items[k + 1:]):
                 return k
         return None
+
+    def _frame_said_of_another(self, tokens: list[str], answer: str, evidence, landmarks: list) -> str | None:
+        """The one structure in the image, not a landmark, whose own words hold a verb and object the request says
+        ("stores bile") when the answer's words hold none of them; else None."""
+        said = self._frames_of(tokens)
+        if not said or said & self._concept_frames(answer) or evidence.present is None:
+            return None
+        placed = {c for m in landmarks for c in (m.concept, *self.ontology.descendants(m.concept))
+                  if m.concept in self.ontology}
+        doers = [c for c in evidence.present if c in self.ontology and c not in placed
+                 and said & self._concept_frames(c)]
+        return doers[0] if len(doers) == 1 else None
