@@ -131,3 +131,11 @@ def test_a_verb_and_object_said_of_another_structure_than_the_relation_gives_ask
     """"gland" left only the adrenal beside the liver; "stores bile" is the gallbladder's: the adrenal at 0.85."""
     spec = engine.understand("the gland next to the liver that stores bile", ct_evidence)
     assert spec.status == "clarify" and "gallbladder" in spec.candidates, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the disc just below L1", "the disc between T12 and L1",
+                                    "the intervertebral discs between T11 and L2"])
+def test_a_disc_placed_by_vertebrae_is_never_a_vertebra(engine, ct_evidence, prompt):
+    """The vertebral series answered the relation whatever its head: L2, T12 or L1 at 0.95 for a disc."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert not any(t.startswith("vertebrae") for t in spec.targets), spec.trace.rationale

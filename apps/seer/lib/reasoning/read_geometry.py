@@ -1182,13 +1182,18 @@ class GeometryReaders:
                   for a in anchors if self.ontology[a].members and a not in (evidence.present or {})}
         finding = None
         unnamed = False
-        if relation == "between" and len(anchors) >= 2 and not groups:
+        if relation == "between" and len(anchors) >= 2 and not groups and (
+                (head is None and not self._names_another_kind(head_items)) or not self.ontology[anchors[0]].series
+                or head is not None and self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
+                or any(i.text in self.words.levels for i in head_items)):
+            # (not "the discs between T12 and L2": a head of another kind than the landmarks' series)
             between: Expr = Relation("between", tuple(Concept(a) for a in anchors[:2]))
             if self._ends_included(tail):  # "between T11 and L2 inclusive": the two ends as well
                 between = union(between, Concept(anchors[0]), Concept(anchors[1]))
             finding = self._evaluate(request, between, series_only=True)
         elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series and (
-                head is None or self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
+                (head is None and not self._names_another_kind(head_items))
+                or head is not None and self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
                 or any(i.text in self.words.levels for i in head_items)):
             steps = [self._evaluate(request, Relation(relation, (Concept(anchors[0]),), steps=n), series_only=True)
                      for n in (range(1, count + 1) if cumulative else (count,))]
@@ -1855,3 +1860,8 @@ class GeometryReaders:
         doers = [c for c in evidence.present if c in self.ontology and c not in placed
                  and said & self._concept_frames(c)]
         return doers[0] if len(doers) == 1 else None
+
+    def _names_another_kind(self, head_items: list) -> bool:
+        """Whether the words before a relation hold an anatomy word that no name read ("the disc below L1": "disc"
+        alone is no name here, but it is not a vertebra either): the landmark's series then does not answer."""
+        return any(i.term.kind == "unknown" and i.text in self.index.anatomy_tokens for i in head_items)
