@@ -139,3 +139,18 @@ def test_a_disc_placed_by_vertebrae_is_never_a_vertebra(engine, ct_evidence, pro
     """The vertebral series answered the relation whatever its head: L2, T12 or L1 at 0.95 for a disc."""
     spec = engine.understand(prompt, ct_evidence)
     assert not any(t.startswith("vertebrae") for t in spec.targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the spleen's neighbour", "the neighbour of the stomach nearest the midline"])
+def test_the_neighbour_of_a_structure_outside_a_series_is_never_the_structure(engine, ct_evidence, prompt):
+    """"neighbour" was dropped and the spleen itself came back at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert "spleen" not in spec.targets and "stomach" not in spec.targets, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [("L2's upper neighbour", ["vertebrae_L1"]),
+                                              ("T12 and its lower neighbour", ["vertebrae_L1", "vertebrae_T12"])])
+def test_a_height_word_says_which_neighbour_in_a_series(engine, ct_evidence, prompt, expected):
+    """Both neighbours and the anchor came back for "L1's upper neighbour"."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale

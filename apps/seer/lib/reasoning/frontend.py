@@ -864,6 +864,13 @@ class FrontEnd:
         return any(t in pronouns and tuple(later[k - len(p):k]) == p for k, t in enumerate(later)
                    for p in self._relation_phrases if len(p) <= k)
 
+    def _steps_said(self, words) -> list[str]:
+        """The directions a neighbour is asked in: one when a height word says which ("its lower neighbour": a
+        comparative measured along z), else both."""
+        heights = {c["sign"] for w in words if isinstance(c := self.words.comparatives.get(w), dict)
+                   and c.get("measure") == "z"}
+        return [("superior", "inferior")[heights == {-1}]] if len(heights) == 1 else ["superior", "inferior"]
+
     def _phrase_table(self, key: str) -> dict[str, str]:
         """A language-file word list or table with its phrases tokenized (a list maps each phrase to itself),
         built once per engine."""
@@ -954,7 +961,9 @@ class FrontEnd:
         elif kind == "neighbours":
             if len(spec.targets) != 1 or None in {self._series_of(c) for c in spec.targets}:
                 return self._cannot(phrase, spec, reading, evidence)
-            expr = union_expr(Relation("superior", (anchor,), steps=1), Relation("inferior", (anchor,), steps=1))
+            kinds = self._steps_said(words)
+            expr = Relation(kinds[0], (anchor,), steps=1) if len(kinds) == 1 else \
+                union_expr(*(Relation(k, (anchor,), steps=1) for k in kinds))
         else:
             series = {self._series_of(c) for c in spec.targets}
             if named and any(self._series_of(n) not in series for n in named):

@@ -63,11 +63,22 @@ class GeometryReaders:
                 or any(m.numbers for m in request.parsed.include if m not in named):
             return None  # ("T12 plus the 12th ribs on both sides": the sides of the ribs numbered, not T12's)
         grounded = ground_mention(named[0], self.ontology)
+        if len(grounded.ids) == 1 and not grounded.options and not self.ontology[grounded.ids[0]].series \
+                and {w for w in texts & self._word_sets["neighbour_words"] if " " not in w} \
+                and not texts & self._word_sets["both_words"] \
+                and not any(i.term.kind in ("locative", "head", "side") for i in request.items):
+            # "the spleen's neighbour": a structure outside any series has no one neighbour; its own mask was given
+            name = self.ontology[grounded.ids[0]].name
+            return refuse(f"The {name} has several neighbours. Please name the structure you want, or say where "
+                          f"it lies against the {name}.", T.confidence.clarify, request.reading, request.evidence,
+                          self.ontology, f"a neighbour of {grounded.ids[0]}, which has no series to step along")
         if len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series:
             return None
         anchor = Concept(grounded.ids[0])
-        parts = [self._evaluate(request, Relation(kind, (anchor,), steps=1), series_only=True)
-                 for kind in ("superior", "inferior")]
+        kinds = self._steps_said(texts)  # "L1's upper neighbour": one of them
+        parts = [self._evaluate(request, Relation(kind, (anchor,), steps=1), series_only=True) for kind in kinds]
+        if len(kinds) == 1:
+            flanked, parts = True, parts + [None]
         ids = [f.ids[0] for f in parts[:1] if f and f.ids] + ([] if flanked else [anchor.id]) \
             + [f.ids[0] for f in parts[1:] if f and f.ids]
         finding = spatial.Finding(ids=ids, explicit=False, confidence=T.confidence.series, margin="numbering",
