@@ -154,3 +154,14 @@ def test_a_height_word_says_which_neighbour_in_a_series(engine, ct_evidence, pro
     """Both neighbours and the anchor came back for "L1's upper neighbour"."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("all left ribs below rib 10", ["rib_left_11", "rib_left_12"]),
+    ("every vertebra above L2", ["vertebrae_L1", "vertebrae_T11", "vertebrae_T12"]),
+    ("the vertebra above L2", ["vertebrae_L1"]),
+])
+def test_all_or_every_before_a_series_relation_is_every_member_that_way(engine, ct_evidence, prompt, expected):
+    """"every rib on the left below rib 9" gave rib 10 alone at 0.95."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale

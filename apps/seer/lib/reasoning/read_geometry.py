@@ -1206,8 +1206,14 @@ class GeometryReaders:
                 (head is None and not self._names_another_kind(head_items))
                 or head is not None and self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
                 or any(i.text in self.words.levels for i in head_items)):
+            if self._every_one_beyond(head_items):
+                # "all vertebrae below T11", "every left rib below rib 9": all of them that way, not one step
+                series = self.ontology[anchors[0]].series
+                count, cumulative = sum(c.series == series for c in self.ontology.concepts.values()), True
             steps = [self._evaluate(request, Relation(relation, (Concept(anchors[0]),), steps=n), series_only=True)
                      for n in (range(1, count + 1) if cumulative else (count,))]
+            if cumulative and self._every_one_beyond(head_items):
+                steps = [s for s in steps if s is not None and (s.ids or s.question)] or steps[:1]
             missing = [s for s in steps if s is not None and not s.ids and not s.question]
             if missing:
                 finding = missing[0]  # "C1 and the two above it": a step past the series' end answers nothing
@@ -1876,3 +1882,12 @@ class GeometryReaders:
         """Whether the words before a relation hold an anatomy word that no name read ("the disc below L1": "disc"
         alone is no name here, but it is not a vertebra either): the landmark's series then does not answer."""
         return any(i.term.kind == "unknown" and i.text in self.index.anatomy_tokens for i in head_items)
+
+    def _every_one_beyond(self, head_items: list) -> bool:
+        """Whether a relation along a series asks for every member that way: no count said, and "all" or "every"
+        before the relation ("every rib below rib 9", "all vertebrae above L1")."""
+        # (a group's name alone is no sign: "der Wirbel", "the bone" name one with the group's own word)
+        def opens_with_all(item) -> bool:  # "all left ribs" is one name with "all" in it
+            first = self.index.phrases.get(tuple(item.text.split()[:1]))
+            return item.term.kind == "plural" or (first is not None and first.kind == "plural")
+        return not any(self.words.number(i) is not None for i in head_items) and any(map(opens_with_all, head_items))
