@@ -165,3 +165,18 @@ def test_all_or_every_before_a_series_relation_is_every_member_that_way(engine, 
     """"every rib on the left below rib 9" gave rib 10 alone at 0.95."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the lungs but only the lower lobes", "both lungs, just the lower lobes"])
+def test_a_restriction_to_a_group_inside_what_was_asked_keeps_that_group(engine, ct_evidence, prompt):
+    """"but only" was not read as a restriction (the left upper lobe came back too); after a comma the group kept was
+    not seen to lie inside the lungs, and the request was asked back."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["lung_lower_lobe_left", "lung_lower_lobe_right"], \
+        spec.trace.rationale
+
+
+def test_but_only_naming_something_new_is_an_addition(engine, ct_evidence):
+    spec = engine.understand("both kidneys but only the left adrenal", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["adrenal_gland_left", "kidney_left", "kidney_right"], \
+        spec.trace.rationale

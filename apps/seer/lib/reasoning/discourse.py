@@ -717,6 +717,10 @@ class DiscourseReader:
                                 for j in range(start, comma)):
                 start = comma + 1  # "liver and spleen, only the spleen": the comma is the pause ("not the liver,
                 # just the gallbladder" is read by the negation)
+            contrast = max((j for j in range(start, k) if items[j].term.kind == "contrast"), default=None)
+            by_contrast = contrast is not None and all(items[j].term.kind == "filler" for j in range(contrast + 1, k))
+            if by_contrast:
+                start = contrast + 1  # "the lungs but only the lower lobes"
             stop = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
             if start == 0 or items[start - 1].text in self.list_marks or any(items[j].term.kind not in ("filler", "unknown", "action")
                                  for j in range(start, k) if j not in removed):
@@ -732,7 +736,12 @@ class DiscourseReader:
                 continue
             within = set().union(*(self.ontology.descendants(str(items[j].term.value)) | {str(items[j].term.value)}
                                    for j in earlier if str(items[j].term.value) in self.ontology))
-            if not kept <= within | {str(items[j].term.value) for j in earlier}:
+            within |= {str(items[j].term.value) for j in earlier}
+            # a group kept ("only the lower lobes" of the lungs) is within when all its parts are
+            if not all(c in within or (c in self.ontology and self.ontology.descendants(c)
+                                       and self.ontology.descendants(c) <= within) for c in kept):
+                if by_contrast:
+                    continue  # "both kidneys but only the right adrenal": an addition, read as it is
                 if not any(i.text in self.predicates for i in items[:start]):
                     out.unapplied.append(item.text)  # "liver. only the spleen": a change or an addition?
                 continue  # "T12 metastasis. Just the spinal cord": what was said before is a finding's site
