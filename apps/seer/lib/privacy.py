@@ -581,8 +581,10 @@ def _names(spans: _Spans) -> None:
             i += 1
             continue
         # A cue: "Patient: Hans Müller", "Mme Dupont", "Dr. med. Vater"; DICOM's "MUELLER^HANS".
-        if (t.folded in v.honorifics and not t.caps) or t.folded in v.name_labels:
-            honorific = t.folded in v.honorifics and not t.caps  # "MR." is the modality, "Mr." a man
+        # ("58M, RCC ...": a letter right after an age is the sex, not the French "M." before a name)
+        after_an_age = len(t.text) == 1 and text[:t.start].rstrip()[-1:].isdigit()
+        if (t.folded in v.honorifics and not t.caps and not after_an_age) or t.folded in v.name_labels:
+            honorific = t.folded in v.honorifics and not t.caps and not after_an_age  # "MR." is the modality
             j = i + 1
             while j < len(tokens) and tokens[j].folded in v.honorifics | TITLES:
                 j += 1
