@@ -1194,25 +1194,22 @@ class GeometryReaders:
         finding = None
         unnamed = False
         if relation == "between" and len(anchors) >= 2 and not groups and (
-                (head is None and not self._names_another_kind(head_items)) or not self.ontology[anchors[0]].series
-                or head is not None and self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
-                or any(i.text in self.words.levels for i in head_items)):
+                not self.ontology[anchors[0]].series or self._head_fits_series(head, head_items, anchors[0])):
             # (not "the discs between T12 and L2": a head of another kind than the landmarks' series)
             between: Expr = Relation("between", tuple(Concept(a) for a in anchors[:2]))
             if self._ends_included(tail):  # "between T11 and L2 inclusive": the two ends as well
                 between = union(between, Concept(anchors[0]), Concept(anchors[1]))
             finding = self._evaluate(request, between, series_only=True)
-        elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series and (
-                (head is None and not self._names_another_kind(head_items))
-                or head is not None and self._in_series(str(head.term.value), self.ontology[anchors[0]].series)
-                or any(i.text in self.words.levels for i in head_items)):
-            if self._every_one_beyond(head_items):
+        elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series \
+                and self._head_fits_series(head, head_items, anchors[0]):
+            every = self._every_one_beyond(head_items)
+            if every:
                 # "all vertebrae below T11", "every left rib below rib 9": all of them that way, not one step
                 series = self.ontology[anchors[0]].series
                 count, cumulative = sum(c.series == series for c in self.ontology.concepts.values()), True
             steps = [self._evaluate(request, Relation(relation, (Concept(anchors[0]),), steps=n), series_only=True)
                      for n in (range(1, count + 1) if cumulative else (count,))]
-            if cumulative and self._every_one_beyond(head_items):
+            if every:
                 steps = [s for s in steps if s is not None and (s.ids or s.question)] or steps[:1]
             missing = [s for s in steps if s is not None and not s.ids and not s.question]
             if missing:
@@ -1878,10 +1875,15 @@ class GeometryReaders:
                  and said & self._concept_frames(c)]
         return doers[0] if len(doers) == 1 else None
 
-    def _names_another_kind(self, head_items: list) -> bool:
-        """Whether the words before a relation hold an anatomy word that no name read ("the disc below L1": "disc"
-        alone is no name here, but it is not a vertebra either): the landmark's series then does not answer."""
-        return any(i.term.kind == "unknown" and i.text in self.index.anatomy_tokens for i in head_items)
+    def _head_fits_series(self, head, head_items: list, anchor: str) -> bool:
+        """Whether what is asked before a relation may be a member of the landmark's series: a head of that series,
+        a level word, or no head at all, unless an anatomy word no name read stands there ("the disc below L1":
+        "disc" alone is no name here, but it is not a vertebra either)."""
+        if head is not None:
+            return self._in_series(str(head.term.value), self.ontology[anchor].series) \
+                or any(i.text in self.words.levels for i in head_items)
+        return not any(i.term.kind == "unknown" and i.text in self.index.anatomy_tokens for i in head_items) \
+            or any(i.text in self.words.levels for i in head_items)
 
     def _every_one_beyond(self, head_items: list) -> bool:
         """Whether a relation along a series asks for every member that way: no count said, and "all" or "every"

@@ -428,7 +428,8 @@ class ReferenceReaders:
         removed = {i.text for part in parts for i in part if i.term.kind in MENTION}
         gone = {i.text for part in parts if not {t for i in part for t in i.text.split()} & self._structure_kept_words
                 for i in part if i.term.kind in MENTION}
-        asking = {t for c in asked for i in c for t in i.text.split()}
+        asked_texts = {i.text for c in asked for i in c}
+        asking = {t for text in asked_texts for t in text.split()}
         # "the remaining kidney", "the other one": the removed one's pair is asked, read later
         again = set() if asking & (self._remaining_words | self._word_sets["other_words"]) \
             else gone & {i.text for c in asked for i in c if i.term.kind in MENTION}
@@ -442,7 +443,7 @@ class ReferenceReaders:
                 return refuse(message + " Please check the study, or ask again without the history.",
                               T.confidence.clarify, request.reading, request.evidence, self.ontology, why)
             return ask(ids, request.reading, request.evidence, self.ontology, why, message=message + " Which one?")
-        removed -= {i.text for c in asked for i in c}
+        removed -= asked_texts
         moved = [m for m in request.parsed.include if m.text in removed]
         if not moved:
             return None
