@@ -125,6 +125,7 @@ class DiscourseReader:
         self.negators = negators
         self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
         self.no_before_article = {" ".join(tokenize(w)) for w in language.get("correction_no_phrases", ())}
+        self.articles = {" ".join(tokenize(w)) for w in language.get("definite_articles", ())}
         # Pronouns that stand for the structure said just before ("no need to segment it"), and words that open
         # a relative clause (a negation right before one negates nothing after it): the language files' words.
         self.dismiss = {" ".join(tokenize(w)) for w in language.get("dismiss_words", ())}
@@ -567,12 +568,12 @@ class DiscourseReader:
         stop = next((j for j in range(k, len(items)) if items[j].term.kind == "break"), len(items))
         return any(i.term.kind == "action" for i in items[_clause_start(items, k):stop])
 
-    @staticmethod
-    def _prefix_hyphen(items: list[Item], k: int) -> bool:
+    def _prefix_hyphen(self, items: list[Item], k: int) -> bool:
         """Whether the word at `k` is joined by a hyphen to a plain word after it ("non-fractured"): a prefix,
-        never a correction "no - ..." (that names a side, a number or a structure after it)."""
+        never a correction "no - ..." (that names a side, a number or a structure after it, or an article: "liver,
+        no — the spleen", where the tokenizer has made the dash a hyphen)."""
         return k + 2 < len(items) and items[k + 1].text == "-" and items[k + 2].term.kind in ("unknown", "filler") \
-            and items[k + 2].text.isalpha()
+            and items[k + 2].text.isalpha() and items[k + 2].text not in self.articles
 
     def _property_negated(self, items: list[Item], k: int) -> int:
         """How far after the negation at `k` the one word it denies lies (2 after a hyphen, 1 inside a phrase), or

@@ -118,9 +118,9 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                      instruction_headers=set(self.language.get("instruction_headers", ())),
                                      instruction_phrases=set(self.language.get("instruction_phrases", ())),
                                      request_headers=set(self.language.get("request_headers", ())),
-                                     actions={" ".join(tokenize(w)) for w in self.language["action_words"]
-                                              if " " not in w},
+                                     actions={" ".join(tokenize(w)) for w in self.language["action_words"] if " " not in w},
                                      units=set(self.language.get("unit_words", ())),
+                                     dotted=set(self.language.get("dotted_abbreviations", ())),
                                      plural_endings=self.language.get("plural_endings", {}),
                                      place_prefixes=set(self.language.get("place_prefixes", ())),
                                      kept=kept_words(self.language) | load_anatomy_terms(),

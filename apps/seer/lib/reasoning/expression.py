@@ -30,7 +30,7 @@ ENDS = ("first", "last")
 OPS = ("ge", "le", "gt", "lt")
 METRICS = ("volume", "x", "y", "z", "distance", "lateral")
 RELATIONS = ("superior", "inferior", "anterior", "posterior", "left", "right", "medial", "lateral", "contact",
-             "between", "around", "same_side", "opposite_side")
+             "between", "around", "inside", "same_side", "opposite_side")
 # "along the back of": in contact with the landmark, on that side of it
 RELATIONS += tuple(f"{kind}_contact" for kind in ("superior", "inferior", "anterior", "posterior", "left", "right"))
 

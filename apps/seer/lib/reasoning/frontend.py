@@ -176,6 +176,17 @@ class FrontEnd:
             if len(spec.targets) > 1:  # a question needs two choices; with one the refusal names it
                 refusal.status = refusal.trace.answer["status"] = "clarify"
             return refusal
+        if spec.status == "ok" and (whole := self._whole_before_an_inclusion(request, spec)) is not None:
+            return whole
+        if spec.status == "ok" and (part := self._part_of_an_answer(request, spec)) is not None:
+            # "the pancreas head", "upper pole of the left kidney": the map has the whole organ only; the whole is
+            # offered, never given as if it were the part
+            concept, word = part
+            refusal = spec.refused(f"The label map has the whole {self.ontology[concept].name}, not its {word} on its "
+                                   f"own. Ask for the {self.ontology[concept].name} if the whole organ will do.",
+                                   f"a part of a structure asked for: {word!r} of {concept}")
+            refusal.candidates, refusal.confidence = [concept], T.confidence.clarify
+            return refusal
         scanned = said.scanned
         # a word with digits in it ("12ths", "l2x") is a word too: "except the 12ths" unread excepts nothing
         unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown"
@@ -201,6 +212,7 @@ class FrontEnd:
             if "compare" not in operators_in(spec.trace.expression or {}):
                 beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
                            and not any(j.text in findings for j in scanned[:k])
+                           and not self._space_it_fills(scanned, k + 1, spec)
                            and (self._names_a_target(scanned, k + 1, spec, skip=1)
                                 or (len(spec.targets) > 1 and not described
                                     and (self._names_a_structure(scanned, k + 1)
@@ -714,6 +726,68 @@ class FrontEnd:
         if "_union" not in vars(request):
             vars(request)["_union"] = self._read_parts(request)
         return vars(request)["_union"]
+
+    def _space_it_fills(self, scanned: list[Item], k: int, spec: TargetSpec) -> bool:
+        """Whether the words from `k` name a space by a part of the answer ("runs inside the spinal canal"): the
+        structure that fills it is the answer, so the place word before it chose nothing else."""
+        j = _past_fillers(scanned, k)
+        if j >= len(scanned) or scanned[j].term.kind != "concept" or str(scanned[j].term.value) not in spec.targets:
+            return False
+        return scanned[j].text in {" ".join(tokenize(p)) for p in self.ontology[str(scanned[j].term.value)].parts}
+
+    def _part_of_an_answer(self, request: Request, spec: TargetSpec) -> tuple[str, str] | None:
+        """(structure, part word) when the clause that asks names a part of an answered structure right beside it
+        ("pancreatic tail", "the head of the pancreas", "left kidney upper pole"), and that structure is no series
+        or group (where "the upper part of the spine" chooses members). A part said inside a finding ("mass in the
+        pancreatic head") only places the finding: the organ is what is asked."""
+        scanned, parts = request.discourse.scanned, self._phrase_table("organ_part_words")
+        clause, asking = _asking_clauses(scanned)
+        findings = self._word_sets["findings_words"]
+        for k, item in enumerate(scanned):
+            # (the last word: "upper pole" is one phrase of the language file's `part_words`)
+            if item.text.rsplit(" ", 1)[-1] not in parts or (asking and clause[k] not in asking) \
+                    or any(scanned[j].text in findings for j in range(k) if clause[j] == clause[k]):
+                continue
+            after = k + 1
+            while after < len(scanned) and scanned[after].term.kind in ("filler", "side"):
+                after += 1
+            said_of = [j for j in (k - 1, after) if 0 <= j < len(scanned) and scanned[j].term.kind == "concept"
+                       and (j == k - 1 or scanned[k + 1].text in self._word_sets["genitive_words"])]
+            for j in said_of:
+                concept = str(scanned[j].term.value)
+                if concept in spec.targets and not self.ontology[concept].series \
+                        and not self.ontology[concept].members:
+                    return concept, item.text
+        return None
+
+    def _whole_before_an_inclusion(self, request: Request, spec: TargetSpec) -> TargetSpec | None:
+        """"the whole bowel incl. duodenum", "ribs including the 12th": what an inclusion word names is a part kept
+        inside the whole said before it. An answer of that part alone answered the wrong thing: the answer is the
+        whole (what the image shows of it, on the side said with it)."""
+        scanned, inclusion = request.discourse.scanned, self._phrase_table("inclusion_words")
+        said = next((k for k, i in enumerate(scanned) if i.text in inclusion), None)
+        if said is None or not any(i.term.kind in (*MENTION, "number") for i in scanned[said + 1:]):
+            return None  # ("T12 to L2 inclusive": said of the ends, it names no part; "including the 11th" does)
+        wholes = [k for k in range(said) if scanned[k].term.kind in ("concept", "singular")
+                  and str(scanned[k].term.value) in self.ontology and self.ontology[str(scanned[k].term.value)].members]
+        if not wholes:
+            return None
+        whole = str(scanned[wholes[-1]].term.value)
+        side = self.side_of(scanned[wholes[-1] - 1].text) if wholes[-1] else None
+        members = [c for c in self.ontology.leaves(whole, set(request.evidence.present or ()))
+                   if side in (None, "both") or self.ontology[c].laterality in (None, side)]
+        if not set(spec.targets) < set(members):
+            return None
+        reading = request.reading
+        reading.rationale.append(f"'{scanned[said].text}' keeps {', '.join(spec.targets)} inside the {whole} said "
+                                 "before it: the whole is asked")
+        reading.expressions.append({"op": "union", "items": [{"op": "group", "id": whole},
+                                                             *({"op": "concept", "id": t} for t in spec.targets)]})
+        # (read in two steps, the whole by its name and the part kept in it: never in the sure band)
+        reading.cap("a part kept inside the whole said before it", T.confidence.unsure)
+        answer = TargetSpec(status="ok", targets=members, confidence=reading.confidence,
+                            message=f"Segmenting {', '.join(self.ontology[c].name for c in members)}.")
+        return finish(answer, reading, request.evidence, self.ontology)
 
     # The operators of sets and names: an expression of these alone applied no comparison, order or relation
     PLAIN_OPERATORS = {"concept", "group", "union", "difference", "intersection", "one_of", "side", "numbers"}

@@ -16,7 +16,7 @@ is a data change only, never a Python change):
 `function_words` takes any key of `ontology/language.json` or `languages/en.json`, with the same value shape;
 lists are joined across languages, tables are merged (a table of lists joins each list). The keys by operator:
   - relation(kind, anchor):  "relations" {phrase: superior|inferior|anterior|posterior|left|right|medial|lateral|
-                              contact|between|around|same_side|opposite_side}, "between_words", "side_nouns",
+                              contact|between|around|inside|same_side|opposite_side}, "between_words", "side_nouns",
                               "part_words" {phrase: [axis, min|max]}, "level_words", "series_step"
   - compare(metric, op):     "comparatives" {phrase: {"measure": x|y|z|volume|distance, "sign": 1|-1}},
                               "reach_words", "category_heads" {phrase: category}, "comparison_followers",

@@ -313,7 +313,8 @@ class Normalizer:
                  instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset(),
                  plural_endings: dict[str, str] | None = None, request_headers: set[str] = frozenset(),
                  actions: set[str] = frozenset(), place_prefixes: set[str] = frozenset(),
-                 kept: set[str] = frozenset(), languages: tuple[dict, dict] = ({}, {})):
+                 kept: set[str] = frozenset(), languages: tuple[dict, dict] = ({}, {}),
+                 dotted: set[str] = frozenset()):
         """
         Args:
             known: every token of every phrase in the term index.
@@ -344,7 +345,10 @@ class Normalizer:
                 is kept as typed, never split into pieces ("hydro nephros is" would name a kidney of its own).
             languages: (each language's own function words, a word only language files' names use -> those
                 languages): a Spanish request's "cubre" is never repaired into the Italian "cuore".
+            dotted: shorthand written with a dot ("incl.", "approx."): its dot ends no sentence, so "the bowel incl.
+                duodenum" stays one clause.
         """
+        self.dotted = dotted
         self.language_words, self.foreign = languages
         self.kept = kept
         self.place_prefixes = place_prefixes
@@ -693,6 +697,7 @@ class Normalizer:
                              self.request_headers, self.actions)
         folded = fold(cleaned.text)
         raw = self._join_prefixes([self._elide(token) for token in _words(folded)])
+        raw = [t for k, t in enumerate(raw) if not (t == "." and k and raw[k - 1] in self.dotted)]
         tokens: list[str] = []
         repairs: list[tuple[str, str]] = []
 

@@ -1182,6 +1182,16 @@ class GeometryReaders:
             if len(pool) >= 2 and relation not in ("left", "right"):
                 finding = self._evaluate(request, Compare("xyz"[axis], int(sign), of_ids(pool)))
                 return self._answer(request, finding, f"relation ({relation}, against the other)")
+        if relation == "inside" and len(landmarks) == 1 and landmarks[0].concept in (evidence.present or {}) \
+                and " ".join(tokenize(landmarks[0].text)) in {" ".join(tokenize(p))
+                                                              for p in self.ontology[landmarks[0].concept].parts}:
+            # "whatever runs inside the spinal canal": a space named by a structure's part is filled by that
+            # structure (the canal is the cord's, not a landmark of its own)
+            filled = landmarks[0].concept
+            request.reading.expressions.append({"op": "relation", "kind": "inside", "anchors": [
+                {"op": "concept", "id": filled}], "pool": {"op": "concept", "id": filled}, "steps": 0})
+            return self._answer(request, spatial.Finding(ids=[filled], why=[
+                f"'{landmarks[0].text}' is a space {filled} fills"]), "relation")
         grounded = [ground_mention(m, self.ontology) for m in landmarks]
         if any(g.options for g in grounded):
             before = [ground_mention(m, self.ontology) for m in self._mentions_of(items[:start])]
@@ -1296,6 +1306,11 @@ class GeometryReaders:
                     and ranked[0][1] - mine >= T.description.relation_margin:
                 finding = spatial.Finding(why=finding.why + [
                     f"the words describe {ranked[0][0]} ({ranked[0][1]:.2f}), not {finding.ids[0]} ({mine:.2f})"])
+                if relation == "inside" and ranked[0][0] in (evidence.present or {}) and ranked[0][0] not in anchors:
+                    # "the nerve cable inside the spine" on an MR whose vertebrae label holds the bodies only: what
+                    # lies inside is read from extents, which cannot tell the canal from the disc spaces; the
+                    # structure the words describe, present and not the landmark, is the answer
+                    finding = spatial.Finding(ids=[ranked[0][0]], why=finding.why)
         if unnamed:
             reading.cap("the thing placed by the relation is not a known word", T.confidence.unnamed)
         said_after = [i for i in tail[1:] if i.term.kind == "unknown" and i.text.isalpha()] if landmarks else []

@@ -22,7 +22,8 @@ MENTION = ("concept", "singular")
 # is tucked underneath": the organ is above the gallbladder). What a landmark wraps around lies within it: the
 # one-landmark "between" ("the organ the duodenum curves around": within the duodenum's extent, touching it).
 INVERSE = {"superior": "inferior", "inferior": "superior", "anterior": "posterior", "posterior": "anterior",
-           "left": "right", "right": "left", "medial": "lateral", "lateral": "medial", "around": "between"}
+           "left": "right", "right": "left", "medial": "lateral", "lateral": "medial", "around": "between",
+           "inside": "around"}
 INVERSE |= {f"{a}_contact": f"{b}_contact" for a, b in list(INVERSE.items()) if a in ("superior", "inferior", "anterior",
                                                                                  "posterior", "left", "right")}
 AXIS = {"superior": (2, 1.0), "inferior": (2, -1.0), "anterior": (1, 1.0), "posterior": (1, -1.0), "left": (0, -1.0),
@@ -224,8 +225,9 @@ def spatial(relation: str, landmarks: list[str], pool: list[str], evidence: Evid
     near: set[str] = set()
     square: dict[str, float] = {}  # left/right: the sideways share of each candidate's offset, 0 when off the level
     beside: dict[str, float] = {}  # the same for "next to" where nothing of the kind touches the landmark
-    if relation == "between" and len(landmarks) == 1:
-        # "the discs between the vertebral bodies": inside the group's extent and touching its parts
+    if relation == "inside" or relation == "between" and len(landmarks) == 1:
+        # "the discs between the vertebral bodies", "the cord inside the spine": inside the landmark's extent and
+        # touching it (near is not enough: the aorta and the psoas lie near the spine's box, not in it)
         union = present[landmarks[0]]
         inside = [c for c in pool if union.extent_ras_mm and c in union.touches and all(
             union.extent_ras_mm[k] <= present[c].centroid_ras_mm[k] <= union.extent_ras_mm[k + 3] for k in range(3))]
