@@ -122,3 +122,35 @@ def test_a_relation_with_side_of_reads_as_the_relation(engine, mr_evidence):
     """"along the front side of" was read as a description (the back muscle, which lies behind the spine)."""
     spec = engine.understand("the muscle running along the front side of the lumbar spine on the right", mr_evidence)
     assert not (spec.status == "ok" and "autochthon_right" in spec.targets), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the biggest organ and the pouch hanging beneath it",
+                                    "the spine and the pads between its bones"])
+def test_a_second_conjunct_after_a_described_head_is_never_dropped(engine, ct_evidence, prompt):
+    """"the biggest organ and the sac hanging under it" gave the liver alone: "and" after a head noun was taken
+    for the "with" of a description."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" or len(spec.targets) >= 2, spec.trace.rationale
+
+
+def test_a_comparison_in_a_later_conjunct_compares_only_its_own_noun(engine, ct_evidence):
+    spec = engine.understand("both lower lobes as well as the vertebra at the top of the scan", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == [
+        "lung_lower_lobe_left", "lung_lower_lobe_right", "vertebrae_T11"], spec.trace.rationale
+
+
+def test_a_comparison_said_after_a_list_still_compares_the_whole_list(engine, ct_evidence):
+    spec = engine.understand("of the liver, stomach and spleen, the smallest one", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["stomach"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the T12-L1 intervertebral disc", "intervertebral disc at L1-2"])
+def test_a_structure_the_backbone_cannot_segment_is_never_answered_by_its_landmarks(engine, ct_evidence, prompt):
+    """The CT map has no discs: the two vertebrae that place the disc came back at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and not spec.targets, spec.trace.rationale
+
+
+def test_a_withdrawn_level_on_an_mr_without_levels_does_not_block_the_answer(engine, mr_evidence):
+    spec = engine.understand("T12 - no wait, the entire spine", mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae"], spec.trace.rationale

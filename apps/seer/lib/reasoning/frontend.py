@@ -49,6 +49,13 @@ def _without_landmarks(node):
     return [_without_landmarks(v) for v in node] if isinstance(node, list) else node
 
 
+def _without_compared(node):
+    """An expression's JSON without the candidates of its comparisons (what a comparison chose among)."""
+    if isinstance(node, dict):
+        return {k: _without_compared(v) for k, v in node.items() if not (node.get("op") == "compare" and k == "candidates")}
+    return [_without_compared(v) for v in node] if isinstance(node, list) else node
+
+
 # Operators that choose among members by order, measure or place: an order word one of them used was read
 ORDER_OPERATORS = {"nth", "first", "last", "middle", "range", "count", "compare", "relation", "difference"}
 
@@ -178,6 +185,15 @@ class FrontEnd:
             return refusal
         if spec.status == "ok" and (whole := self._whole_before_an_inclusion(request, spec)) is not None:
             return whole
+        if spec.status == "ok" and (unsegmentable := self._unsegmentable_named(request, spec)) is not None:
+            # "the L1-2 intervertebral disc" on a CT map without discs: the levels place the disc; answering them
+            # answered the landmarks
+            refusal = spec.refused(f"{self.ontology[unsegmentable].name}: the backbone cannot segment this (not in "
+                                   f"its vocabulary), and the rest of the request only places it. Please name what "
+                                   f"you want from this image.", f"a structure named that cannot be segmented was "
+                                   f"left out of the answer: {unsegmentable}")
+            refusal.candidates, refusal.confidence = list(spec.targets), T.confidence.clarify
+            return refusal
         if spec.status == "ok" and (part := self._part_of_an_answer(request, spec)) is not None:
             # "the pancreas head", "upper pole of the left kidney": the map has the whole organ only; the whole is
             # offered, never given as if it were the part
@@ -735,6 +751,28 @@ class FrontEnd:
             return False
         return scanned[j].text in {" ".join(tokenize(p)) for p in self.ontology[str(scanned[j].term.value)].parts}
 
+    def _unsegmentable_named(self, request: Request, spec: TargetSpec) -> str | None:
+        """A structure named where the request asks, that the backbone cannot segment at all, and that the answer
+        neither holds, excludes nor keeps as context: the answer was read around it."""
+        # (what is left once negated and withdrawn words are taken out: "L3, actually the whole spine" on an MR
+        # without levels withdrew L3)
+        # (and never a landmark: one the expression places by, or one said right after a place word, "under the
+        # ribs" on an MR whose map has none)
+        items, vocabulary = request.discourse.items, set(request.evidence.vocabulary)
+        clause, asking = _asking_clauses(items)
+        aside = {m.concept for m in request.parsed.context} | set(spec.exclude)
+        used = json.dumps(spec.trace.expression or {})
+        for k, item in enumerate(items):
+            concept = str(item.term.value)
+            before = [i for i in items[:k] if i.term.kind != "filler"]
+            if item.term.kind != "concept" or concept not in self.ontology or concept in aside \
+                    or (asking and clause[k] not in asking) or self.ontology.leaves(concept, vocabulary) \
+                    or f'"{concept}"' in used or (before and before[-1].term.kind == "locative") \
+                    or any(i.term.kind == "exclusion" for i in items[:k]):
+                continue
+            return concept
+        return None
+
     def _part_of_an_answer(self, request: Request, spec: TargetSpec) -> tuple[str, str] | None:
         """(structure, part word) when the clause that asks names a part of an answered structure right beside it
         ("pancreatic tail", "the head of the pancreas", "left kidney upper pole"), and that structure is no series
@@ -1251,8 +1289,10 @@ class FrontEnd:
         asks = any(i.term.kind == "action" for i in items)
         # only a clause that asks (a report's findings are context), and never the two ends of "between X and Y"
         def described(k: int) -> bool:  # "the organ with the gallbladder under it": a description, not a list
+            # (after "and" it is a list: "the biggest organ and the sac hanging under it")
             before = [i for i in items[:k] if i.term.kind != "filler"]
-            return bool(before) and before[-1].term.kind == "head"
+            return bool(before) and before[-1].term.kind == "head" \
+                and items[k].text in self._word_sets["possession_words"]
 
         joins = [k for k, i in enumerate(items) if i.term.kind == "conjunction" and i.text not in (",", ";", "/")
                  and not described(k)
@@ -1285,7 +1325,17 @@ class FrontEnd:
             # "the right kidney and the vein beside the aorta": the part before the conjunction must be read too;
             # a structure it names that neither the answer nor the expression (even as a landmark) holds was dropped
             begin = max(([joins[n - 1] + 1] if n else []) + [j + 1 for j in breaks if j < k], default=0)
-            if any(unread(i) and f'"{i.term.value}"' not in whole and str(i.term.value) not in context
+            # ("both lower lobes plus the vertebra at the top": a comparison said after the conjunction chose
+            # among the lobes too; having lost it, they were not read as asked)
+            # (said of a noun of its own in the next conjunct, not after a comma of the whole list: "of the kidneys,
+            # spleen and gallbladder, the smallest one" compares all of them)
+            stop = min([j for j in [*joins, *breaks] if j > k], default=len(items))
+            compared = [j for j in range(k + 1, stop) if items[j].text in self.words.comparatives]
+            nouns = [j for j in range(k + 1, stop) if items[j].term.kind in MENTION]
+            compared_after = bool(compared and nouns) and not any(
+                items[j].text == "," for j in range(min(compared[0], nouns[0]), max(compared[0], nouns[0])))
+            read = json.dumps(_without_compared(spec.trace.expression or {})) if compared_after else whole
+            if any(unread(i) and f'"{i.term.value}"' not in read and str(i.term.value) not in context
                    for i in items[begin:k] if i.term.kind in ("concept", "singular")):
                 return " ".join(i.text for i in items[begin:k])
         for k in reversed(joins):
@@ -1295,6 +1345,11 @@ class FrontEnd:
             if any(i.term.kind in ("concept", "singular") and f'"{i.term.value}"' in used for i in rest):
                 continue
             refers = any(i.term.kind == "anaphora" for i in rest)  # "together with what lies between them"
+            # "the spine and the cushions between its bones": a noun we do not read, placed by a relation word
+            # (after an article: "and crossing in front of the aorta" goes on describing the structure before)
+            said = [i for i in items[k + 1:stop] if i.term.kind != "filler"]
+            refers |= len(said) >= 2 and said[0].term.kind == "unknown" and said[0].text.isalpha() \
+                and said[1].term.kind == "locative" and items[k + 1].text in self._word_sets["definite_articles"]
             if not rest or not refers and (rest[0].term.kind not in ("concept", "singular", "anaphora", "head")
                                            or not (any(unread(i) for i in rest) or rest[0].term.kind == "head")):
                 continue
