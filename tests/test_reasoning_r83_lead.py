@@ -154,3 +154,17 @@ def test_a_structure_the_backbone_cannot_segment_is_never_answered_by_its_landma
 def test_a_withdrawn_level_on_an_mr_without_levels_does_not_block_the_answer(engine, mr_evidence):
     spec = engine.understand("T12 - no wait, the entire spine", mr_evidence)
     assert spec.status == "ok" and spec.targets == ["vertebrae"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["each disc", "every disk level in view"])
+def test_every_disc_on_an_mr_is_its_one_label_of_discs(engine, mr_evidence, prompt):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["intervertebral_discs"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["the fifth disc", "intervertebral discs except L3-4", "each disc apart from L2/L3"])
+def test_one_disc_or_discs_less_a_level_is_never_the_label_of_every_disc(engine, mr_evidence, prompt):
+    """"the third disc" came back as every disc (the encoder alone), and "all discs except L4-5" as every disc at
+    0.97 (a level the MR map cannot draw was dropped from the exclusion)."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok" and not spec.targets, spec.trace.rationale

@@ -271,11 +271,17 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
         excluded.extend(t for t in matching if t not in excluded and (not ref.numbers or t in numbered))
     if excluded:
         reading.rationale.append(f"excluded: {', '.join(excluded)}")
-    # "the spine minus L5" where the backbone draws the spine as one label: the part cannot be carved out
+    # "the spine minus L5" where the backbone draws the spine as one label: the part cannot be carved out (nor a
+    # level from the one label of every disc, "all discs except L4-5": a structure of the same region it cannot draw)
+    def holds(target: str, part: str) -> bool:
+        return part in ontology.descendants(target) or (
+            ontology[part].series is not None and ontology[target].series is None and not ontology[target].members
+            and ontology[part].region == ontology[target].region)
+
     uncarved = [c for g in reading.exclude for c in (g.ids or g.options) if not ontology.leaves(c, vocabulary)
-                and any(c in ontology.descendants(t) for t in targets)]
+                and any(holds(t, c) for t in targets)]
     if uncarved:
-        whole = next(t for t in targets if uncarved[0] in ontology.descendants(t))
+        whole = next(t for t in targets if holds(t, uncarved[0]))
         spec = TargetSpec(status="rejected", confidence=T.confidence.clarify,
                           message=f"The {_name(ontology, whole)} is one structure for this backbone: I cannot leave "
                                   f"out the {_name(ontology, uncarved[0])}. Ask for the whole "

@@ -293,7 +293,8 @@ class FrontEnd:
             # "the longer bowel: small bowel or duodenum", "T11 or 12": a choice no operator made is not both
             return ask(choice, request.reading, request.evidence, self.ontology,
                        why="a choice between structures that nothing in the request decides: " + " or ".join(choice))
-        if spec.status == "ok" and (ordinal := self._unread_ordinal(scanned, spec)):
+        if spec.status == "ok" and (ordinal := self._unread_ordinal(scanned, spec, any(
+                g.mention.source == "embedding" for g in request.reading.include))):
             # "the first of the two kidneys counting from the top": an order no operator applied; the answer
             # holds every member it was to choose among
             return unexplained_words(spec, [ordinal], [ordinal], self.ontology)
@@ -585,11 +586,12 @@ class FrontEnd:
                 return [words[0].text]
         return []
 
-    def _unread_ordinal(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+    def _unread_ordinal(self, scanned: list[Item], spec: TargetSpec, by_encoder: bool = False) -> str | None:
         """An ordinal ("the first", "the second", "the 3rd") that no operator of the answer used, where the answer holds
-        several structures it was to choose among, none numbered by its name ("the first lumbar vertebra"): its text,
-        else None."""
-        if len(spec.targets) < 2 or any(c in self.ontology and self.ontology[c].series for c in spec.targets):
+        several structures it was to choose among, none numbered by its name ("the first lumbar vertebra"), or one
+        the encoder alone chose ("the third disc" read as the one label of every disc): its text, else None."""
+        if len(spec.targets) < (1 if by_encoder else 2) \
+                or any(c in self.ontology and self.ontology[c].series for c in spec.targets):
             return None  # one answer was chosen by something ("the first bit of gut after the stomach")
         if ORDER_OPERATORS & operators_in(spec.trace.expression or {}):
             return None
@@ -765,7 +767,7 @@ class FrontEnd:
         for k, item in enumerate(items):
             concept = str(item.term.value)
             before = [i for i in items[:k] if i.term.kind != "filler"]
-            if item.term.kind != "concept" or concept not in self.ontology or concept in aside \
+            if item.term.kind not in MENTION or concept not in self.ontology or concept in aside \
                     or (asking and clause[k] not in asking) or self.ontology.leaves(concept, vocabulary) \
                     or f'"{concept}"' in used or (before and before[-1].term.kind == "locative") \
                     or any(i.term.kind == "exclusion" for i in items[:k]):
