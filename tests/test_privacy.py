@@ -103,6 +103,8 @@ def test_scrub_replaces_identifiers_with_typed_placeholders(text, gone, placehol
     "Morison's pouch and the space of Retzius",
     # an age with its sex ("58M") is no French "M." before a name (blind round 81 lost "RCC")
     "Hx: 58M, RCC left kidney", "71 F, IVC thrombus",
+    # a letter after a slash is a slash abbreviation (Dutch "t/m", "up to and including"), not "M." (round 91)
+    "wervels T11 t/m L2",
 ])
 def test_anatomy_survives(text):
     assert scrub(text) == text

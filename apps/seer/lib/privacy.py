@@ -582,7 +582,8 @@ def _names(spans: _Spans) -> None:
             continue
         # A cue: "Patient: Hans Müller", "Mme Dupont", "Dr. med. Vater"; DICOM's "MUELLER^HANS".
         # ("58M, RCC ...": a letter right after an age is the sex, not the French "M." before a name)
-        after_an_age = len(t.text) == 1 and text[:t.start].rstrip()[-1:].isdigit()
+        # ("wervels T11 t/m L2": a letter after a slash is part of a slash abbreviation, Dutch "t/m", not "M.")
+        after_an_age = len(t.text) == 1 and (text[:t.start].rstrip()[-1:].isdigit() or text[:t.start].endswith("/"))
         if (t.folded in v.honorifics and not t.caps and not after_an_age) or t.folded in v.name_labels:
             honorific = t.folded in v.honorifics and not t.caps and not after_an_age  # "MR." is the modality
             j = i + 1
