@@ -3,29 +3,15 @@ volumes filled in from the engine's own evidence (the presence rule an author ca
 
     .venv/bin/python tools/blind/brief.py ROUND DEADLINE_UTC OUT_FOLDER     # e.g. 87 11:20 /work/blind/r87
 """
-import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "apps" / "seer"))
-from lib.bench.run import Bench
-from lib.pipeline import build_pipeline
-from lib.settings import SeerSettings
-from lib.volume import read_volume
-
-DATA = Path(os.environ.get("SEER_DATA_DIR", REPO.parent / "shared" / "data")) / "totalseg_example"
-IMAGES = {"CT": ("example_ct_sm.nii.gz", "example_seg.nii.gz", "total"),
-          "MR": ("example_mr_sm.nii.gz", "example_seg_mr.nii.gz", "total_mr")}
+from images import REPO, bench_for
 
 
-def present_structures(image: str, reference: str, vocab: str) -> dict[str, float]:
+def present_structures(kind: str) -> dict[str, float]:
     """Concept id -> volume in ml, for what the presence rule keeps, largest first."""
-    pipeline = build_pipeline(SeerSettings(vocab=vocab, model_dir=str(REPO / "apps" / "seer" / "model")))
-    volume = read_volume(str(DATA / image))
-    volume.everything_path = str(DATA / reference)
-    evidence = Bench(pipeline, volume, ["seer"]).evidence
-    sizes = {c: s.volume_ml for c, s in evidence.present.items()}
+    sizes = {c: s.volume_ml for c, s in bench_for(kind).evidence.present.items()}
     return dict(sorted(sizes.items(), key=lambda item: -item[1]))
 
 
@@ -33,8 +19,8 @@ def main() -> None:
     round_number, deadline, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     text = (REPO / "tools" / "blind" / "BRIEF_TEMPLATE.md").read_text()
     text = text.replace("RN", round_number).replace("DEADLINE", deadline)
-    for modality, (image, reference, vocab) in IMAGES.items():
-        sizes = present_structures(image, reference, vocab)
+    for modality in ("CT", "MR"):
+        sizes = present_structures(modality.lower())
         text = text.replace(f"{modality}_PRESENT", ", ".join(sorted(sizes)))
         text = text.replace(f"{modality}_VOLUMES", ", ".join(f"{c} {v:.1f}" for c, v in sizes.items()))
     out.mkdir(parents=True, exist_ok=True)

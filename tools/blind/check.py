@@ -10,22 +10,13 @@ Without suites it runs every suite in apps/seer/lib/bench/suites/ (a `_mr` suffi
 """
 import argparse
 import json
-import os
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "apps" / "seer"))
-from lib.bench.run import load_suite, Bench
+from images import REPO, bench_for
+from lib.bench.run import load_suite
 from lib.bench.metrics import is_correct, is_wrong_mask
-from lib.pipeline import build_pipeline
-from lib.settings import SeerSettings
-from lib.volume import read_volume
 
-D = str(Path(os.environ.get('SEER_DATA_DIR', REPO.parent / 'shared' / 'data')) / 'totalseg_example') + '/'
-IMAGES = {'ct': (D + 'example_ct_sm.nii.gz', D + 'example_seg.nii.gz', 'total'),
-          'mr': (D + 'example_mr_sm.nii.gz', D + 'example_seg_mr.nii.gz', 'total_mr')}
 ap = argparse.ArgumentParser(); ap.add_argument('out'); ap.add_argument('suites', nargs='*')
 ap.add_argument('--dicom', help='DICOM folder to use as the CT image')
 a = ap.parse_args()
@@ -38,11 +29,7 @@ out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
 benches = {}
 def bench(k):
     if k not in benches:
-        img, ref, vocab = IMAGES[k]
-        if k == 'ct' and a.dicom: img = a.dicom
-        pl = build_pipeline(SeerSettings(vocab=vocab, model_dir=str(REPO / 'apps' / 'seer' / 'model')))
-        v = read_volume(img); v.everything_path = ref
-        benches[k] = Bench(pl, v, ['seer'])
+        benches[k] = bench_for(k, a.dicom if k == 'ct' else None)
     return benches[k]
 tot = {}
 for p in paths:
