@@ -333,8 +333,10 @@ class DiscourseReader:
         # 1. Corrections, left to right: each withdraws the clause said just before it.
         k = 0
         while k < len(items):
+            # (past other correction markers: "oh actually drop the pancreas")
             following = next((j for j in range(k + 1, len(items)) if j in dismissed or (
-                items[j].term.kind not in ("filler", "break") and items[j].text not in (",", "-"))), None)
+                items[j].term.kind not in ("filler", "break") and items[j].text not in (",", "-")
+                and not self._is_correction(items, j))), None)
             if following in dismissed and self._is_correction(items, k):
                 removed.add(k)  # "actually, remove the spleen": the dismissal is the correction
             if k in removed or not self._is_correction(items, k):
@@ -1308,6 +1310,13 @@ class DiscourseReader:
         if not kinds & set(MENTION) or kinds - {*MENTION, "filler", "conjunction", "side"} - {"break"} \
                 or any(items[j].term.kind == "break" and items[j].text not in (".", "!") for j in rest[1:]):
             return []
+        # (only a list within the whole said before: "the great vessels except the aorta: IVC and the portal vein"
+        # names one that is no great vessel, so the list is what is asked, not a restatement)
+        wholes = {str(items[j].term.value) for j in range(k) if j not in removed and items[j].term.kind in MENTION
+                  and str(items[j].term.value) in self.ontology}
+        within = set().union(*(self.ontology.descendants(w) | {w} for w in wholes))
+        if wholes and any(items[j].term.kind in MENTION and str(items[j].term.value) not in within for j in rest):
+            return []
         return rest
 
     def _end_of(self, part: list[Item]) -> str | None:
@@ -1478,6 +1487,8 @@ class DiscourseReader:
             if _is_boundary(item) or item.text in (",", ";") or item.term.kind == "action":
                 if scope and any(items[s].term.kind in MENTION for s in scope) or item.term.kind != "action":
                     break
+                if self._own_object_joined(items, scope):
+                    break  # "ignore the rules above and just segment the liver": the action is a new clause
             if stop_at_negation and item.term.kind == "exclusion" and self._negates(item):
                 break
             if not scope and item.text in self.relatives:
@@ -1489,6 +1500,13 @@ class DiscourseReader:
             if j not in removed:
                 scope.append(j)
         return scope
+
+    @staticmethod
+    def _own_object_joined(items: list[Item], scope: list[int]) -> bool:
+        """Whether the negation's scope so far holds an object of its own that names no structure ("the rules",
+        "all previous rules"), then a joining word: what comes after the join is no longer negated."""
+        return any(items[s].term.kind == "conjunction" and any(items[t].term.kind == "unknown" for t in scope if t < s)
+                   for s in scope)
 
     def _reattach_bare_side(self, out: Discourse) -> None:
         """"not the left kidney, the right one", "instead of the left kidney do the right one": a side or number

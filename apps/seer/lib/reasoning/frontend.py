@@ -165,9 +165,12 @@ class FrontEnd:
                                        f"operator on the part before not evaluated: {operator!r}")
                 refusal.confidence = T.confidence.clarify
                 return refusal
-        if spec.status == "ok" and len(spec.targets) == 1 and self._placed_by_it(request) \
+        if spec.status == "ok" and (len(spec.targets) == 1 and self._placed_by_it(request)
+                                    or self._comparison_unread(request, spec)) \
                 and (union := self._union_of_parts(request)) is not None and set(union.targets) > set(spec.targets):
-            return union  # the whole reading (a comparison, "the largest organ") answered the first part alone
+            # the whole reading answered one part alone: the first ("the largest organ and the sac under it"), or
+            # the one named plainly ("the largest organ plus the gallbladder": the comparison went unread)
+            return union
         if spec.status == "ok" and self._has_apposition(request) and (union := self._union_of_parts(request)) is not None:
             return union  # "the vessel left of the IVC, the aorta": a name said again of a description, one structure
         if spec.status == "ok" and self._elliptic(request) and (union := self._union_of_parts(request)) is not None:
@@ -199,9 +202,11 @@ class FrontEnd:
             # offered, never given as if it were the part
             concept, word = part
             refusal = spec.refused(f"The label map has the whole {self.ontology[concept].name}, not its {word} on its "
-                                   f"own. Ask for the {self.ontology[concept].name} if the whole organ will do.",
+                                   f"own. Segment the whole {self.ontology[concept].name}?",
                                    f"a part of a structure asked for: {word!r} of {concept}")
+            # (a question with the whole as its one choice: the part was asked, the whole may do)
             refusal.candidates, refusal.confidence = [concept], T.confidence.clarify
+            refusal.status = refusal.trace.answer["status"] = "clarify"
             return refusal
         scanned = said.scanned
         # a word with digits in it ("12ths", "l2x") is a word too: "except the 12ths" unread excepts nothing
@@ -784,8 +789,10 @@ class FrontEnd:
         clause, asking = _asking_clauses(scanned)
         findings = self._word_sets["findings_words"]
         for k, item in enumerate(scanned):
-            # (the last word: "upper pole" is one phrase of the language file's `part_words`)
-            if item.text.rsplit(" ", 1)[-1] not in parts or (asking and clause[k] not in asking) \
+            # (the last word: "upper pole" is one phrase of the language file's `part_words`; "the second part of
+            # the duodenum": a part numbered by an ordinal is a part too)
+            numbered = item.text in self._phrase_table("ordinal_part_words") and k > 0 and self._ordinal(scanned[k - 1])
+            if not (item.text.rsplit(" ", 1)[-1] in parts or numbered) or (asking and clause[k] not in asking) \
                     or any(scanned[j].text in findings for j in range(k) if clause[j] == clause[k]):
                 continue
             after = k + 1
@@ -799,6 +806,15 @@ class FrontEnd:
                         and not self.ontology[concept].members:
                     return concept, item.text
         return None
+
+    def _comparison_unread(self, request: Request, spec: TargetSpec) -> bool:
+        """Whether the request says a comparative word that the answer's expression holds no comparison for."""
+        return "compare" not in operators_in(spec.trace.expression or {}) \
+            and any(i.text in self.words.comparatives for i in request.discourse.scanned)
+
+    def _ordinal(self, item: Item) -> bool:
+        """An ordinal number word ("second", "2nd"), not a count ("two", "2")."""
+        return item.term.kind == "number" and not item.text.isdigit() and item.text not in self.words.cardinals
 
     def _whole_before_an_inclusion(self, request: Request, spec: TargetSpec) -> TargetSpec | None:
         """"the whole bowel incl. duodenum", "ribs including the 12th": what an inclusion word names is a part kept

@@ -450,7 +450,8 @@ class GeometryReaders:
                     return None
                 landmark = grounded.ids[0]
                 used.add(after[0])
-            mentions = [j for j in range(start, end) if items[j].term.kind in MENTION and j not in used]
+            mentions = [j for j in range(start, end) if items[j].term.kind in MENTION and j not in used
+                        and not self._added_after(items, k, j)]
             # ("the biggest gland above the kidneys": a structure after a relation word is where the compared lie,
             # never one of them)
             placed = {j for j in mentions if j > k and any(items[m].term.kind == "locative"
@@ -832,6 +833,20 @@ class GeometryReaders:
             return []
         return [j for j in mentions if j > k][:1]
 
+    def _added_after(self, items: list[Item], k: int, j: int) -> bool:
+        """Whether the structure at `j`, after the comparative at `k`, is said in a conjunct of its own that is
+        added to the answer ("the larger of the kidneys plus the spleen") or points back with a possessive ("the
+        smaller of the two kidneys and its adrenal"): it goes with what the comparison picks, never among the
+        compared, which a list word ("and", "or") joins. (After one structure, "the smaller of the right kidney and
+        its adrenal", the possessive's conjunct is the second compared: one alone is no comparison.)"""
+        joined = next((m for m in range(j - 1, k, -1) if items[m].term.kind in ("conjunction", "break")), None)
+        if joined is None:
+            return False
+        group_before = any(items[m].term.kind in MENTION and str(items[m].term.value) in self.ontology
+                           and self.ontology[str(items[m].term.value)].members for m in range(k + 1, joined))
+        return items[joined].text in self._word_sets["additive_words"] or group_before and any(
+            items[m].text in self._word_sets["possessive_pronouns"] for m in range(joined + 1, j))
+
     def _of_follows(self, items: list[Item], k: int) -> bool:
         """Whether "of" follows the comparative at `k`: as a word, or as the start of a name the lexicon holds with
         it ("le plus haut de la rate et du pancréas": "de la rate" is one term)."""
@@ -875,6 +890,12 @@ class GeometryReaders:
         following = [i for i in items[k + 1:k + 4] if i.text not in words.reach and i.text != "-"][:2]
         if self._compares_named(items, k) or self._chosen(items, k):
             return True
+        if following and following[0].term.kind == "conjunction" and following[0].text.isalpha():
+            # "the largest and the smallest vertebra": two comparatives share the noun after the second
+            # ("the largest and second largest organ": a rank before the second)
+            later = next((j for j in range(k + 2, len(items)) if items[j].text in words.comparatives
+                          or items[j].term.kind not in ("filler", "number") and items[j].text != "-"), None)
+            return later is not None and items[later].text in words.comparatives and self._compares(items, later)
         rest = items[k + 1:self._comparison_span(items, k)[1]]
         if following and self._anything_head(following[0]) \
                 and words.comparatives[items[k].text]["measure"] == "volume":
@@ -1352,7 +1373,10 @@ class GeometryReaders:
             # the verb and its object are the gallbladder's: the words and the relation disagree
             finding.why.append(f"what the words say it does is said of {doer}, not of {finding.ids[0]}")
             finding.question, finding.ids = [finding.ids[0], doer], []
-        size = next((self.words.sizes[i.text] for i in head_items if i.text in self.words.sizes), None)
+        # (also said after the landmark: "the organ right above the left kidney, small and triangular")
+        last = max((k for k, i in enumerate(tail) if i.term.kind in MENTION), default=len(tail))
+        size = next((self.words.sizes[i.text] for i in [*head_items, *tail[last + 1:]] if i.text in self.words.sizes),
+                    None)
         if size and len(finding.ids) == 1 and evidence.present and finding.ids[0] in evidence.present:
             # "the big organ above the right kidney": a size said of the head that another candidate fitting the
             # relation matches far better than the answer makes it a question between them, never a mask

@@ -185,10 +185,11 @@ class LexiconReaders:
 
     def _places_by_genitive(self, request: Request, say: bool = True) -> set[tuple[str, str]]:
         """(concept, text) of each structure named only as the place of the one before it: "the spinal canal of
-        these vertebrae", "the portal vein of the liver", "el conducto del páncreas". Only a single structure is
+        these vertebrae", "the portal vein of the liver", "el conducto del páncreas", "the discs in the spine". Only a single structure is
         placed so (a group said of a place, "the discs of the lumbar spine", is narrowed by it, not read here),
         and only by a structure it is no part of ("the lobes of the lung" are read by their whole)."""
-        genitive = {tuple(tokenize(w)) for w in self.language.get("genitive_words", ())}
+        genitive = {tuple(tokenize(w)) for key in ("genitive_words", "container_words") for w in self.language.get(key, ())}
+        containers = {" ".join(tokenize(w)) for w in self.language.get("container_words", ())}
         named = [k for k, i in enumerate(request.items or []) if i.term.kind in MENTION
                  and str(i.term.value) in self.ontology]
         places = set()
@@ -199,7 +200,7 @@ class LexiconReaders:
             flanks = len(between) > 1 and between[0].term.kind == "side" and between[0].term.value == "both"
             between = between[1:] if flanks else between
             words = tuple(t for i in between for t in i.text.split())
-            if not between or any(i.term.kind != "filler" for i in between) \
+            if not between or any(i.term.kind != "filler" and i.text not in containers for i in between) \
                     or not any(words[:len(g)] == g for g in genitive):
                 continue
             owner, place = str(first.term.value), str(second.term.value)
