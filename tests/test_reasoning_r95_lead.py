@@ -101,3 +101,40 @@ def test_two_comparatives_share_one_noun(engine, ct_evidence, prompt, expected):
 def test_two_comparatives_never_answer_one_of_them_alone(engine, ct_evidence):
     spec = engine.understand("the largest and the smallest vertebra in view", ct_evidence)
     assert spec.status != "ok" or len(spec.targets) == 2, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["liver and spleen, wait, no spleen", "liver and spleen. wait, not the spleen"])
+def test_a_correction_marker_before_a_negation_of_what_was_said_keeps_the_rest(engine, ct_evidence, prompt):
+    """"wait" withdrew both structures and "no spleen" then negated the spleen: nothing was left."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the lowest vertebra", ["vertebrae_L2"]),
+    ("the two lowest left ribs and the lowest vertebra", ["rib_left_11", "rib_left_12", "vertebrae_L2"]),
+])
+def test_a_series_end_outside_the_image_means_the_end_the_image_shows(engine, ct_evidence, prompt, expected):
+    """"the lowest vertebra" named S1 and was refused as absent, where "the two lowest vertebrae" counted L1 and L2."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+
+
+def test_a_series_end_in_the_image_is_still_the_book_end(engine, ct_evidence):
+    spec = engine.understand("the lowest rib on the left", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["rib_left_12"], spec.trace.rationale
+
+
+def test_a_singular_said_of_a_name_held_in_the_plural_is_not_dropped(engine, mr_evidence):
+    """"every vertebra and disc" gave the vertebrae alone at 0.97: "disc" is no name by itself."""
+    spec = engine.understand("every vertebra and disc in the field of view, top to bottom", mr_evidence)
+    assert spec.status != "ok" or "intervertebral_discs" in spec.targets, spec.trace.rationale
+    spec = engine.understand("the vertebrae and disc", mr_evidence)
+    assert spec.status != "ok" or "intervertebral_discs" in spec.targets, spec.trace.rationale
+
+
+def test_a_name_in_brackets_after_a_description_names_what_is_described(engine, ct_evidence):
+    """The bracketed name was read as a second landmark, and the vena cava came back."""
+    spec = engine.understand("the vein running behind the pancreas (splenic vein)", ct_evidence)
+    assert spec.status != "ok" or spec.targets == ["portal_vein_and_splenic_vein"], spec.trace.rationale
+    assert "inferior_vena_cava" not in spec.targets

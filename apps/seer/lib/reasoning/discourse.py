@@ -337,8 +337,8 @@ class DiscourseReader:
             following = next((j for j in range(k + 1, len(items)) if j in dismissed or (
                 items[j].term.kind not in ("filler", "break") and items[j].text not in (",", "-")
                 and not self._is_correction(items, j))), None)
-            if following in dismissed and self._is_correction(items, k):
-                removed.add(k)  # "actually, remove the spleen": the dismissal is the correction
+            if self._is_correction(items, k) and (following in dismissed or self._negates_said(items, k, following)):
+                removed.add(k)  # "actually, remove the spleen", "wait, no spleen": the removal is the correction
             if k in removed or not self._is_correction(items, k):
                 k += 1
                 continue
@@ -1500,6 +1500,18 @@ class DiscourseReader:
             if j not in removed:
                 scope.append(j)
         return scope
+
+    def _negates_said(self, items: list[Item], k: int, j: int | None) -> bool:
+        """Whether the item at `j`, after the correction marker at `k`, is a negation whose object is one of the
+        structures said before the marker ("liver and spleen, wait, no spleen"): it takes that one out of what was
+        asked."""
+        if j is None or items[j].term.kind != "exclusion" or not self._negates(items[j]):
+            return False
+        said = {str(i.term.value) for i in items[:k] if i.term.kind in MENTION}
+        named = next((i for i in items[j + 1:] if i.term.kind not in ("filler",)), None)
+        # (something else said must stay: "the liver? no, not the liver" takes back all there was)
+        return named is not None and named.term.kind in MENTION and str(named.term.value) in said \
+            and bool(said - {str(named.term.value)})
 
     @staticmethod
     def _own_object_joined(items: list[Item], scope: list[int]) -> bool:

@@ -807,6 +807,12 @@ class FrontEnd:
                     return concept, item.text
         return None
 
+    def _singular_of_a_name(self, word: str) -> bool:
+        """Whether the word's plural ("disc": "discs") is a name of a structure on its own."""
+        return word.isalpha() and any(
+            word.endswith(base) and (found := self.index.scan([word[:len(word) - len(base)] + ending]))
+            and found[0].term.kind == "concept" for ending, base in self.language.get("plural_endings", {}).items())
+
     def _comparison_unread(self, request: Request, spec: TargetSpec) -> bool:
         """Whether the request says a comparative word that the answer's expression holds no comparison for."""
         return "compare" not in operators_in(spec.trace.expression or {}) \
@@ -847,6 +853,12 @@ class FrontEnd:
 
     # The operators of sets and names: an expression of these alone applied no comparison, order or relation
     PLAIN_OPERATORS = {"concept", "group", "union", "difference", "intersection", "one_of", "side", "numbers"}
+
+    def _singular_of_a_name(self, word: str) -> bool:
+        """Whether the word's plural ("disc": "discs") is a name of a structure on its own."""
+        return word.isalpha() and any(
+            word.endswith(base) and (found := self.index.scan([word[:len(word) - len(base)] + ending]))
+            and found[0].term.kind == "concept" for ending, base in self.language.get("plural_endings", {}).items())
 
     def _comparison_unread(self, request: Request, spec: TargetSpec) -> bool:
         """Whether a comparison word that compares structures is said and the expression applied nothing but names and
@@ -1368,6 +1380,12 @@ class FrontEnd:
             said = [i for i in items[k + 1:stop] if i.term.kind != "filler"]
             refers |= len(said) >= 2 and said[0].term.kind == "unknown" and said[0].text.isalpha() \
                 and said[1].term.kind == "locative" and items[k + 1].text in self._word_sets["definite_articles"]
+            own = items[k + 1:next((j for j in range(k + 1, stop) if items[j].term.kind == "conjunction"), stop)]
+            if own and own[0].term.kind == "unknown" and self._singular_of_a_name(own[0].text) \
+                    and all(i.term.kind == "filler" for i in own[1:]):
+                # "the vertebrae and disc": the singular of a name the lexicon holds only in the plural ("discs")
+                # is the whole conjunct; the answer read nothing of it
+                return " ".join(i.text for i in own)
             if not rest or not refers and (rest[0].term.kind not in ("concept", "singular", "anaphora", "head")
                                            or not (any(unread(i) for i in rest) or rest[0].term.kind == "head")):
                 continue

@@ -1054,6 +1054,14 @@ class GeometryReaders:
             if not second_anchors or len(second_anchors) < len(second_grounded):
                 return None  # an unclear second landmark: never half of the description
             tail = tail[:again]
+        opened = next((k for k, i in enumerate(tail) if i.text == "(" and any(j.term.kind in MENTION for j in tail[:k])
+                       and any(j.term.kind in MENTION for j in tail[k + 1:])), None)
+        if opened is not None:
+            # "the vein running along its back (splenic vein)": a name in brackets after the landmark names what is
+            # described, never a second landmark; the answer must be it (`_answer`)
+            aside = [ground_mention(m, self.ontology) for m in self._mentions_of(tail[opened + 1:])]
+            vars(request)["_named_aside"] = [c for g in aside for c in (g.ids or g.options)]
+            tail = tail[:opened]
         heads = [i for i in head_items if i.term.kind in MENTION]
         head = heads[-1] if heads else None
         landmarks = self._mentions_of(tail)
@@ -1549,6 +1557,12 @@ class GeometryReaders:
             pool = [c for c in pool if c.laterality in (side, None)]
         if middle is not None and pool:
             return self._read_series_middle(request, mention, pool, items, middle)
+        if mention.extreme in ("first", "last") and not mention.numbers and pool and evidence.present is not None:
+            # "the lowest vertebra" on a scan that ends at L2: the series' own end (S1) is not in the image, so the
+            # end of what the image shows is meant, as "the lowest vertebra in the scan" says outright
+            book_end = sorted(pool, key=lambda c: c.order)[0 if mention.extreme == "first" else -1]
+            ordered = ordered or (book_end.id not in evidence.present
+                                  and any(c.id in evidence.present for c in pool))
         if not ordered and not whole:
             return None
         if not pool:

@@ -29,6 +29,12 @@ class LexiconReaders:
     def _answer(self, request: Request, finding: spatial.Finding, reader: str) -> TargetSpec | None:
         """Turn a reader's finding into the spec, through the one decision."""
         reading, evidence = request.reading, request.evidence
+        named = vars(request).get("_named_aside")
+        if named and finding.ids and set(finding.ids) != set(named):
+            # a name set off in brackets beside the description ("the vein along its back (splenic vein)") and an
+            # answer that is not it: which one is meant is asked
+            finding.why.append(f"the name in brackets ({', '.join(named)}) is not the answer")
+            finding.question, finding.ids = list(dict.fromkeys([*finding.ids, *named])), []
         reading.rationale.extend(f"{reader}: {line}" for line in finding.why)
         if finding.question:
             return ask(finding.question, reading, evidence, self.ontology)
