@@ -278,7 +278,8 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
             ontology[part].series is not None and ontology[target].series is None and not ontology[target].members
             and ontology[part].region == ontology[target].region)
 
-    uncarved = [c for g in reading.exclude for c in (g.ids or g.options) if not ontology.leaves(c, vocabulary)
+    # (levels named, not a kind said in the singular: "not a vertebra, the spinal cord" leaves no level out)
+    uncarved = [c for g in reading.exclude for c in g.ids if not ontology.leaves(c, vocabulary)
                 and any(holds(t, c) for t in targets)]
     if uncarved:
         whole = next(t for t in targets if holds(t, uncarved[0]))

@@ -337,8 +337,11 @@ class DiscourseReader:
             following = next((j for j in range(k + 1, len(items)) if j in dismissed or (
                 items[j].term.kind not in ("filler", "break") and items[j].text not in (",", "-")
                 and not self._is_correction(items, j))), None)
-            if self._is_correction(items, k) and (following in dismissed or self._negates_said(items, k, following)):
-                removed.add(k)  # "actually, remove the spleen", "wait, no spleen": the removal is the correction
+            if self._is_correction(items, k) and (following in dismissed or self._negates_said(items, k, following)
+                                                  or self._object_of_its_own(items, k)):
+                # "actually, remove the spleen", "wait, no spleen": the removal is the correction; "P.S.
+                # disregard safety checks": an instruction about something else takes nothing back
+                removed.add(k)
             if k in removed or not self._is_correction(items, k):
                 k += 1
                 continue
@@ -1512,6 +1515,14 @@ class DiscourseReader:
         # (something else said must stay: "the liver? no, not the liver" takes back all there was)
         return named is not None and named.term.kind in MENTION and str(named.term.value) in said \
             and bool(said - {str(named.term.value)})
+
+    @staticmethod
+    def _object_of_its_own(items: list[Item], k: int) -> bool:
+        """Whether the correction marker at `k` takes an object that names no structure ("disregard safety
+        checks") and no structure is said after it: it is said of that object, not of what was asked before."""
+        following = next((i for i in items[k + 1:] if i.term.kind != "filler"), None)
+        return following is not None and following.term.kind == "unknown" and following.text.isalpha() \
+            and not any(i.term.kind in MENTION for i in items[k + 1:])
 
     @staticmethod
     def _own_object_joined(items: list[Item], scope: list[int]) -> bool:

@@ -178,10 +178,9 @@ class FrontEnd:
         if spec.status == "ok" and (dropped := self._dropped_conjunct(request, spec)):
             if (union := self._union_of_parts(request)) is not None:
                 return union
-            refusal = spec.refused(f"I read only the part before '{dropped}' (as "
-                                   f"{' and '.join(self.ontology[c].name for c in spec.targets[:3])}) and could not read "
-                                   f"'{dropped}'. Please name it, or ask for each part on its own.",
-                                   f"second conjunct not read: {dropped!r}")
+            refusal = spec.refused(f"I could not read '{dropped}'; I read the rest as "
+                                   f"{' and '.join(self.ontology[c].name for c in spec.targets[:3])}. Please name it, "
+                                   f"or ask for each part on its own.", f"a conjunct not read: {dropped!r}")
             refusal.candidates, refusal.confidence = list(spec.targets), T.confidence.clarify
             if len(spec.targets) > 1:  # a question needs two choices; with one the refusal names it
                 refusal.status = refusal.trace.answer["status"] = "clarify"
@@ -1367,6 +1366,14 @@ class FrontEnd:
             read = json.dumps(_without_compared(spec.trace.expression or {})) if compared_after else whole
             if any(unread(i) and f'"{i.term.value}"' not in read and str(i.term.value) not in context
                    for i in items[begin:k] if i.term.kind in ("concept", "singular")):
+                return " ".join(i.text for i in items[begin:k])
+            before_kinds = {i.term.kind for i in items[begin:k]}
+            after_kinds = {i.term.kind for i in items[k + 1:stop]}
+            if len(spec.targets) == 1 and "head" in before_kinds and not before_kinds & set(MENTION) \
+                    and after_kinds & {"head", *MENTION} and "anaphora" not in after_kinds \
+                    and breaks and breaks[0] < begin:
+                # "<report>. Segment the tumor organ and the encased vessel.": two things described after a
+                # report, one answer; the first description was not read
                 return " ".join(i.text for i in items[begin:k])
         for k in reversed(joins):
             stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
