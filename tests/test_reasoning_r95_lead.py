@@ -162,3 +162,9 @@ def test_two_descriptions_after_a_report_with_one_answer_are_not_half_answered(e
                              "and the encased vessel.", mr_evidence)
     assert spec.status != "ok" or set(spec.targets) == {"pancreas", "portal_vein_and_splenic_vein"}, \
         spec.trace.rationale
+
+
+def test_a_possessive_before_a_part_of_its_owner_gives_no_side(engine, mr_evidence):
+    """"its head" gave the bowel the pancreas's side, and every bowel segment came back with the pancreas."""
+    spec = engine.understand("the pancreas and the loop of bowel around its head", mr_evidence)
+    assert spec.status != "ok" or set(spec.targets) == {"pancreas", "duodenum"}, spec.trace.rationale
