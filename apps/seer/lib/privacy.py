@@ -417,8 +417,12 @@ def _addresses(spans: _Spans) -> None:
         # Hauptstraße 12, Kerkstraat 5a, Via Roma 12, Calle Mayor 5, Rua Augusta 25
         rf"(?<!\w)(?:{name}(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|straat|laan|plein|gracht|kade|singel|dijk|steeg)|(?:{street})\.?(?:\s+(?:de|del|della|di|da|do|dos|das|van|der|la|le|el|los))*(?:\s+{name}){{1,4}}),?\s+(?:n[º°o.]?\s*)?\d{{1,4}}[a-zA-Z]?(?!\w)",
     ]
-    for pattern in patterns:
+    for opens_with_street, pattern in enumerate(patterns):
         for m in re.finditer(pattern, flat(text), re.IGNORECASE):
+            first = WORD.findall(text[m.start():m.end()])[:1]  # (`flat` folds the case; the text keeps it)
+            if opens_with_street and first and first[0].isupper() and len(first[0]) > 1 \
+                    and fold(first[0]) in v.ambiguous_streets:
+                continue  # "Comparison CT shows a 6 mm nodule": a street word in capitals opening it is an acronym
             words = [fold(w) for w in WORD.findall(m.group())]
             streets = [w for w in words if w in v.street_words or
                        re.search(r"(straße|strasse|str|weg|gasse|allee|platz|straat|laan)$", w)]
