@@ -1511,7 +1511,7 @@ class DiscourseReader:
         if j is None or items[j].term.kind != "exclusion" or not self._negates(items[j]):
             return False
         said = {str(i.term.value) for i in items[:k] if i.term.kind in MENTION}
-        named = next((i for i in items[j + 1:] if i.term.kind not in ("filler",)), None)
+        named = next((i for i in items[j + 1:] if i.term.kind != "filler"), None)
         # (something else said must stay: "the liver? no, not the liver" takes back all there was)
         return named is not None and named.term.kind in MENTION and str(named.term.value) in said \
             and bool(said - {str(named.term.value)})

@@ -493,6 +493,15 @@ class FrontEnd:
         """"the duct of Wirsung", "Gerota's fascia": a part of the structure, named for the whole of it."""
         return item.text in {" ".join(tokenize(p)) for p in self.ontology.part_names(concept_id)}
 
+    def _names_own_part(self, text: str, concept_id: str) -> bool:
+        """"the spinal canal" for the cord: a part the structure's own entry names (`_names_a_part` also counts its
+        ancestors' parts: the kidneys' Gerota fascia for each kidney)."""
+        return text in {" ".join(tokenize(p)) for p in self.ontology[concept_id].parts}
+
+    def _ends_with_a_part_word(self, text: str) -> bool:
+        """"tail", "upper pole": the text's last word is a part of an organ the map does not hold on its own."""
+        return text.rsplit(" ", 1)[-1] in self._phrase_table("organ_part_words")
+
     def _open_choice(self, scanned: list[Item], spec: TargetSpec) -> list[str]:
         """The targets joined by a word of choice ("or", "versus") in a clause that asks, when the answer holds them
         all (else none)."""
@@ -755,7 +764,7 @@ class FrontEnd:
         j = _past_fillers(scanned, k)
         if j >= len(scanned) or scanned[j].term.kind != "concept" or str(scanned[j].term.value) not in spec.targets:
             return False
-        return scanned[j].text in {" ".join(tokenize(p)) for p in self.ontology[str(scanned[j].term.value)].parts}
+        return self._names_own_part(scanned[j].text, str(scanned[j].term.value))
 
     def _unsegmentable_named(self, request: Request, spec: TargetSpec) -> str | None:
         """A structure named where the request asks, that the backbone cannot segment at all, and that the answer
@@ -784,14 +793,14 @@ class FrontEnd:
         ("pancreatic tail", "the head of the pancreas", "left kidney upper pole"), and that structure is no series
         or group (where "the upper part of the spine" chooses members). A part said inside a finding ("mass in the
         pancreatic head") only places the finding: the organ is what is asked."""
-        scanned, parts = request.discourse.scanned, self._phrase_table("organ_part_words")
+        scanned = request.discourse.scanned
         clause, asking = _asking_clauses(scanned)
         findings = self._word_sets["findings_words"]
         for k, item in enumerate(scanned):
             # (the last word: "upper pole" is one phrase of the language file's `part_words`; "the second part of
             # the duodenum": a part numbered by an ordinal is a part too)
             numbered = item.text in self._phrase_table("ordinal_part_words") and k > 0 and self._ordinal(scanned[k - 1])
-            if not (item.text.rsplit(" ", 1)[-1] in parts or numbered) or (asking and clause[k] not in asking) \
+            if not (self._ends_with_a_part_word(item.text) or numbered) or (asking and clause[k] not in asking) \
                     or any(scanned[j].text in findings for j in range(k) if clause[j] == clause[k]):
                 continue
             after = k + 1
@@ -805,17 +814,6 @@ class FrontEnd:
                         and not self.ontology[concept].members:
                     return concept, item.text
         return None
-
-    def _singular_of_a_name(self, word: str) -> bool:
-        """Whether the word's plural ("disc": "discs") is a name of a structure on its own."""
-        return word.isalpha() and any(
-            word.endswith(base) and (found := self.index.scan([word[:len(word) - len(base)] + ending]))
-            and found[0].term.kind == "concept" for ending, base in self.language.get("plural_endings", {}).items())
-
-    def _comparison_unread(self, request: Request, spec: TargetSpec) -> bool:
-        """Whether the request says a comparative word that the answer's expression holds no comparison for."""
-        return "compare" not in operators_in(spec.trace.expression or {}) \
-            and any(i.text in self.words.comparatives for i in request.discourse.scanned)
 
     def _ordinal(self, item: Item) -> bool:
         """An ordinal number word ("second", "2nd"), not a count ("two", "2")."""

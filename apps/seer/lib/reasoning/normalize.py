@@ -26,14 +26,6 @@ _TRANSLATE = str.maketrans({
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|->|[-+&,;/()=:.?!#]")
 _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
 _ACRONYM = re.compile(r"\b[A-Z]{2,4}\b")
-
-
-def _acronyms(text: str) -> set[str]:
-    """The words written as an acronym ("SMA", "CBD"), folded, where the text is not all in capitals: an acronym
-    is a name the writer chose, never a misspelled word ("SMA" is no "small")."""
-    if text.upper() == text and len(text.split()) > 1:
-        return set()  # "SEGMENT THE LIVR": shouting, where a short word may be a typo like any other
-    return {fold(word) for word in _ACRONYM.findall(text)}
 # "i.e.", "e.g.", "a.k.a.": letters each with its dot are one abbreviation, not sentences of one letter
 _DOTTED_ABBREVIATION = re.compile(r"\b(?:[a-z]\.){2,}")
 # "both 8s", "the 12's", "the 12ths": a numeral in the plural is the number (the members of that number on each side)
@@ -139,6 +131,14 @@ def _chat_markup(text: str, instruction_headers: set[str], request_headers: set[
         text = re.sub(rf"(?i)\[\s*({_alternation(roles)})\s*\]\s*:?", r"\n\1: ", text)
     text = _CLOSING_TAG.sub("\n", text)  # an unpaired closing tag still ends what came before it
     return _CHATML_MARK.sub("\n", text)
+
+
+def _acronyms(text: str) -> set[str]:
+    """The words written as an acronym ("SMA", "CBD"), folded, where the text is not all in capitals: an acronym
+    is a name the writer chose, never a misspelled word ("SMA" is no "small")."""
+    if text.upper() == text and len(text.split()) > 1:
+        return set()  # "SEGMENT THE LIVR": shouting, where a short word may be a typo like any other
+    return {fold(word) for word in _ACRONYM.findall(text)}
 
 
 def _drop_instructions(text: str, phrases: set[str], actions: set[str] = frozenset()) -> str:

@@ -1212,8 +1212,7 @@ class GeometryReaders:
                 finding = self._evaluate(request, Compare("xyz"[axis], int(sign), of_ids(pool)))
                 return self._answer(request, finding, f"relation ({relation}, against the other)")
         if relation == "inside" and len(landmarks) == 1 and landmarks[0].concept in (evidence.present or {}) \
-                and " ".join(tokenize(landmarks[0].text)) in {" ".join(tokenize(p))
-                                                              for p in self.ontology[landmarks[0].concept].parts}:
+                and self._names_own_part(" ".join(tokenize(landmarks[0].text)), landmarks[0].concept):
             # "whatever runs inside the spinal canal": a space named by a structure's part is filled by that
             # structure (the canal is the cord's, not a landmark of its own)
             filled = landmarks[0].concept
@@ -1267,7 +1266,7 @@ class GeometryReaders:
                     and not self._group_by_side(str(head.term.value), relation):
                 named = str(head.term.value)
                 if len(anchors) == 1 and not groups and relation in spatial.AXIS and named in evidence.present \
-                        and head.text in {" ".join(tokenize(p)) for p in self.ontology[named].parts}:
+                        and self._names_own_part(head.text, named):
                     # "the structure inside the vertebral canal, behind L1": a space or part named as the head
                     # stands for the structure that fills it; the relation after it must confirm it (a
                     # description of the whole phrase could land on the landmark)

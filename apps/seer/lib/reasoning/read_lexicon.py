@@ -191,11 +191,12 @@ class LexiconReaders:
 
     def _places_by_genitive(self, request: Request, say: bool = True) -> set[tuple[str, str]]:
         """(concept, text) of each structure named only as the place of the one before it: "the spinal canal of
-        these vertebrae", "the portal vein of the liver", "el conducto del páncreas", "the discs in the spine". Only a single structure is
-        placed so (a group said of a place, "the discs of the lumbar spine", is narrowed by it, not read here),
-        and only by a structure it is no part of ("the lobes of the lung" are read by their whole)."""
-        genitive = {tuple(tokenize(w)) for key in ("genitive_words", "container_words") for w in self.language.get(key, ())}
-        containers = {" ".join(tokenize(w)) for w in self.language.get("container_words", ())}
+        these vertebrae", "the portal vein of the liver", "el conducto del páncreas", "the discs in the spine". Only
+        a single structure is placed so (a group said of a place, "the discs of the lumbar spine", is narrowed by
+        it, not read here), and only by a structure it is no part of ("the lobes of the lung" are read by their
+        whole)."""
+        containers = self._phrase_table("container_words")
+        genitive = {tuple(w.split()) for w in [*self._phrase_table("genitive_words"), *containers]}
         named = [k for k, i in enumerate(request.items or []) if i.term.kind in MENTION
                  and str(i.term.value) in self.ontology]
         places = set()
@@ -318,7 +319,7 @@ class LexiconReaders:
             named = {self._family(str(i.term.value)) for i in request.items if i.term.kind in MENTION
                      and str(i.term.value) in self.ontology}
             parts = any(i.term.kind in MENTION and str(i.term.value) in self.ontology
-                        and i.text in {" ".join(tokenize(p)) for p in self.ontology[str(i.term.value)].parts}
+                        and self._names_own_part(i.text, str(i.term.value))
                         for i in request.items)  # "the organ with the loops of Henle": a named part is its whole
             if ranked and ranked[0][1] >= T.description.accept and self._family(ranked[0][0]) not in named \
                     and not parts:
@@ -376,8 +377,8 @@ class LexiconReaders:
         category = self.words.categories.get(head)
         if category and any(self._of_kind(n, category) for n in named):
             return None  # "the gland that carries the islets of Langerhans": the gland named is of the kind said
-        if any(i.term.kind in MENTION and i.text in {" ".join(tokenize(p)) for p in self.ontology.part_names(
-                str(i.term.value))} for i in request.items if str(i.term.value) in self.ontology):
+        if any(i.term.kind in MENTION and self._names_a_part(i, str(i.term.value))
+               for i in request.items if str(i.term.value) in self.ontology):
             return None  # "the thing carrying the islets of Langerhans": a part said is its whole, the answer
         doers = [c for c in self.ontology.concepts if c not in family and said & self._concept_frames(c)]
         what = ", ".join(f"{verb} {word}" for verb, word in sorted(said))

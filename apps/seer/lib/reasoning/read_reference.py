@@ -584,9 +584,8 @@ class ReferenceReaders:
         items, evidence = request.items, request.evidence
         # (not one before a part of its owner: "the loop of bowel around its head" places the bowel by the
         # pancreas's head, it takes no side from it)
-        parts = self._phrase_table("organ_part_words")
         owners = [k for k, i in enumerate(items) if i.text in self._word_sets["possessive_pronouns"]
-                  and not (k + 1 < len(items) and items[k + 1].text.rsplit(" ", 1)[-1] in parts)]
+                  and not (k + 1 < len(items) and self._ends_with_a_part_word(items[k + 1].text))]
         if not owners or request.include is not None:
             return None
         if (companion := self._possessed_description(request, owners)) is not None:
