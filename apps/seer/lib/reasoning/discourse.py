@@ -145,6 +145,7 @@ class DiscourseReader:
         self.other_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("other_words", ())}
         # "pancreas I mean", "le pancréas je voulais dire": a correction marker said after the name it confirms
         self.trailing = {" ".join(tokenize(w)) for w in language.get("trailing_correction_markers", ())}
+        self._both_words = {" ".join(tokenize(w)) for w in language.get("both_words", ())}
         # "one lower", "eins höher": a step along a series; with a level word it is read as one (read_geometry)
         self.step_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("step_directions", {})} \
             | {" ".join(_fold(t) for t in tokenize(w)) for w, m in language.get("comparatives", {}).items()
@@ -360,6 +361,9 @@ class DiscourseReader:
             before = [j for j in range(k) if j not in removed]
             # the clause before the marker, skipping the punctuation that leads into it
             last = max((j for j in before if items[j].term.kind in MENTION), default=None)
+            if not (names_new or bare_new) and last is not None and not following and any(
+                    items[j].text in self.additive for j in range(_clause_start(items, last), k)):
+                additive = True  # "the pancreas. oh and also the duodenum actually": "actually" stresses the addition
             if additive or last is None or not (names_new or bare_new):
                 if last is not None and not additive and not (names_new or bare_new):
                     start = _clause_start(items, last)
@@ -638,7 +642,7 @@ class DiscourseReader:
     def _both_over_other(self, out: Discourse) -> None:
         """"Left hydronephrosis. Compare with the contralateral side: segment both.": "both" said alone, as what
         is asked, after "the other side" means the structure and its pair; the other-side words only led to it."""
-        both = {" ".join(tokenize(w)) for w in self.language.get("both_words", ())}
+        both = self._both_words
         if not any(i.text in both for i in out.items) or any(i.term.kind in MENTION for i in out.items):
             return
         kept = [i for i in out.items if i.text not in self.other_words]

@@ -21,7 +21,7 @@ from .normalize import NormalizedText, fold, tokenize
 from .parse import Item, Mention, ParsedRequest, paired_group, parse_items
 from . import readers as spatial
 from . import tract
-from .request import MENTION, Request, scope_of
+from .request import MENTION, Request, asking_clauses, scope_of
 from .task import Phrases, QuestionWords, other_question
 from .thresholds import T
 
@@ -76,15 +76,6 @@ def _all_an_exclusion_says(scanned: list[Item], k: int, anchors: tuple[str, ...]
     before = next((i for i in reversed(scanned[:k]) if i.term.kind != "filler"), None)
     return before is not None and before.term.kind == "exclusion" and not any(
         i.term.kind in anchors for i in _rest_of_clause(scanned, k))
-
-
-def _asking_clauses(scanned: list[Item]) -> tuple[list[int], set[int]]:
-    """Each item's clause number, and the clauses that hold an action word ("segment", "contour"): in a pasted
-    report only those ask; the others are findings."""
-    clause = [0] * len(scanned)
-    for k in range(1, len(scanned)):
-        clause[k] = clause[k - 1] + (scanned[k - 1].term.kind == "break")
-    return clause, {clause[k] for k, i in enumerate(scanned) if i.term.kind == "action"}
 
 
 def _anchors(node) -> set[str]:
@@ -216,7 +207,7 @@ class FrontEnd:
             # "minus the middle two": a word beside a number that no operator read may change the answer (beside a
             # side it is more often a name's own word: "left autochthonous back muscle")
             # (in a pasted report a measure said beside a number, "wall 6 mm", is the report's, never an operator)
-            clause, asking = _asking_clauses(scanned)
+            clause, asking = asking_clauses(scanned)
             beside = [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "unknown"
                       and (not asking or clause[k] in asking) and any(
                           0 <= j < len(scanned) and scanned[j].term.kind == "number" for j in (k - 1, k + 1))]
@@ -341,7 +332,7 @@ class FrontEnd:
             return spec
         anchors = ("concept", "singular", "side", "number")
         # In a pasted report only the clauses that ask count: its findings are context, with words of their own
-        clause, asking = _asking_clauses(scanned)
+        clause, asking = asking_clauses(scanned)
         # A word inside a noun phrase, after its side or number ("left xqzt kidney", "10th zz rib"), may be its
         # side, number or noun
         # (or that ends the request or its sentence after a side or number: "except the last two blorfs")
@@ -376,7 +367,7 @@ class FrontEnd:
         """The text of the mentions the answer came from, when each lies in a report's context (no clause of it
         asks, but another clause does) in a phrase that calls it normal ("spleen normal", "liver unremarkable"):
         else None."""
-        clause, asking = _asking_clauses(scanned)
+        clause, asking = asking_clauses(scanned)
         mentions = [k for k, i in enumerate(scanned) if i.term.kind in ("concept", "singular")]
         if not asking or not mentions or any(clause[k] in asking for k in mentions):
             return None
@@ -505,7 +496,7 @@ class FrontEnd:
     def _open_choice(self, scanned: list[Item], spec: TargetSpec) -> list[str]:
         """The targets joined by a word of choice ("or", "versus") in a clause that asks, when the answer holds them
         all (else none)."""
-        clause, asking = _asking_clauses(scanned)
+        clause, asking = asking_clauses(scanned)
         alternatives = self._phrase_table("alternative_words")
         content = [k for k, i in enumerate(scanned) if i.term.kind != "filler"]
         for n, k in enumerate(content[1:-1], start=1):
@@ -526,7 +517,7 @@ class FrontEnd:
         between two entries that name a structure: that word (else none). Between two structures a single word is
         most likely a third one we failed to read ("foie, rate, estomac"), and answering the others drops it. (A
         name joined by a slash, "portal/splenic vein", is one item by then; a report's findings are context.)"""
-        clause, asking = _asking_clauses(scanned)
+        clause, asking = asking_clauses(scanned)
         # "À segmenter : foie, rate, estomac": the list after a header that asks is part of what it asks
         asking |= {clause[k] + 1 for k, i in enumerate(scanned) if i.text == ":" and clause[k] in asking}
         entries: list[list[Item]] = [[]]
@@ -587,7 +578,7 @@ class FrontEnd:
         what it was to leave out. Returns that word (none when the exclusion was read)."""
         readable = ("concept", "singular", "side", "number", "extreme", "range")
         # in a pasted report only the clauses that ask count: "no ascites" there is a finding, not an exclusion
-        clause, asking = _asking_clauses(scanned)
+        clause, asking = asking_clauses(scanned)
         for k, item in enumerate(scanned):
             if item.term.kind != "exclusion" or (asking and clause[k] not in asking):
                 continue
@@ -774,7 +765,7 @@ class FrontEnd:
         # (and never a landmark: one the expression places by, or one said right after a place word, "under the
         # ribs" on an MR whose map has none)
         items, vocabulary = request.discourse.items, set(request.evidence.vocabulary)
-        clause, asking = _asking_clauses(items)
+        clause, asking = asking_clauses(items)
         aside = {m.concept for m in request.parsed.context} | set(spec.exclude)
         used = json.dumps(spec.trace.expression or {})
         for k, item in enumerate(items):
@@ -794,7 +785,7 @@ class FrontEnd:
         or group (where "the upper part of the spine" chooses members). A part said inside a finding ("mass in the
         pancreatic head") only places the finding: the organ is what is asked."""
         scanned = request.discourse.scanned
-        clause, asking = _asking_clauses(scanned)
+        clause, asking = asking_clauses(scanned)
         findings = self._word_sets["findings_words"]
         for k, item in enumerate(scanned):
             # (the last word: "upper pole" is one phrase of the language file's `part_words`; "the second part of
@@ -1299,6 +1290,13 @@ class FrontEnd:
         return at is not None and not any(i.term.kind == "conjunction" and i.text not in (",", "/")
                                           for i in before[at + 1:])
 
+    def _said_again(self, before: list[Item], after: list[Item]) -> bool:
+        """Whether the first structure said after a comma is the one said before it, or a kind it is of: an
+        apposition ("the main artery, the big one running down in front of the backbone"), not a second part."""
+        said = [str(i.term.value) for i in before if i.term.kind in MENTION]
+        first = next((str(i.term.value) for i in after if i.term.kind in MENTION), None)
+        return len(said) == 1 and said[0] in self.ontology and first in (said[0], *self.ontology.ancestors(said[0]))
+
     def _dropped_conjunct(self, request: Request, spec: TargetSpec) -> str | None:
         """"the vertebra above L1 and the one below it", "the organ that makes bile and the one that stores it":
         a second conjunct that names or points at a structure must add to the answer. A structure it names that the
@@ -1333,7 +1331,8 @@ class FrontEnd:
                   in (["concept"], ["singular"])
                   and any(c.term.kind == "locative" for c in items[k + 1:k + 6])
                   and next((c.term.kind for c in items[k + 1:] if c.term.kind != "filler"), None)
-                  in ("concept", "singular")]
+                  in ("concept", "singular")
+                  and not self._said_again(clause(k, upto=True), items[k + 1:])]
         joins.sort()
         vocabulary = set(request.evidence.vocabulary)
 
@@ -1620,10 +1619,15 @@ class FrontEnd:
                              pro_forms: list[tuple[str, ...]]) -> list[str] | None:
         group = self.ontology[str(named.term.value)]
         pro_form = next((f for f in pro_forms if tuple(rest[:len(f)]) == f), None)
-        if not group.members or pro_form is None or len(rest) == len(pro_form):
-            return None
         noun = tokenize(group.singular[0]) if group.singular else named.text.split()
         sides = [w for i in items if i.term.kind == "side" for w in i.text.split()]
+        compared = [w for w in rest if any(c.isalnum() for c in w)]
+        compared = compared[:-1] if compared[-1:] and compared[-1] in self._pointers else compared
+        if group.members and pro_form is None and " ".join(compared) in self.words.comparatives:
+            # "of the kidneys, the bigger": the group's noun is left out after the comparative
+            return ["the", *compared, *sides, *noun]
+        if not group.members or pro_form is None or len(rest) == len(pro_form):
+            return None
         return ["the", *sides, *noun, *rest[len(pro_form):]]
 
     def _chosen_from_a_list(self, named: list[Item], rest: list[str]) -> list[str] | None:

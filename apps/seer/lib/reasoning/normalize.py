@@ -422,7 +422,11 @@ class Normalizer:
             completes = (before, candidate) in self.anatomy_bigrams or (candidate, after) in self.anatomy_bigrams
             if len(token) < ONE_EDIT_FROM and not self._plausible_short_typo(token, candidate) and not completes:
                 continue  # "kava" after "vena" is "cava": the neighbour makes a changed letter plausible
-            if token in self.common_words and not (lenient and len(token) >= ONE_EDIT_FROM) and not completes:
+            # a real word is changed only to complete a term with an anatomy word beside it: "among the" is no
+            # slip for "along the" because some name has "along the" in it
+            by_anatomy = (before not in self.common_words and (before, candidate) in self.anatomy_bigrams) \
+                or (after not in self.common_words and (candidate, after) in self.anatomy_bigrams)
+            if token in self.common_words and not (lenient and len(token) >= ONE_EDIT_FROM) and not by_anatomy:
                 continue
             return candidate
         return None
@@ -659,8 +663,8 @@ class Normalizer:
                     if end not in best or len(candidate) < len(best[end]):
                         best[end] = candidate
         parts = best.get(len(token))
-        if not parts or len(parts) < 2 or len(parts) > MAX_GLUED:
-            return None
+        if not parts or len(parts) < 2 or len(parts) > MAX_GLUED or parts[0] in self.place_prefixes:
+            return None  # ("retrogastric": behind the stomach, which is not the stomach, as `_join_prefixes` reads it)
         return parts if any(p in self.anatomy and len(p) >= MIN_REPAIR_LENGTH for p in parts) else None
 
     def _best_reading(self, token: str, before: str, after: str, lenient: bool) -> list[str] | None:
@@ -671,6 +675,18 @@ class Normalizer:
             return glued
         repaired = self.repair(token, before, after, lenient)
         return [repaired] if repaired else glued
+
+    def _joined_reading(self, token: str, following: str) -> str | None:
+        """"gal bladdr" -> "gallbladder": a word no file knows, typed apart from the next one, when the two together
+        are (or are a slip of) one anatomy word that begins with it and is more than the next word alone."""
+        if not (token.isalpha() and following.isalpha()) or len(token) < 2 or token in self.place_prefixes:
+            return None
+        joined = token + following
+        word = joined if joined in self.anatomy else self.repair(joined)
+        if word is None or word not in self.anatomy or not word.startswith(token[:2]) \
+                or word in (following, self.repair(following)):
+            return None
+        return word
 
     def _join_prefixes(self, raw: list[str]) -> list[str]:
         """"peri-pancreatic", "peri pancreatic", "para vertebral": a prefix of place written apart from the anatomy
@@ -751,6 +767,9 @@ class Normalizer:
                 read_as(token, organ.split())
             elif not token.isalpha() or token in self.kept or token in acronyms:
                 tokens.append(token)
+            elif (joined := self._joined_reading(token, following)) is not None:
+                read_as(f"{token} {following}", [joined])  # "gal bladdr": one word typed apart
+                skip = True
             elif (reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient)) \
                     and not foreign(reading):
                 read_as(token, reading)

@@ -249,6 +249,8 @@ class GeometryReaders:
                 return self._range_end_to_end(request, items[start:stop], before, after)
             if extreme_first == any(i.term.kind == "extreme" for i in after):
                 continue
+            if self._end_of_a_part(before if extreme_first else after, after if extreme_first else before):
+                continue  # "from the last thoracic to L2": the end word picks a member of the part it names
             end = next(str(i.term.value) for i in (before if extreme_first else after) if i.term.kind == "extreme")
             members = self._range_member(items[start:stop], after if extreme_first else before)
             if not members:
@@ -259,6 +261,16 @@ class GeometryReaders:
                 return None
             return self._answer(request, finding, "range to an end")
         return None
+
+    def _end_of_a_part(self, said_end: list[Item], other_end: list[Item]) -> bool:
+        """Whether the end word is said of a group that is not the other end's series ("the last thoracic" to
+        "the second lumbar vertebra"): it names a member of that group, one end of a closed range, not the end of
+        what the image shows ("from T12 to the last vertebra": the vertebrae are T12's own series)."""
+        at = next(j for j, i in enumerate(said_end) if i.term.kind == "extreme")
+        named = [str(i.term.value) for i in said_end[at + 1:at + 2] if i.term.kind in MENTION]
+        others = [str(i.term.value) for i in other_end if i.term.kind in MENTION and str(i.term.value) in self.ontology]
+        return bool(named and others) and named[0] in self.ontology and bool(self.ontology[named[0]].members) \
+            and all(named[0] not in (c, *self.ontology.ancestors(c)) for c in others)
 
     def _range_end_to_end(self, request: Request, clause: list[Item], before: list[Item], after: list[Item]
                           ) -> TargetSpec | None:

@@ -11,7 +11,7 @@ from .parse import Mention, unless_negated
 from . import readers as spatial
 from . import tract
 from .expression import Along, Concept, Relation, of_ids
-from .request import MENTION, LearnedTrigger, Request, scope_of
+from .request import MENTION, LearnedTrigger, Request, asking_clauses, scope_of
 from .thresholds import T
 
 
@@ -860,6 +860,9 @@ class LexiconReaders:
         items = request.items or []
         asked = {c for g in request.reading.include for c in g.ids}
         plain = [i.term.kind == "filler" or i.text == "," for i in items]
+        # in a pasted report only the clauses with an action ask: "HCC in segment 7. Please outline the liver." puts
+        # the number on the finding, not on what is asked ("segment" before a number is the part, no action)
+        clause, asking = asking_clauses(items)
         beside: dict[int, tuple[str, int]] = {}  # mention position -> (its name, the part number said beside it)
         for k, item in enumerate(items[:-1]):
             if item.text not in self.words.levels or items[k + 1].term.kind != "number":
@@ -870,6 +873,8 @@ class LexiconReaders:
                 if j is None or items[j].term.kind not in MENTION:
                     continue
                 concept = str(items[j].term.value)
+                if asking and clause[j] not in asking:
+                    continue
                 if concept in asked and concept in self.ontology and not self.ontology[concept].members \
                         and not self.ontology[concept].series:
                     beside[j] = (self.ontology[concept].name, int(items[k + 1].term.value))

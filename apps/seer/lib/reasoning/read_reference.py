@@ -492,6 +492,12 @@ class ReferenceReaders:
                    f"report reference: the report says {', '.join(removed)} was removed; which one is asked?")
 
     @cached_property
+    def _finding_site_table(self) -> dict[str, str]:
+        """The language files' `finding_sites` with their findings tokenized: finding -> the organ it implies."""
+        return {" ".join(tokenize(k)): v for k, v in self.language.get("finding_sites", {}).items()
+                if not k.startswith("_") and v in self.ontology}
+
+    @cached_property
     def _structure_kept_words(self) -> set[str]:
         return {t for w in self.language.get("structure_kept_words", ()) for t in tokenize(w)}
 
@@ -538,8 +544,7 @@ class ReferenceReaders:
         """The organs a report's findings imply by their own name ("pheochromocytoma" -> an adrenal gland,
         "hydronephrosis" -> a kidney: the `finding_sites` table of the language files), each with the side said
         in its clause, when the clause names no structure of that kind itself."""
-        table = {" ".join(tokenize(k)): v for k, v in self.language.get("finding_sites", {}).items()
-                 if not k.startswith("_") and v in self.ontology}
+        table = self._finding_site_table
         found: list[Grounding] = []
         # a comma part of its own ("Hydronephrosis on the right, left kidney normal") gives the finding its side
         # and the structures said beside it; a part that says no side takes the clause's

@@ -48,3 +48,14 @@ def scope_of(ontology, concepts) -> set[str]:
     for concept_id in concepts:
         out |= ontology.descendants(concept_id) | {concept_id}
     return out
+
+
+def asking_clauses(scanned) -> tuple[list[int], set[int]]:
+    """Each item's clause number, and the clauses that hold an action word ("segment", "contour"): in a pasted
+    report only those ask; the others are findings. An action word before a number is a part's name ("HCC in
+    segment 7. Outline the liver.": the first clause asks nothing)."""
+    clause = [0] * len(scanned)
+    for k in range(1, len(scanned)):
+        clause[k] = clause[k - 1] + (scanned[k - 1].term.kind == "break")
+    return clause, {clause[k] for k, i in enumerate(scanned) if i.term.kind == "action"
+                    and not (k + 1 < len(scanned) and scanned[k + 1].term.kind == "number")}
