@@ -206,7 +206,9 @@ class DiscourseReader:
             kinds = {i.term.kind for i in rest}
             return "side" in kinds and not kinds & {*MENTION, "exclusion", "number"}
         return (item.text in self.no_words and k + 1 < len(items) and not self._prefix_hyphen(items, k)
-                and (items[k + 1].text in (",", "-", ".", "!", ";") or self._no_then_article(items, k))
+                and (items[k + 1].text in (",", "-", ".", "!", ";") or self._no_then_article(items, k)
+                     # "left psoas, no both sides": both sides are never left out of one side; the "no" corrects
+                     or items[k + 1].term.kind == "side" and items[k + 1].term.value == "both")
                 and any(i.term.kind in MENTION for i in items[:k]))
 
     def _no_then_article(self, items: list[Item], k: int) -> bool:

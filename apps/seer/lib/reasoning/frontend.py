@@ -195,7 +195,8 @@ class FrontEnd:
                                    f"own. Segment the whole {self.ontology[concept].name}?",
                                    f"a part of a structure asked for: {word!r} of {concept}")
             # (a question with the whole as its one choice: the part was asked, the whole may do)
-            refusal.candidates, refusal.confidence = [concept], T.confidence.clarify
+            refusal.candidates = [c for c in spec.targets if c == concept or concept in self.ontology.ancestors(c)]
+            refusal.confidence = T.confidence.clarify
             refusal.status = refusal.trace.answer["status"] = "clarify"
             return refusal
         scanned = said.scanned
@@ -804,7 +805,19 @@ class FrontEnd:
                 if concept in spec.targets and not self.ontology[concept].series \
                         and not self.ontology[concept].members:
                     return concept, item.text
-        return None
+        return self._named_part_alone(scanned, clause, asking)
+
+    def _named_part_alone(self, scanned: list[Item], clause: list[int], asking: set[int]) -> tuple[str, str] | None:
+        """(structure, part) when the clause that asks says nothing but a part's own name ("Gerota's fascia",
+        "Glisson's capsule"): the part is asked, not the organ it belongs to. With a noun of its own or another
+        name ("the organ wrapped in Glisson's capsule", "the kidney inside Gerota's fascia") it only describes."""
+        said = [k for k, i in enumerate(scanned) if (not asking or clause[k] in asking)
+                and i.term.kind not in ("filler", "action", "break", "side")]
+        if len(said) != 1 or scanned[said[0]].term.kind not in MENTION:
+            return None
+        item = scanned[said[0]]
+        concept = str(item.term.value)
+        return (concept, item.text) if concept in self.ontology and self._names_a_part(item, concept) else None
 
     def _ordinal(self, item: Item) -> bool:
         """An ordinal number word ("second", "2nd"), not a count ("two", "2")."""

@@ -25,6 +25,8 @@ _TRANSLATE = str.maketrans({
 # any script count ("печень" stays a token), so a request in a script without a lexicon is never silently empty.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|->|[-+&,;/()=:.?!#]")
 _LETTERS_DIGITS = re.compile(r"([a-z]+)(\d+)")
+# Common words this short are function words ("the", "of", "and"): they complete no anatomy term by being beside it
+SHORT_FUNCTION_WORD = 3
 _ACRONYM = re.compile(r"\b[A-Z]{2,4}\b")
 # "i.e.", "e.g.", "a.k.a.": letters each with its dot are one abbreviation, not sentences of one letter
 _DOTTED_ABBREVIATION = re.compile(r"\b(?:[a-z]\.){2,}")
@@ -100,8 +102,10 @@ def _alternation(words: set[str]) -> str:
 
 @lru_cache(maxsize=64)
 def _alternation_of(words: frozenset[str]) -> str:
-    """Longest first, so a phrase wins over its own first word; cached: the same language sets come every request."""
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    """Longest first, so a phrase wins over its own first word; cached: the same language sets come every request.
+    A " * " in a phrase stands for up to three words ("ignore * rules": "ignore the previous rules")."""
+    return "|".join(sorted((r"\s+(?:\w+\s+){0,3}".join(re.escape(p) for p in w.split(" * ")) for w in words),
+                           key=len, reverse=True))
 
 
 # Chat-template markup pasted with a request: "[INST] .. [/INST]", "<<SYS>> .. <</SYS>>", "<|im_start|>system ..
@@ -422,14 +426,18 @@ class Normalizer:
             completes = (before, candidate) in self.anatomy_bigrams or (candidate, after) in self.anatomy_bigrams
             if len(token) < ONE_EDIT_FROM and not self._plausible_short_typo(token, candidate) and not completes:
                 continue  # "kava" after "vena" is "cava": the neighbour makes a changed letter plausible
-            # a real word is changed only to complete a term with an anatomy word beside it: "among the" is no
-            # slip for "along the" because some name has "along the" in it
-            by_anatomy = (before not in self.common_words and (before, candidate) in self.anatomy_bigrams) \
-                or (after not in self.common_words and (candidate, after) in self.anatomy_bigrams)
+            # a real word is changed only to complete a term with a word of content beside it ("spinal chord"):
+            # "among the" is no slip for "along the" because some name has "along the" in it
+            by_anatomy = (self._content_word(before) and (before, candidate) in self.anatomy_bigrams) \
+                or (self._content_word(after) and (candidate, after) in self.anatomy_bigrams)
             if token in self.common_words and not (lenient and len(token) >= ONE_EDIT_FROM) and not by_anatomy:
                 continue
             return candidate
         return None
+
+    def _content_word(self, word: str) -> bool:
+        """Not an article, preposition or conjunction: those are the short common words ("the", "of", "and")."""
+        return len(word) > SHORT_FUNCTION_WORD or word not in self.common_words
 
     def _completes_term(self, before: str, token: str) -> str | None:
         """"vena cave" -> "vena cava": a known word that forms no anatomy term with the word before it, while a

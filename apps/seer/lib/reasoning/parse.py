@@ -263,6 +263,15 @@ class TermIndex:
                 k = first + 1
         return items
 
+    def _one_word_names(self) -> dict:
+        """Each structure's names of one word ("bowel", "intestines", "guts"), built once."""
+        if not hasattr(self, "_single_names"):
+            self._single_names: dict = {}
+            for key, term in self.phrases.items():
+                if len(key) == 1 and term.kind in ("concept", "singular"):
+                    self._single_names.setdefault(term.value, []).append(key[0])
+        return self._single_names
+
     def _fill_pro_forms(self, items: list[Item]) -> list[Item]:
         """"ribs 7-12 minus the floating ones", "costillas excepto las flotantes": a word we know only as a modifier of
         a noun said earlier, then a pro-form or nothing more, names what the modifier and that noun name together
@@ -281,7 +290,9 @@ class TermIndex:
             for earlier in reversed(items[:first]):
                 if earlier.term.kind not in ("concept", "singular"):
                     continue
-                nouns = dict.fromkeys((earlier.text.split()[-1], earlier.text.split()[0]))
+                # (and the one-word names of the same structure: "the guts, small ones" is the small bowel)
+                nouns = dict.fromkeys((earlier.text.split()[-1], earlier.text.split()[0], *(
+                    self._one_word_names().get(earlier.term.value, ()) if modifier is items[k - 1] else ())))
                 found = next(((phrase, term) for noun in nouns for phrase in ((modifier.text, noun), (noun, modifier.text))
                               if (term := self.phrases.get(phrase)) is not None and term.kind in ("concept", "singular")),
                              None)

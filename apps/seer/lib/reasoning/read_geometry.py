@@ -262,6 +262,19 @@ class GeometryReaders:
             return self._answer(request, finding, "range to an end")
         return None
 
+    def _clause_of_its_own(self, tail: list[Item]) -> int | None:
+        """Where, after the relation's first landmark, a clause of its own begins: a relative word, a comma or a
+        verb we do not read before another name ("... the pancreas that joins the portal vein", "... the stomach,
+        draped across the spine"). None when every name after the relation word is its landmark."""
+        named = [j for j, i in enumerate(tail) if i.term.kind in MENTION]
+        if len(named) < 2:
+            return None
+        relative = self._word_sets["relative_words"]
+        for j in range(named[0] + 1, named[-1]):
+            if tail[j].text in relative or tail[j].text == "," or tail[j].term.kind == "unknown" and tail[j].text.isalpha():
+                return j
+        return None
+
     def _end_of_a_part(self, said_end: list[Item], other_end: list[Item]) -> bool:
         """Whether the end word is said of a group that is not the other end's series ("the last thoracic" to
         "the second lumbar vertebra"): it names a member of that group, one end of a closed range, not the end of
@@ -1076,6 +1089,12 @@ class GeometryReaders:
             tail = tail[:opened]
         heads = [i for i in head_items if i.term.kind in MENTION]
         head = heads[-1] if heads else None
+        if relation in spatial.AXIS and (own := self._clause_of_its_own(tail)) is not None:
+            # "the vein behind the pancreas that joins the portal vein": a name after a verb we do not read is no
+            # second landmark of "behind" (the portal vein is not what the vein lies behind)
+            request.reading.rationale.append(f"relation: {' '.join(i.text for i in tail[own:])!r} is a clause of "
+                                             f"its own, not a landmark of {relation}")
+            tail = tail[:own]
         landmarks = self._mentions_of(tail)
         also: list[Grounding] = []  # "the broken vertebra and the one below": the landmark is asked for too
         reading = request.reading
@@ -1327,6 +1346,20 @@ class GeometryReaders:
                                          f"{', '.join(pool) or 'nothing'}")
             finding = self._evaluate(request, Relation(relation, tuple(Concept(a) for a in anchors), of_ids(pool),
                                                        part=tuple(part) if part else None))
+            if finding is not None and not finding.ids and not finding.question and head is not None \
+                    and len(pool) == 1 and not any(a in (evidence.present or {}) for a in anchors):
+                # "the big artery in the belly that comes down from the heart" on a scan without the heart: the
+                # noun before the relation already names one structure here; the relation cannot be checked
+                finding = spatial.Finding(ids=list(pool), confidence=T.confidence.oblique, margin="the only candidate",
+                                          why=[f"the landmark is not in this image; {head.text!r} names {pool[0]} "
+                                               f"alone of what it shows"])
+            if finding is not None and not finding.ids and len(finding.question) == 2 and head is not None \
+                    and head.term.kind == "concept" and self.ontology[str(head.term.value)].members \
+                    and self.ontology[finding.question[0]].pair == finding.question[1]:
+                # "T12 and the ribs attached to it": a noun in the plural asks for both of the pair that fit equally
+                finding = spatial.Finding(ids=list(finding.question), confidence=T.confidence.oblique,
+                                          margin="a pair, asked in the plural", ranked=finding.ranked,
+                                          why=finding.why + [f"{head.text!r} is plural: both of the pair"])
         # a thing we cannot name is described by the words around it, not by the landmark's name: "the lymph nodes
         # near the aorta" fits the vena cava through "aorta" alone
         words = " ".join(i.text for i in items if i.term.kind not in MENTION) if unnamed \

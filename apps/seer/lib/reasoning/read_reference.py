@@ -203,10 +203,12 @@ class ReferenceReaders:
         groups_named = any(i.term.kind == "concept" and str(i.term.value) in self.ontology
                            and self.ontology[str(i.term.value)].members for i in asking)
         # "Segment the broken bone": a group's name after a finding adjective is the kind of the structure asked
-        # for, as "gland" is, not every member of the group
+        # for, as "gland" is, not every member of the group; so is one after a demonstrative ("these ribs")
+        demonstratives = set(self._phrase_table("demonstratives"))
         asking = [Item(i.start, i.end, Term("singular", i.term.value, i.term.source), i.text) if (
             j > 0 and i.term.kind == "concept" and str(i.term.value) in self.ontology
             and self.ontology[str(i.term.value)].members and (asking[j - 1].text in sets["affected_words"]
+                                                              or asking[j - 1].text in demonstratives
                                                               or self._kinds_of_word(asking[j - 1].text, False)))
                   else i for j, i in enumerate(asking)]
         if (spec := self._described_after_removal(asking, report_clauses, request)) is not None:
@@ -220,7 +222,7 @@ class ReferenceReaders:
         if len(nouns) > 1:
             return None  # "the kidney with the stone and the ipsilateral psoas": more than one thing is asked
         other, normal, both = (bool(words & sets[key]) for key in ("other_words", "normal_words", "both_words"))
-        affected = bool(words & (sets["affected_words"] | sets["weak_reference_words"])) \
+        affected = bool(words & (sets["affected_words"] | sets["weak_reference_words"] | demonstratives)) \
             or self._names_by_finding([i.text for i in asking]) or bool(self._finding_adjective_sites(request)) \
             or any(i.term.kind == "unknown" and i.text.isalpha() and j + 1 < len(asking)  # "the fatty organ"
                    and asking[j + 1] in nouns and not asking[j + 1 + 1:] for j, i in enumerate(asking))
@@ -302,7 +304,7 @@ class ReferenceReaders:
         # a finding said again as an adjective ("the steatotic organ" ~ "steatosis") names its own site first
         sites = [c for c, s in status.items() if c in marked and s != "normal"] or [c for c, s in status.items()
                                                                                   if s == "finding"]
-        plural = any(i.text in self.words.plural_heads for i in asking)
+        plural = groups_named or any(i.text in self.words.plural_heads for i in asking)  # "the fractured ribs"
         by_kind = False
         said_kinds, origin = self._site_kinds(parts, request, kinds, typed_at)
         if wanted and not (other or normal or both):
@@ -377,8 +379,9 @@ class ReferenceReaders:
             # the affected one.": one finding said of several structures, and a singular reference: which one?
             return ask(several, request.reading, request.evidence, self.ontology,
                        "report reference: one is asked for, the finding is said of several structures")
-        if not chosen or (len(chosen) > 1 and not (both or ((normal or by_kind) and plural))):
-            return None
+        found_in_each = affected and all(status.get(c) == "finding" for c in chosen)
+        if not chosen or (len(chosen) > 1 and not (both or ((normal or by_kind or found_in_each) and plural))):
+            return None  # ("Fractures of left ribs 9 and 10. Segment these ribs.": a plural reference takes them all)
         reading = request.reading
         reading.rationale.append(f"report reference: -> {', '.join(chosen)} (of the structures the report names: "
                                  + ", ".join(f"{c} {s}" for c, s in status.items()) + ")")
