@@ -184,3 +184,26 @@ def test_a_name_in_a_clause_of_its_own_is_no_second_landmark(engine, ct_evidence
     landmark of "behind" and so could not be the answer."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the largest organ and also the one which keeps the bile", ["liver", "gallbladder"]),
+    ("the smallest organ plus the one that stores bile", ["adrenal_gland_left", "gallbladder"]),
+])
+def test_a_pointer_with_a_relative_clause_adds_a_thing_of_the_same_kind(engine, mr_evidence, prompt, expected):
+    """"the largest organ and the one that stores bile" was refused: the pointer placed by no reference was taken
+    for a choice among the part before."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("History: diffuse hepatic steatosis. Outline the involved organ and the spleen.", ["liver", "spleen"]),
+    ("Known left adrenal adenoma. Segment the affected gland plus its counterpart on the other side.",
+     ["adrenal_gland_left", "adrenal_gland_right"]),
+])
+def test_a_reference_to_the_report_joined_with_a_name(engine, mr_evidence, prompt, expected):
+    """"<report>. Segment the involved organ plus the spleen." was refused: a request with a report was never split
+    into parts, and read whole the reference was lost beside the name."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale

@@ -889,13 +889,19 @@ class FrontEnd:
         """The body of `_union_of_parts`: split at the conjunctions, resolve references, read each part."""
         items, tokens = request.discourse.scanned, request.text.tokens
         if request.discourse.dropped or any(i.term.kind in ("exclusion", "correction", "withdraw") and not
-                                            self.discourse._after_description(items, k) for k, i in enumerate(items)) \
-                or any(i.term.kind == "break" for i in items[:-1]):
+                                            self.discourse._after_description(items, k) for k, i in enumerate(items)):
             return None
-        cuts = self._conjunct_cuts(items)
+        # "<report>. Segment the involved organ plus the spleen.": only the last sentence, the one that asks, is
+        # split; each of its parts is read after the report (which a reference in it needs) and with its verb
+        stops = [k for k, i in enumerate(items[:-1]) if i.term.kind == "break"]
+        report: list[str] = tokens[:items[stops[-1]].end] if stops else []
+        verb = next((i.text for i in items[stops[-1] + 1:] if i.term.kind == "action"), None) if stops else None
+        if stops and verb is None:
+            return None
+        cuts = [k for k in self._conjunct_cuts(items) if not stops or k > stops[-1]]
         if not cuts or len(cuts) >= T.penalty.composition_parts:
             return None
-        edges = [0] + [items[k].end for k in cuts]
+        edges = [items[stops[-1]].end if stops else 0] + [items[k].end for k in cuts]
         ends = [items[k].start for k in cuts] + [len(tokens)]
         parts: list[tuple[str, TargetSpec]] = []
         previous: tuple[list[str], TargetSpec] | None = None
@@ -919,7 +925,8 @@ class FrontEnd:
                 previous = (words, operated)
                 continue
             if not any(t not in self._function_words for t in words) \
-                    and not (previous is not None and any(t in objects for t in words)):
+                    and not (previous is not None and any(t in objects for t in words)) \
+                    and not (report and any(self._is_noun(t) for t in words)):  # "the involved organ" after a report
                 # a part of function words only adds something when it refers back ("the organ lateral to it")
                 if any(t in self._pointers for t in words):
                     return None  # "..., the one with less volume": a choice among the parts, never their union
@@ -931,7 +938,7 @@ class FrontEnd:
                     return None  # a pointer or a pronoun with nothing to stand for: the whole reading stands
             elif any(t in self._pointers for t in words):
                 return None
-            text = " ".join(words)
+            text = " ".join([*report, *([verb] if report and n and verb not in words else []), *words])
             spec = self.understand(text, request.evidence, request.context_words)
             if (same := self._apposition(tokens, edges, ends, n, words, spec, request)) is not None:
                 if same.status != "ok":
@@ -1238,6 +1245,9 @@ class FrontEnd:
                 # has the part before as its landmark, said or not
                 elliptic = not placed and words[-1] != t and words[-1] in self.words.relations \
                     and referent is not None
+                # "the largest organ and the one that stores bile": a relative clause after the pointer describes
+                # a thing of the same kind, added
+                placed = placed or (k + 1 < len(words) and words[k + 1] in self._word_sets["relative_words"])
                 if not (placed or elliptic) or any(f" {c} " in joined_words for c in self.words.comparatives
                                                    if c not in self.words.relations):
                     return None
