@@ -55,6 +55,7 @@ class TermIndex:
         self.organ_adjectives: set[str] = set()  # "renal" in "the renal arteries"
         self.word_conjunctions: list[str] = []  # "and", "und": a joint said as a word inside a name
         self.structures: set[str] = set()  # concepts that are one structure, not a group
+        self.one_word_names: dict[str, list[str]] = {}  # structure -> its names of one word ("bowel", "guts")
         self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
         self.language_words: dict[str, set[str]] = {}  # each language's own function words (languages.language_words)
         self.foreign_tokens: dict[str, set[str]] = {}  # a word only language files' names use -> those languages
@@ -147,6 +148,9 @@ class TermIndex:
         index.organ_adjectives = {" ".join(tokenize(w)) for w in language.get("organ_adjectives", ())}
         index.word_conjunctions = [w for w in language["conjunctions"] if w.isalpha()]
         index.structures = {c.id for c in ontology.concepts.values() if not c.members}
+        for key, term in index.phrases.items():
+            if len(key) == 1 and term.kind in ("concept", "singular"):
+                index.one_word_names.setdefault(term.value, []).append(key[0])
         return index
 
     def scan(self, tokens: list[str]) -> list[Item]:
@@ -263,15 +267,6 @@ class TermIndex:
                 k = first + 1
         return items
 
-    def _one_word_names(self) -> dict:
-        """Each structure's names of one word ("bowel", "intestines", "guts"), built once."""
-        if not hasattr(self, "_single_names"):
-            self._single_names: dict = {}
-            for key, term in self.phrases.items():
-                if len(key) == 1 and term.kind in ("concept", "singular"):
-                    self._single_names.setdefault(term.value, []).append(key[0])
-        return self._single_names
-
     def _fill_pro_forms(self, items: list[Item]) -> list[Item]:
         """"ribs 7-12 minus the floating ones", "costillas excepto las flotantes": a word we know only as a modifier of
         a noun said earlier, then a pro-form or nothing more, names what the modifier and that noun name together
@@ -292,7 +287,7 @@ class TermIndex:
                     continue
                 # (and the one-word names of the same structure: "the guts, small ones" is the small bowel)
                 nouns = dict.fromkeys((earlier.text.split()[-1], earlier.text.split()[0], *(
-                    self._one_word_names().get(earlier.term.value, ()) if modifier is items[k - 1] else ())))
+                    self.one_word_names.get(earlier.term.value, ()) if modifier is items[k - 1] else ())))
                 found = next(((phrase, term) for noun in nouns for phrase in ((modifier.text, noun), (noun, modifier.text))
                               if (term := self.phrases.get(phrase)) is not None and term.kind in ("concept", "singular")),
                              None)
