@@ -313,15 +313,21 @@ class DiscourseReader:
                 continue
             if not negated:
                 # (a bracket or other mark around the removal says nothing: "kidneys (remove the left one)")
-                if scope and any(items[j].term.kind in ("side", "number") for j in scope) \
-                        and all(items[j].term.kind in ("side", "number", "filler", "anaphora")
+                # ("drop the first and last": ends of what was asked, as "except the first and last" says)
+                if scope and any(items[j].term.kind in ("side", "number", "extreme") for j in scope) \
+                        and all(items[j].term.kind in ("side", "number", "extreme", "filler", "anaphora")
+                                or items[j].term.kind == "conjunction" and items[j].text.isalpha()
                                 or not any(c.isalnum() for c in items[j].text) for j in scope):
-                    if self._group_asked(items, k, removed) and any(
+                    ends = any(items[j].term.kind == "extreme" or items[j].term.kind == "number"
+                               and items[j].term.value == 1 and not items[j].text.isdigit() for j in scope) \
+                        and any(items[j].term.kind in MENTION for j in range(k))  # ("the first": an end)
+                    if not ends and self._group_asked(items, k, removed) and any(
                             items[j].term.kind == "number" for j in scope) and not self._numbered_asked(items, k, removed):
                         out.unapplied.append(item.text)  # "the kidneys. remove the second": they have no numbers
-                    elif self._group_asked(items, k, removed):
+                    elif ends or self._group_asked(items, k, removed):
                         # "the kidneys. remove the left": a side or number with no entry of its own removes that
-                        # member of what was asked, as an exception does; never a side said of what is asked
+                        # member of what was asked, as an exception does; never a side said of what is asked (so
+                        # do the ends of what was asked: "ribs 7-12 but drop the first and last")
                         items[k] = Item(item.start, item.end, Term("exclusion", item.text, "language"), item.text)
                     elif item.term.kind != "correction" and any(items[j].term.kind in MENTION for j in range(k)):
                         out.unapplied.append(item.text)  # "spleen, right kidney. remove the left": no such entry
@@ -744,8 +750,10 @@ class DiscourseReader:
             kept = {str(items[j].term.value) for j in range(k + 1, stop) if j not in removed
                     and items[j].term.kind in MENTION}
             earlier = [j for j in range(start) if j not in removed | gone and items[j].term.kind in MENTION]
-            if not earlier or self._denied_since(items, max(earlier), start):
-                continue
+            if not earlier or self._denied_since(items, max(earlier), start) or all(
+                    any(items[n].term.kind == "exclusion" or self._negates(items[n])
+                        for n in range(_clause_start(items, j), j)) for j in earlier):
+                continue  # ("I don't want the colon - only the small bowel": nothing before was asked for)
             within = set().union(*(self.ontology.descendants(str(items[j].term.value)) | {str(items[j].term.value)}
                                    for j in earlier if str(items[j].term.value) in self.ontology))
             within |= {str(items[j].term.value) for j in earlier}
@@ -876,10 +884,15 @@ class DiscourseReader:
         belongs, before that name ("..., I mean pancreas"); the corrections then read it as any other."""
         out = list(items)
         for _ in range(len(items)):
-            k = next((k for k, i in enumerate(out) if i.term.kind == "correction" and i.text in self.trailing
-                      and self._trails(out, k)), None)
+            k = next((k for k, i in enumerate(out) if i.term.kind == "correction" and self._trails(out, k)
+                      and (i.text in self.trailing or self._bare_after_a_name(out, k))), None)
             if k is None:
                 break
+            if i_bare := self._bare_after_a_name(out, k):
+                # "right psoas, um, both actually", "left kidney, right actually": any correction marker after a
+                # bare side or number set off from the name before it is read before that side
+                out = out[:i_bare] + [out[k]] + out[i_bare:k] + out[k + 1:]
+                continue
             end = k
             while end > 0 and out[end - 1].text in (",", ";"):
                 end -= 1  # "duodenum, I meant"
@@ -894,6 +907,20 @@ class DiscourseReader:
                 continue
             out = out[:start] + [out[k]] + out[start:k] + out[k + 1:]
         return out
+
+    def _bare_after_a_name(self, items: list[Item], k: int) -> int | None:
+        """Where the bare sides or numbers said right before the marker at `k` begin, when a comma sets them off
+        from a name said before them; else None."""
+        start = k
+        while start > 0 and items[start - 1].term.kind in ("side", "number"):
+            start -= 1
+        comma = start - 1
+        while comma >= 0 and items[comma].term.kind == "filler":
+            comma -= 1
+        if start == k or comma < 1 or items[comma].text != "," \
+                or not any(i.term.kind in MENTION for i in items[:comma]):
+            return None
+        return start
 
     def _trails(self, items: list[Item], k: int) -> bool:
         """Whether the marker at `k` follows a name or side (perhaps after a comma) and ends its clause."""

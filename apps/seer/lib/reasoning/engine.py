@@ -104,8 +104,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
         sides = {t for words in self.language["side_words"].values() for w in words for t in tokenize(w)}
         standalone = {key[0] for key, term in self.index.phrases.items()
                       if len(key) == 1 and term.kind in ("concept", "singular")}
-        bigrams = {pair for key, term in self.index.phrases.items() if term.kind in ("concept", "singular")
-                   for pair in zip(key, key[1:])}
+        bigrams = {run for key, term in self.index.phrases.items() if term.kind in ("concept", "singular")
+                   for run in (*zip(key, key[1:]), *zip(key, key[1:], key[2:]))}  # pairs and triples
         suffixes = list(dict.fromkeys([*self.language["organ_suffixes"], *self.language.get("stem_suffixes", [])]))
         shorthand = {**initialisms(self.ontology, self.language["side_words"], self.index.known_tokens,
                                    self.common_words), **self.language["abbreviations"]}  # "RK", then the data's own

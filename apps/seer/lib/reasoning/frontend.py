@@ -199,6 +199,11 @@ class FrontEnd:
             refusal.confidence = T.confidence.clarify
             refusal.status = refusal.trace.answer["status"] = "clarify"
             return refusal
+        if spec.status == "ok" and len(spec.targets) > 1 and (noun := self._one_asked_of_several(request)):
+            # "Mass in the pancreatic head invading the duodenum. Outline the organ.": one thing is asked by its
+            # kind alone, and the structures answered were all named elsewhere: which one is meant
+            return ask(list(spec.targets), request.reading, request.evidence, self.ontology,
+                       why=f"one '{noun}' is asked, and the rest of the text names {len(spec.targets)}")
         scanned = said.scanned
         # a word with digits in it ("12ths", "l2x") is a word too: "except the 12ths" unread excepts nothing
         unexplained = [(k, i.text) for k, i in enumerate(scanned) if i.term.kind == "unknown"
@@ -805,7 +810,27 @@ class FrontEnd:
                 if concept in spec.targets and not self.ontology[concept].series \
                         and not self.ontology[concept].members:
                     return concept, item.text
+            if len(spec.targets) == 1 and not self.ontology[spec.targets[0]].series \
+                    and not self.ontology[spec.targets[0]].members \
+                    and any(g.mention.source == "embedding" for g in request.reading.include) \
+                    and not any(i.term.kind == "locative" for i in scanned[max(0, k - 2):k]):  # ("in the body")
+                # "ductus pancreaticus Wirsungi": the encoder found the organ of a part it cannot tell apart
+                return spec.targets[0], item.text
         return self._named_part_alone(scanned, clause, asking)
+
+    def _one_asked_of_several(self, request: Request) -> str | None:
+        """The noun of kind ("organ", "gland") when the one clause that asks says nothing else of what it wants: no
+        name, side, number, joining word or word for both."""
+        scanned = request.discourse.scanned
+        clause, asking = asking_clauses(scanned)
+        if len(asking) != 1:
+            return None
+        asked = [i for k, i in enumerate(scanned) if clause[k] in asking]
+        heads = [i.text for i in asked if i.term.kind == "head" and i.text not in self.words.plural_heads]
+        if len(heads) != 1 or any(i.term.kind in (*MENTION, "side", "number", "conjunction", "anaphora")
+                                  or i.text in self._word_sets["both_words"] for i in asked):
+            return None
+        return heads[0]
 
     def _named_part_alone(self, scanned: list[Item], clause: list[int], asking: set[int]) -> tuple[str, str] | None:
         """(structure, part) when the clause that asks says nothing but a part's own name ("Gerota's fascia",
@@ -1109,11 +1134,12 @@ class FrontEnd:
             family = list(dict.fromkeys(named or [self.ontology[c].pair or self._family(c) for c in spec.targets]))
             expr = Relation("opposite_side", (anchor,), pool=of_ids(family) if len(family) > 1 else Group(family[0]))
         elif kind == "neighbours":
-            if len(spec.targets) != 1 or None in {self._series_of(c) for c in spec.targets}:
+            # "both 9th ribs with their neighbours": each side's member has its own
+            anchors = [Concept(c) for c in spec.targets] if self._one_position(spec.targets) else [anchor]
+            if len(spec.targets) != len(anchors) or None in {self._series_of(c) for c in spec.targets}:
                 return self._cannot(phrase, spec, reading, evidence)
-            kinds = self._steps_said(words)
-            expr = Relation(kinds[0], (anchor,), steps=1) if len(kinds) == 1 else \
-                union_expr(*(Relation(k, (anchor,), steps=1) for k in kinds))
+            steps = [Relation(k, (a,), steps=1) for a in anchors for k in self._steps_said(words)]
+            expr = steps[0] if len(steps) == 1 else union_expr(*steps)
         else:
             series = {self._series_of(c) for c in spec.targets}
             if named and any(self._series_of(n) not in series for n in named):

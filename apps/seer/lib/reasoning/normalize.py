@@ -339,7 +339,8 @@ class Normalizer:
             organ_suffixes: "-ectomy", "-itis"...: a word built on an organ's stem names that organ.
             standalone: tokens that are an anatomy term on their own (an abbreviation never overrides these).
             anatomy_bigrams: adjacent token pairs inside anatomy terms ("vena", "cava"), so that a real word
-                that completes a term with its neighbour ("vena cave") may still be repaired.
+                that completes a term with its neighbour ("vena cave") may still be repaired; and adjacent triples
+                ("lower", "back", "bones"), so that two words of a longer name are not read as one word.
             stems: Greek and Latin stems -> the anatomy word they name ("hepat" -> "liver"), for words built
                 with `organ_suffixes` ("hepatomegaly", "cholecystitis").
             elisions: articles that elide onto the next word ("l'", "dell'"): "l'estomac" reads "estomac".
@@ -444,8 +445,9 @@ class Normalizer:
         word one edit away does; the only such word, else None."""
         if self._followers is None:
             self._followers = {}
-            for first, second in self.anatomy_bigrams:
-                self._followers.setdefault(first, set()).add(second)
+            for run in self.anatomy_bigrams:
+                if len(run) == 2:
+                    self._followers.setdefault(run[0], set()).add(run[1])
         following = self._followers.get(before, set()) if before not in self.common_words else set()
         if not following or token in following or len(token) < MIN_REPAIR_LENGTH or not token.isalpha():
             return None
@@ -455,11 +457,12 @@ class Normalizer:
         same = [w for w in near if len(w) == len(token)]  # a changed letter before a dropped or added one
         return near[0] if len(near) == 1 else same[0] if len(same) == 1 else None
 
-    def _plural_of_a_name(self, before: str, token: str, after: str) -> str | None:
+    def _plural_of_a_name(self, before: str, token: str, after: str, then: list[str] = ()) -> str | None:
         """The singular of a plural that a language file knows only as a word of some longer phrase ("backbones" in
         "backbones in the lower back") and whose singular is a name on its own ("backbone"), when the words around it
-        do not continue such a phrase."""
-        if token in self.standalone or (before, token) in self.anatomy_bigrams or (token, after) in self.anatomy_bigrams:
+        do not continue such a phrase (the two words after it, when there are two: "backbones in this scan")."""
+        continued = (token, after, *then) in self.anatomy_bigrams if then else (token, after) in self.anatomy_bigrams
+        if token in self.standalone or (before, token) in self.anatomy_bigrams or continued:
             return None
         for ending, base in self.plural_endings:
             stem = token[:len(token) - len(ending)] + base
@@ -684,6 +687,20 @@ class Normalizer:
         repaired = self.repair(token, before, after, lenient)
         return [repaired] if repaired else glued
 
+    def _one_name_typed_apart(self, before: str, token: str, following: str) -> str | None:
+        """"back bones" -> "backbone": two known words that, written together, are a name on its own (or its
+        plural), where the word before does not make them part of a longer name ("lower back bones")."""
+        if not following.isalpha() or (before, token, following) in self.anatomy_bigrams:
+            return None
+        joined = token + following
+        if joined in self.standalone:
+            return joined
+        for ending, base in self.plural_endings:
+            stem = joined[:len(joined) - len(ending)] + base
+            if joined.endswith(ending) and stem in self.standalone:
+                return stem
+        return None
+
     def _joined_reading(self, token: str, following: str) -> str | None:
         """"gal bladdr" -> "gallbladder": a word no file knows, typed apart from the next one, when the two together
         are (or are a slip of) one anatomy word that begins with it and is more than the next word alone."""
@@ -760,8 +777,13 @@ class Normalizer:
                 read_as(token, self.abbreviations[token])
             elif token in self.known and (fixed := self._completes_term(tokens[-1] if tokens else "", token)):
                 read_as(token, [fixed])  # "inferior vena cave": a known word one letter from completing a term
-            elif token in self.known and (single := self._plural_of_a_name(tokens[-1] if tokens else "", token, following)):
+            elif token in self.known and (single := self._plural_of_a_name(tokens[-1] if tokens else "", token, following,
+                                                                            raw[position + 2:position + 3])):
                 read_as(token, [single])  # "backbones": known only inside a longer phrase, its singular is a name
+            elif token in self.known and (whole := self._one_name_typed_apart(tokens[-1] if tokens else "", token,
+                                                                              following)):
+                read_as(f"{token} {following}", [whole])  # "back bones": one name typed as two known words
+                skip = True
             elif token in self.known:
                 tokens.append(token)
             elif len(token) == 1 and following.isdigit() and token + following in self.known:

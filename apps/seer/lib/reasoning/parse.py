@@ -173,8 +173,8 @@ class TermIndex:
                 term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
                 items.append(Item(i, i + 1, term, token))
                 i += 1
-        return self._fold_region_adjectives(self._share_a_head(self._fill_pro_forms(self._side_pair_after(
-            self._in_its_language(items, tokens)))))
+        return self._fold_region_adjectives(self._share_a_head(self._adjectives_after_a_group(self._fill_pro_forms(
+            self._side_pair_after(self._in_its_language(items, tokens))))))
 
     def _name_around_a_region_adjective(self, key: tuple[str, ...]) -> Term | None:
         """"the great abdominal vessels": a region's adjective said inside a name of two or more words only says
@@ -210,6 +210,44 @@ class TermIndex:
         return [Item(item.start, item.end, self.readings[key][code], item.text)
                 if (key := tuple(item.text.split())) in self.readings and code in self.readings[key] else item
                 for item in items]
+
+    def _adjectives_after_a_group(self, items: list[Item]) -> list[Item]:
+        """"the intestines, small and large", "bowel loops: small and large": words we do not read, listed after a
+        group's name, that each make a name with the group's noun ("small bowel", "large intestine") name those
+        members, and only those (the duodenum is no "small intestine" here)."""
+        for k, group in enumerate(items):
+            if group.term.kind not in ("concept", "singular") or k + 2 >= len(items):
+                continue
+            listed: list[int] = []  # positions of the listed words
+            j = k + 1 + (items[k + 1].text in (",", ":"))
+            while j < len(items) and items[j].term.kind == "unknown":
+                listed.append(j)
+                if j + 2 < len(items) and items[j + 1].term.kind == "conjunction":
+                    j += 2
+                else:
+                    break
+            named = [self._adjective_name(items[p].text, group.text.split()) for p in listed]
+            after = listed[-1] + 1 if listed else k
+            if len(listed) < 2 or any(t is None for t in named) or len({t.value for t in named}) < len(named) \
+                    or after < len(items) and items[after].term.kind not in ("break", "conjunction"):
+                continue
+            joint = items[listed[-1] - 1]
+            spoken: list[Item] = []
+            for p, term in zip(listed, named):
+                spoken += [Item(items[p].start, items[p].end, term, f"{items[p].text} {group.text}"), joint]
+            return items[:k] + spoken[:-1] + items[after:]
+        return items
+
+    def _adjective_name(self, word: str, noun: list[str]) -> Term | None:
+        """The name that `word` makes with a part of `noun` ("small" + "bowel loops" -> "small bowel"), if any."""
+        for start in range(len(noun)):
+            for end in range(len(noun), start, -1):
+                part = noun[start:end]
+                for last in dict.fromkeys((part[-1], part[-1].removesuffix("s"), part[-1].removesuffix("es"))):
+                    term = self.phrases.get((word, *part[:-1], last))
+                    if term is not None and term.kind in ("concept", "singular"):
+                        return term
+        return None
 
     def _share_a_head(self, items: list[Item]) -> list[Item]:
         """"portal + splenic vein", "portal/splenic": an unknown word joined to a name is the first word of a name
@@ -495,7 +533,16 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
     for position, item in enumerate(chunk):
         if item.term.kind in ("side", "extreme") and position not in taken_sides:
             # (on a tie, not the one whose name already says its side: "r kidney l adrenal" is the left adrenal)
-            at = min(range(len(positions)), key=lambda k: (abs(positions[k] - position), ontology is not None and bool(
+            # (never one named in a later sentence: "Hydronephrosis on the right. Both kidneys please.", unless the
+            # side is all its sentence says, a heading: "à droite. - rein")
+            opening = max((j + 1 for j in range(position) if _ends_sentence(chunk[j])), default=0)
+            closing = next((j for j in range(position, len(chunk)) if _ends_sentence(chunk[j])), len(chunk))
+            heading = all(i.term.kind in ("side", "filler", "conjunction", "range") for i in chunk[opening:closing])
+            reachable = [k for k in range(len(positions)) if positions[k] < position or heading or not any(
+                _ends_sentence(i) for i in chunk[position + 1:positions[k]])]
+            if not reachable:
+                continue
+            at = min(reachable, key=lambda k: (abs(positions[k] - position), ontology is not None and bool(
                 owner[k].concept in ontology and ontology[owner[k].concept].laterality)))
             nearest = owner[at]
             if item.term.kind == "extreme" and any(i.term.kind == "exclusion" for i in chunk[
@@ -510,6 +557,11 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
             else:
                 nearest.extreme = str(item.term.value)
     return mentions
+
+
+def _ends_sentence(item: Item) -> bool:
+    """A full stop, "!" or "?" (a colon or a semicolon joins what follows to what came before)."""
+    return item.term.kind == "break" and item.text in (".", "!", "?")
 
 
 def unless_negated(chunk: list[Item], position: int, side: str) -> str:
@@ -591,6 +643,8 @@ def _apply_plural_markers(chunk: list[Item]) -> None:
         before = position - 1
         while before > 0 and chunk[before].term.kind == "side":  # "every right-sided rib"
             before -= 1
+        if before > 0 and chunk[before].term.kind == "unknown" and chunk[before].text.isalpha():
+            before -= 1  # "every abdominal blood vessel": an adjective we do not read between
         if item.term.kind == "singular" and chunk[before].term.kind == "plural":
             chunk[position] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source),
                                    item.text)
@@ -641,6 +695,23 @@ def _spread_trailing_side(segment: list[Item], mentions: list[Mention]) -> None:
                 mention.sides.add(str(sides[0].term.value))
 
 
+def _share_side_said_last(mentions: list[Mention], ontology) -> None:
+    """"rib 7 and rib 8 on the right": the last of a list, said in the same words as a bare numbered member before
+    it and with a side after them, gives that side to the bare one ("rib 7 and right rib 8" does not: there the
+    side is said before one member only)."""
+    if ontology is None:
+        return
+    for k, mention in enumerate(mentions):
+        if mention.sides or not mention.numbers or not mention.text:
+            continue
+        later = [m for m in mentions[k + 1:] if m.form == "concept" and m.concept in ontology
+                 and ontology[m.concept].series == mention.concept
+                 and ontology[m.concept].laterality in ("left", "right")]
+        noun = tokenize(mention.text)[:1]
+        if later and tokenize(later[-1].text)[:1] in (noun, [noun[0].removesuffix("s")] if noun else []):
+            mention.sides.add(str(ontology[later[-1].concept].laterality))
+
+
 def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
     return parse_items(index.scan(tokens), ontology)
 
@@ -689,6 +760,7 @@ def parse_items(items: list[Item], ontology) -> ParsedRequest:
         if number and not any(_has_mention(c) for c in raw) and sum(i.term.kind == "side" for i in segment) > 1:
             chunks = raw  # "except the left and the right one": each side is excepted on its own
         previous_side: str | None = None
+        previous_member: str | None = None  # a sided member of a series, named just before
         segment_mentions: list[Mention] = []
         for chunk in chunks:
             _apply_plural_markers(chunk)
@@ -703,13 +775,22 @@ def parse_items(items: list[Item], ontology) -> ParsedRequest:
                     # "left kidney and adrenal": a bare paired noun takes the side said just before it.
                     if mention.form == "singular" and not mention.sides and previous_side in ("left", "right"):
                         mention.sides.add(previous_side)
+                    if mention.form == "singular" and not mention.sides and mention.numbers and previous_member \
+                            and ontology[previous_member].series == mention.concept:
+                        # "right rib 7 and rib 8": a number more of the series just named by a sided member
+                        # is on that member's side
+                        mention.sides.add(ontology[previous_member].laterality)
                     previous_side = mention.side or previous_side
+                    named = ontology[mention.concept] if ontology is not None and mention.concept in ontology else None
+                    previous_member = mention.concept if named is not None and named.series and mention.form == \
+                        "concept" and named.laterality in ("left", "right") else None
                 parsed.include.extend(mentions)
             elif mentions:
                 parsed.exclude.extend(mentions)
             elif (reference := _bare_reference(chunk)) is not None:
                 parsed.exclude_refs.append(reference)
         _spread_trailing_side(segment, segment_mentions)
+        _share_side_said_last(segment_mentions, ontology)
         _share_plural_head(segment_mentions, ontology)
     return parsed
 

@@ -13,6 +13,7 @@ from .ground import Grounding, ground_mention
 from .normalize import tokenize
 from .parse import Item, Mention
 from . import readers as spatial
+from . import tract
 from .request import MENTION, Request
 from .evaluate import evaluate
 from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Middle, Nth, Range, Relation, Side, of_ids,
@@ -53,13 +54,16 @@ class GeometryReaders:
         """"T12 with its neighbours", "L1 and the levels above and below": a member of a series with the members
         one step away on each side: union(x, relation(superior, x, 1), relation(inferior, x, 1))."""
         texts = {i.text for i in request.items}
-        # "right rib 9 with the ribs either side of it": the plural series noun names the neighbours' kind
-        named = [m for m in request.parsed.include if not (self.ontology[m.concept].members
-                                                           and self._series_of(m.concept))]
+        both_ways = self._both_directions(request.items)
+        # "right rib 9 with the ribs either side of it": the plural series noun names the neighbours' kind (said
+        # with a number and the words up and down, a position of the series: "10th rib both sides ... above and
+        # below"; without them "on both sides" is its side: "12th ribs on both sides")
+        named = [m for m in request.parsed.include if m.numbers and both_ways or not (
+            self.ontology[m.concept].members and self._series_of(m.concept))]
         # "the ribs either side of rib 10", "the vertebrae on either side of L1": the kind said first is what is
         # asked, so the neighbours without the one they flank
         flanked = bool(named) and request.parsed.include[0] is not named[0]
-        if not (texts & self._word_sets["neighbour_words"] or self._both_directions(request.items)) or len(named) != 1 \
+        if not (texts & self._word_sets["neighbour_words"] or both_ways) or len(named) != 1 \
                 or any(m.numbers for m in request.parsed.include if m not in named):
             return None  # ("T12 plus the 12th ribs on both sides": the sides of the ribs numbered, not T12's)
         grounded = ground_mention(named[0], self.ontology)
@@ -72,17 +76,23 @@ class GeometryReaders:
             return refuse(f"The {name} has several neighbours. Please name the structure you want, or say where "
                           f"it lies against the {name}.", T.confidence.clarify, request.reading, request.evidence,
                           self.ontology, f"a neighbour of {grounded.ids[0]}, which has no series to step along")
-        if len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series:
+        # "the 10th rib on both sides with the ribs above and below": each side's member has its own neighbours
+        per_side = len(grounded.ids) == 2 and not grounded.options and self._one_position(grounded.ids)
+        if not per_side and (len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series):
             return None
-        anchor = Concept(grounded.ids[0])
         kinds = self._steps_said(texts)  # "L1's upper neighbour": one of them
-        parts = [self._evaluate(request, Relation(kind, (anchor,), steps=1), series_only=True) for kind in kinds]
         if len(kinds) == 1:
-            flanked, parts = True, parts + [None]
-        ids = [f.ids[0] for f in parts[:1] if f and f.ids] + ([] if flanked else [anchor.id]) \
-            + [f.ids[0] for f in parts[1:] if f and f.ids]
+            flanked = True
+        ids: list[str] = []
+        for anchor in (Concept(c) for c in grounded.ids):
+            parts = [self._evaluate(request, Relation(kind, (anchor,), steps=1), series_only=True) for kind in kinds]
+            if len(kinds) == 1:
+                parts = parts + [None]
+            ids += [f.ids[0] for f in parts[:1] if f and f.ids] + ([] if flanked else [anchor.id]) \
+                + [f.ids[0] for f in parts[1:] if f and f.ids]
         finding = spatial.Finding(ids=ids, explicit=False, confidence=T.confidence.series, margin="numbering",
-                                  why=[f"{anchor.id} and its neighbours in the series: {', '.join(ids)}"])
+                                  why=[f"{' and '.join(grounded.ids)} and the neighbours in the series: "
+                                       f"{', '.join(ids)}"])
         return self._answer(request, finding, "neighbours")
 
     def _both_directions(self, items: list[Item]) -> bool:
@@ -93,8 +103,17 @@ class GeometryReaders:
             return False
         first = next(k for k, i in enumerate(items) if i.term.kind == "locative")
         between = items[first + 1:]
+        # (a member's own number counts no steps: an ordinal before its noun, "10th rib ... above and below", or a
+        # number after it, "rib 10"; "2 vertebrae above and below" does count)
+        cardinals = set(self.language.get("cardinals", ()))
+
+        def own_number(k: int) -> bool:
+            return k > 0 and items[k - 1].term.kind in MENTION or k + 1 < len(items) \
+                and items[k + 1].term.kind in MENTION and not items[k].text.isdigit() and items[k].text not in cardinals
+
         return any(i.term.kind == "conjunction" for i in between) \
-            and not any(self._count_of(i) not in (None, 1) for i in items if i.term.kind not in MENTION)
+            and not any(self._count_of(i) not in (None, 1) for k, i in enumerate(items) if i.term.kind not in MENTION
+                        and not own_number(k))
 
     def _count_of(self, item: Item) -> int | None:
         """The number a word says ("2", "second", "two"), or None."""
@@ -1013,8 +1032,11 @@ class GeometryReaders:
         name, kind = head_items[mention_at[-2]], head_items[mention_at[-1]]
         joined = any(i.term.kind == "conjunction" and i.text.isalpha() for i in head_items[mention_at[-2]:mention_at[-1]])
         group, said = str(kind.term.value), str(name.term.value)
-        return joined and kind.term.kind == "singular" and name.term.kind in MENTION and group in self.ontology \
-            and (said == group or said in self.ontology.descendants(group))
+        # (a plural kind too when the structure said is a numbered position of it: "both 10th ribs and the ribs")
+        plural_kind = kind.term.kind == "concept" and said == group and mention_at[-2] > 0 \
+            and self.words.number(head_items[mention_at[-2] - 1]) is not None
+        return joined and (kind.term.kind == "singular" or plural_kind) and name.term.kind in MENTION \
+            and group in self.ontology and (said == group or said in self.ontology.descendants(group))
 
     def _category_after(self, items: list[Item], k: int, end: int) -> str | None:
         for j in range(k + 1, end):
@@ -1025,6 +1047,38 @@ class GeometryReaders:
                 return self.words.categories[items[j].text]
         return None
 
+    def _read_series_sequence(self, request: Request) -> TargetSpec | None:
+        """"the vertebra right after T12", "the rib before the 10th on the left": a sequence word ("after",
+        "before": the language files' `sequence_words`) before a member of a series, with the series' noun asked,
+        steps one member along its numbering: next is the one below, previous the one above."""
+        tokens = request.text.tokens
+        # (a relation phrase that holds a sequence word is the relation: "direct boven L1", "next to")
+        beside = {k for a, b, _ in tract._spans(tokens, tract._relation_phrases(self.words.relations))
+                  for k in range(a, b)}
+        sequence = tract._spans(tokens, tract._phrases(self.language.get("sequence_words") or {},
+                                                       ("next", "previous")), beside)
+        mentions = [i for i in request.items if i.term.kind in MENTION and str(i.term.value) in self.ontology]
+        for start, end, kind in sequence:
+            anchor = next((i for i in mentions if end <= i.start <= end + tract.GAP), None)
+            heads = [i for i in mentions if i.end <= start]
+            if anchor is None or len(mentions) != 2 or len(heads) != 1:
+                continue
+            member = self.ontology[str(anchor.term.value)]
+            if not member.series or member.members or not self._in_series(str(heads[0].term.value), member.series):
+                continue
+            relation = Relation("inferior" if kind == "next" else "superior", (Concept(member.id),), steps=1)
+            finding = self._evaluate(request, relation, series_only=True)
+            if finding is not None:
+                return self._answer(request, finding, f"{kind} along the series")
+        return None
+
+    def _one_position(self, ids: list[str]) -> bool:
+        """Whether `ids` are the left and the right member at one position of one series (both 10th ribs)."""
+        concepts = [self.ontology[c] for c in ids]
+        return len(concepts) == 2 and all(c.series and c.order is not None for c in concepts) \
+            and len({(c.series, c.order) for c in concepts}) == 1 \
+            and {c.laterality for c in concepts} == {"left", "right"}
+
     def _read_relation(self, request: Request) -> TargetSpec | None:
         """"the vein behind the pancreas", "one level above L2", "the rib under the left eighth": a head, a relation
         word and a landmark, resolved against the map's centroids, extents, contacts and series order. Also: the
@@ -1033,6 +1087,8 @@ class GeometryReaders:
         and a landmark said by a pronoun or a finding ("the vertebra above the fracture": the finding's site)."""
         if (along := self._read_tract(request)) is not None:  # "the segment after the stomach" (`tract.py`)
             return along
+        if (step := self._read_series_sequence(request)) is not None:  # "the vertebra right after T12"
+            return step
         items, evidence = request.items, request.evidence
         position = next((k for k, i in enumerate(items) if i.term.kind == "locative"
                          and i.text in self.words.relations), None)
@@ -1098,7 +1154,9 @@ class GeometryReaders:
         landmarks = self._mentions_of(tail)
         also: list[Grounding] = []  # "the broken vertebra and the one below": the landmark is asked for too
         reading = request.reading
-        tail_words = {i.text for i in tail}
+        # "the rib just above each": a word for both sides after the relation says it of each landmark, no place
+        tail_words = {i.text for i in tail} if any(i.term.kind != "side" or i.term.value != "both" for i in tail) \
+            else set()
         pronoun = bool(tail_words & set(self.words.pronouns))
         finding_word = bool(tail_words & self._word_sets["findings_words"])
         if not landmarks and not any(self.words.number(i) is not None for i in tail):
@@ -1137,7 +1195,13 @@ class GeometryReaders:
                 # structure said first, which is asked for too (never "the organ the gallbladder is attached to",
                 # turned round: that has no joining word)
                 at = mention_at[-2]
-                landmarks = self._mentions_of([head_items[at]])
+                # with the numbers and side said around it ("10th rib on both sides"), up to the joining word
+                joint = next(k for k in range(at, mention_at[-1]) if head_items[k].term.kind == "conjunction"
+                             and head_items[k].text.isalpha())
+                opening = max((k + 1 for k in range(at) if head_items[k].term.kind in ("conjunction", "break")),
+                              default=0)
+                landmarks = [m for m in self._mentions_of(head_items[opening:joint])
+                             if m.concept == str(head_items[at].term.value)][-1:] or self._mentions_of([head_items[at]])
                 also = self._resolve_references([ground_mention(m, self.ontology) for m in landmarks],
                                                 request.context + earlier[:-1], reading)
                 head_items = head_items[mention_at[-1]:]
@@ -1255,7 +1319,12 @@ class GeometryReaders:
         if any(g.options for g in grounded):
             before = [ground_mention(m, self.ontology) for m in self._mentions_of(items[:start])]
             grounded = self._resolve_references(grounded, request.context + before + request.dropped, reading)
-        anchors = [g.ids[0] for g in grounded if len(g.ids) == 1 and not g.options]
+        # "both 10th ribs and the rib just above each": a landmark that is one position of a series on each side
+        # is a landmark per side, each with its own step along its own side's series
+        per_side = relation in ("superior", "inferior") and len(grounded) == 1 and not grounded[0].options \
+            and len(grounded[0].ids) == 2 and self._one_position(grounded[0].ids)
+        anchors = list(grounded[0].ids) if per_side else [g.ids[0] for g in grounded if len(g.ids) == 1
+                                                            and not g.options]
         if not anchors or len(anchors) < len(grounded):
             return None  # an unclear landmark: the description reader reads it
         groups = {a: [c for c in self.ontology.leaves(a, vocabulary) if evidence.present and c in evidence.present]
@@ -1268,6 +1337,10 @@ class GeometryReaders:
             between: Expr = Relation("between", tuple(Concept(a) for a in anchors[:2]))
             if self._ends_included(tail):  # "between T11 and L2 inclusive": the two ends as well
                 between = union(between, Concept(anchors[0]), Concept(anchors[1]))
+            elif any(r.extreme == "ends" and not r.side for r in request.parsed.exclude_refs):
+                # "between T11 and L2, not counting the ends": the ends are the landmarks, already left out
+                request.parsed.exclude_refs = [r for r in request.parsed.exclude_refs if r.extreme != "ends"]
+                reading.rationale.append("relation (between): its ends, the landmarks, are left out already")
             finding = self._evaluate(request, between, series_only=True)
         elif relation in ("superior", "inferior") and not groups and self.ontology[anchors[0]].series \
                 and self._head_fits_series(head, head_items, anchors[0]):
@@ -1276,7 +1349,8 @@ class GeometryReaders:
                 # "all vertebrae below T11", "every left rib below rib 9": all of them that way, not one step
                 series = self.ontology[anchors[0]].series
                 count, cumulative = sum(c.series == series for c in self.ontology.concepts.values()), True
-            steps = [self._evaluate(request, Relation(relation, (Concept(anchors[0]),), steps=n), series_only=True)
+            steps = [self._evaluate(request, Relation(relation, (Concept(anchor),), steps=n), series_only=True)
+                     for anchor in (anchors if per_side else anchors[:1])
                      for n in (range(1, count + 1) if cumulative else (count,))]
             if every:
                 steps = [s for s in steps if s is not None and (s.ids or s.question)] or steps[:1]
@@ -1499,6 +1573,12 @@ class GeometryReaders:
         category = next((self.words.categories[w] for w in reversed(words) if w in self.words.categories), None)
         if category is not None and category not in self.words.generic:
             return [c for c in present if self.in_category(c, category)]
+        # "the lobe underneath the left upper lobe": a head noun that is no category but a word of structures'
+        # names is their kind
+        nouns = [i.text for i in head_items if i.term.kind == "head" and i.text not in self.words.generic]
+        named_kind = [c for c in present if nouns and nouns[-1] in self._name_words[c]]
+        if named_kind:
+            return named_kind
         if any(w in self.words.generic for w in words):
             return present
         return None

@@ -92,6 +92,10 @@ class LexiconReaders:
             reading.include = request.include
             self._add_exclusions(request)
             return decide(reading, evidence, self.ontology)
+        if not parsed.include and not parsed.bare_refs and (kind := self._every_of_a_kind(request)):
+            reading.include = kind
+            self._add_exclusions(request)
+            return decide(reading, evidence, self.ontology)
         if not parsed.include and not parsed.bare_refs and request.discourse.dropped:
             names = ", ".join(g.mention.text for g in request.dropped) or "the structures named"
             reading.rationale.append("every structure named was negated or withdrawn: nothing to segment")
@@ -100,6 +104,29 @@ class LexiconReaders:
         if self._is_description(request.text.tokens):
             return None  # the description reader goes first; the lexicon reads it after, if it declines
         return self._lexicon_answer(request)
+
+    def _every_of_a_kind(self, request: Request) -> list[Grounding]:
+        """"all the muscles except the psoas", "every gland": a word for all before the plural noun of a kind
+        (a category of the language file, not a group of the ontology) names every structure of that kind the
+        image shows."""
+        items = request.items
+        for k, item in enumerate(items[1:], start=1):
+            before = items[k - 1]
+            # ("every gland": a plural marker makes the singular noun all of its kind too)
+            if item.term.kind != "head" or item.text not in self.words.categories or not (
+                    before.term.kind == "plural" or item.text in self.words.plural_heads
+                    and before.text in self._word_sets["universal_words"]):
+                continue
+            category = self.words.categories[item.text]
+            if category in self.words.generic:
+                return []
+            shown = [c for c in (request.evidence.present or {}) if self.in_category(c, category)]
+            if not shown:
+                return []
+            mention = Mention(concept=shown[0], form="concept", text=f"{before.text} {item.text}", source="category")
+            return [Grounding(mention=mention, ids=shown, explicit=False,
+                              rule=f'"{before.text} {item.text}": every {category} in the image')]
+        return []
 
     def _lexicon_answer(self, request: Request) -> TargetSpec | None:
         parsed, reading, evidence = request.parsed, request.reading, request.evidence

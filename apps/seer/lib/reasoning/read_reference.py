@@ -173,6 +173,8 @@ class ReferenceReaders:
         clauses = self._clauses(request)
         if (spec := self._set_removed_aside(request, clauses)) is not None:
             return spec
+        if (spec := self._asked_for_removed(clauses, request)) is not None:
+            return spec
         sets = self._word_sets
         acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
         if acting:
@@ -476,6 +478,34 @@ class ReferenceReaders:
         return refuse(f"The report says the {names} was removed, and the structure described may be it. Please "
                       "name the structure you want.", T.confidence.clarify, request.reading, request.evidence,
                       self.ontology, f"report reference: a description of the kind of a removed structure ({names})")
+
+    def _asked_for_removed(self, clauses: list[list[Item]], request: Request) -> TargetSpec | None:
+        """"s/p right nephrectomy. Segment the removed kidney.", "... the organ that was resected": a removal word
+        in the asking clause says the removal is done (the kidney "to be removed" is still there: a word of a
+        planned removal). When the report says a structure of the kind asked was taken out, what is asked is not in
+        the patient: a refusal that says so, never the pair's mask."""
+        words, _ = self._removal_words
+        asked = [c for c in clauses if any(i.term.kind == "action" for i in c)]
+        report = [c for c in clauses if c not in asked]
+        for asking in asked:
+            if not {i.text for i in asking} & words \
+                    or {t for i in asking for t in i.text.split()} & self._structure_kept_words:
+                continue
+            kinds = [str(i.term.value) for i in asking if i.term.kind in MENTION]
+            categories = {self.words.categories[i.text] for i in asking if i.term.kind == "head"
+                          and i.text in self.words.categories}
+            if len(kinds) + len(categories) != 1:
+                continue
+            scope = scope_of(self.ontology, kinds)
+            removed = [c for clause in report if self._says_removed(clause, request)
+                       for c in self._report_ids(clause, request, kinds)[0]
+                       if c in scope or any(k in self.words.generic or self.in_category(c, k) for k in categories)]
+            if removed:
+                names = ", ".join(self.ontology[c].name for c in dict.fromkeys(removed))
+                return refuse(f"The history says the {names} was removed, so there is nothing of it to segment.",
+                              T.confidence.clarify, request.reading, request.evidence, self.ontology,
+                              f"report reference: the request asks for the removed {names}")
+        return None
 
     def _asked_of_removed(self, asking: list[Item], report: list[list[Item]], request: Request) -> TargetSpec | None:
         """"History: right nephrectomy. Segment the kidney.": the noun asked names the pair one side of which the
@@ -1177,7 +1207,9 @@ class ReferenceReaders:
             if not vague:
                 kept.append(g)
                 continue
-            scope = scope_of(self.ontology, {g.mention.concept, *g.ids, *g.options})
+            # a numbered mention names only its numbered members ("rib 8" is no whole of "right rib 7")
+            said = set() if g.mention.numbers and g.options else {g.mention.concept}
+            scope = scope_of(self.ontology, {*said, *g.ids, *g.options})
             inside = [h for h in include if h is not g and h.ids and not h.options and set(h.ids) <= scope
                       and set(h.ids) != set(g.ids)]
             earlier = [h for h in context if h.ids and not h.options and set(h.ids) <= scope] if g.options else []
