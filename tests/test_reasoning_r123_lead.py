@@ -166,3 +166,59 @@ def test_a_relation_phrase_holding_a_sequence_word_stays_a_relation(engine, ct_e
     """"direct na" (right after) also reads as "direct": "de wervel direct boven L1" became L1's next, L2."""
     spec = engine.understand("de wervel direct onder T12", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["vertebrae_L1"], spec.trace.rationale
+
+
+def test_an_email_signature_asks_for_nothing(engine, ct_evidence):
+    """A signature after "--" held "ext 4432", read as the extensor muscles: the request was refused."""
+    spec = engine.understand("left kidney please\n-- \nA. Jones, MD | Body Imaging | ext 2210", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["kidney_left"], spec.trace.rationale
+
+
+def test_not_asking_for_is_a_negation(engine, ct_evidence):
+    spec = engine.understand("I'm not asking for the ribs, only the spine", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1",
+                                                    "vertebrae_L2"], spec.trace.rationale
+
+
+def test_hydronephrosis_is_an_obstruction(engine, ct_evidence):
+    """"... hydronephrosis due to a ureteric stone. Segment the obstructed kidney." was refused."""
+    spec = engine.understand("Marked left hydronephrosis. Contour the obstructed kidney.", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["kidney_left"], spec.trace.rationale
+
+
+def test_a_size_picks_one_of_the_pair_at_a_number(engine, ct_evidence):
+    """"the larger 10th rib" asked which side: the comparative before a number was not read."""
+    spec = engine.understand("segment the smaller 11th rib", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["rib_right_11"], spec.trace.rationale
+
+
+def test_a_relation_turned_round_and_unread_asks(engine, mr_evidence):
+    """"the bones the discs sit between" gave the vertebrae and the discs at 0.85."""
+    spec = engine.understand("the bones that the discs are wedged between", mr_evidence)
+    assert spec.status != "ok" or spec.targets == ["vertebrae"], spec.trace.rationale
+
+
+def test_a_range_from_the_top_of_the_scan(engine, ct_evidence):
+    """"vertebrae from the top of the scan down to L1" gave T11 alone: "from the top" was a filler."""
+    spec = engine.understand("the vertebrae from the top of the image down to T12", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae_T11", "vertebrae_T12"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["do not draw a mask, I only want the spleen length",
+                                    "don't contour anything, just tell me the liver size"])
+def test_a_declined_segmentation_is_refused(engine, ct_evidence, prompt):
+    """"don't draw any mask, just measure the aortic diameter for me" gave the aorta at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "rejected", spec.trace.rationale
+
+
+def test_a_negated_action_with_its_object_excepts_it(engine, ct_evidence):
+    spec = engine.understand("don't segment the liver, segment the spleen", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["spleen"], spec.trace.rationale
+
+
+def test_a_pair_named_as_one_compared_after_its_name(engine, ct_evidence):
+    """"which erector spinae is bigger? segment that one" was read as a report's reference and asked."""
+    spec = engine.understand("which psoas is the larger one? outline it", ct_evidence)
+    assert spec.status == "ok" and len(spec.targets) == 1 and spec.targets[0].startswith("iliopsoas_"), \
+        spec.trace.rationale

@@ -105,6 +105,12 @@ def _label_notation(first: str, second: str | None) -> str | None:
     return "letter" if first == "a" else None
 
 
+def _sentence_start(items: list[Item], k: int) -> int:
+    """Where the sentence holding position `k` begins: after the last full stop, "!", "?" or ";" before it (a
+    reason marker such as "for the" ends a clause, not the sentence: "I'm not asking for the vertebrae")."""
+    return max((j + 1 for j in range(k) if items[j].text in (".", "!", "?", ";")), default=0)
+
+
 def _clause_start(items: list[Item], position: int) -> int:
     start = position
     while start > 0 and items[start - 1].term.kind != "break":
@@ -752,7 +758,7 @@ class DiscourseReader:
             earlier = [j for j in range(start) if j not in removed | gone and items[j].term.kind in MENTION]
             if not earlier or self._denied_since(items, max(earlier), start) or all(
                     any(items[n].term.kind == "exclusion" or self._negates(items[n])
-                        for n in range(_clause_start(items, j), j)) for j in earlier):
+                        for n in range(_sentence_start(items, j), j)) for j in earlier):
                 continue  # ("I don't want the colon - only the small bowel": nothing before was asked for)
             within = set().union(*(self.ontology.descendants(str(items[j].term.value)) | {str(items[j].term.value)}
                                    for j in earlier if str(items[j].term.value) in self.ontology))

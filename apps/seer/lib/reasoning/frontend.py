@@ -242,6 +242,12 @@ class FrontEnd:
                 beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
                            and self.words.relations.get(i.text) in DIRECTIONS and i.text not in self._loose_locatives
                            and len(spec.targets) > 1 and self._to_the_other(scanned, k)]
+                # "the bones the discs sit between": a relation word that ends its clause has its landmark said
+                # before it (the relation turned round); unread, the answer gave the landmark with what it places
+                beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
+                           and i.text in self.words.relations and len(spec.targets) > 1 and k > 0
+                           and scanned[k - 1].term.kind not in MENTION  # ("the liver and the gallbladder below")
+                           and all(j.term.kind in ("filler", "break") for j in scanned[k + 1:])]
                 beside += [landmark for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
                            and self.words.relations.get(i.text) in DIRECTIONS - {"left", "right"}
                            and i.text not in self._loose_locatives
@@ -1701,6 +1707,11 @@ class FrontEnd:
         ("segment", "outline") keeps the request; a weak one ("give", "need") does not outweigh the other task."""
         tokens = request.text.tokens if request.text is not None else []
         typed = tokenize(request.text.text) if request.text is not None else []  # "hoe groot" is no typo of "grote"
+        if (declined := self._segmentation_declined(request)) is not None:
+            request.reading.rationale.append(f"declines a segmentation: {declined!r}")
+            return refuse(f"'{declined}' says no mask is wanted, and a mask is all I make. To get one, ask for the "
+                          "structure, e.g. 'segment the liver'.", T.confidence.refuse_unknown, request.reading,
+                          request.evidence, self.ontology)
         other = self._phrases_in(tokens, "other_task_words") or self._phrases_in(typed, "other_task_words")
         if not other and (asked := self._asked_question(request, typed)):
             other = [asked]  # "what is the density of the liver?", "is the liver fatty?": a question, not a request
@@ -1714,6 +1725,24 @@ class FrontEnd:
         return refuse(f"I only segment structures in the image; '{other[0]}' asks for something else. To get a mask, "
                       "ask for the structure, e.g. 'segment the liver'.", T.confidence.refuse_unknown, reading,
                       request.evidence, self.ontology)
+
+    def _segmentation_declined(self, request: Request) -> str | None:
+        """"don't draw any mask, just measure the aorta": a negation before an action word whose clause names no
+        structure declines every mask (with a structure it excepts that one: "don't segment the liver")."""
+        scanned = request.discourse.scanned if request.discourse is not None else []
+        for k, item in enumerate(scanned[:-1]):
+            if not (item.term.kind == "exclusion" or item.text in self._word_sets["negation_words"]) \
+                    or scanned[k + 1].term.kind != "action":
+                continue
+            stop = next((j for j in range(k + 1, len(scanned)) if scanned[j].term.kind in ("break", "conjunction")),
+                        len(scanned))
+            if stop < len(scanned) and scanned[stop].text == ":" or not any(
+                    i.text.isalpha() for i in scanned[k + 2:stop]):
+                continue  # "Do not segment: aorta", "do not segment -": a label of what to leave out; the
+                # clause must say what is not wanted ("any mask", "anything")
+            if not any(i.term.kind in (*MENTION, "head", "anaphora", "side", "number") for i in scanned[k + 1:stop]):
+                return " ".join(i.text for i in scanned[k:stop])
+        return None
 
     def _asked_question(self, request: Request, typed: list[str]) -> str | None:
         """The word that shows the request is a question about a structure (task.py), read on the repaired words and

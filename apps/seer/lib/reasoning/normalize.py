@@ -184,6 +184,9 @@ class CleanedText:
     cut_for_program: bool  # text addressed to a program ("ignore previous instructions", "system: ...") was cut
 
 
+_SIGNATURE = re.compile(r"(?m)^[ \t]*--[ \t]*$")
+
+
 def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
                instruction_phrases: set[str] = frozenset(), request_headers: set[str] = frozenset(),
                actions: set[str] = frozenset()) -> CleanedText:
@@ -206,6 +209,9 @@ def _cut_program_text(prompt: str, instruction_headers: set[str] = frozenset(),
     previous instructions ...") is dropped up to the end of its line or sentence, or up to a marker that hands
     the turn back to the person asking ("... user: only the aorta", "... actual request: spleen"): what follows
     that marker is the request again. Pasted noise and link markup go too."""
+    # an e-mail signature starts after a line of two dashes (the usenet and RFC 3676 delimiter): a name, a
+    # department and a telephone extension ("ext 4432" was read as the extensor muscles) ask for nothing
+    prompt = _SIGNATURE.split(prompt, maxsplit=1)[0]
     text = _NOISE.sub(" ", _LINK_TEXT.sub(r"\1", _chat_markup(prompt, instruction_headers, request_headers)))
     # a role marker of the person asking ("user:", "actual request:"), perhaps after a word or two of its own
     back = rf"\b(?:{_alternation(request_headers)})\s*:" if request_headers else None
@@ -397,6 +403,8 @@ class Normalizer:
         self._sounds: dict[str, set[str]] | None = None  # phonetic key -> anatomy, side and function words
         self._function_skeletons: dict[str, list[str]] | None = None  # skeleton -> function words
         self._prefixes: set[str] | None = None  # every beginning of a known word
+        # a word longer than every anatomy word by more than the edits allowed can be repaired into none
+        self._longest_anatomy = max((len(w) for w in anatomy), default=0)
         self._side_sounds: dict[str, set[str]] | None = None  # a side word as it sounds -> its spellings
 
     def _max_edits(self, token: str) -> int:
@@ -707,6 +715,8 @@ class Normalizer:
         if not (token.isalpha() and following.isalpha()) or len(token) < 2 or token in self.place_prefixes:
             return None
         joined = token + following
+        if len(joined) > self._longest_anatomy + self._max_edits(joined):
+            return None  # (the fuzzy search would find nothing: skip it, it runs for every unknown word)
         word = joined if joined in self.anatomy else self.repair(joined)
         if word is None or word not in self.anatomy or not word.startswith(token[:2]) \
                 or word in (following, self.repair(following)):

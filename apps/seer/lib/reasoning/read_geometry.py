@@ -11,7 +11,7 @@ from .decide import ask, refuse
 from .discourse import _clause_start
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
-from .parse import Item, Mention
+from .parse import Item, Mention, Term
 from . import readers as spatial
 from . import tract
 from .request import MENTION, Request
@@ -249,6 +249,9 @@ class GeometryReaders:
         items = [i for k, i in enumerate(request.items) if not (
             i.term.kind == "break" and i.text == "." and 0 < k < len(request.items) - 1
             and request.items[k - 1].term.kind == "number" and request.items[k + 1].term.kind == "range")]
+        # "vertebrae from the top of the scan down to L1": a count's starting end is an end of what is shown
+        items = [Item(i.start, i.end, Term("extreme", self.words.from_end[i.text], "language"), i.text)
+                 if i.text in self.words.from_end and i.term.kind == "filler" else i for i in items]
         for r, item in enumerate(items):
             if item.term.kind != "range":
                 continue
@@ -826,6 +829,12 @@ class GeometryReaders:
     def _numbered_members(self, request: Request, concept: str) -> list[str]:
         """The members of `concept` one mention names by two or more numbers ("rib ... left 8 and left 11"),
         each present; empty when not every one named is, or when they are not numbered so."""
+        present = request.evidence.present or {}
+        single = [m for m in request.parsed.include if m.concept == concept and len(m.numbers) == 1 and not m.sides]
+        if len(single) == 1 and len(request.parsed.include) == 1:
+            # "the larger 10th rib": one number without a side names the pair at that position
+            options = ground_mention(single[0], self.ontology).options
+            return options if self._one_position(options) and all(c in present for c in options) else []
         mentions = [m for m in request.parsed.include if m.concept == concept and len(m.numbers) >= 2]
         if len(mentions) != 1:
             return []
@@ -833,7 +842,6 @@ class GeometryReaders:
         ids = grounded.ids if not grounded.options else []
         if len({self.ontology[c].laterality for c in ids}) > 1:
             return []  # "left 8 and right 11": the one mention keeps one side; which number has which is lost
-        present = request.evidence.present or {}
         leaves = [c for c in ids if not self.ontology[c].members]
         return leaves if len(leaves) >= 2 and len(leaves) == len(ids) and all(c in present for c in leaves) else []
 
@@ -954,8 +962,10 @@ class GeometryReaders:
             bridge = self.discourse.relatives | self.common_stop | self._word_sets["possession_words"]
             said = [i for i in items[max(0, k - 4):k] if (i.term.kind != "filler" or self._anything_head(i))
                     and i.text not in bridge]
-            return bool(said) and (said[-1].term.kind == "singular" or self._anything_head(said[-1]) and
-                                   words.comparatives[items[k].text]["measure"] == "volume")
+            # ("which erector spinae is bigger?": a pair named as one is compared by size as well)
+            pair = said and said[-1].term.kind == "concept" and len(self.ontology[str(said[-1].term.value)].members) == 2
+            return bool(said) and (said[-1].term.kind == "singular" or (self._anything_head(said[-1]) or pair)
+                                   and words.comparatives[items[k].text]["measure"] == "volume")
         first = following[0]
         if first.term.kind == "concept" and self.ontology[str(first.term.value)].members \
                 and words.comparatives[items[k].text]["measure"] != "volume":
@@ -965,6 +975,9 @@ class GeometryReaders:
         if first.term.kind in MENTION or first.text in self._word_sets["comparison_followers"] \
                 or first.text in words.categories or self._anything_head(first):
             return True
+        if first.term.kind == "number" and len(following) > 1 and following[1].term.kind == "singular" \
+                and words.comparatives[items[k].text]["measure"] == "volume":
+            return True  # "the larger 10th rib": the size picks one of the pair at that number
         return len(following) > 1 and first.term.kind == "unknown" and (
             f"{first.text} {following[1].text}" in words.categories or following[1].text in words.categories)
 
