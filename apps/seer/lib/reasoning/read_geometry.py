@@ -1064,17 +1064,20 @@ class GeometryReaders:
         """"the vertebra right after T12", "the rib before the 10th on the left": a sequence word ("after",
         "before": the language files' `sequence_words`) before a member of a series, with the series' noun asked,
         steps one member along its numbering: next is the one below, previous the one above."""
+        mentions = [i for i in request.items if i.term.kind in MENTION and str(i.term.value) in self.ontology]
+        if len(mentions) != 2 or not self.ontology[str(mentions[1].term.value)].series:
+            return None  # (the phrase search below is costly: most requests are no such shape)
         tokens = request.text.tokens
+        phrases = tract._phrases(self.language.get("sequence_words") or {}, ("next", "previous"))
+        if not tract._spans(tokens, phrases):
+            return None
         # (a relation phrase that holds a sequence word is the relation: "direct boven L1", "next to")
         beside = {k for a, b, _ in tract._spans(tokens, tract._relation_phrases(self.words.relations))
                   for k in range(a, b)}
-        sequence = tract._spans(tokens, tract._phrases(self.language.get("sequence_words") or {},
-                                                       ("next", "previous")), beside)
-        mentions = [i for i in request.items if i.term.kind in MENTION and str(i.term.value) in self.ontology]
-        for start, end, kind in sequence:
+        for start, end, kind in tract._spans(tokens, phrases, beside):
             anchor = next((i for i in mentions if end <= i.start <= end + tract.GAP), None)
             heads = [i for i in mentions if i.end <= start]
-            if anchor is None or len(mentions) != 2 or len(heads) != 1:
+            if anchor is None or len(heads) != 1:
                 continue
             member = self.ontology[str(anchor.term.value)]
             if not member.series or member.members or not self._in_series(str(heads[0].term.value), member.series):
