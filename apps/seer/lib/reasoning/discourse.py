@@ -890,14 +890,14 @@ class DiscourseReader:
         belongs, before that name ("..., I mean pancreas"); the corrections then read it as any other."""
         out = list(items)
         for _ in range(len(items)):
-            k = next((k for k, i in enumerate(out) if i.term.kind == "correction" and self._trails(out, k)
-                      and (i.text in self.trailing or self._bare_after_a_name(out, k))), None)
+            k, bare = next(((k, bare) for k, i in enumerate(out) if i.term.kind == "correction" and self._trails(out, k)
+                            and ((bare := self._bare_after_a_name(out, k)) or i.text in self.trailing)), (None, None))
             if k is None:
                 break
-            if i_bare := self._bare_after_a_name(out, k):
+            if bare:
                 # "right psoas, um, both actually", "left kidney, right actually": any correction marker after a
                 # bare side or number set off from the name before it is read before that side
-                out = out[:i_bare] + [out[k]] + out[i_bare:k] + out[k + 1:]
+                out = out[:bare] + [out[k]] + out[bare:k] + out[k + 1:]
                 continue
             end = k
             while end > 0 and out[end - 1].text in (",", ";"):

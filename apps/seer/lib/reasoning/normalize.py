@@ -403,8 +403,6 @@ class Normalizer:
         self._sounds: dict[str, set[str]] | None = None  # phonetic key -> anatomy, side and function words
         self._function_skeletons: dict[str, list[str]] | None = None  # skeleton -> function words
         self._prefixes: set[str] | None = None  # every beginning of a known word
-        # a word longer than every anatomy word by more than the edits allowed can be repaired into none
-        self._longest_anatomy = max((len(w) for w in anatomy), default=0)
         self._side_sounds: dict[str, set[str]] | None = None  # a side word as it sounds -> its spellings
 
     def _max_edits(self, token: str) -> int:
@@ -472,9 +470,14 @@ class Normalizer:
         continued = (token, after, *then) in self.anatomy_bigrams if then else (token, after) in self.anatomy_bigrams
         if token in self.standalone or (before, token) in self.anatomy_bigrams or continued:
             return None
+        return self._singular_name(token, MIN_REPAIR_LENGTH)
+
+    def _singular_name(self, word: str, shortest: int = 0) -> str | None:
+        """The singular of `word` by a plural ending, when that singular (at least `shortest` letters) is a name on
+        its own ("backbones" -> "backbone"); else None."""
         for ending, base in self.plural_endings:
-            stem = token[:len(token) - len(ending)] + base
-            if token.endswith(ending) and len(stem) >= MIN_REPAIR_LENGTH and stem in self.standalone:
+            stem = word[:len(word) - len(ending)] + base
+            if word.endswith(ending) and len(stem) >= shortest and stem in self.standalone:
                 return stem
         return None
 
@@ -701,13 +704,7 @@ class Normalizer:
         if not following.isalpha() or (before, token, following) in self.anatomy_bigrams:
             return None
         joined = token + following
-        if joined in self.standalone:
-            return joined
-        for ending, base in self.plural_endings:
-            stem = joined[:len(joined) - len(ending)] + base
-            if joined.endswith(ending) and stem in self.standalone:
-                return stem
-        return None
+        return joined if joined in self.standalone else self._singular_name(joined)
 
     def _joined_reading(self, token: str, following: str) -> str | None:
         """"gal bladdr" -> "gallbladder": a word no file knows, typed apart from the next one, when the two together
@@ -715,8 +712,6 @@ class Normalizer:
         if not (token.isalpha() and following.isalpha()) or len(token) < 2 or token in self.place_prefixes:
             return None
         joined = token + following
-        if len(joined) > self._longest_anatomy + self._max_edits(joined):
-            return None  # (the fuzzy search would find nothing: skip it, it runs for every unknown word)
         word = joined if joined in self.anatomy else self.repair(joined)
         if word is None or word not in self.anatomy or not word.startswith(token[:2]) \
                 or word in (following, self.repair(following)):

@@ -77,7 +77,7 @@ class GeometryReaders:
                           f"it lies against the {name}.", T.confidence.clarify, request.reading, request.evidence,
                           self.ontology, f"a neighbour of {grounded.ids[0]}, which has no series to step along")
         # "the 10th rib on both sides with the ribs above and below": each side's member has its own neighbours
-        per_side = len(grounded.ids) == 2 and not grounded.options and self._one_position(grounded.ids)
+        per_side = not grounded.options and self._one_position(grounded.ids)
         if not per_side and (len(grounded.ids) != 1 or grounded.options or not self.ontology[grounded.ids[0]].series):
             return None
         kinds = self._steps_said(texts)  # "L1's upper neighbour": one of them
@@ -1067,14 +1067,8 @@ class GeometryReaders:
         mentions = [i for i in request.items if i.term.kind in MENTION and str(i.term.value) in self.ontology]
         if len(mentions) != 2 or not self.ontology[str(mentions[1].term.value)].series:
             return None  # (the phrase search below is costly: most requests are no such shape)
-        tokens = request.text.tokens
-        phrases = tract._phrases(self.language.get("sequence_words") or {}, ("next", "previous"))
-        if not tract._spans(tokens, phrases):
-            return None
-        # (a relation phrase that holds a sequence word is the relation: "direct boven L1", "next to")
-        beside = {k for a, b, _ in tract._spans(tokens, tract._relation_phrases(self.words.relations))
-                  for k in range(a, b)}
-        for start, end, kind in tract._spans(tokens, phrases, beside):
+        for start, end, kind in tract.sequence_spans(request.text.tokens, self.language.get("sequence_words") or {},
+                                                     self.words.relations):
             anchor = next((i for i in mentions if end <= i.start <= end + tract.GAP), None)
             heads = [i for i in mentions if i.end <= start]
             if anchor is None or len(heads) != 1:
@@ -1338,7 +1332,7 @@ class GeometryReaders:
         # "both 10th ribs and the rib just above each": a landmark that is one position of a series on each side
         # is a landmark per side, each with its own step along its own side's series
         per_side = relation in ("superior", "inferior") and len(grounded) == 1 and not grounded[0].options \
-            and len(grounded[0].ids) == 2 and self._one_position(grounded[0].ids)
+            and self._one_position(grounded[0].ids)
         anchors = list(grounded[0].ids) if per_side else [g.ids[0] for g in grounded if len(g.ids) == 1
                                                             and not g.options]
         if not anchors or len(anchors) < len(grounded):

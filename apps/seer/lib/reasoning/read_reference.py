@@ -465,19 +465,25 @@ class ReferenceReaders:
         fit the removed one, which the map may still draw. A question, never that structure's mask."""
         if any(i.term.kind in MENTION for i in asking) or self._says_removed(asking, request):
             return None
-        categories = {self.words.categories[i.text] for i in asking if i.term.kind == "head"
-                      and i.text in self.words.categories}
+        categories = self._categories_said(asking)
         if not categories:
             return None
         removed = [c for clause in report for part in _split_at_commas(clause) if self._says_removed(part, request)
-                   for c in self._report_ids(part, request, [])[0]
-                   if any(k in self.words.generic or self.in_category(c, k) for k in categories)]
+                   for c in self._report_ids(part, request, [])[0] if self._of_a_kind(c, categories)]
         if not removed:
             return None
         names = ", ".join(self.ontology[c].name for c in dict.fromkeys(removed))
         return refuse(f"The report says the {names} was removed, and the structure described may be it. Please "
                       "name the structure you want.", T.confidence.clarify, request.reading, request.evidence,
                       self.ontology, f"report reference: a description of the kind of a removed structure ({names})")
+
+    def _categories_said(self, items: list[Item]) -> set[str]:
+        """The kinds that the nouns of kind in `items` name ("organ", "gland")."""
+        return {self.words.categories[i.text] for i in items if i.term.kind == "head" and i.text in self.words.categories}
+
+    def _of_a_kind(self, concept: str, categories: set[str]) -> bool:
+        """Whether `concept` is of one of `categories` (a generic one, "structure", takes any)."""
+        return any(k in self.words.generic or self.in_category(concept, k) for k in categories)
 
     def _asked_for_removed(self, clauses: list[list[Item]], request: Request) -> TargetSpec | None:
         """"s/p right nephrectomy. Segment the removed kidney.", "... the organ that was resected": a removal word
@@ -492,14 +498,13 @@ class ReferenceReaders:
                     or {t for i in asking for t in i.text.split()} & self._structure_kept_words:
                 continue
             kinds = [str(i.term.value) for i in asking if i.term.kind in MENTION]
-            categories = {self.words.categories[i.text] for i in asking if i.term.kind == "head"
-                          and i.text in self.words.categories}
+            categories = self._categories_said(asking)
             if len(kinds) + len(categories) != 1:
                 continue
             scope = scope_of(self.ontology, kinds)
             removed = [c for clause in report if self._says_removed(clause, request)
                        for c in self._report_ids(clause, request, kinds)[0]
-                       if c in scope or any(k in self.words.generic or self.in_category(c, k) for k in categories)]
+                       if c in scope or self._of_a_kind(c, categories)]
             if removed:
                 names = ", ".join(self.ontology[c].name for c in dict.fromkeys(removed))
                 return refuse(f"The history says the {names} was removed, so there is nothing of it to segment.",

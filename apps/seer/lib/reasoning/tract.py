@@ -115,6 +115,17 @@ def _spans(tokens: list[str], phrases: list[tuple[list[str], str]],
     return sorted(found)
 
 
+def sequence_spans(tokens: list[str], sequence_words: dict, relations: dict | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, "next" | "previous") of each sequence phrase ("right after", "before") in the tokens, outside
+    every relation phrase that holds one ("next to the aorta" is beside it, "direct boven L1" above it)."""
+    phrases = _phrases(sequence_words, ("next", "previous"))
+    sequence = _spans(tokens, phrases)
+    if sequence and relations:  # (the relation phrases are many: searched only when a sequence word is there)
+        beside = {k for a, b, _ in _spans(tokens, _relation_phrases(relations)) for k in range(a, b)}
+        sequence = _spans(tokens, phrases, beside)
+    return sequence
+
+
 def find_call(items, tokens: list[str], ontology, sequence_words: dict, passage_words: dict,
               relations: dict | None = None, modifier=lambda token: False) -> TractCall | None:
     """The tract call the request makes, or None when it makes none that can be read whole: a sequence phrase
@@ -125,11 +136,7 @@ def find_call(items, tokens: list[str], ontology, sequence_words: dict, passage_
     mentions = [i for i in items if i.term.kind in MENTION and str(i.term.value) in ontology]
     if not any(on_a_tract(ontology, str(i.term.value)) for i in mentions):
         return None
-    sequence = _spans(tokens, _phrases(sequence_words, ("next", "previous")))
-    if sequence and relations:
-        # a relation phrase that holds a sequence word is the relation ("next to the aorta" is beside it)
-        beside = {k for a, b, _ in _spans(tokens, _relation_phrases(relations)) for k in range(a, b)}
-        sequence = _spans(tokens, _phrases(sequence_words, ("next", "previous")), beside)
+    sequence = sequence_spans(tokens, sequence_words, relations)
     passage = _spans(tokens, _phrases(passage_words, PASSAGE_KINDS))
 
     def after(end: int) -> object | None:
