@@ -1455,6 +1455,12 @@ class DiscourseReader:
             return []
         n = int(numbers[0].term.value)
         mentions = [j for j in range(k) if j not in removed and items[j].term.kind in MENTION]
+        if mentions and any(items[j].term.kind == "range" and 0 < j < len(items) - 1
+                            and {items[j - 1].term.kind, items[j + 1].term.kind} <= {*MENTION, "number"}
+                            for j in range(mentions[0], k)):
+            # "T11-L2 but leave out the first", "ribs 7-12, drop the first": what is named is a range, its first
+            # a member of it, no entry of a list ("aorta, IVC, spleen - strike item 3": a dash, no range)
+            return []
         if not 1 <= n <= len(mentions):
             return [-1] if self._entries_of(items, k, removed) else []
         at = mentions[n - 1]

@@ -244,8 +244,11 @@ class FrontEnd:
                            and len(spec.targets) > 1 and self._to_the_other(scanned, k)]
                 # "the bones the discs sit between": a relation word that ends its clause has its landmark said
                 # before it (the relation turned round); unread, the answer gave the landmark with what it places
-                beside += [i.text for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
-                           and i.text in self.words.relations and len(spec.targets) > 1 and k > 0
+                # (or the landmark alone, after a kind word: "the bony structure the cord passes through")
+                beside += [i.text for k, i in enumerate(scanned) if i.text in unread
+                           and (len(spec.targets) > 1 or self._landmark_answered(scanned, k, spec))
+                           and (i.term.kind == "locative" and i.text in self.words.relations or i.term.kind == "range")
+                           and k > 0
                            and scanned[k - 1].term.kind not in MENTION  # ("the liver and the gallbladder below")
                            and all(j.term.kind in ("filler", "break") for j in scanned[k + 1:])]
                 beside += [landmark for k, i in enumerate(scanned) if i.text in unread and i.term.kind == "locative"
@@ -480,17 +483,44 @@ class FrontEnd:
 
     def _unread_link_to_the_answer(self, scanned: list[Item], spec: TargetSpec) -> str | None:
         """The unread word between a word for a kind of structure ("gland", "organ") and a structure the answer holds
-        ("the gland capping the left kidney", "el órgano que cubre los riñones"), else None."""
+        ("the gland capping the left kidney", "el órgano que cubre los riñones"), else None. Between two structures
+        the answer holds, with no joint between them, it is a verb that places the first by the second ("the
+        vessels supplying the kidneys"): never a list; so too before a pronoun for a structure said earlier ("the
+        liver and the veins feeding it")."""
         if "relation" in operators_in(spec.trace.expression or {}):
             return None
         content = [i for i in scanned if i.term.kind != "filler" and i.text not in self._word_sets["relative_words"]]
-        for before, word, after in zip(content, content[1:], content[2:]):
-            if before.term.kind == "head" and word.term.kind == "unknown" and word.text.isalpha() \
-                    and word.text not in self._known and after.term.kind in ("concept", "singular") \
-                    and self._names_a_target([after], 0, spec, skip=0) \
+        for n, (before, word, after) in enumerate(zip(content, content[1:], content[2:])):
+            # (a pronoun stands for a structure only when one was said before, and a verb restricts only a group:
+            # "the vertebra that made it into the scan", "the portal vein feeding it")
+            pointed = after.term.kind == "anaphora" and after.text in self.words.pronouns \
+                and before.term.kind in MENTION and str(before.term.value) in self.ontology and bool(self.ontology[str(before.term.value)].members) \
+                and any(i.term.kind in MENTION and not self._same_structure(i, before) for i in content[:n])
+            if (before.term.kind == "head" or self._names_a_target([before], 0, spec, skip=0)
+                    and not self._same_structure(before, after)) \
+                    and word.term.kind == "unknown" and word.text.isalpha() \
+                    and (word.text not in self._known or word.text in spec.trace.unexplained
+                         or word.text in self._links and before.term.kind in MENTION) \
+                    and (after.term.kind in ("concept", "singular") and self._names_a_target([after], 0, spec, skip=0)
+                         or pointed) \
                     and not any(self._names_a_part(after, c) for c in spec.targets):
                 return word.text
         return None
+
+    def _landmark_answered(self, scanned: list[Item], k: int, spec: TargetSpec) -> bool:
+        """Whether the last name before `k` is the answer, and a kind word ("structure", "organ") came before it."""
+        named = [j for j in range(k) if scanned[j].term.kind in MENTION]
+        return bool(named) and self._names_a_target(scanned, named[-1], spec, skip=0, exactly=True) \
+            and any(i.term.kind == "head" for i in scanned[:named[-1]])
+
+    def _same_structure(self, one: Item, other: Item) -> bool:
+        """Whether two names say the same structure, or one holds the other ("the right kidney for split renal
+        function": "renal" says the kidney again)."""
+        if one.term.kind not in MENTION or other.term.kind not in MENTION:
+            return False
+        a, b = str(one.term.value), str(other.term.value)
+        return a == b or a in self.ontology and b in self.ontology and (
+            a in self.ontology.descendants(b) or b in self.ontology.descendants(a))
 
     def _names_a_part(self, item: Item, concept_id: str) -> bool:
         """"the duct of Wirsung", "Gerota's fascia": a part of the structure, named for the whole of it."""
@@ -748,6 +778,13 @@ class FrontEnd:
                 unread.append(item.text)
             elif item.term.kind == "locative" and not has_relation:
                 unread.append(item.text)
+        scanned = request.discourse.scanned
+        # "the bone the spinal cord runs through": a range word that ends its clause has no end to run to; it is a
+        # relation word turned round, and no operator read it
+        # (after its verb: "as a whole" ends with the Spanish range word "a")
+        unread += [i.text for k, i in enumerate(scanned) if i.term.kind == "range" and i.text.isalpha() and k > 0
+                   and scanned[k - 1].term.kind == "unknown" and not has_relation
+                   and all(j.term.kind in ("filler", "break") for j in scanned[k + 1:])]
         return list(dict.fromkeys(unread))
 
     def _union_of_parts(self, request: Request) -> TargetSpec | None:
@@ -1421,16 +1458,21 @@ class FrontEnd:
                 return " ".join(i.text for i in items[begin:k])
             before_kinds = {i.term.kind for i in items[begin:k]}
             after_kinds = {i.term.kind for i in items[k + 1:stop]}
-            if len(spec.targets) == 1 and "head" in before_kinds and not before_kinds & set(MENTION) \
-                    and after_kinds & {"head", *MENTION} and "anaphora" not in after_kinds \
-                    and breaks and breaks[0] < begin:
+            finding = any(i.text in self._word_sets["findings_words"] or i.text in self._finding_site_table
+                          for i in items[begin:k])
+            if "head" in before_kinds and not before_kinds & set(MENTION) and after_kinds & {"head", *MENTION} \
+                    and (len(spec.targets) == 1 and "anaphora" not in after_kinds and breaks and breaks[0] < begin
+                         or finding):
                 # "<report>. Segment the tumor organ and the encased vessel.": two things described after a
-                # report, one answer; the first description was not read
+                # report, one answer; the first description was not read (nor, said by its finding, when the
+                # second conjunct points back at it: "the cirrhotic organ and the veins feeding it")
                 return " ".join(i.text for i in items[begin:k])
         for k in reversed(joins):
             stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
             # adjectives and possessives we do not read ("the long vein", "its adrenal") come before the noun
-            rest = [i for i in items[k + 1:stop] if i.term.kind not in ("filler", "unknown")]
+            # ("and the bottom one": a pro-form after an end word is that end's noun, no pointer)
+            rest = [i for j, i in enumerate(items[k + 1:stop], k + 1) if i.term.kind not in ("filler", "unknown")
+                    and not (i.term.kind == "anaphora" and items[j - 1].term.kind == "extreme")]
             if any(i.term.kind in ("concept", "singular") and f'"{i.term.value}"' in used for i in rest):
                 continue
             refers = any(i.term.kind == "anaphora" for i in rest)  # "together with what lies between them"

@@ -466,8 +466,11 @@ class Normalizer:
     def _plural_of_a_name(self, before: str, token: str, after: str, then: list[str] = ()) -> str | None:
         """The singular of a plural that a language file knows only as a word of some longer phrase ("backbones" in
         "backbones in the lower back") and whose singular is a name on its own ("backbone"), when the words around it
-        do not continue such a phrase (the two words after it, when there are two: "backbones in this scan")."""
-        continued = (token, after, *then) in self.anatomy_bigrams if then else (token, after) in self.anatomy_bigrams
+        do not continue such a phrase (the three words after it, when there are three: "backbones in this scan")."""
+        # (the phrase must go on through every word we see: "backbones in the image" is no "backbones in the ...")
+        run = (token, after, *then)
+        continued = all(run[k:k + 3] in self.anatomy_bigrams for k in range(len(run) - 2)) if then \
+            else (token, after) in self.anatomy_bigrams
         if token in self.standalone or (before, token) in self.anatomy_bigrams or continued:
             return None
         return self._singular_name(token, MIN_REPAIR_LENGTH)
@@ -709,8 +712,9 @@ class Normalizer:
     def _joined_reading(self, token: str, following: str) -> str | None:
         """"gal bladdr" -> "gallbladder": a word no file knows, typed apart from the next one, when the two together
         are (or are a slip of) one anatomy word that begins with it and is more than the next word alone."""
-        if not (token.isalpha() and following.isalpha()) or len(token) < 2 or token in self.place_prefixes:
-            return None
+        if not (token.isalpha() and following.isalpha()) or len(token) < 2 or token in self.place_prefixes \
+                or following in self.known and following not in self.anatomy:
+            return None  # ("though not" is no slip of "thought": a function word is typed as itself)
         joined = token + following
         word = joined if joined in self.anatomy else self.repair(joined)
         if word is None or word not in self.anatomy or not word.startswith(token[:2]) \
@@ -783,7 +787,7 @@ class Normalizer:
             elif token in self.known and (fixed := self._completes_term(tokens[-1] if tokens else "", token)):
                 read_as(token, [fixed])  # "inferior vena cave": a known word one letter from completing a term
             elif token in self.known and (single := self._plural_of_a_name(tokens[-1] if tokens else "", token, following,
-                                                                            raw[position + 2:position + 3])):
+                                                                            raw[position + 2:position + 4])):
                 read_as(token, [single])  # "backbones": known only inside a longer phrase, its singular is a name
             elif token in self.known and (whole := self._one_name_typed_apart(tokens[-1] if tokens else "", token,
                                                                               following)):

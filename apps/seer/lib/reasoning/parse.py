@@ -193,13 +193,28 @@ class TermIndex:
             words = name.text.split()
             said = self.phrases.get(tuple(words[-1:])) if len(words) >= 2 else None
             whole = self.phrases.get(tuple(words[:-1])) if said is not None else None
-            if name.term.kind == "concept" and said is not None and said.kind == "side" and whole is not None \
-                    and whole.kind in ("concept", "singular") and joint.term.kind == "conjunction" \
-                    and joint.text.isalpha() and other.term.kind == "side" \
-                    and {said.value, other.term.value} == {"left", "right"}:
+            if not (name.term.kind == "concept" and said is not None and said.kind == "side"
+                    and joint.term.kind == "conjunction" and joint.text.isalpha() and other.term.kind == "side"
+                    and {said.value, other.term.value} == {"left", "right"}):
+                continue
+            if whole is not None and whole.kind in ("concept", "singular"):
                 items[k:k + 3] = [Item(name.start, name.end - 1, whole, " ".join(words[:-1])),
                                   Item(name.end - 1, other.end, Term("side", "both", "language"),
                                        f"{words[-1]} {joint.text} {other.text}")]
+            elif (mirror := self.phrases.get((*words[:-1], other.text))) is not None and mirror.kind == "concept":
+                # "the 7th rib left and right": no name for both sides ("7th rib"), but one for the other side
+                items[k + 2] = Item(other.start, other.end, mirror, " ".join((*words[:-1], other.text)))
+        for k in range(len(items) - 2):
+            # "rt and lt kidney", "R + L psoas": a side joined before a name that begins with the other side names
+            # that side's structure too (the data's "right and left" is one phrase; shorthand sides are not)
+            side, joint, name = items[k:k + 3]
+            words = name.text.split()
+            said = self.phrases.get(tuple(words[:1])) if len(words) >= 2 else None
+            mirror = self.phrases.get((side.text, *words[1:])) if said is not None else None
+            if side.term.kind == "side" and joint.term.kind == "conjunction" and name.term.kind == "concept" \
+                    and said is not None and said.kind == "side" and {said.value, side.term.value} == {"left", "right"} \
+                    and mirror is not None and mirror.kind == "concept" and mirror.value != name.term.value:
+                items[k] = Item(side.start, side.end, mirror, " ".join((side.text, *words[1:])))
         return items
 
     def _in_its_language(self, items: list[Item], tokens: list[str]) -> list[Item]:
@@ -257,11 +272,16 @@ class TermIndex:
         while k < len(items) - 2:
             word, joint, name = items[k:k + 3]
             k += 1
-            if word.term.kind != "unknown" or joint.term.kind != "conjunction" \
-                    or name.term.kind not in ("concept", "singular"):
+            # (an organ's adjective that names the organ alone shares the head too: "splenic/portal vein")
+            if not (word.term.kind == "unknown" or word.term.kind == "concept" and word.text in self.organ_adjectives) \
+                    or joint.term.kind != "conjunction" or name.term.kind not in ("concept", "singular"):
                 continue
-            phrases = [(c, (word.text, c, *name.text.split())) for c in self.word_conjunctions] \
-                + [(None, (word.text, *name.text.split()[1:]))] * (len(name.text.split()) >= 2)
+            head = name.text.split()[1:]
+            phrases = [(c, (word.text, c, *name.text.split())) for c in self.word_conjunctions]
+            if head:
+                phrases.append((None, (word.text, *head)))
+            if head and head[-1].endswith("s"):  # "the splenic and portal veins": the shared head in the plural
+                phrases.append((None, (word.text, *head[:-1], head[-1][:-1])))
             found = next(((c, p, t) for c, p in phrases if (t := self.phrases.get(p)) is not None
                           and t.kind in ("concept", "singular")), None)
             if found is None:

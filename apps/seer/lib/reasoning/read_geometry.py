@@ -949,9 +949,12 @@ class GeometryReaders:
                           or items[j].term.kind not in ("filler", "number") and items[j].text != "-"), None)
             return later is not None and items[later].text in words.comparatives and self._compares(items, later)
         rest = items[k + 1:self._comparison_span(items, k)[1]]
-        if following and self._anything_head(following[0]) \
+        head = next((i for i in following if i.term.kind != "filler" or self._anything_head(i)), None)
+        if head is not None and self._anything_head(head) \
                 and words.comparatives[items[k].text]["measure"] == "volume":
-            return True  # "die drei größten Strukturen": a plural head word may scan as filler
+            # "die drei größten Strukturen": a plural head word may scan as filler ("the tiniest labelled
+            # structure": a filler adjective may come before it)
+            return True
         if not following or following[0].term.kind == "break" \
                 or all(i.term.kind in ("filler", "side") for i in rest) \
                 or following[0].term.kind == "conjunction" and not following[0].text.isalpha():
@@ -1127,6 +1130,11 @@ class GeometryReaders:
         joined = [i for i in tail if i.term.kind != "filler"][:2]
         second = self.words.relations[joined[1].text] if len(joined) == 2 and joined[0].term.kind == "conjunction" \
             and joined[1].term.kind == "locative" and joined[1].text in self.words.relations else None
+        # "the ribs above and below it": the opposite direction joined cannot narrow the first (nothing lies both
+        # above and below); each direction adds its own
+        opposite = second if second is not None and spatial.INVERSE.get(relation) == second \
+            and relation in spatial.AXIS else None
+        second = None if opposite else second
         # "behind the stomach, in front of the left kidney": a second relation with a landmark of its own; the
         # answer must fit both, each against its own landmark
         second_anchors: list[str] = []
@@ -1359,7 +1367,8 @@ class GeometryReaders:
                 # "all vertebrae below T11", "every left rib below rib 9": all of them that way, not one step
                 series = self.ontology[anchors[0]].series
                 count, cumulative = sum(c.series == series for c in self.ontology.concepts.values()), True
-            steps = [self._evaluate(request, Relation(relation, (Concept(anchor),), steps=n), series_only=True)
+            steps = [self._evaluate(request, Relation(direction, (Concept(anchor),), steps=n), series_only=True)
+                     for direction in (relation, opposite) if direction
                      for anchor in (anchors if per_side else anchors[:1])
                      for n in (range(1, count + 1) if cumulative else (count,))]
             if every:
@@ -1430,6 +1439,9 @@ class GeometryReaders:
                                          f"{', '.join(pool) or 'nothing'}")
             finding = self._evaluate(request, Relation(relation, tuple(Concept(a) for a in anchors), of_ids(pool),
                                                        part=tuple(part) if part else None))
+            if opposite is not None and finding is not None:
+                other = self._evaluate(request, Relation(opposite, tuple(Concept(a) for a in anchors), of_ids(pool)))
+                finding = _either_way(finding, other)
             if finding is not None and not finding.ids and not finding.question and head is not None \
                     and len(pool) == 1 and not any(a in (evidence.present or {}) for a in anchors):
                 # "the big artery in the belly that comes down from the heart" on a scan without the heart: the
@@ -2080,3 +2092,13 @@ class GeometryReaders:
             first = self.index.phrases.get(tuple(item.text.split()[:1]))
             return item.term.kind == "plural" or (first is not None and first.kind == "plural")
         return not any(self.words.number(i) is not None for i in head_items) and any(map(opens_with_all, head_items))
+
+
+def _either_way(first: spatial.Finding, other: spatial.Finding | None) -> spatial.Finding:
+    """Both directions' answers ("above and below"); when one direction leaves nothing or asks, that one decides,
+    so a half answer is never given as the whole."""
+    if other is None or not first.ids or not other.ids:
+        return first if other is None or not first.ids or first.question else other
+    return spatial.Finding(ids=list(dict.fromkeys(first.ids + other.ids)), confidence=min(first.confidence,
+                           other.confidence), explicit=False, margin=first.margin or other.margin,
+                           why=first.why + other.why)
