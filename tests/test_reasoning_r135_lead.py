@@ -103,3 +103,18 @@ def test_german_vertebra_shorthand(engine, ct_evidence, prompt, expected):
     """"Wirbel BWK 12 bis LWK 1" was refused: BWK and LWK are the German report's thoracic and lumbar vertebra."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["L5-S1 protrusion on the prior study. Contour the protruding disc.",
+                                    "outline the degenerated disk please"])
+def test_one_of_a_structure_the_map_holds_whole_is_refused(engine, mr_evidence, prompt):
+    """"Hx: lumbar disc herniation. Segment the affected disc level." gave every disc at 0.85: the MR map holds the
+    intervertebral discs as one label, so one disc cannot be given."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status != "ok", spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["segment the discs", "every disc on this scan"])
+def test_the_whole_of_it_is_still_given(engine, mr_evidence, prompt):
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["intervertebral_discs"], spec.trace.rationale

@@ -291,6 +291,14 @@ class FrontEnd:
             # "the organ bigger than the pancreas" gave the pancreas: what a comparison is made against is never
             # its answer
             return unexplained_words(spec, [reference], [reference], self.ontology)
+        if spec.status == "ok" and (one := self._one_of_a_whole(scanned, spec)):
+            # "the herniated disc" on a map whose one label holds every disc: one of them cannot be given
+            name = self.ontology[spec.targets[0]].name
+            refusal = spec.refused(f"This image's map holds the {name} as one label, so I cannot give one {one} "
+                                   f"alone. Ask for the {name} as a whole if that is what you want.",
+                                   f"one {one!r} asked of {spec.targets[0]}, which the map holds whole")
+            refusal.confidence = T.confidence.clarify
+            return refusal
         if spec.status == "ok" and (owned := self._owned_group(scanned, spec)):
             # "T12 and its ribs" gave every rib: what a structure owns of a group is not in the ontology
             return unexplained_words(spec, [owned], [owned], self.ontology)
@@ -922,6 +930,27 @@ class FrontEnd:
 
     # The operators of sets and names: an expression of these alone applied no comparison, order or relation
     PLAIN_OPERATORS = {"concept", "group", "union", "difference", "intersection", "one_of", "side", "numbers"}
+
+    def _one_of_a_whole(self, scanned: list[Item], spec: TargetSpec) -> str | None:
+        """The singular word ("disc") that the clause asking says of the one answer, a structure of no members
+        named in the plural ("intervertebral discs": the map's one label for every disc), with no word for all of
+        them ("every disc", "the discs") in that clause; else None."""
+        if len(spec.targets) != 1 or self.ontology[spec.targets[0]].members:
+            return None
+        clause, asking = asking_clauses(scanned)
+        said = [(k, i) for k, i in enumerate(scanned) if not asking or clause[k] in asking]
+        if any(i.text in self._word_sets["universal_words"] or i.term.kind in MENTION
+               and str(i.term.value) == spec.targets[0] for _, i in said):
+            return None
+        return next((i.text for _, i in said if i.term.kind == "unknown" and self._plural_names(i.text, spec.targets[0])),
+                    None)
+
+    def _plural_names(self, word: str, concept_id: str) -> bool:
+        """Whether the word's plural ("disc": "discs") is a name of that structure."""
+        return word.isalpha() and any(
+            word.endswith(base) and (found := self.index.scan([word[:len(word) - len(base)] + ending]))
+            and found[0].term.kind == "concept" and found[0].term.value == concept_id
+            for ending, base in self.language.get("plural_endings", {}).items())
 
     def _singular_of_a_name(self, word: str) -> bool:
         """Whether the word's plural ("disc": "discs") is a name of a structure on its own."""
