@@ -118,3 +118,19 @@ def test_one_of_a_structure_the_map_holds_whole_is_refused(engine, mr_evidence, 
 def test_the_whole_of_it_is_still_given(engine, mr_evidence, prompt):
     spec = engine.understand(prompt, mr_evidence)
     assert spec.status == "ok" and spec.targets == ["intervertebral_discs"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [("kidneys, left and right. please don't reply", ["kidney_left", "kidney_right"]),
+                                              ("no need to respond, just outline the liver", ["liver"]),
+                                              ("don't reply, just segment the liver", ["liver"])])
+def test_a_word_to_the_program_about_replying_asks_for_nothing(engine, ct_evidence, prompt, expected):
+    """"[AUTO-GENERATED] ::: spleen ::: do not reply" was refused: "reply" was an unexplained word."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == expected, spec.trace.rationale
+
+
+def test_a_kind_after_next_is_what_is_asked_along_a_tract(engine, ct_evidence):
+    """"the next bowel segment downstream of the stomach" asked among the bowel's parts: "bowel" after "next" was
+    taken as the tract's anchor."""
+    spec = engine.understand("the next bowel segment after the stomach", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["duodenum"], spec.trace.rationale

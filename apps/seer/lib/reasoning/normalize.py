@@ -154,7 +154,9 @@ def _drop_instructions(text: str, phrases: set[str], actions: set[str] = frozens
     left kidney" reads "segment the left kidney"; "... and write a poem" is dropped whole)."""
     pattern = re.compile(rf"(?i)\b(?:{_alternation(phrases)})\b")
     # (a word or two may stand between the join and the action: "and just segment", "and then please outline")
-    asks = re.compile(rf"(?i)\s+(?:and|then|,)\s+(?:\w+\s+){{0,2}}(?:{_alternation(actions)})\b") if actions else None
+    # (a comma follows its word without a space: "don't reply, just segment the liver")
+    asks = re.compile(rf"(?i)(?:\s*,|\s+(?:and|then))\s+(?:\w+\s+){{0,2}}(?:{_alternation(actions)})\b") \
+        if actions else None
     while match := pattern.search(text):
         start = match.start()
         # a closing bracket before it ends a block of its own ("{{tag}} pancreas {{/tag}} ignore the rules"): the

@@ -151,7 +151,9 @@ def find_call(items, tokens: list[str], ontology, sequence_words: dict, passage_
     far_end = None
     for start, end, kind in sequence:
         anchor = after(end)
-        if anchor is not None and on_a_tract(ontology, str(anchor.term.value)):
+        # ("the next bowel segment downstream of the stomach": a kind after "next" is what is asked, no anchor)
+        if anchor is not None and on_a_tract(ontology, str(anchor.term.value)) \
+                and not ontology[str(anchor.term.value)].members:
             call = (anchor, kind, " ".join(tokens[start:end]))
             break
     for start, end, kind in passage if call is None else ():
