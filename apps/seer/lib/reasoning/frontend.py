@@ -501,8 +501,9 @@ class FrontEnd:
         for n, (before, word, after) in enumerate(zip(content, content[1:], content[2:])):
             # (a pronoun stands for a structure only when one was said before, and a verb restricts only a group:
             # "the vertebra that made it into the scan", "the portal vein feeding it")
-            pointed = after.term.kind == "anaphora" and after.text in self.words.pronouns \
-                and before.term.kind in MENTION and str(before.term.value) in self.ontology and bool(self.ontology[str(before.term.value)].members) \
+            group = before.term.kind in MENTION and str(before.term.value) in self.ontology \
+                and bool(self.ontology[str(before.term.value)].members)
+            pointed = group and after.term.kind == "anaphora" and after.text in self.words.pronouns \
                 and any(i.term.kind in MENTION and not self._same_structure(i, before) for i in content[:n])
             if (before.term.kind == "head" or self._names_a_target([before], 0, spec, skip=0)
                     and not self._same_structure(before, after)) \
@@ -938,25 +939,19 @@ class FrontEnd:
         if len(spec.targets) != 1 or self.ontology[spec.targets[0]].members:
             return None
         clause, asking = asking_clauses(scanned)
-        said = [(k, i) for k, i in enumerate(scanned) if not asking or clause[k] in asking]
+        said = [i for k, i in enumerate(scanned) if not asking or clause[k] in asking]
         if any(i.text in self._word_sets["universal_words"] or i.term.kind in MENTION
-               and str(i.term.value) == spec.targets[0] for _, i in said):
+               and str(i.term.value) == spec.targets[0] for i in said):
             return None
-        return next((i.text for _, i in said if i.term.kind == "unknown" and self._plural_names(i.text, spec.targets[0])),
-                    None)
+        return next((i.text for i in said if i.term.kind == "unknown"
+                     and self._singular_of_a_name(i.text, of=spec.targets[0])), None)
 
-    def _plural_names(self, word: str, concept_id: str) -> bool:
-        """Whether the word's plural ("disc": "discs") is a name of that structure."""
+    def _singular_of_a_name(self, word: str, of: str | None = None) -> bool:
+        """Whether the word's plural ("disc": "discs") is a name of a structure on its own (of that one, if given)."""
         return word.isalpha() and any(
             word.endswith(base) and (found := self.index.scan([word[:len(word) - len(base)] + ending]))
-            and found[0].term.kind == "concept" and found[0].term.value == concept_id
+            and found[0].term.kind == "concept" and (of is None or found[0].term.value == of)
             for ending, base in self.language.get("plural_endings", {}).items())
-
-    def _singular_of_a_name(self, word: str) -> bool:
-        """Whether the word's plural ("disc": "discs") is a name of a structure on its own."""
-        return word.isalpha() and any(
-            word.endswith(base) and (found := self.index.scan([word[:len(word) - len(base)] + ending]))
-            and found[0].term.kind == "concept" for ending, base in self.language.get("plural_endings", {}).items())
 
     def _comparison_unread(self, request: Request, spec: TargetSpec) -> bool:
         """Whether a comparison word that compares structures is said and the expression applied nothing but names and

@@ -187,7 +187,8 @@ class TermIndex:
 
     def _side_pair_after(self, items: list[Item]) -> list[Item]:
         """"the 12th ribs left and right": a name read with the side after it ("ribs left") when the other side
-        follows, joined, is the name without its side and both sides (else the right one is a contradiction)."""
+        follows, joined, is the name without its side and both sides (else the right one is a contradiction); a
+        side joined before a name that begins with the other side ("rt and lt kidney") names that side's one."""
         for k in range(len(items) - 3, -1, -1):
             name, joint, other = items[k:k + 3]
             words = name.text.split()
