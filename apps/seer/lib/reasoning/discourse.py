@@ -889,6 +889,13 @@ class DiscourseReader:
         correction marker said after the name it confirms, with nothing after it in its clause, is read where it
         belongs, before that name ("..., I mean pancreas"); the corrections then read it as any other."""
         out = list(items)
+        said = [k for k, i in enumerate(out) if any(c.isalnum() for c in i.text)]
+        if len(said) > 1 and out[said[-1]].term.kind == "correction" and out[said[-1]].text not in self.trailing:
+            # "right iliopsoas er left sorry", "pancreas - no, the duodenum instead, sorry": a marker that ends a
+            # request already corrected apologises for that correction; it takes nothing back
+            before = out[:said[-1]] + out[said[-1] + 1:]
+            if any(self._is_correction(before, k) for k in said[:-1]):
+                out = before
         for _ in range(len(items)):
             k, bare = next(((k, bare) for k, i in enumerate(out) if i.term.kind == "correction" and self._trails(out, k)
                             and ((bare := self._bare_after_a_name(out, k)) or i.text in self.trailing)), (None, None))

@@ -1156,7 +1156,11 @@ class FrontEnd:
                     and (phrase in objects or any(t in objects for t in words[span[1]:span[1] + window])
                          or all(not t.isalnum() or t in self._function_words or self._is_noun(t)
                                 for t in words[span[1]:])):
-                return kind, phrase
+                # "L1 and the next one up": a step's direction said after it decides the way (a series is
+                # numbered downwards, so "next" alone is the one below)
+                way = next((self._phrase_table("step_directions")[t] for t in words[span[1]:span[1] + window]
+                            if t in self._phrase_table("step_directions")), None)
+                return {"superior": "previous", "inferior": "next"}.get(way, kind), phrase
         partners = self._word_sets["other_words"] | set(self._phrase_table("partner_words"))
         for phrases, kind in ((partners, "opposite_side"), (self._word_sets["neighbour_words"], "neighbours")):
             for phrase in sorted(phrases, key=len, reverse=True):

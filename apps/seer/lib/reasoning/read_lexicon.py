@@ -143,7 +143,7 @@ class LexiconReaders:
         # its whole, not the part asked for inside it
         inclusion = any(f" {' '.join(tokenize(w))} " in said for w in self.language.get("inclusion_words", ()))
         reading.include = self._resolve_references(include, self._ordered_context(request), reading,
-                                                   keep_wholes=inclusion)
+                                                   keep_wholes=inclusion, items=request.items)
         self._narrow_by_size(request)
         self._narrow_by_description(request)
         self._whole_group_by_its_name(request)

@@ -1186,7 +1186,8 @@ class ReferenceReaders:
         return []
 
     def _resolve_references(self, include: list[Grounding], context: list[Grounding],
-                            reading: Reading, keep_wholes: bool = False) -> list[Grounding]:
+                            reading: Reading, keep_wholes: bool = False,
+                            items: list[Item] | None = None) -> list[Grounding]:
         """Drop a vaguer mention when a more specific one names part of it.
 
         "the right lower lobe of the lung": the lobe, not both lungs. "Left 11th rib fracture. Segment the
@@ -1201,6 +1202,8 @@ class ReferenceReaders:
             for h in include:
                 if g.options and h is not g and h.ids and not h.options:
                     inside = [o for o in g.options if o in scope_of(self.ontology, h.ids)]
+                    if inside == h.ids and not self.ontology[h.ids[0]].members and _joined_after(items, h, g):
+                        continue  # "L1 y la vértebra superior": the noun said again after "and" is another member
                     if len(inside) == 1:
                         reading.rationale.append(f'"{g.mention.text}" in "{h.mention.text}" -> {inside[0]}')
                         g.ids, g.options = inside, []
@@ -1215,8 +1218,9 @@ class ReferenceReaders:
             # a numbered mention names only its numbered members ("rib 8" is no whole of "right rib 7")
             said = set() if g.mention.numbers and g.options else {g.mention.concept}
             scope = scope_of(self.ontology, {*said, *g.ids, *g.options})
+            # ("L1 and the vertebra above": one of a series said after a member and a joining word is another)
             inside = [h for h in include if h is not g and h.ids and not h.options and set(h.ids) <= scope
-                      and set(h.ids) != set(g.ids)]
+                      and set(h.ids) != set(g.ids) and not (g.options and _joined_after(items, h, g))]
             earlier = [h for h in context if h.ids and not h.options and set(h.ids) <= scope] if g.options else []
             if inside and keep_wholes and not g.options:
                 reading.rationale.append(f'"{g.mention.text}" is asked for with "{inside[0].mention.text}" '
@@ -1266,3 +1270,16 @@ class ReferenceReaders:
         if found:  # an antecedent found from context, never by the request's own name: below the sure band
             reading.cap("target found by reference to an antecedent", T.confidence.reference)
         return found
+
+
+def _joined_after(items: list[Item] | None, first: Grounding, then: Grounding) -> bool:
+    """Whether `then` is said after `first` and right after a joining word ("L1 and the vertebra ...", not
+    "the right renal parenchyma and sinus as a single kidney mask")."""
+    def at(g: Grounding) -> int | None:
+        return next((k for k, i in enumerate(items or ()) if i.text == g.mention.text
+                     and str(i.term.value) == g.mention.concept), None)
+    start, end = at(first), at(then)
+    if start is None or end is None or end <= start:
+        return False
+    before = [i for i in items[start + 1:end] if i.term.kind != "filler"]
+    return bool(before) and before[-1].term.kind == "conjunction" and before[-1].text.isalpha()
