@@ -4,11 +4,15 @@ backbone can segment (after the validation layer, lib/guards.py)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-EXAMPLES = 2000  # per stage, in CI
+# Per stage. 1000 in `make test` keeps the whole suite inside its time budget; a deeper run is
+# `SEER_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_fuzz.py` (README, Development).
+EXAMPLES = int(os.environ.get("SEER_FUZZ_EXAMPLES", "1000"))
 # No example database: it would write .hypothesis/ into the checkout. Derandomized: CI runs the same examples.
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

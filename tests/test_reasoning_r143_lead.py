@@ -1,7 +1,8 @@
 """Reasoning round 143 (issue 13), the lead's part: an apology after a correction takes nothing back, a step's
-direction said after "next", one of a series said right after a member and "and" is another member, and the French and Spanish
-words for "the one above / below" said after their noun.
-Phrasings written for this test; in-process on the real CT map with the one session engine."""
+direction said after "next", one of a series said right after a member and "and" is another member, the French and
+Spanish words for "the one above / below" said after their noun, a correction that moves a range's end, the Latin
+lobe said apart from its lung, "each" of a group larger than a pair, a side slip beside a name slip.
+Phrasings written for this test; in-process on the real CT and MR maps with the one session engine."""
 
 from __future__ import annotations
 
@@ -66,3 +67,42 @@ def test_a_noun_said_later_in_a_conjunct_of_its_own_still_refers_back(engine, mr
     spec = engine.understand("Kindly delineate the right renal parenchyma and sinus as a single kidney mask.",
                              mr_evidence)
     assert spec.status == "ok" and spec.targets == ["kidney_right"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["T11 to L1, correction: to L2", "T11 to L1, no wait, to L2", "T11 to L1, sorry - to L2"])
+def test_a_correction_that_opens_with_a_range_word_moves_the_end(engine, ct_evidence, prompt):
+    """The correction of a range's end withdrew the whole range: L2 alone (blind round 140)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1",
+                                                    "vertebrae_L2"], spec.trace.rationale
+
+
+def test_a_correction_that_names_a_member_still_replaces_the_range(engine, ct_evidence):
+    spec = engine.understand("T11 to L1, no, L2", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["vertebrae_L2"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["pulmo sinister, lobus inferior", "lobus inferior, pulmo sinister"])
+def test_the_latin_lobe_said_apart_from_its_lung(engine, ct_evidence, prompt):
+    """"lobus inferior" was no name on its own: the left lung came back whole."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["lung_lower_lobe_left"], spec.trace.rationale
+
+
+def test_each_of_a_group_of_three_is_every_one(engine, ct_evidence):
+    """"each" is both sides of a pair, and every member of a larger group: "both says two" asked which two."""
+    spec = engine.understand("each blood vessel in the image", ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == ["aorta", "inferior_vena_cava",
+                                                            "portal_vein_and_splenic_vein"], spec.trace.rationale
+
+
+def test_both_still_counts_two(engine, ct_evidence):
+    assert engine.understand("both big vessels", ct_evidence).status == "clarify"
+
+
+@pytest.mark.parametrize("prompt, expected", [("lefy kidnye", ["kidney_left"]), ("rihgt kidnye", ["kidney_right"])])
+def test_a_side_slip_beside_a_name_slip(engine, mr_evidence, prompt, expected):
+    """"lefy" was repaired only beside a name spelled right: beside "kidnye" it stayed unread and the engine asked
+    which kidney."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale

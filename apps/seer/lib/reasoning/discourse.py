@@ -393,6 +393,14 @@ class DiscourseReader:
                 continue
             start = _clause_start(items, last)
             span = [j for j in range(start, k) if j not in removed]
+            said_after = [i for i in items[k + 1:] if i.term.kind not in ("filler", "break", "correction")
+                          and i.text not in (",", "-")]
+            if names_new and said_after and said_after[0].term.kind == "range" and any(
+                    items[j].term.kind == "range" for j in span if j < last):
+                # "T11 to L1, correction: to L2": a correction that opens with a range word says a new end; the
+                # range's start stays
+                span = [j for j in span if j > max(j for j in span if items[j].term.kind == "range")]
+                removed |= set(span)  # (the old end and the comma after it: the range's word joins the new end)
             withdrawn = [items[j] for j in span if items[j].term.kind in MENTION]
             out.withdrawn.append(withdrawn)
             if names_new:

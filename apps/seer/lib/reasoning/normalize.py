@@ -694,6 +694,13 @@ class Normalizer:
             return None  # ("retrogastric": behind the stomach, which is not the stomach, as `_join_prefixes` reads it)
         return parts if any(p in self.anatomy and len(p) >= MIN_REPAIR_LENGTH for p in parts) else None
 
+    def _as_context(self, following: str) -> str:
+        """The next word as a neighbour that can complete a term: repaired when it is a slip too ("lefy kidnye":
+        "left" completes a term with "kidney", not with "kidnye")."""
+        if following in self.known or not following.isalpha():
+            return following
+        return self.repair(following) or following
+
     def _best_reading(self, token: str, before: str, after: str, lenient: bool) -> list[str] | None:
         """A side glued to a word ("rkidney") splits; otherwise a near spelling ("galbladder") beats a split into
         words ("gal bladder"); a split is the last resort ("segmentthepancreas")."""
@@ -811,8 +818,8 @@ class Normalizer:
             elif (joined := self._joined_reading(token, following)) is not None:
                 read_as(f"{token} {following}", [joined])  # "gal bladdr": one word typed apart
                 skip = True
-            elif (reading := self._best_reading(token, tokens[-1] if tokens else "", following, lenient)) \
-                    and not foreign(reading):
+            elif (reading := self._best_reading(token, tokens[-1] if tokens else "", self._as_context(following),
+                                                lenient)) and not foreign(reading):
                 read_as(token, reading)
             elif (fixed := self.plural_reading(token)) and not foreign(fixed):
                 read_as(token, [fixed])

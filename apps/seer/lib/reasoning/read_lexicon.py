@@ -7,7 +7,7 @@ from ..records import Evidence, TargetSpec
 from .decide import Reading, ask, decide, refuse, refuse_unrecognised
 from .ground import Grounding, ground_mention
 from .normalize import tokenize
-from .parse import Mention, unless_negated
+from .parse import Item, Mention, unless_negated
 from . import readers as spatial
 from . import tract
 from .expression import Along, Concept, Relation, of_ids
@@ -194,7 +194,7 @@ class LexiconReaders:
         if unsure:
             reading.cap(unsure, T.confidence.unsure)
         spec = decide(reading, evidence, self.ontology)
-        if spec.status == "ok" and (counted := self._both_miscounted(spec.targets, reading)):
+        if spec.status == "ok" and (counted := self._both_miscounted(spec.targets, reading, request.items)):
             # "both big vessels" where the group holds three in this image: "both" says two, so which two is asked
             return ask(counted, reading, evidence, self.ontology,
                        f'"both" says two, but {len(counted)} structures of the group named are in the image')
@@ -862,12 +862,15 @@ class LexiconReaders:
             return f'"{content[0].text}" is not a known word and comes before the structure named'
         return None
 
-    def _both_miscounted(self, targets: list[str], reading: Reading) -> list[str]:
+    def _both_miscounted(self, targets: list[str], reading: Reading, items: list[Item]) -> list[str]:
         """The targets of a group said with "both" ("both big vessels", "die beiden großen Gefäße") when they are not
         a left and right pair: "both" counts two, so any other number of unpaired members means the group's name
         is wider than what was meant. [] when "both" fits (a pair group, or lateral members on both sides)."""
         if len(targets) == 2:
             return []  # "Liver and spleen cysts. Segment both organs.": two in all, whatever each mention holds
+        markers = {" ".join(tokenize(w)) for w in self.language.get("plural_markers", ())}
+        if all(i.text in markers for i in items if i.term.kind == "side" and i.term.value == "both"):
+            return []  # "each blood vessel in the image": "each" is both sides of a pair, or every member
         for g in reading.include:
             if "both" not in g.mention.sides or not any(self.ontology[i].members for i in g.ids):
                 continue  # only a group's name can be wider than the two meant
