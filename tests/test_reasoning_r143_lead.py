@@ -1,7 +1,8 @@
 """Reasoning round 143 (issue 13), the lead's part: an apology after a correction takes nothing back, a step's
 direction said after "next", one of a series said right after a member and "and" is another member, the French and
 Spanish words for "the one above / below" said after their noun, a correction that moves a range's end, the Latin
-lobe said apart from its lung, "each" of a group larger than a pair, a side slip beside a name slip.
+lobe said apart from its lung, "each" of a group larger than a pair, a side slip beside a name slip, "it's" before a
+relation.
 Phrasings written for this test; in-process on the real CT and MR maps with the one session engine."""
 
 from __future__ import annotations
@@ -106,3 +107,12 @@ def test_a_side_slip_beside_a_name_slip(engine, mr_evidence, prompt, expected):
     which kidney."""
     spec = engine.understand(prompt, mr_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+def test_a_contracted_pronoun_before_a_relation_is_spelled_out(engine, ct_evidence):
+    """"it's" is a clause break ("liver, it's for volumetry"); before "attached to" it split the relation from its
+    head and the engine asked among three organs."""
+    spec = engine.understand("the gallbladder and the organ it's attached to", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["gallbladder", "liver"], spec.trace.rationale
+    spec = engine.understand("liver, it's for volumetry", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["liver"], spec.trace.rationale

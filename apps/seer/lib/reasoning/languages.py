@@ -35,7 +35,8 @@ lists are joined across languages, tables are merged (a table of lists joins eac
                               ontology's `continues_into`
   - descriptions:            "function_verbs" {verb class: [verbs]} (the verb of "the organ that keeps the bile")
   - apposition:              "apposition_words" ("namely", "es decir"): a name beside a description is the same one
-  - spelling:                "plural_endings" {plural ending: singular ending} (a misspelt plural's stem)
+  - spelling:                "plural_endings" {plural ending: singular ending} (a misspelt plural's stem),
+                              "pronoun_contractions" {"it's": "it is"} (spelled out before a relation the verb begins)
   - references:              "other_words", "same_side_words", "both_words", "affected_words", "normal_words",
                               "findings_words", "possession_words", "pronouns", "object_pronouns", "relative_words",
                               "weak_reference_words"

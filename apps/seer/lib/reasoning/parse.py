@@ -54,6 +54,7 @@ class TermIndex:
         self.region_adjectives: set[str] = set()  # "thoracic" in "the thoracic spinal cord"
         self.organ_adjectives: set[str] = set()  # "renal" in "the renal arteries"
         self.word_conjunctions: list[str] = []  # "and", "und": a joint said as a word inside a name
+        self.pronoun_contractions: dict[str, tuple[str, ...]] = {}  # "it's" -> ("it", "is") before a relation
         self.structures: set[str] = set()  # concepts that are one structure, not a group
         self.one_word_names: dict[str, list[str]] = {}  # structure -> its names of one word ("bowel", "guts")
         self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
@@ -147,6 +148,8 @@ class TermIndex:
         index.region_adjectives = {" ".join(tokenize(w)) for w in language.get("region_adjectives", ())}
         index.organ_adjectives = {" ".join(tokenize(w)) for w in language.get("organ_adjectives", ())}
         index.word_conjunctions = [w for w in language["conjunctions"] if w.isalpha()]
+        index.pronoun_contractions = {" ".join(tokenize(k)): tuple(tokenize(v))
+                                      for k, v in language.get("pronoun_contractions", {}).items() if not k.startswith("_")}
         index.structures = {c.id for c in ontology.concepts.values() if not c.members}
         for key, term in index.phrases.items():
             if len(key) == 1 and term.kind in ("concept", "singular"):
@@ -174,7 +177,22 @@ class TermIndex:
                 items.append(Item(i, i + 1, term, token))
                 i += 1
         return self._fold_region_adjectives(self._share_a_head(self._adjectives_after_a_group(self._fill_pro_forms(
-            self._side_pair_after(self._in_its_language(items, tokens))))))
+            self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens))))))
+
+    def _contraction_before_a_relation(self, items: list[Item]) -> list[Item]:
+        """"the organ it's attached to": a pronoun contracted with its verb ("it's", a clause break elsewhere:
+        "liver, it's for volumetry") before a relation that the verb begins ("is attached to") is the pronoun and
+        that relation, as if typed out."""
+        for k in range(len(items) - 1):
+            spelled = self.pronoun_contractions.get(items[k].text)
+            if spelled is None or items[k + 1].term.kind != "locative":
+                continue
+            pronoun, verb = self.phrases.get(spelled[:1]), self.phrases.get((*spelled[1:], *items[k + 1].text.split()))
+            if pronoun is not None and verb is not None and verb.kind == "locative":
+                items = items[:k] + [Item(items[k].start, items[k].end, pronoun, spelled[0]),
+                                     Item(items[k + 1].start, items[k + 1].end, verb,
+                                          " ".join((*spelled[1:], items[k + 1].text)))] + items[k + 2:]
+        return items
 
     def _name_around_a_region_adjective(self, key: tuple[str, ...]) -> Term | None:
         """"the great abdominal vessels": a region's adjective said inside a name of two or more words only says
