@@ -84,7 +84,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                        "possession_words", "weak_reference_words", "comparison_followers",
                                        "neighbour_words", "list_words", "other_task_words", "weak_action_words",
                                        "possessive_pronouns", "definite_articles", "choice_words", "object_pronouns",
-                                       "relative_words", "genitive_words", "exclusion_words")}
+                                       "relative_words", "genitive_words", "exclusion_words", "plural_markers")}
         self.discourse = DiscourseReader(self.language, self._noun_of, self._word_sets["additive_words"],
                                          self._word_sets["negation_words"],
                                          self._word_sets["negation_words"]

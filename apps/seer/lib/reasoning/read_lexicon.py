@@ -868,8 +868,8 @@ class LexiconReaders:
         is wider than what was meant. [] when "both" fits (a pair group, or lateral members on both sides)."""
         if len(targets) == 2:
             return []  # "Liver and spleen cysts. Segment both organs.": two in all, whatever each mention holds
-        markers = {" ".join(tokenize(w)) for w in self.language.get("plural_markers", ())}
-        if all(i.text in markers for i in items if i.term.kind == "side" and i.term.value == "both"):
+        if all(i.text in self._word_sets["plural_markers"] for i in items
+               if i.term.kind == "side" and i.term.value == "both"):
             return []  # "each blood vessel in the image": "each" is both sides of a pair, or every member
         for g in reading.include:
             if "both" not in g.mention.sides or not any(self.ontology[i].members for i in g.ids):
