@@ -200,7 +200,7 @@ class DiscourseReader:
             stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind == "break"), len(items))
             before = [i for i in items[:k] if i.term.kind in MENTION]
             after = next((j for j in range(k + 1, stop) if items[j].term.kind in MENTION), None)
-            joined = [i for i in items[max(0, k - 2):after or k] if i.term.kind == "conjunction" and i.text.isalpha()]
+            joined = [i for i in items[max(0, k - 2):after or k] if i.term.kind == "conjunction" and i.is_word]
             if after is None and before and not joined:
                 return self._renumbered_after(before[-1], items[k + 1:stop]) \
                     or self._resided_after(items, before[-1], items[k + 1:stop])
@@ -254,7 +254,7 @@ class DiscourseReader:
         if items[k].text not in self.apposition:
             return False
         j = k - 1
-        while j >= 0 and items[j].term.kind == "conjunction" and not items[j].text.isalpha():
+        while j >= 0 and items[j].term.kind == "conjunction" and not items[j].is_word:
             j -= 1  # the comma before the marker
         phrase: list[Item] = []
         while j >= 0 and items[j].term.kind not in ("conjunction", "break"):
@@ -322,7 +322,7 @@ class DiscourseReader:
                 # ("drop the first and last": ends of what was asked, as "except the first and last" says)
                 if scope and any(items[j].term.kind in ("side", "number", "extreme") for j in scope) \
                         and all(items[j].term.kind in ("side", "number", "extreme", "filler", "anaphora")
-                                or items[j].term.kind == "conjunction" and items[j].text.isalpha()
+                                or items[j].term.kind == "conjunction" and items[j].is_word
                                 or not any(c.isalnum() for c in items[j].text) for j in scope):
                     ends = any(items[j].term.kind == "extreme" or items[j].term.kind == "number"
                                and items[j].term.value == 1 and not items[j].text.isdigit() for j in scope) \
@@ -919,7 +919,7 @@ class DiscourseReader:
                 end -= 1  # "duodenum, I meant"
             start = end
             while start > 0 and (out[start - 1].term.kind in (*MENTION, *MODIFIERS, "filler", "anaphora")
-                                 or out[start - 1].term.kind == "conjunction" and out[start - 1].text.isalpha()):
+                                 or out[start - 1].term.kind == "conjunction" and out[start - 1].is_word):
                 start -= 1
             if not any(i.term.kind in MENTION for i in out[start:end]):
                 # "aorta, er, the vein beside it instead": what it confirms is placed by a word it cannot move over
@@ -1220,7 +1220,7 @@ class DiscourseReader:
         out = list(items)
         for j in range(len(items) - 2):
             first, joint, named = items[j], items[j + 1], items[j + 2]
-            if first.term.kind != "unknown" or joint.term.kind != "conjunction" or not joint.text.isalpha() \
+            if first.term.kind != "unknown" or joint.term.kind != "conjunction" or not joint.is_word \
                     or named.term.kind not in MENTION or len(named.text.split()) < 2:
                 continue
             concept = self._name_index().get(" ".join(_fold(t) for t in tokenize(f"{first.text} {named.text.split()[-1]}")))
@@ -1399,7 +1399,7 @@ class DiscourseReader:
             start = _clause_start(items, k)
             named = [j for j in range(start, k) if items[j].term.kind in MENTION]
             stop = next((j for j in range(k + 1, len(items)) if items[j].term.kind in ("break", "conjunction")
-                         and not items[j].text.isalpha() or items[j].term.kind in MENTION), len(items))
+                         and not items[j].is_word or items[j].term.kind in MENTION), len(items))
             if not named:
                 continue
             before, after = items[named[-1] + 1:k], items[k + 1:stop]

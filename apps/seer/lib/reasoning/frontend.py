@@ -582,7 +582,7 @@ class FrontEnd:
             if item.term.kind in ("break", "conjunction") or item.text in alternatives:
                 entries.append([])
                 joined.append(item.text in alternatives)
-                listed.append(item.term.kind == "conjunction" and not item.text.isalpha() and item.text != ",")
+                listed.append(item.term.kind == "conjunction" and not item.is_word and item.text != ",")
             elif item.term.kind != "filler":
                 entries[-1].append(item)
         names = [any(i.term.kind in ("concept", "singular") for i in entry) for entry in entries]
@@ -780,14 +780,20 @@ class FrontEnd:
         part of a structure's name standing on its own ("minus the middle two": no structure is called "middle"),
         and a relation word when the expression has no relation ("the vertebrae and what lies between them")."""
         has_relation = "relation" in operators_in(spec.trace.expression or {})
+        # "the muscle alongside the spine, in front of the transverse processes": a direction that no relation of
+        # the answer took, placing it against a word nobody explains, was not read, though another relation was
+        kinds_read = {node.get("kind") for node in json_nodes(spec.trace.expression or {}) if node["op"] == "relation"}
+        scanned = request.discourse.scanned
         unread = []
-        for item in request.discourse.scanned:
+        for k, item in enumerate(scanned):
             if item.term.kind == "unknown" and item.text.isalpha() and item.text in self.index.known_tokens \
                     and item.text not in self._language_tokens and item.text not in request.context_words:
                 unread.append(item.text)
-            elif item.term.kind == "locative" and not has_relation:
+            elif item.term.kind == "locative" and (not has_relation or (
+                    kind := self.words.relations.get(item.text)) in DIRECTIONS
+                    and not {kind, spatial.INVERSE.get(kind)} & kinds_read
+                    and self._placed_by_an_unknown(scanned, k, request)):
                 unread.append(item.text)
-        scanned = request.discourse.scanned
         # "the bone the spinal cord runs through": a range word that ends its clause has no end to run to; it is a
         # relation word turned round, and no operator read it
         # (after its verb: "as a whole" ends with the Spanish range word "a")

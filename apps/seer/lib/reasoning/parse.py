@@ -42,6 +42,11 @@ class Item:
     term: Term
     text: str
 
+    @property
+    def is_word(self) -> bool:
+        """A joint said in words ("and", "together with"), not a sign ("+", ",", "/")."""
+        return self.text.replace(" ", "").isalpha()
+
 
 class TermIndex:
     """Phrase (as a token tuple) -> what it means."""
@@ -213,7 +218,7 @@ class TermIndex:
             said = self.phrases.get(tuple(words[-1:])) if len(words) >= 2 else None
             whole = self.phrases.get(tuple(words[:-1])) if said is not None else None
             if not (name.term.kind == "concept" and said is not None and said.kind == "side"
-                    and joint.term.kind == "conjunction" and joint.text.isalpha() and other.term.kind == "side"
+                    and joint.term.kind == "conjunction" and joint.is_word and other.term.kind == "side"
                     and {said.value, other.term.value} == {"left", "right"}):
                 continue
             if whole is not None and whole.kind in ("concept", "singular"):

@@ -444,7 +444,7 @@ class GeometryReaders:
             # "L2, one level up please": set off by a comma alone, the step says where the target is; a word that
             # joins ("L1 and one level above") asks for both
             replaces = any(i.term.kind in ("correction", "exclusion", "break") for i in between) \
-                or not any(i.term.kind == "conjunction" and i.text.isalpha() for i in between)
+                or not any(i.term.kind == "conjunction" and i.is_word for i in between)
             if not replaces and finding.ids:
                 # "L1 and one level above": the step is asked for beside its anchor
                 finding.ids = list(dict.fromkeys([grounded.ids[0], *finding.ids]))
@@ -585,7 +585,7 @@ class GeometryReaders:
                 # size only: "the lowest structure" has no one answer, a long bowel loop or a cut bone)
                 pool = sorted(evidence.present)
             else:
-                category = self._category_after(items, k, end)
+                category = self._category_after(items, k, end) or self._category_before(items, start, k)
                 if category is None:
                     return None
                 pool = sorted(c for c in evidence.present if self.in_category(c, category))
@@ -942,7 +942,7 @@ class GeometryReaders:
         following = [i for i in items[k + 1:k + 4] if i.text not in words.reach and i.text != "-"][:2]
         if self._compares_named(items, k) or self._chosen(items, k):
             return True
-        if following and following[0].term.kind == "conjunction" and following[0].text.isalpha():
+        if following and following[0].term.kind == "conjunction" and following[0].is_word:
             # "the largest and the smallest vertebra": two comparatives share the noun after the second
             # ("the largest and second largest organ": a rank before the second)
             later = next((j for j in range(k + 2, len(items)) if items[j].text in words.comparatives
@@ -957,7 +957,7 @@ class GeometryReaders:
             return True
         if not following or following[0].term.kind == "break" \
                 or all(i.term.kind in ("filler", "side") for i in rest) \
-                or following[0].term.kind == "conjunction" and not following[0].text.isalpha():
+                or following[0].term.kind == "conjunction" and not following[0].is_word:
             # "el riñón más grande", "le rein le plus petit": a comparative after its noun, ending the clause
             # ... or after a relative clause's opening ("the kidney which is more small", "la rate qui est
             # plus petite"): the relative word and the copula stand between the noun and its comparative
@@ -967,7 +967,9 @@ class GeometryReaders:
                     and i.text not in bridge]
             # ("which erector spinae is bigger?": a pair named as one is compared by size as well)
             pair = said and said[-1].term.kind == "concept" and len(self.ontology[str(said[-1].term.value)].members) == 2
-            return bool(said) and (said[-1].term.kind == "singular" or (self._anything_head(said[-1]) or pair)
+            # ("el órgano más grande": a kind of structure, like a structure's noun, is compared by any measure)
+            return bool(said) and (said[-1].term.kind == "singular" or said[-1].text in words.categories
+                                   or (self._anything_head(said[-1]) or pair)
                                    and words.comparatives[items[k].text]["measure"] == "volume")
         first = following[0]
         if first.term.kind == "concept" and self.ontology[str(first.term.value)].members \
@@ -1012,7 +1014,7 @@ class GeometryReaders:
                       and not self._side_preposition(items, j)), None)
         if all(items[j].term.kind in ("filler", "anaphora") for j in range(k + 1, end)):
             after = None  # "of X, Y and Z, the smallest one": the pronoun stands for the named ones
-        return after is None or not after.text.isalpha() and after.term.kind in ("conjunction", "break") \
+        return after is None or not after.is_word and after.term.kind in ("conjunction", "break") \
             or self._chosen(items, k)
 
     def _chosen(self, items: list[Item], k: int) -> bool:
@@ -1046,7 +1048,7 @@ class GeometryReaders:
         if len(mention_at) < 2:
             return False
         name, kind = head_items[mention_at[-2]], head_items[mention_at[-1]]
-        joined = any(i.term.kind == "conjunction" and i.text.isalpha() for i in head_items[mention_at[-2]:mention_at[-1]])
+        joined = any(i.term.kind == "conjunction" and i.is_word for i in head_items[mention_at[-2]:mention_at[-1]])
         group, said = str(kind.term.value), str(name.term.value)
         # (a plural kind too when the structure said is a numbered position of it: "both 10th ribs and the ribs")
         plural_kind = kind.term.kind == "concept" and said == group and mention_at[-2] > 0 \
@@ -1061,6 +1063,16 @@ class GeometryReaders:
                 return self.words.categories[pair]
             if items[j].text in self.words.categories:
                 return self.words.categories[items[j].text]
+        return None
+
+    def _category_before(self, items: list[Item], start: int, k: int) -> str | None:
+        """"el órgano más grande", "l'organe le plus grand": the kind said right before a comparative that follows
+        its noun (only fillers between them)."""
+        for j in range(k - 1, start - 1, -1):
+            if items[j].text in self.words.categories:
+                return self.words.categories[items[j].text]
+            if items[j].term.kind != "filler":
+                return None
         return None
 
     def _read_series_sequence(self, request: Request) -> TargetSpec | None:
@@ -1215,7 +1227,7 @@ class GeometryReaders:
                 at = mention_at[-2]
                 # with the numbers and side said around it ("10th rib on both sides"), up to the joining word
                 joint = next(k for k in range(at, mention_at[-1]) if head_items[k].term.kind == "conjunction"
-                             and head_items[k].text.isalpha())
+                             and head_items[k].is_word)
                 opening = max((k + 1 for k in range(at) if head_items[k].term.kind in ("conjunction", "break")),
                               default=0)
                 landmarks = [m for m in self._mentions_of(head_items[opening:joint])
@@ -1241,7 +1253,7 @@ class GeometryReaders:
                     landmarks = [antecedents[-1].mention]
                     reading.rationale.append(f'relation: the landmark is "{antecedents[-1].mention.text}", said before')
                     joint = next((k for k, i in enumerate(head_items) if i.term.kind == "conjunction"
-                                  and i.text.isalpha()), None)
+                                  and i.is_word), None)
                     if joint is not None and any(i.term.kind in ("head", "singular") for i in head_items[:joint]):
                         # "Left adrenal adenoma. Segment the affected gland and the kidney below it.": the kind said
                         # before the joint is that landmark, asked for too

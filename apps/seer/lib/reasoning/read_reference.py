@@ -1075,7 +1075,7 @@ class ReferenceReaders:
         """"Fracture of L1. Segment the fractured vertebra and the levels directly above and below.": the clause
         asks for more than the site, joined to it; it is read again with the site named where the finding was
         said ("segment L1 and the levels directly above and below"). None when nothing is joined to it."""
-        joins = [k for k, i in enumerate(asking) if i.term.kind == "conjunction" and i.text.isalpha()]
+        joins = [k for k, i in enumerate(asking) if i.term.kind == "conjunction" and i.is_word]
         if len(sites) != 1 or len(sites[0].ids) != 1 or not joins:
             return None
         # the noun the finding was said of: a structure's name, else the word before the join ("the fractured level")
@@ -1282,4 +1282,4 @@ def _joined_after(items: list[Item] | None, first: Grounding, then: Grounding) -
     if start is None or end is None or end <= start:
         return False
     before = [i for i in items[start + 1:end] if i.term.kind != "filler"]
-    return bool(before) and before[-1].term.kind == "conjunction" and before[-1].text.isalpha()
+    return bool(before) and before[-1].term.kind == "conjunction" and before[-1].is_word
