@@ -31,6 +31,7 @@ def _ok(engine, evidence, prompt):
     "les deux vertèbres du milieu visibles",
     "las dos vértebras del medio visibles",
     "de middelste twee wervels in beeld",
+    "i due vertebre centrali visibili",  # "i due" is a count since round 155
 ])
 def test_the_middle_two_of_the_vertebrae_shown(engine, ct_evidence, prompt):
     """It gave T11 + T12 (the first two, at 0.95): the middle word was not read. All four shown count, so the
@@ -43,7 +44,6 @@ def test_the_middle_two_of_the_vertebrae_shown(engine, ct_evidence, prompt):
 @pytest.mark.parametrize("prompt", [
     "the middle vertebra of those shown",  # four shown: no single middle
     "the middle three right ribs present",  # six shown: three left over
-    "i due vertebre centrali visibili",  # no count read
 ])
 def test_a_middle_that_cannot_be_counted_is_asked(engine, ct_evidence, prompt):
     spec = engine.understand(prompt, ct_evidence)

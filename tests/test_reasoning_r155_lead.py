@@ -61,3 +61,43 @@ def test_a_comparative_after_a_kind_of_structure(engine, ct_evidence, prompt, ex
     after a kind ("órgano") the request was refused."""
     spec = engine.understand(prompt, ct_evidence)
     assert spec.status == "ok" and spec.targets == expected, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["all vertebral levels", "the vertebral levels"])
+def test_vertebral_levels_in_the_plural_are_the_vertebrae(engine, ct_evidence, prompt):
+    """"vertebral levels" was only a level word: said alone it named nothing and was refused at 0.90."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(BONES_ON_THE_CT[:4]), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the two psoas", ["iliopsoas_left", "iliopsoas_right"]),
+    ("los dos psoas", ["iliopsoas_left", "iliopsoas_right"]),
+    ("os dois psoas", ["iliopsoas_left", "iliopsoas_right"]),
+    ("le due surrenali", ["adrenal_gland_left", "adrenal_gland_right"]),
+    ("las dos últimas vértebras", ["vertebrae_L2", "vertebrae_L1"]),
+])
+def test_two_before_the_noun_of_a_pair_is_the_pair(engine, ct_evidence, prompt, expected):
+    """"psoas" is the same word in both numbers: after "two" it is the pair, not one of it to ask about. The
+    Romance "the two" ("los dos", "os dois", "le due") is a count, as English "the two" is."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("left kidney and the same on the right", ["kidney_left", "kidney_right"]),
+    ("left ribs 9 through 12 and the same on the right", [f"rib_{s}_{n}" for s in ("left", "right")
+                                                           for n in range(9, 13)]),
+    ("right adrenal, and the same on the other side", ["adrenal_gland_right", "adrenal_gland_left"]),
+    ("riñón izquierdo y lo mismo a la derecha", ["kidney_left", "kidney_right"]),
+])
+def test_the_same_on_another_side_is_the_part_before_mirrored(engine, ct_evidence, prompt, expected):
+    """A part that opens with "the same" and says a side is each structure of the part before on that side (its
+    pair in the ontology). It had asked which side was meant."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and sorted(spec.targets) == sorted(expected), spec.trace.rationale
+
+
+def test_the_same_of_a_structure_with_no_partner_is_not_answered(engine, ct_evidence):
+    spec = engine.understand("liver and the same on the right", ct_evidence)
+    assert spec.status != "ok", (spec.targets, spec.trace.rationale)

@@ -986,8 +986,10 @@ class FrontEnd:
     def _read_parts(self, request: Request) -> TargetSpec | None:
         """The body of `_union_of_parts`: split at the conjunctions, resolve references, read each part."""
         items, tokens = request.discourse.scanned, request.text.tokens
-        if request.discourse.dropped or any(i.term.kind in ("exclusion", "correction", "withdraw") and not
-                                            self.discourse._after_description(items, k) for k, i in enumerate(items)):
+        # ("left kidney, right kidney... other side": words the discourse could not apply are never split away)
+        if request.discourse.dropped or request.discourse.unapplied or any(
+                i.term.kind in ("exclusion", "correction", "withdraw")
+                and not self.discourse._after_description(items, k) for k, i in enumerate(items)):
             return None
         # "<report>. Segment the involved organ plus the spleen.": only the last sentence, the one that asks, is
         # split; each of its parts is read after the report (which a reference in it needs) and with its verb
@@ -1167,6 +1169,10 @@ class FrontEnd:
                 way = next((self._phrase_table("step_directions")[t] for t in words[span[1]:span[1] + window]
                             if t in self._phrase_table("step_directions")), None)
                 return {"superior": "previous", "inferior": "next"}.get(way, kind), phrase
+        for phrase in sorted(self._phrase_table("mirror_words"), key=len, reverse=True):
+            # "left ribs 9 to 12 and the same on the right": the part opens with the phrase, and says a side
+            if (span := at(phrase)) and span[0] <= 1 and self._mirror_side(words[span[1]:]) is not None:
+                return "mirror", phrase
         partners = self._word_sets["other_words"] | set(self._phrase_table("partner_words"))
         for phrases, kind in ((partners, "opposite_side"), (self._word_sets["neighbour_words"], "neighbours")):
             for phrase in sorted(phrases, key=len, reverse=True):
@@ -1210,6 +1216,15 @@ class FrontEnd:
             # the partner of a paired structure is data (its pair); the relation then checks the side in the image
             family = list(dict.fromkeys(named or [self.ontology[c].pair or self._family(c) for c in spec.targets]))
             expr = Relation("opposite_side", (anchor,), pool=of_ids(family) if len(family) > 1 else Group(family[0]))
+        elif kind == "mirror":
+            # "the same on the right": each structure of the part before has its partner on the side said (data);
+            # a structure with none, or a side that is its own, has no such answer
+            side = self._mirror_side(words[next(k for k in range(len(words)) if " ".join(
+                words[k:k + len(phrase.split())]) == phrase) + len(phrase.split()):])
+            partners = [self.ontology[c].pair for c in spec.targets]
+            if None in partners or not self._one_side_said_of(partners, side, spec.targets):
+                return self._cannot(phrase, spec, reading, evidence)
+            expr = of_ids(partners)
         elif kind == "neighbours":
             # "both 9th ribs with their neighbours": each side's member has its own
             anchors = [Concept(c) for c in spec.targets] if self._one_position(spec.targets) else [anchor]
@@ -1244,6 +1259,27 @@ class FrontEnd:
         return finish(TargetSpec(status="ok", targets=list(finding.ids), confidence=reading.confidence,
                                  message=f"Segmenting {', '.join(finding.ids)}."), reading, evidence, self.ontology)
 
+    def _mirror_side(self, words: list[str]) -> str | None:
+        """The side a "the same ..." part puts its structures on: "left" or "right" as said, "other" for the other
+        side ("the same on the other side"), None when it says none or says more than where: "the same rib on the
+        opposite side" names a structure (its partner alone), "the same-side psoas" is a same-side reference."""
+        others = self._word_sets["other_words"]
+        if not words or words[0] == "-" or any(i.term.kind not in ("filler", "side", "locative", "anaphora")
+                                               and i.text not in others
+                                               for i in self.index.scan(words)):
+            return None
+        if any(" ".join(words[k:k + len(p.split())]) == p for p in others for k in range(len(words))):
+            return "other"
+        sides = {str(i.term.value) for i in self.index.scan(words) if i.term.kind == "side"} & {"left", "right"}
+        return sides.pop() if len(sides) == 1 else None
+
+    def _one_side_said_of(self, partners: list[str], side: str | None, targets: list[str]) -> bool:
+        """Whether every partner lies on the side said ("other": the side none of the targets is on)."""
+        lying = {self.ontology[c].laterality for c in partners}
+        if side == "other":
+            return len(lying) == 1 and not lying & {self.ontology[c].laterality for c in targets}
+        return lying == {side}
+
     def _cannot(self, phrase: str, spec: TargetSpec, reading: Reading, evidence) -> TargetSpec:
         """A refusal for an operator the ontology cannot evaluate on the part before (no order recorded for it,
         or the partner of a set): it names the phrase, never answers part of the request."""
@@ -1267,7 +1303,7 @@ class FrontEnd:
                 elif relative and following is not None and following.term.kind == "unknown" \
                         and not self._is_noun(following.text):
                     continue  # "the organ that sits under the ribs and filters blood": two things said of one
-                elif any(i.text.isalnum() for i in items[k + 1:]):
+                elif any(c.isalnum() for i in items[k + 1:] for c in i.text):
                     cuts.append(k)  # one that ends the request joins nothing: "und der Wirbel danach" ("after it")
         return cuts
 

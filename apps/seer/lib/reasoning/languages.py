@@ -39,7 +39,8 @@ lists are joined across languages, tables are merged (a table of lists joins eac
                               "pronoun_contractions" {"it's": "it is"} (spelled out before a relation the verb begins)
   - references:              "other_words", "same_side_words", "both_words", "affected_words", "normal_words",
                               "findings_words", "possession_words", "pronouns", "object_pronouns", "relative_words",
-                              "weak_reference_words"
+                              "weak_reference_words", "mirror_words" ("the same", "lo mismo": a part that opens
+                              with one and says a side is the part before on that side)
   - known words (function, filler, context; never unexplained): "filler_words", "action_words", "copulas",
                               "generic_heads", "descriptive_heads", "descriptive_links", "body_words", "plural_heads",
                               "descriptive_adjectives" (where a structure lies: "retroperitoneal", "infrarenal"),

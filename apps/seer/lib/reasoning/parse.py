@@ -681,15 +681,19 @@ def split_landmarks(items: list[Item]) -> tuple[list[Item], list[Item]]:
     return kept, landmarks
 
 
-def _apply_plural_markers(chunk: list[Item]) -> None:
-    """"all ribs", "every rib": a singular noun after a plural marker means the whole group."""
+def _apply_plural_markers(chunk: list[Item], ontology=None) -> None:
+    """"all ribs", "every rib": a singular noun after a plural marker means the whole group; so does the noun of a
+    pair after "two" ("the two psoas": the word is the same in both numbers)."""
     for position, item in enumerate(chunk[1:], start=1):
         before = position - 1
         while before > 0 and chunk[before].term.kind == "side":  # "every right-sided rib"
             before -= 1
         if before > 0 and chunk[before].term.kind == "unknown" and chunk[before].text.isalpha():
             before -= 1  # "every abdominal blood vessel": an adjective we do not read between
-        if item.term.kind == "singular" and chunk[before].term.kind == "plural":
+        pair = item.term.kind == "singular" and chunk[before].term.kind == "number" and chunk[before].term.value == 2 \
+            and before == position - 1 and paired_group(Item(item.start, item.end, Term("concept", item.term.value),
+                                                             item.text), ontology)
+        if item.term.kind == "singular" and chunk[before].term.kind == "plural" or pair:
             chunk[position] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source),
                                    item.text)
 
@@ -807,7 +811,7 @@ def parse_items(items: list[Item], ontology) -> ParsedRequest:
         previous_member: str | None = None  # a sided member of a series, named just before
         segment_mentions: list[Mention] = []
         for chunk in chunks:
-            _apply_plural_markers(chunk)
+            _apply_plural_markers(chunk, ontology)
             mentions = _parse_chunk(chunk, ontology)
             segment_mentions.extend(mentions)
             if number == 0 and not mentions:
