@@ -1171,7 +1171,7 @@ class FrontEnd:
                 return {"superior": "previous", "inferior": "next"}.get(way, kind), phrase
         for phrase in sorted(self._phrase_table("mirror_words"), key=len, reverse=True):
             # "left ribs 9 to 12 and the same on the right": the part opens with the phrase, and says a side
-            if (span := at(phrase)) and span[0] <= 1 and self._mirror_side(words[span[1]:]) is not None:
+            if (span := at(phrase)) and span[0] <= 1 and self._mirror_side(_words_after(words, phrase)) is not None:
                 return "mirror", phrase
         partners = self._word_sets["other_words"] | set(self._phrase_table("partner_words"))
         for phrases, kind in ((partners, "opposite_side"), (self._word_sets["neighbour_words"], "neighbours")):
@@ -1219,8 +1219,7 @@ class FrontEnd:
         elif kind == "mirror":
             # "the same on the right": each structure of the part before has its partner on the side said (data);
             # a structure with none, or a side that is its own, has no such answer
-            side = self._mirror_side(words[next(k for k in range(len(words)) if " ".join(
-                words[k:k + len(phrase.split())]) == phrase) + len(phrase.split()):])
+            side = self._mirror_side(_words_after(words, phrase))
             partners = [self.ontology[c].pair for c in spec.targets]
             if None in partners or not self._one_side_said_of(partners, side, spec.targets):
                 return self._cannot(phrase, spec, reading, evidence)
@@ -1983,3 +1982,10 @@ class FrontEnd:
         concept = self.ontology[concept_id]
         return concept.series == series or any(self.ontology[d].series == series
                                                for d in self.ontology.descendants(concept_id))
+
+
+def _words_after(words: list[str], phrase: str) -> list[str]:
+    """The words after the first whole occurrence of `phrase` in `words` (all of them when it does not occur)."""
+    size = len(phrase.split())
+    start = next((k for k in range(len(words) - size + 1) if " ".join(words[k:k + size]) == phrase), None)
+    return words if start is None else words[start + size:]
