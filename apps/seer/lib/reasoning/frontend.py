@@ -1144,10 +1144,7 @@ class FrontEnd:
         owners = self._word_sets["possessive_pronouns"] | set(self._pointers)
 
         def at(phrase: str) -> tuple[int, int] | None:
-            """Where the phrase starts and ends (token positions) in the part, if it occurs whole."""
-            size = len(phrase.split())
-            return next(((k, k + size) for k in range(len(words) - size + 1)
-                         if " ".join(words[k:k + size]) == phrase), None)
+            return _span(words, phrase)
 
         # the reference must be the operator's own: "after it", "that follows it", "its partner", "the one on the
         # other side", "on the other side of it"; never a pronoun elsewhere ("quantify it before the board")
@@ -1262,14 +1259,13 @@ class FrontEnd:
         """The side a "the same ..." part puts its structures on: "left" or "right" as said, "other" for the other
         side ("the same on the other side"), None when it says none or says more than where: "the same rib on the
         opposite side" names a structure (its partner alone), "the same-side psoas" is a same-side reference."""
-        others = self._word_sets["other_words"]
+        items = self.index.scan(words)
         if not words or words[0] == "-" or any(i.term.kind not in ("filler", "side", "locative", "anaphora")
-                                               and i.text not in others
-                                               for i in self.index.scan(words)):
+                                               and i.text not in self._word_sets["other_words"] for i in items):
             return None
-        if any(" ".join(words[k:k + len(p.split())]) == p for p in others for k in range(len(words))):
+        if self._phrases_in(words, "other_words"):
             return "other"
-        sides = {str(i.term.value) for i in self.index.scan(words) if i.term.kind == "side"} & {"left", "right"}
+        sides = {str(i.term.value) for i in items if i.term.kind == "side"} & {"left", "right"}
         return sides.pop() if len(sides) == 1 else None
 
     def _one_side_said_of(self, partners: list[str], side: str | None, targets: list[str]) -> bool:
@@ -1984,8 +1980,13 @@ class FrontEnd:
                                                for d in self.ontology.descendants(concept_id))
 
 
+def _span(words: list[str], phrase: str) -> tuple[int, int] | None:
+    """Where `phrase` first occurs whole in `words` (start and end token positions), or None."""
+    size = len(phrase.split())
+    return next(((k, k + size) for k in range(len(words) - size + 1) if " ".join(words[k:k + size]) == phrase), None)
+
+
 def _words_after(words: list[str], phrase: str) -> list[str]:
     """The words after the first whole occurrence of `phrase` in `words` (all of them when it does not occur)."""
-    size = len(phrase.split())
-    start = next((k for k in range(len(words) - size + 1) if " ".join(words[k:k + size]) == phrase), None)
-    return words if start is None else words[start + size:]
+    span = _span(words, phrase)
+    return words if span is None else words[span[1]:]

@@ -691,8 +691,7 @@ def _apply_plural_markers(chunk: list[Item], ontology=None) -> None:
         if before > 0 and chunk[before].term.kind == "unknown" and chunk[before].text.isalpha():
             before -= 1  # "every abdominal blood vessel": an adjective we do not read between
         pair = item.term.kind == "singular" and chunk[before].term.kind == "number" and chunk[before].term.value == 2 \
-            and before == position - 1 and paired_group(Item(item.start, item.end, Term("concept", item.term.value),
-                                                             item.text), ontology)
+            and before == position - 1 and _is_pair(str(item.term.value), ontology)
         if item.term.kind == "singular" and chunk[before].term.kind == "plural" or pair:
             chunk[position] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source),
                                    item.text)
@@ -766,9 +765,14 @@ def parse(tokens: list[str], index: TermIndex, ontology) -> ParsedRequest:
 
 def paired_group(item: Item, ontology) -> bool:
     """A name of a whole pair group ("erector spinae", "the psoas muscles"): a side said of it picks one member."""
-    if item.term.kind != "concept" or ontology is None or str(item.term.value) not in ontology:
+    return item.term.kind == "concept" and _is_pair(str(item.term.value), ontology)
+
+
+def _is_pair(concept_id: str, ontology) -> bool:
+    """A group of two members, one left and one right."""
+    if ontology is None or concept_id not in ontology:
         return False
-    members = [ontology[m] for m in ontology[str(item.term.value)].members if m in ontology]
+    members = [ontology[m] for m in ontology[concept_id].members if m in ontology]
     return len(members) == 2 and {m.laterality for m in members} == {"left", "right"}
 
 
