@@ -17,3 +17,39 @@ def test_traced_request_encoder_equals_the_eager_model(encoder):
     assert np.abs(traced_pair - eager[:2]).max() < 1e-5
     assert np.abs(np.concatenate(traced_single) - eager).max() < 1e-5
     assert np.allclose(np.linalg.norm(eager, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_tokenizer_gives_transformers_input_ids(encoder):
+    """The encoder tokenizes with the `tokenizers` library alone (importing transformers' model classes costs
+    seconds per process); its batches must be exactly what transformers' own tokenizer makes of the same file."""
+    import json
+
+    from conftest import APP
+    from transformers import AutoTokenizer
+
+    texts = [json.loads(line)["prompt"] for suite in sorted((APP / "lib" / "bench" / "suites").glob("blind_r16*"))
+             for line in suite.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["word " * 300, "", "ÄÖÜ café naïve Ω", "🫘 \u2028 left kidney \u202e"]  # truncation, empty, accents
+    reference = AutoTokenizer.from_pretrained(str(encoder.model_dir), local_files_only=True)
+    for start in range(0, len(texts), 64):
+        expected = reference(texts[start:start + 64], padding=True, truncation=True, max_length=128,
+                             return_tensors="pt")
+        made = encoder._batch(texts[start:start + 64])
+        for key, value in made.items():
+            assert value.shape == expected[key].shape and bool((value == expected[key]).all()), (key, start)
+
+
+def test_a_saved_trace_answers_the_next_process_without_the_eager_model(tmp_path):
+    """The first encoder traces the model and saves it in the cache; the next one loads that file and never loads
+    transformers' eager model, and its embeddings are the same."""
+    from lib.reasoning.embed import TextEncoder
+
+    texts = ["the gland on top of the left kidney", "stores bile"]
+    first = TextEncoder(cache_dir=tmp_path)
+    made = np.concatenate([first.encode([t]) for t in texts])
+    assert len(list(tmp_path.glob("encoder-*.pt"))) == 1
+    second = TextEncoder(cache_dir=tmp_path)
+    loaded = np.concatenate([second.encode([t]) for t in texts])
+    assert second._model is None  # answered by the saved trace alone
+    assert np.abs(loaded - made).max() < 1e-6
+    assert np.abs(loaded - second._encode(texts, 64)).max() < 1e-5  # (this loads the eager model to compare)

@@ -132,6 +132,7 @@ class DiscourseReader:
         self.no_words = no_words  # "no" followed by a comma or a break is a correction ("no, the right one")
         self.no_before_article = {" ".join(tokenize(w)) for w in language.get("correction_no_phrases", ())}
         self.articles = {" ".join(tokenize(w)) for w in language.get("definite_articles", ())}
+        self.copulas = {" ".join(tokenize(w)) for w in language.get("copulas", ())}
         # Pronouns that stand for the structure said just before ("no need to segment it"), and words that open
         # a relative clause (a negation right before one negates nothing after it): the language files' words.
         self.dismiss = {" ".join(tokenize(w)) for w in language.get("dismiss_words", ())}
@@ -618,7 +619,9 @@ class DiscourseReader:
         if self._prefix_hyphen(items, k):
             return 2
         # ("without its top": a preposition of exclusion before a word is no adjective's negation)
+        # (a copula is no adjective: "psoas que no sea el derecho" excepts the side)
         inside = k > 0 and item.text in self.no_words and nxt.term.kind == "unknown" and nxt.text.isalpha() \
+            and nxt.text not in self.copulas \
             and items[k - 1].term.kind in ("filler", "unknown", *MENTION) and items[k - 1].text.isalpha()
         return 1 if inside else 0
 

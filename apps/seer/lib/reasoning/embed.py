@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 # At most this many texts are encoded on a single thread (see `TextEncoder.encode`).
 SINGLE_THREAD_MAX_TEXTS = 4
+# The model's context, in word pieces (sentence-transformers' max_seq_length for all-MiniLM-L6-v2)
+MAX_TOKENS = 128
 # Request texts whose embedding is kept (a few requests' worth: the same words are often ranked twice in one)
 RECENT_QUERIES = 64
 
@@ -60,27 +62,57 @@ def common_words(model_dir: str | Path | None = None) -> set[str]:
 
 
 class TextEncoder:
-    """Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe for this model)."""
+    """Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe for this model).
 
-    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
+    Start-up loads only the model's own fast tokenizer and, when `cache_dir` holds one, the TorchScript that answers
+    requests (saved there the first time it is traced, which `make install` does). Importing transformers' model
+    classes costs about 6 s per process on this CPU (every server start and CLI command paid it); the eager model is
+    loaded only to build the concept cache or to trace."""
+
+    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None,
+                 cache_dir: str | Path | None = None):
         import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # a bar per start-up is noise in server logs and CLI output
+        from tokenizers import Tokenizer
 
         directory = Path(model_dir or os.environ.get("SEER_ENCODER_DIR") or default_model_dir())
-        if not (directory / "config.json").exists():
+        if not (directory / "config.json").exists() or not (directory / "tokenizer.json").exists():
             raise EncoderUnavailable(f"no encoder at {directory}: set SEER_ENCODER_DIR (or the app's "
                                      "`encoder_dir` option) to a folder holding all-MiniLM-L6-v2")
         if threads:
             torch.set_num_threads(threads)
         self._torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-        self.model = AutoModel.from_pretrained(str(directory), local_files_only=True).eval()
         self.model_dir = directory
+        # As transformers' fast BERT tokenizer runs this file with padding=True, truncation=True, max_length=128
+        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")
+        self._model = None  # the eager model, loaded on first need (`model`)
+        self._model_lock = threading.Lock()
         self._request_model = None  # traced on the first request (see `_traced`); False when tracing failed
         self._trace_lock = threading.Lock()
+        weights = directory / "model.safetensors"
+        stamp = f"{weights.stat().st_size}-{weights.stat().st_mtime_ns}" if weights.exists() else "none"
+        key = hashlib.sha256(f"{directory.resolve()}|{stamp}|{torch.__version__}".encode()).hexdigest()[:16]
+        self._trace_file = Path(cache_dir) / f"encoder-{key}.pt" if cache_dir else None
+
+    @property
+    def model(self):
+        """The eager transformers model (the concept cache's batches, and what the request trace is made from)."""
+        with self._model_lock:
+            if self._model is None:
+                from transformers import AutoModel
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # a bar per load is noise in server logs and CLI output
+                self._model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
+            return self._model
+
+    def _batch(self, texts: list[str]) -> dict:
+        torch = self._torch
+        encoded = self.tokenizer.encode_batch(texts)
+        return {"input_ids": torch.tensor([e.ids for e in encoded], dtype=torch.long),
+                "attention_mask": torch.tensor([e.attention_mask for e in encoded], dtype=torch.long),
+                "token_type_ids": torch.tensor([e.type_ids for e in encoded], dtype=torch.long)}
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """texts -> float32 array (N, 384), rows of unit length.
@@ -106,29 +138,46 @@ class TextEncoder:
         torch = self._torch
         with self._trace_lock:
             if self._request_model is None:
-                inputs = (batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
-                try:
-                    with torch.no_grad(), warnings.catch_warnings():
-                        # the tracer's notes on Python-level branches: the branches taken hold for every input
-                        warnings.simplefilter("ignore")
-                        traced = torch.jit.trace(self.model, inputs, strict=False)
-                        self._request_model = torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
-                except Exception as error:  # a torch build without TorchScript support: eager is only slower
-                    logger.warning("encoder: tracing failed (%s); requests use the eager model", error)
-                    self._request_model = False
+                self._request_model = self._load_trace(batch)
         if self._request_model is False:
             return self.model(**batch).last_hidden_state
         with torch.no_grad():
             return self._request_model(batch["input_ids"], batch["attention_mask"],
                                        batch["token_type_ids"])["last_hidden_state"]
 
+    def _load_trace(self, batch):
+        """The frozen trace saved in the cache, else one traced now from the eager model (and saved for the next
+        process); False when tracing fails (a torch build without TorchScript: eager is only slower). TorchScript
+        is deprecated in favour of torch.export, but loading an exported program imports torch's compiler stack
+        (about 5 s here), which is the cost this file avoids."""
+        torch = self._torch
+        with warnings.catch_warnings():
+            # TorchScript's deprecation notice, and the tracer's notes on Python-level branches (the branches
+            # taken hold for every input)
+            warnings.simplefilter("ignore")
+            try:
+                if self._trace_file is not None and self._trace_file.exists():
+                    frozen = torch.jit.load(str(self._trace_file))
+                else:
+                    inputs = (batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
+                    with torch.no_grad():
+                        frozen = torch.jit.freeze(torch.jit.trace(self.model, inputs, strict=False).eval())
+                    if self._trace_file is not None:
+                        self._trace_file.parent.mkdir(parents=True, exist_ok=True)
+                        partial = self._trace_file.with_suffix(f".{os.getpid()}.tmp")
+                        torch.jit.save(frozen, str(partial))
+                        os.replace(partial, self._trace_file)
+                return torch.jit.optimize_for_inference(frozen)
+            except Exception as error:
+                logger.warning("encoder: tracing failed (%s); requests use the eager model", error)
+                return False
+
     def _encode(self, texts: list[str], batch_size: int, traced: bool = False) -> np.ndarray:
         torch = self._torch
         out = []
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
-                batch = self.tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
-                                       max_length=128, return_tensors="pt")
+                batch = self._batch(texts[start:start + batch_size])
                 hidden = self._traced(batch) if traced else self.model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)

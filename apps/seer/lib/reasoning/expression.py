@@ -109,6 +109,7 @@ class Relation:
     pool: "Expr | None" = None  # None: any present structure
     steps: int = 0  # > 0: that many members along the anchor's series ("two levels above L2")
     part: tuple[str, str] | None = None  # the anchor's end ("the upper pole"): (axis, min|max)
+    many: bool = False  # a plural kind ("the vertebrae touching L1"): every candidate that touches, not one
     op: str = field(default="relation", init=False)
 
 
@@ -183,7 +184,7 @@ def to_json(expr: Expr) -> dict:
             out[f.name] = [to_json(v) for v in value]
         elif hasattr(value, "op"):
             out[f.name] = to_json(value)
-        elif value is not None and value != () and not (f.name in ("present_only", "reach") and value is False):
+        elif value is not None and value != () and not (f.name in ("present_only", "reach", "many") and value is False):
             out[f.name] = list(value) if isinstance(value, tuple) else value
     return out
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .normalize import language_of, tokenize
+from .thresholds import T
 
 # When a phrase is both an anatomy term and a function word, anatomy wins; among function words, the order here.
 KIND_PRIORITY = ["concept", "singular", "side", "exclusion", "correction", "withdraw", "range", "conjunction", "plural",
@@ -461,7 +462,7 @@ def _number_runs(chunk: list[Item]) -> list[tuple[int, int, list[int]]]:
         between = chunk[runs[-1][1] + 1:position] if runs else []
         joined = bool(between) and any(i.term.kind == "range" for i in between) \
             and all(i.term.kind in ("range", "filler") for i in between)
-        if joined and runs[-1][2][-1] < value:
+        if joined and runs[-1][2][-1] < value <= runs[-1][2][-1] + T.series.longest_range:
             first, _, numbers = runs[-1]
             runs[-1] = (first, position, numbers + list(range(numbers[-1] + 1, value + 1)))
         else:
@@ -505,6 +506,14 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
             mentions.append(mention)
         positions.append(position)
         owner.append(mention)
+    for before, after in zip(list(mentions), list(mentions[1:])):
+        # "the bowel from the stomach to the colon": a group said in the singular right before a range that ends in
+        # one of its members names what the range runs along, never one member to ask about
+        gap = chunk[positions[owner.index(before)] + 1:positions[owner.index(after)]]
+        if before.form == "singular" and ontology[before.concept].members and after.range_end is not None \
+                and all(i.term.kind == "filler" for i in gap) \
+                and {after.concept, after.range_end.concept} & ontology.descendants(before.concept):
+            mentions.remove(before)
     if not mentions:
         return []
     runs = _number_runs(chunk)

@@ -1398,7 +1398,12 @@ class GeometryReaders:
                 return None
             refused = {self.words.categories[items[k + 1].text] for k in range(len(items) - 1)
                        if items[k].term.kind == "exclusion" and items[k + 1].text in self.words.categories}
-            if head is not None and head.term.kind == "concept" and not also \
+            # "the vertebrae touching L1": a group said whole, whose own member is the landmark, is the kind the
+            # relation chooses from (every one that touches it), not the answer
+            many = head is not None and head.term.kind == "concept" and relation == "contact" \
+                and bool(self.ontology[str(head.term.value)].members) \
+                and any(a in self.ontology.descendants(str(head.term.value)) for a in anchors)
+            if head is not None and head.term.kind == "concept" and not also and not many \
                     and not self._group_by_side(str(head.term.value), relation):
                 named = str(head.term.value)
                 if len(anchors) == 1 and not groups and relation in spatial.AXIS and named in evidence.present \
@@ -1450,7 +1455,7 @@ class GeometryReaders:
                 reading.rationale.append(f"relation: {relation} and {second}{against}; {second} leaves "
                                          f"{', '.join(pool) or 'nothing'}")
             finding = self._evaluate(request, Relation(relation, tuple(Concept(a) for a in anchors), of_ids(pool),
-                                                       part=tuple(part) if part else None))
+                                                       part=tuple(part) if part else None, many=many))
             if opposite is not None and finding is not None:
                 other = self._evaluate(request, Relation(opposite, tuple(Concept(a) for a in anchors), of_ids(pool)))
                 finding = _either_way(finding, other)

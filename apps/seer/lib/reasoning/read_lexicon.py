@@ -130,6 +130,15 @@ class LexiconReaders:
 
     def _lexicon_answer(self, request: Request) -> TargetSpec | None:
         parsed, reading, evidence = request.parsed, request.reading, request.evidence
+        # "paraspinals and psoas, leave out the psoas": one of a pair said in the singular, then left out in the same
+        # words, is out whole: never a question of which side, since neither is asked for
+        left_out = [*parsed.exclude, *(m for chunk in (request.discourse.negated if request.discourse else [])
+                                       for m in self._mentions_of(chunk))]
+        whole_out = {m.concept for m in left_out if not m.sides and not m.numbers}
+        kept = [m for m in parsed.include if not (m.form == "singular" and not m.sides and not m.numbers
+                                                  and m.concept in whole_out)]
+        if kept and len(kept) < len(parsed.include):
+            parsed.include = kept
         places = self._places_by_genitive(request)
         include = [self._along_tract(request, m, ground_mention(m, self.ontology)) for m in parsed.include
                    if (m.concept, m.text) not in places]
@@ -289,6 +298,11 @@ class LexiconReaders:
         tokens = request.text.tokens
         if not self._is_description(tokens):
             return None
+        if any(m.range_end is not None and tract.on_a_tract(self.ontology, m.concept)
+               and tract.on_a_tract(self.ontology, m.range_end.concept) for m in request.parsed.include):
+            # "everything along the gut from the stomach through to the colon": the structures named are the ends
+            # of a range along their tract, never landmarks that a description places its answer against
+            return self._lexicon_answer(request)
         kinds = [i.term.kind for i in request.items]
         first = next((k for k, kind in enumerate(kinds) if kind in MENTION), None)
         if first is not None and not {"head", "unknown"} & set(kinds[:first]) \
