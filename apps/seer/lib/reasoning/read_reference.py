@@ -186,13 +186,13 @@ class ReferenceReaders:
                 clauses[acting[-1]:acting[-1] + 1] = [said[:comma], said[comma + 1:]]
                 acting = [k for k, c in enumerate(clauses) if any(i.term.kind == "action" for i in c)]
         verbless = not acting
-        referring = set().union(*(sets[key] for key in ("both_words", "other_words", "normal_words", "affected_words")))
         if verbless and len(clauses) == 1:
             # "pt with bilateral hydronephrosis, both please": a last comma part with no verb and no structure of
             # its own, that refers back, is the asking clause, when the part before it names no structure but
             # implies one by a finding (a report); "ribs 7 to 9, both sides" is one request
             said = clauses[0]
             comma = max((j for j, i in enumerate(said) if i.text == ","), default=0)
+            referring = set().union(*(sets[k] for k in ("both_words", "other_words", "normal_words", "affected_words")))
             if comma > 0 and not any(i.term.kind in MENTION for i in said) \
                     and any(i.text in referring for i in said[comma + 1:]) and self._implied_sites([said[:comma]]):
                 clauses = [said[:comma], said[comma + 1:]]
