@@ -53,3 +53,18 @@ def test_a_saved_trace_answers_the_next_process_without_the_eager_model(tmp_path
     assert second._model is None  # answered by the saved trace alone
     assert np.abs(loaded - made).max() < 1e-6
     assert np.abs(loaded - second._encode(texts, 64)).max() < 1e-5  # (this loads the eager model to compare)
+
+
+def test_a_saved_trace_that_does_not_load_is_traced_again(tmp_path):
+    """A truncated or foreign file in the cache never leaves requests on the slow eager model for good."""
+    from lib.reasoning.embed import TextEncoder
+
+    first = TextEncoder(cache_dir=tmp_path)
+    first.encode(["liver"])
+    saved = next(tmp_path.glob("encoder-*.pt"))
+    saved.write_bytes(b"not a TorchScript archive")
+    second = TextEncoder(cache_dir=tmp_path)
+    made = second.encode(["the organ that stores bile"])
+    assert second._request_model not in (None, False)  # traced again, not the eager fallback
+    assert np.abs(made - second._encode(["the organ that stores bile"], 64)).max() < 1e-5
+    assert saved.stat().st_size > 1000  # the bad file was replaced by the new trace

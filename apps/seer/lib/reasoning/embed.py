@@ -156,9 +156,8 @@ class TextEncoder:
             # taken hold for every input)
             warnings.simplefilter("ignore")
             try:
-                if self._trace_file is not None and self._trace_file.exists():
-                    frozen = torch.jit.load(str(self._trace_file))
-                else:
+                frozen = self._saved_trace()
+                if frozen is None:
                     inputs = (batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
                     with torch.no_grad():
                         frozen = torch.jit.freeze(torch.jit.trace(self.model, inputs, strict=False).eval())
@@ -171,6 +170,17 @@ class TextEncoder:
             except Exception as error:
                 logger.warning("encoder: tracing failed (%s); requests use the eager model", error)
                 return False
+
+    def _saved_trace(self):
+        """The trace a process saved before, or None (none saved, or a file that does not load: traced anew)."""
+        if self._trace_file is None or not self._trace_file.exists():
+            return None
+        try:
+            return self._torch.jit.load(str(self._trace_file))
+        except Exception as error:  # a truncated or foreign file: the next trace replaces it
+            logger.warning("encoder: the saved trace %s did not load (%s); tracing the model again",
+                           self._trace_file, error)
+            return None
 
     def _encode(self, texts: list[str], batch_size: int, traced: bool = False) -> np.ndarray:
         torch = self._torch
