@@ -817,9 +817,9 @@ class FrontEnd:
         else None (the whole reading stands). A request that removes, negates or corrects is never split."""
         # `_account` may ask for the union on more than one path (an ellipsis, then a dropped conjunct): each part
         # is a whole reading, so it is computed once per request and kept on it
-        if "_union" not in vars(request):
-            vars(request)["_union"] = self._read_parts(request)
-        return vars(request)["_union"]
+        if not request.parts_read:
+            request.parts_union, request.parts_read = self._read_parts(request), True
+        return request.parts_union
 
     def _space_it_fills(self, scanned: list[Item], k: int, spec: TargetSpec) -> bool:
         """Whether the words from `k` name a space by a part of the answer ("runs inside the spinal canal"): the

@@ -143,23 +143,23 @@ class GeometryReaders:
         if cut is None and not (len(after) <= 1 and all(i.term.kind == "number" or i.text in
                                                          self._word_sets["comparison_followers"] for i in after)):
             return None  # "running down the middle of the belly": a place in a description, not a position
-        if sum(i.term.kind in MENTION for i in scanned[:at]) == 1 and "_middle_base" not in vars(request):
+        if sum(i.term.kind in MENTION for i in scanned[:at]) == 1 and not request.middle_base_read:
             # "the liver, the middle one": no middle of one structure; the word stays unused and keeps it unsure
-            vars(request)["_middle_base"] = True
+            request.middle_base_read = True
             whole = self.understand(" ".join(request.text.tokens[:scanned[cut if cut is not None else at].start]),
                                     request.evidence, request.context_words)
             if whole.status != "ok":
                 return None
-            vars(request)["_middle_whole"] = whole
-        if (whole := vars(request).get("_middle_whole")) is not None and len(whole.targets) == 1:
+            request.middle_whole = whole
+        if (whole := request.middle_whole) is not None and len(whole.targets) == 1:
             whole.trace.unexplained = list(dict.fromkeys([*whole.trace.unexplained, scanned[at].text]))
             whole.confidence = min(whole.confidence, T.confidence.unexplained)
             return whole
         count = next((self.words.number(i) for i in scanned[max(0, at - 2):stop]
                       if self.words.number(i) is not None and i.term.kind == "number"), 1)
-        base = vars(request).get("_middle_whole") if cut is not None else None
-        if cut is not None and "_middle_base" not in vars(request):
-            vars(request)["_middle_base"] = True  # the part before the exclusion is read once, without it
+        base = request.middle_whole if cut is not None else None
+        if cut is not None and not request.middle_base_read:
+            request.middle_base_read = True  # the part before the exclusion is read once, without it
             prefix = " ".join(request.text.tokens[:scanned[cut].start])
             base = self.understand(prefix, request.evidence, request.context_words)
         targets = list(base.targets) if base is not None and base.status == "ok" else []
@@ -1171,7 +1171,7 @@ class GeometryReaders:
             # "the vein running along its back (splenic vein)": a name in brackets after the landmark names what is
             # described, never a second landmark; the answer must be it (`_answer`)
             aside = [ground_mention(m, self.ontology) for m in self._mentions_of(tail[opened + 1:])]
-            vars(request)["_named_aside"] = [c for g in aside for c in (g.ids or g.options)]
+            request.named_aside = [c for g in aside for c in (g.ids or g.options)]
             tail = tail[:opened]
         heads = [i for i in head_items if i.term.kind in MENTION]
         head = heads[-1] if heads else None
@@ -1680,7 +1680,7 @@ class GeometryReaders:
             # "as duas vértebras mais baixas", "les deux vertèbres les plus basses": "both" said of a series without
             # sides is a count of two from the end said
             mention.numbers = [2]
-            vars(request)["_pair_count"] = True
+            request.pair_count = True
         if present_only and mention.numbers and not (mention.extreme or end or penultimate or threshold_word):
             if middle is None and series_pool and any(i.term.kind == "unknown" for i in items):
                 # "the three vertebrae più basse shown": an unread word may name the end; counting from the top
@@ -1700,7 +1700,7 @@ class GeometryReaders:
                 pass  # "the three left ribs present": a count of members from the top, not the third one
             else:
                 end = "first"
-        has_count = mention.extreme and mention.numbers and (vars(request).get("_pair_count") or any(
+        has_count = mention.extreme and mention.numbers and (request.pair_count or any(
             i.text.isdigit() or i.text in cardinal_words for i in items))
         # "the lowest vertebra lying completely inside the scan": only members the map shows whole count (one
         # that reaches a face of the volume may run on beyond the scan)
@@ -1764,7 +1764,7 @@ class GeometryReaders:
         the book (the sacrum, the first rib): what is asked is read on its own, then its end(s) taken away."""
         items = request.items
         cut = self._cut_after_mention(items)
-        if cut is None or "_ends_base" in vars(request) or request.text is None:
+        if cut is None or request.ends_base_read or request.text is None:
             return None
         after = items[cut + 1:]
         nouns = [i for i in after if i.term.kind in MENTION]
@@ -1778,7 +1778,7 @@ class GeometryReaders:
         series = self._series_of(str(nouns[0].term.value))
         if said is None or series is None or any(i.term.kind == "side" for i in after):
             return None
-        vars(request)["_ends_base"] = True  # what was asked, read once on its own
+        request.ends_base_read = True  # what was asked, read once on its own
         base = self.understand(" ".join(request.text.tokens[:items[cut].start]), request.evidence,
                                request.context_words)
         if base.status != "ok" or len(base.targets) < (3 if said == "ends" else 2) \
@@ -1930,7 +1930,7 @@ class GeometryReaders:
             cardinals = set(self.language.get("cardinals", ()))
             counted = [i for i in items if i.term.kind in ("number", "anaphora")
                        and (i.text.isdigit() or i.text in cardinals)] or (
-                [i for i in items if i.text in self._word_sets["both_words"]] if vars(request).get("_pair_count")
+                [i for i in items if i.text in self._word_sets["both_words"]] if request.pair_count
                 else [])
             if mention.extreme and numbers and counted and not end and not penultimate:
                 if (one := self._extreme_of_a_count(items, counted[0], mention.extreme, numbers[0])) is not None:

@@ -29,7 +29,7 @@ class LexiconReaders:
     def _answer(self, request: Request, finding: spatial.Finding, reader: str) -> TargetSpec | None:
         """Turn a reader's finding into the spec, through the one decision."""
         reading, evidence = request.reading, request.evidence
-        named = vars(request).get("_named_aside")
+        named = request.named_aside
         if named and finding.ids and set(finding.ids) != set(named):
             # a name set off in brackets beside the description ("the vein along its back (splenic vein)") and an
             # answer that is not it: which one is meant is asked
@@ -321,8 +321,8 @@ class LexiconReaders:
         families = [f for f in families if not any(f != o and o in self.ontology.descendants(f) for o in families)]
         if clauses:
             # the clauses describe one structure: the request is never split into a union of its clauses (the
-            # union's cache on the request, `FrontEnd._union_of_parts`, is set to "no union")
-            vars(request)["_union"] = None
+            # union `FrontEnd._union_of_parts` keeps on the request is set to "no union")
+            request.parts_union, request.parts_read = None, True
         if len(families) > 1:
             # "the gland that makes insulin and stores bile": each clause clearly describes another structure
             finding = spatial.Finding(question=[c for _, c in clauses][:T.embedding.clarify_top],

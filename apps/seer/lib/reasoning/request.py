@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..records import Evidence
+from ..records import Evidence, TargetSpec
 from .decide import Reading
 from .discourse import Discourse
 from .ground import Grounding
@@ -30,6 +30,14 @@ class Request:
     include: list[Grounding] | None = None  # set by a reader that resolved the targets
     unexplained: list[str] = field(default_factory=list)  # content words no language file explains
     context_words: frozenset[str] = frozenset()  # folded words the caller explained (identifiers), see understand
+    # What a reader worked out once and a later reading of the same request reuses:
+    parts_read: bool = False  # the parts were read on their own (`FrontEnd._union_of_parts`), or ruled out
+    parts_union: TargetSpec | None = None  # their union; None: no union ("the gland that makes insulin and ...")
+    named_aside: list[str] = field(default_factory=list)  # a name in brackets beside a description: the answer
+    pair_count: bool = False  # "both" said of a series without sides: a count of two from the end said
+    middle_base_read: bool = False  # what "the middle one" chooses among was read on its own ...
+    middle_whole: TargetSpec | None = None  # ... and this is that reading
+    ends_base_read: bool = False  # what "minus the top and bottom vertebra" takes its ends from was read on its own
 
 
 @dataclass(frozen=True)
