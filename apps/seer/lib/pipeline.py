@@ -180,11 +180,12 @@ def build_pipeline(settings: SeerSettings, ontology=None) -> SeerPipeline:
 
     ontology = ontology or load_ontology()
     encoder = None
+    cache_dir = settings.cache_dir or default_cache_dir()  # the concept embeddings and the encoder's trace
     if settings.embeddings:
         from .reasoning.embed import TextEncoder
 
-        encoder = TextEncoder(settings.encoder_dir or None, cache_dir=settings.cache_dir or default_cache_dir())
-    engine = ReasoningEngine(ontology, encoder=encoder, cache_dir=settings.cache_dir or default_cache_dir())
+        encoder = TextEncoder(settings.encoder_dir or None, cache_dir=cache_dir)
+    engine = ReasoningEngine(ontology, encoder=encoder, cache_dir=cache_dir)
     if settings.backbone == "vista3d":
         from .backbones.vista3d import Vista3DBackbone  # torch-heavy: imported only when chosen
 

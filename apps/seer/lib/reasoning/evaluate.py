@@ -325,13 +325,13 @@ class Evaluator:
             # pair means that pair (the mirror), not the nearest of the kind on that side
             return geometry.Finding(ids=[pair], confidence=T.confidence.relation, explicit=True, margin="pair",
                                     why=[f"{pair} is {anchors[0]}'s pair on the opposite side"])
-        found = geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
-                                 list(expr.part) if expr.part else None, groups)
         if expr.many and expr.kind == "contact" and len(anchors) == 1 and not groups and anchors[0] in present \
                 and (touching := [c for c in pool if c in present[anchors[0]].touches and c != anchors[0]]):
             # "L1 and the vertebrae touching it": a plural kind asks for every one that touches, never which one
             return geometry.Finding(ids=touching, confidence=T.confidence.relation, margin="contact in the map",
                                     why=[f"{', '.join(touching)} touch {anchors[0]} (a plural kind: every one)"])
+        found = geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
+                                 list(expr.part) if expr.part else None, groups)
         if found.question and anchors and not groups:
             # (along one axis the spatial reader places by the first landmark; so does the settling)
             found = self._settle(found, expr.kind, anchors[0], list(expr.part) if expr.part else None)

@@ -369,8 +369,7 @@ class FrontEnd:
         # read without it (here the second as a part of the first) is a guess
         critical += [w for k, w in unexplained if w not in critical and w not in self.common_words
                      and (not asking or clause[k] in asking) and 0 < k < len(scanned) - 1
-                     and scanned[k - 1].term.kind in ("concept", "singular")
-                     and scanned[k + 1].term.kind in ("concept", "singular")]
+                     and scanned[k - 1].term.kind in MENTION and scanned[k + 1].term.kind in MENTION]
         # ("no pneumothorax" in a report denies a finding there: it excepts nothing from what is asked)
         critical += [w for k, w in unexplained if w not in critical and w not in self.common_words
                      and (not asking or clause[k] in asking) and _all_an_exclusion_says(scanned, k, anchors)]
@@ -1158,21 +1157,18 @@ class FrontEnd:
         objects = self._word_sets["object_pronouns"] | set(self._phrase_table("pronominal_adverbs"))
         owners = self._word_sets["possessive_pronouns"] | set(self._pointers)
 
-        def at(phrase: str) -> tuple[int, int] | None:
-            return _span(words, phrase)
-
         # the reference must be the operator's own: "after it", "that follows it", "its partner", "the one on the
         # other side", "on the other side of it"; never a pronoun elsewhere ("quantify it before the board")
         window = REFERENCE_WINDOW
         # a relation phrase that holds a sequence word is the relation ("next to it" is beside it, not after it)
         def in_relation(phrase: str, span: tuple[int, int]) -> bool:
             """Whether the phrase at `span` is inside a longer relation phrase of the part ("next to it")."""
-            return any(len(r) > len(phrase) and f" {phrase} " in f" {r} " and (x := at(r)) is not None
+            return any(len(r) > len(phrase) and f" {phrase} " in f" {r} " and (x := _span(words, r)) is not None
                        and x[0] <= span[0] and span[1] <= x[1] for r in self.words.relations)
 
         for phrase, kind in sorted(self._phrase_table("sequence_words").items(), key=lambda p: -len(p[0])):
             # the reference may be unsaid when the phrase ends the part ("and the vertebra following")
-            if kind in ("next", "previous") and (span := at(phrase)) and not in_relation(phrase, span) \
+            if kind in ("next", "previous") and (span := _span(words, phrase)) and not in_relation(phrase, span) \
                     and (phrase in objects or any(t in objects for t in words[span[1]:span[1] + window])
                          or all(not t.isalnum() or t in self._function_words or self._is_noun(t)
                                 for t in words[span[1]:])):
@@ -1183,13 +1179,13 @@ class FrontEnd:
                 return {"superior": "previous", "inferior": "next"}.get(way, kind), phrase
         for phrase in sorted(self._phrase_table("mirror_words"), key=len, reverse=True):
             # "left ribs 9 to 12 and the same on the right": the part opens with the phrase, and says a side
-            if (span := at(phrase)) and span[0] <= 1 and self._mirror_side(_words_after(words, phrase)) is not None:
+            if (span := _span(words, phrase)) and span[0] <= 1 and self._mirror_side(words[span[1]:]) is not None:
                 return "mirror", phrase
         partners = self._word_sets["other_words"] | set(self._phrase_table("partner_words"))
         for phrases, kind in ((partners, "opposite_side"), (self._word_sets["neighbour_words"], "neighbours")):
             for phrase in sorted(phrases, key=len, reverse=True):
                 # ("plus the other one": a pointer after the phrase that opens the part refers back as "its" does)
-                if (span := at(phrase)) and (any(t in owners for t in words[max(0, span[0] - window):span[0]])
+                if (span := _span(words, phrase)) and (any(t in owners for t in words[max(0, span[0] - window):span[0]])
                                              or any(t in objects for t in words[span[1]:span[1] + window])
                                              or span[0] <= 1 and words[span[1]:span[1] + 1] != []
                                              and words[span[1]] in self._pointers):

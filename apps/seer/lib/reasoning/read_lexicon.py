@@ -53,16 +53,17 @@ class LexiconReaders:
 
     def _add_exclusions(self, request: Request) -> None:
         reading, parsed = request.reading, request.parsed
-        reading.exclude = [ground_mention(m, self.ontology) for m in parsed.exclude]
-        negated = request.discourse.negated if request.discourse else []
+        reading.exclude = [ground_mention(m, self.ontology) for m in [*parsed.exclude, *self._negated_mentions(request)]]
+        reading.exclude_refs = parsed.exclude_refs
+
+    def _negated_mentions(self, request: Request) -> list:
+        """The structures the discourse negated or withdrew ("leave out the psoas"), as mentions."""
         findings = self._word_sets["findings_words"]
         stems = tuple(self.language.get("stem_suffixes", ()))
-        for chunk in negated:
-            # "without cholecystitis", "no fracture of the rib": a finding denied, not a structure excluded
-            if any(w in findings or w.endswith(stems) for w in request.discourse.clause_words(chunk)):
-                continue
-            reading.exclude += [ground_mention(m, self.ontology) for m in self._mentions_of(chunk)]
-        reading.exclude_refs = parsed.exclude_refs
+        # "without cholecystitis", "no fracture of the rib": a finding denied, not a structure excluded
+        return [m for chunk in (request.discourse.negated if request.discourse else [])
+                if not any(w in findings or w.endswith(stems) for w in request.discourse.clause_words(chunk))
+                for m in self._mentions_of(chunk)]
 
     def _read_tract(self, request: Request) -> TargetSpec | None:
         """"the bowel segment the stomach empties into", "the part just before the rectum": along(anchor, next |
@@ -132,9 +133,8 @@ class LexiconReaders:
         parsed, reading, evidence = request.parsed, request.reading, request.evidence
         # "paraspinals and psoas, leave out the psoas": one of a pair said in the singular, then left out in the same
         # words, is out whole: never a question of which side, since neither is asked for
-        left_out = [*parsed.exclude, *(m for chunk in (request.discourse.negated if request.discourse else [])
-                                       for m in self._mentions_of(chunk))]
-        whole_out = {m.concept for m in left_out if not m.sides and not m.numbers}
+        whole_out = {m.concept for m in [*parsed.exclude, *self._negated_mentions(request)]
+                     if not m.sides and not m.numbers}
         kept = [m for m in parsed.include if not (m.form == "singular" and not m.sides and not m.numbers
                                                   and m.concept in whole_out)]
         if kept and len(kept) < len(parsed.include):
