@@ -153,6 +153,7 @@ class DiscourseReader:
         # "pancreas I mean", "le pancréas je voulais dire": a correction marker said after the name it confirms
         self.trailing = {" ".join(tokenize(w)) for w in language.get("trailing_correction_markers", ())}
         self._both_words = {" ".join(tokenize(w)) for w in language.get("both_words", ())}
+        self.same_side_words = {" ".join(tokenize(w)) for w in language.get("same_side_words", ())}
         # "one lower", "eins höher": a step along a series; with a level word it is read as one (read_geometry)
         self.step_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("step_directions", {})} \
             | {" ".join(_fold(t) for t in tokenize(w)) for w, m in language.get("comparatives", {}).items()
@@ -405,6 +406,7 @@ class DiscourseReader:
             withdrawn = [items[j] for j in span if items[j].term.kind in MENTION]
             out.withdrawn.append(withdrawn)
             if names_new:
+                self._keep_same_side(items, span, end)
                 side = self._side_unsaid_of_same_noun(items, span, end)
                 removed |= {j for j in span if items[j].term.kind in MENTION + MODIFIERS
                             and not (side and items[j].term.kind == "side")}
@@ -1444,6 +1446,20 @@ class DiscourseReader:
                 before[-1].text.split(" ", 1)[0] in self.plural_words  # "all ribs" is one phrase of the lexicon
             if before and before[-1].term.kind in MENTION and universal:
                 items[k] = Item(item.start, item.end, Term("exclusion", item.text, "language"), item.text)
+
+    def _keep_same_side(self, items: list[Item], span: list[int], end: int) -> None:
+        """"left psoas, sorry I meant erector spinae, same side": a same-side phrase in a correction that says no
+        side of its own is the side of what it withdraws (when that was one side), read as that side's word."""
+        stop = next((j for j in range(end + 1, len(items)) if items[j].term.kind == "break"), len(items))
+        same = [j for j in range(end + 1, stop) if items[j].text in self.same_side_words]
+        if not same or any(items[j].term.kind == "side" for j in range(end + 1, stop)):
+            return
+        sides = {str(items[j].term.value) for j in span if items[j].term.kind == "side"} \
+            | {self.laterality(str(items[j].term.value)) for j in span if items[j].term.kind == "concept"} - {None}
+        if len(sides) == 1 and sides <= {"left", "right"}:
+            side = sides.pop()
+            for j in same:
+                items[j] = Item(items[j].start, items[j].end, Term("side", side, "language"), items[j].text)
 
     def _side_unsaid_of_same_noun(self, items: list[Item], span: list[int], end: int) -> str | None:
         """"rib 11 on the right, make that rib 10", "left 8th rib, sorry, 9th rib": a correction that names the

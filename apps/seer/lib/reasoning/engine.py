@@ -15,7 +15,7 @@ from .calibrate import calibrate
 from .decide import Reading, bare_refusal, refuse
 from .discourse import ChoiceReaders, DiscourseReader
 from .frontend import FrontEnd
-from .languages import initialisms, language_words, load_languages, merge_language, name_terms
+from .languages import initialisms, language_words, listed_words_by_language, load_languages, merge_language, name_terms
 from .lexicon import Lexicon
 from .normalize import Normalizer, kept_words, tokenize
 from .parse import Term, TermIndex
@@ -29,8 +29,7 @@ from .thresholds import T
 __all__ = ["LearnedTrigger", "ReasoningEngine"]
 LOG = logging.getLogger("seer.reasoning")
 # The parts, in order. Each may settle the request (return a spec) or leave it to the next.
-READERS = ("script", "discourse", "choice", "task", "open_range", "step", "list_position", "neighbours",
-           "comparative",
+READERS = ("script", "discourse", "choice", "task", "open_range", "step", "list_position", "neighbours", "comparative",
            "relation", "ordinal", "report", "possessive", "reference", "lexicon", "description", "skill", "fallback")
 
 
@@ -50,7 +49,8 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
 
         self.ontology = ontology or load_ontology()
         self.languages = load_languages(languages_dir)
-        self.language = merge_language(language or load_language(), self.languages)
+        self.language = merge_language(base := language or load_language(), self.languages)
+        self._listed = listed_words_by_language(base, self.languages)  # each language's words, for the normalizer
         self.encoder = encoder
         self.cache_dir = cache_dir
         self.common_words = encoder_words() if common_words is None else common_words
@@ -124,7 +124,7 @@ class ReasoningEngine(FrontEnd, GeometryReaders, ReferenceReaders, LexiconReader
                                      plural_endings=self.language.get("plural_endings", {}),
                                      place_prefixes=set(self.language.get("place_prefixes", ())),
                                      kept=kept_words(self.language) | load_anatomy_terms(),
-                                     languages=(self.index.language_words, self.index.foreign_tokens))
+                                     languages=(self.index.language_words, self.index.foreign_tokens, self._listed))
         self._known = self._known_words()  # words a language file or the lexicon explains (learned phrases too)
 
     @property

@@ -15,6 +15,8 @@ from .expression import (Along, Compare, Concept, Count, Expr, First, Group, Las
                          SetOp, Side, show)
 from . import tract
 from .relations import NEAR_MM
+
+EDGE_MM = 2.0  # an end this close to the farthest any structure reaches is at the scan's face
 from .thresholds import T
 
 
@@ -330,15 +332,59 @@ class Evaluator:
             # "L1 and the vertebrae touching it": a plural kind asks for every one that touches, never which one
             return geometry.Finding(ids=touching, confidence=T.confidence.relation, margin="contact in the map",
                                     why=[f"{', '.join(touching)} touch {anchors[0]} (a plural kind: every one)"])
-        found = geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology,
-                                 list(expr.part) if expr.part else None, groups)
+        if expr.many and expr.kind == "around" and len(anchors) == 1 and not groups and anchors[0] in present \
+                and (ringing := self._ringing(anchors[0], pool)):
+            return geometry.Finding(ids=ringing, confidence=T.confidence.relation, margin="extent and contact",
+                                    why=[f"{', '.join(ringing)} enclose {anchors[0]} and lie against it (a plural kind: "
+                                         "every one)"])
+        part = list(expr.part) if expr.part else None
+        beyond = bool(part) and len(anchors) == 1 and self._beyond_the_scan(anchors[0], part)
+        if beyond:
+            part = None  # ("above the dome of the liver" where the scan cuts the liver: the dome is not in it)
+        found = geometry.spatial(expr.kind, anchors, pool, self.evidence, self.ontology, part, groups)
+        if beyond and found.ids:
+            found.confidence = min(found.confidence, T.confidence.unsure)
+            found.why.append(f"{anchors[0]}'s {expr.part[0]} {expr.part[1]} end lies beyond the scan: placed by "
+                             "the whole")
         if found.question and anchors and not groups:
             # (along one axis the spatial reader places by the first landmark; so does the settling)
-            found = self._settle(found, expr.kind, anchors[0], list(expr.part) if expr.part else None)
+            found = self._settle(found, expr.kind, anchors[0], part)
             return self._by_shared_surface(found, expr.kind, anchors[0]) if found.question else found
         if expr.kind == "around" and len(found.ids) == 1 and anchors and not groups and anchors[0] in present:
             return self._wraps(found, anchors[0], pool)
         return found
+
+    def _beyond_the_scan(self, anchor: str, part: list) -> bool:
+        """Whether the end of `anchor` that `part` names is where the scan stops: the map shows it at a face of the
+        volume (as far along that axis as any structure reaches), so its true end lies outside the image."""
+        present = self.evidence.present or {}
+        shown = present.get(anchor)
+        if shown is None or not shown.at_edge or not shown.extent_ras_mm or part[1] not in ("min", "max"):
+            return False
+        axis = "xyz".index(part[0])
+        ends = [s.extent_ras_mm[axis + 3] if part[1] == "max" else -s.extent_ras_mm[axis]
+                for s in present.values() if s.extent_ras_mm]
+        mine = shown.extent_ras_mm[axis + 3] if part[1] == "max" else -shown.extent_ras_mm[axis]
+        return mine >= max(ends) - EDGE_MM
+
+    def _ringing(self, anchor: str, pool: list[str]) -> list[str]:
+        """"the vertebrae around the cord": each candidate that encloses the landmark where the two overlap along
+        the body (its axial extent holds the landmark's centre in plane; a long landmark passes through several)
+        and lies against it."""
+        present = self.evidence.present
+        landmark = present[anchor]
+        centre, reach = landmark.centroid_ras_mm, landmark.extent_ras_mm
+        ringing = []
+        for c in pool:
+            extent = present[c].extent_ras_mm if c in present and c != anchor else None
+            if not extent or not reach:
+                continue
+            in_plane = all(extent[k] <= centre[k] <= extent[k + 3] for k in (0, 1))
+            overlapping = extent[2] <= reach[5] and reach[2] <= extent[5]
+            against = c in landmark.touches or landmark.gaps_mm.get(c, T.relation.settle.far_gap_mm) <= NEAR_MM
+            if in_plane and overlapping and against:
+                ringing.append(c)
+        return ringing
 
     def _wraps(self, found: geometry.Finding, anchor: str, pool: list[str]) -> geometry.Finding:
         """"the bowel loop wrapping around the pancreatic head": an extent that encloses the landmark's centre is

@@ -109,7 +109,7 @@ class Relation:
     pool: "Expr | None" = None  # None: any present structure
     steps: int = 0  # > 0: that many members along the anchor's series ("two levels above L2")
     part: tuple[str, str] | None = None  # the anchor's end ("the upper pole"): (axis, min|max)
-    many: bool = False  # a plural kind ("the vertebrae touching L1"): every candidate that touches, not one
+    many: bool = False  # a plural kind ("the vertebrae touching L1", "around the cord"): every candidate so placed
     op: str = field(default="relation", init=False)
 
 

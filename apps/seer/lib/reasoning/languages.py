@@ -125,6 +125,27 @@ def language_words(languages: dict[str, dict]) -> dict[str, set[str]]:
     return {code: own - shared for code, own in words.items()}
 
 
+BASE_LANGUAGE = "en"  # the language of the base function-word table (ontology/language.json)
+
+
+def listed_words(table: dict) -> set[str]:
+    """The words a function-word table lists (its list entries and side words); a table's mappings are left out,
+    since some map endings, not words ("es" -> "" is a plural ending, no English word)."""
+    entries = [w for words in table.get("side_words", {}).values() for w in words]
+    entries += [w for value in table.values() if isinstance(value, list) for w in value if isinstance(w, str)]
+    return {token for entry in entries for token in tokenize(entry) if token.isalpha()}
+
+
+def listed_words_by_language(base: dict, languages: dict[str, dict]) -> dict[str, set[str]]:
+    """Language code -> the words its file lists, the base table's joined to its own language's; None (a request
+    whose language is not determined) -> the base language's."""
+    words: dict[str | None, set[str]] = {
+        code: listed_words({**data.get("function_words", {}), "side_words": data.get("side_words", {})})
+        for code, data in languages.items()}
+    words[BASE_LANGUAGE] = words[None] = words.get(BASE_LANGUAGE, set()) | listed_words(base)
+    return words
+
+
 def language_names(languages: dict[str, dict]) -> list[str]:
     return [data.get("name", code) for code, data in languages.items()]
 

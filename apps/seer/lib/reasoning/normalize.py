@@ -367,12 +367,13 @@ class Normalizer:
                 a finding's site and side are read from the whole word, so one that names no organ by its stem
                 is kept as typed, never split into pieces ("hydro nephros is" would name a kidney of its own).
             languages: (each language's own function words, a word only language files' names use -> those
-                languages): a Spanish request's "cubre" is never repaired into the Italian "cuore".
+                languages, each language's listed words with None for the base table's): a Spanish request's
+                "cubre" is never repaired into the Italian "cuore".
             dotted: shorthand written with a dot ("incl.", "approx."): its dot ends no sentence, so "the bowel incl.
                 duodenum" stays one clause.
         """
         self.dotted = dotted
-        self.language_words, self.foreign = languages
+        self.language_words, self.foreign, self.listed = languages
         self.kept = kept
         self.place_prefixes = place_prefixes
         self.plural_endings = sorted((plural_endings or {}).items(), key=lambda item: -len(item[0]))
@@ -476,6 +477,15 @@ class Normalizer:
         if token in self.standalone or (before, token) in self.anatomy_bigrams or continued:
             return None
         return self._singular_name(token, MIN_REPAIR_LENGTH)
+
+    def _another_languages_word(self, token: str, following: str, language: str | None) -> bool:
+        """`token` is only a function word of languages other than the request's here: no name by itself, nor the
+        start of one with the word after it ("ES muscles" is a name), nor a side."""
+        then = self.abbreviations.get(following, [following])[0] if following else following  # "ES musc"
+        return token not in self.standalone and (token, following) not in self.anatomy_bigrams \
+            and (token, then) not in self.anatomy_bigrams \
+            and token not in self.sides and token not in self.listed.get(language, ()) \
+            and any(token in words for words in self.listed.values())
 
     def _singular_name(self, word: str, shortest: int = 0) -> str | None:
         """The singular of `word` by a plural ending, when that singular (at least `shortest` letters) is a name on
@@ -802,6 +812,11 @@ class Normalizer:
                                                                               following)):
                 read_as(f"{token} {following}", [whole])  # "back bones": one name typed as two known words
                 skip = True
+            elif token in acronyms and self._another_languages_word(token, following, language):
+                # "left ES, right ES": an acronym is a name the writer chose; one spelt like a word that only another
+                # language lists (the Spanish "es") is no word of this request, and stays unread (in capitals, which
+                # no term is) so that the engine asks about it rather than passing over it
+                tokens.append(token.upper())
             elif token in self.known:
                 tokens.append(token)
             elif len(token) == 1 and following.isdigit() and token + following in self.known:

@@ -57,12 +57,16 @@ class TermIndex:
         self.known_tokens: set[str] = set()
         self.anatomy_tokens: dict[str, set[str]] = {}  # token -> concepts whose terms use it
         self.pro_forms: set[str] = set()  # "ones" in "the floating ones": a noun said again without its word
+        self.plural_pro_forms: set[str] = set()  # "ones": a pro-form that is plural
         self.region_adjectives: set[str] = set()  # "thoracic" in "the thoracic spinal cord"
         self.organ_adjectives: set[str] = set()  # "renal" in "the renal arteries"
         self.word_conjunctions: list[str] = []  # "and", "und": a joint said as a word inside a name
         self.pronoun_contractions: dict[str, tuple[str, ...]] = {}  # "it's" -> ("it", "is") before a relation
         self.structures: set[str] = set()  # concepts that are one structure, not a group
         self.one_word_names: dict[str, list[str]] = {}  # structure -> its names of one word ("bowel", "guts")
+        self.parts: dict[str, set[str]] = {}  # group -> every structure in it
+        self.pairs: set[str] = set()  # groups of one left and one right member
+        self.possessives: set[str] = set()  # "its", "their"
         self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
         self.language_words: dict[str, set[str]] = {}  # each language's own function words (languages.language_words)
         self.foreign_tokens: dict[str, set[str]] = {}  # a word only language files' names use -> those languages
@@ -151,12 +155,16 @@ class TermIndex:
                 if token not in book:
                     index.foreign_tokens.setdefault(token, set()).add(term.source[5:])
         index.pro_forms = {t for w in language.get("noun_pro_forms", ()) for t in tokenize(w)}
+        index.plural_pro_forms = index.pro_forms & {t for w in language.get("plural_heads", ()) for t in tokenize(w)}
         index.region_adjectives = {" ".join(tokenize(w)) for w in language.get("region_adjectives", ())}
         index.organ_adjectives = {" ".join(tokenize(w)) for w in language.get("organ_adjectives", ())}
         index.word_conjunctions = [w for w in language["conjunctions"] if w.isalpha()]
         index.pronoun_contractions = {" ".join(tokenize(k)): tuple(tokenize(v))
                                       for k, v in language.get("pronoun_contractions", {}).items() if not k.startswith("_")}
         index.structures = {c.id for c in ontology.concepts.values() if not c.members}
+        index.parts = {c.id: set(ontology.descendants(c.id)) for c in ontology.concepts.values() if c.members}
+        index.pairs = {c.id for c in ontology.concepts.values() if _is_pair(c.id, ontology)}
+        index.possessives = {" ".join(tokenize(w)) for w in language.get("possessive_pronouns", ())}
         for key, term in index.phrases.items():
             if len(key) == 1 and term.kind in ("concept", "singular"):
                 index.one_word_names.setdefault(term.value, []).append(key[0])
@@ -183,7 +191,26 @@ class TermIndex:
                 items.append(Item(i, i + 1, term, token))
                 i += 1
         return self._fold_region_adjectives(self._share_a_head(self._adjectives_after_a_group(self._fill_pro_forms(
-            self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens))))))
+            self._plural_by_pro_form(self._possessed_on_both_sides(self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens))))))))
+
+    def _possessed_on_both_sides(self, items: list[Item]) -> list[Item]:
+        """"each kidney together with its adrenal": one of a pair said after a possessive, once a pair has been said
+        on both sides before it, is its own pair on both sides too (each kidney's adrenal)."""
+        both = False
+        for k, item in enumerate(items):
+            if k and items[k - 1].text in self.possessives and both and item.term.kind == "singular" \
+                    and item.term.value in self.pairs:
+                items[k] = Item(item.start, item.end, Term("concept", item.term.value, item.term.source), item.text)
+            both = both or (item.term.kind == "side" and item.term.value == "both" and k + 1 < len(items)
+                            and items[k + 1].term.kind in ("singular", "concept") and items[k + 1].term.value in self.pairs)
+        return items
+
+    def _plural_by_pro_form(self, items: list[Item]) -> list[Item]:
+        """"vertebrae, the lumbar ones": the word for one member of a group ("lumbar") before a plural pro-form
+        names the whole group, as its plural does."""
+        return [Item(item.start, item.end, Term("concept", item.term.value, item.term.source), item.text)
+                if item.term.kind == "singular" and k + 1 < len(items) and items[k + 1].text in self.plural_pro_forms
+                else item for k, item in enumerate(items)]
 
     def _contraction_before_a_relation(self, items: list[Item]) -> list[Item]:
         """"the organ it's attached to": a pronoun contracted with its verb ("it's", a clause break elsewhere:
@@ -252,30 +279,40 @@ class TermIndex:
                 for item in items]
 
     def _adjectives_after_a_group(self, items: list[Item]) -> list[Item]:
-        """"the intestines, small and large", "bowel loops: small and large": words we do not read, listed after a
-        group's name, that each make a name with the group's noun ("small bowel", "large intestine") name those
-        members, and only those (the duodenum is no "small intestine" here)."""
+        """"the intestines, small and large", "bowel loops: small and large", "the bowel (small, duodenum and colon)":
+        words we do not read, listed after a group's name, that each make a name with the group's noun ("small
+        bowel", "large intestine", "intestino delgado") name those members; the list names only what it lists (the
+        duodenum is no "small intestine" here). Other entries of the list must be parts of the group."""
         for k, group in enumerate(items):
             if group.term.kind not in ("concept", "singular") or k + 2 >= len(items):
                 continue
-            listed: list[int] = []  # positions of the listed words
-            j = k + 1 + (items[k + 1].text in (",", ":"))
-            while j < len(items) and items[j].term.kind == "unknown":
-                listed.append(j)
+            entries: list[int] = []  # positions of the listed words and names
+            j = k + 1 + (items[k + 1].text in (",", ":", "("))
+            while j < len(items) and (items[j].term.kind == "unknown" and items[j].text.isalpha() or items[j].term.kind in (
+                    "concept", "singular") and items[j].term.value in self.parts.get(str(group.term.value), ())):
+                entries.append(j)
                 if j + 2 < len(items) and items[j + 1].term.kind == "conjunction":
                     j += 2
                 else:
                     break
-            named = [self._adjective_name(items[p].text, group.text.split()) for p in listed]
-            after = listed[-1] + 1 if listed else k
-            if len(listed) < 2 or any(t is None for t in named) or len({t.value for t in named}) < len(named) \
-                    or after < len(items) and items[after].term.kind not in ("break", "conjunction"):
+            listed = [p for p in entries if items[p].term.kind == "unknown"]
+            named = {p: self._adjective_name(items[p].text, group.text.split()) for p in listed}
+            after = entries[-1] + 1 if entries else k
+            # a list with names in it must be all there is: in brackets, or up to a sentence's end ("IVC plus
+            # portal/splenic" goes on past "portal"); adjectives alone in brackets may describe the whole
+            # ("the bowel loops (small and large)")
+            mixed = len(listed) < len(entries)
+            bracketed = items[k + 1].text == "(" and after < len(items) and items[after].text == ")"
+            if len(entries) < 2 or not listed or None in named.values() \
+                    or len({t.value for t in named.values()}) < len(named) \
+                    or (bracketed or items[k + 1].text == "(") and not mixed \
+                    or mixed and not (bracketed or after == len(items) or items[after].term.kind == "break") \
+                    or not mixed and after < len(items) and items[after].term.kind not in ("break", "conjunction"):
                 continue
-            joint = items[listed[-1] - 1]
-            spoken: list[Item] = []
-            for p, term in zip(listed, named):
-                spoken += [Item(items[p].start, items[p].end, term, f"{items[p].text} {group.text}"), joint]
-            return items[:k] + spoken[:-1] + items[after:]
+            after += bracketed
+            spoken = [Item(i.start, i.end, named[p], f"{i.text} {group.text}") if p in named else i
+                      for p, i in enumerate(items[entries[0]:entries[-1] + 1], start=entries[0])]
+            return items[:k] + spoken + items[after:]
         return items
 
     def _adjective_name(self, word: str, noun: list[str]) -> Term | None:
@@ -284,9 +321,10 @@ class TermIndex:
             for end in range(len(noun), start, -1):
                 part = noun[start:end]
                 for last in dict.fromkeys((part[-1], part[-1].removesuffix("s"), part[-1].removesuffix("es"))):
-                    term = self.phrases.get((word, *part[:-1], last))
-                    if term is not None and term.kind in ("concept", "singular"):
-                        return term
+                    for phrase in ((word, *part[:-1], last), (*part[:-1], last, word)):  # ("intestino delgado")
+                        term = self.phrases.get(phrase)
+                        if term is not None and term.kind in ("concept", "singular"):
+                            return term
         return None
 
     def _share_a_head(self, items: list[Item]) -> list[Item]:

@@ -50,6 +50,12 @@ class GeometryReaders:
         request.reading.rationale.append(f"expression: {show(expr)}")
         return evaluated.finding
 
+    def _drawn_as_a_series(self, group: str, evidence: Evidence) -> bool:
+        """The backbone draws `group` as several members of one series (the vertebrae level by level)."""
+        leaves = self.ontology.leaves(group, set(evidence.vocabulary))
+        return len(leaves) > 1 and len({self.ontology[c].series for c in leaves}) == 1 \
+            and self.ontology[leaves[0]].series is not None
+
     def _read_neighbours(self, request: Request) -> TargetSpec | None:
         """"T12 with its neighbours", "L1 and the levels above and below": a member of a series with the members
         one step away on each side: union(x, relation(superior, x, 1), relation(inferior, x, 1))."""
@@ -1400,9 +1406,11 @@ class GeometryReaders:
                        if items[k].term.kind == "exclusion" and items[k + 1].text in self.words.categories}
             # "the vertebrae touching L1": a group said whole, whose own member is the landmark, is the kind the
             # relation chooses from (every one that touches it), not the answer
-            many = head is not None and head.term.kind == "concept" and relation == "contact" \
-                and bool(self.ontology[str(head.term.value)].members) \
-                and any(a in self.ontology.descendants(str(head.term.value)) for a in anchors)
+            # ("the vertebrae around the cord": a series said whole around a landmark is every member that rings
+            # it, where the backbone draws them one by one)
+            many = head is not None and head.term.kind == "concept" and bool(self.ontology[str(head.term.value)].members) \
+                and (relation == "contact" and any(a in self.ontology.descendants(str(head.term.value)) for a in anchors)
+                     or relation == "around" and self._drawn_as_a_series(str(head.term.value), evidence))
             if head is not None and head.term.kind == "concept" and not also and not many \
                     and not self._group_by_side(str(head.term.value), relation):
                 named = str(head.term.value)

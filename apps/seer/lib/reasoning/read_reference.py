@@ -227,7 +227,7 @@ class ReferenceReaders:
             return spec
         if any(i.term.kind in ("concept", "side", "number", "locative", "range") and not (
                 i.term.kind == "side" and i.term.value == "both" and i.text in sets["both_words"])
-               and not _compound_hyphen(asking, j) for j, i in enumerate(asking)):
+               and not _compound_hyphen(asking, j) and not self._on_a_side(asking, j) for j, i in enumerate(asking)):
             return None  # it names a structure, a side, a number or a relation itself ("both" refers back)
         nouns = [i for i in asking if i.term.kind == "singular" or (i.term.kind == "head" and i.text not in
                                                                       self.words.generic)]
@@ -408,8 +408,9 @@ class ReferenceReaders:
         request.discourse.negated = [chunk for chunk in request.discourse.negated
                                      if chunk and chunk[0].start >= asking[0].start]
         mention = Mention(concept=chosen[0], form="concept", text=", ".join(chosen), source="reference")
-        request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1,
-                                     rule=f"report reference -> {chosen}")]
+        # (one structure must be there whole; a group, as when named, by the part of it the image shows)
+        request.include = [Grounding(mention=mention, ids=chosen, explicit=len(chosen) == 1
+                                     and not self.ontology[chosen[0]].members, rule=f"report reference -> {chosen}")]
         return None
 
     def _one_of_several(self, chosen: list[str], report: list[Item]) -> list[str]:
@@ -521,6 +522,14 @@ class ReferenceReaders:
                               T.confidence.clarify, request.reading, request.evidence, self.ontology,
                               f"report reference: the request asks for the removed {names}")
         return None
+
+    def _on_a_side(self, items: list[Item], k: int) -> bool:
+        """"the kidney on the unaffected side": a place word before the word "side" (articles and reference words
+        between) places by the side a reference picks, no relation to a structure."""
+        if items[k].term.kind != "locative":
+            return False
+        rest = [i for i in items[k + 1:] if i.term.kind != "filler"]
+        return bool(rest) and rest[0].text in self.words.side_nouns
 
     def _asked_of_removed(self, asking: list[Item], report: list[list[Item]], request: Request) -> TargetSpec | None:
         """"History: right nephrectomy. Segment the kidney.": the noun asked names the pair one side of which the
