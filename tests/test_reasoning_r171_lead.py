@@ -1,8 +1,9 @@
-"""Reasoning round 171 (issue 13), the lead's part: an acronym spelt like another language's function word, a
-side placed by a reference ("on the unaffected side"), a same-side phrase in a correction, a member word before
-"ones", a list after a group that mixes an adjective with names, a plural kind around a landmark, "each kidney
-with its adrenal", and the end of a landmark beyond the scan. Phrasings written for this test; in-process
-on the real CT and MR maps with the one session engine."""
+"""Reasoning rounds 171 and 175 (issue 13), the lead's part: an acronym spelt like another language's function
+word, a side placed by a reference ("on the unaffected side"), a same-side phrase in a correction, a member word
+before "ones", a list after a group that mixes an adjective with names, a plural kind around a landmark, "each kidney
+with its adrenal", the end of a landmark beyond the scan, a restriction after a contrast, a list after an exception
+from everything, a member and a direction ("from T12 down"), and a count before a plural group. Phrasings written
+for this test; in-process on the real CT and MR maps with the one session engine."""
 
 from __future__ import annotations
 
@@ -117,3 +118,56 @@ def test_a_relation_word_that_ends_a_conjunct_takes_the_structure_before(engine,
     """"on top" (no "of") was no relation word: "left kidney" was reported unread."""
     spec = engine.understand("left kidney and the gland on top", ct_evidence)
     assert spec.status == "ok" and spec.targets == ["kidney_left", "adrenal_gland_left"], spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("vertebrae, not ribs - the lumbar ones", ["vertebrae_L1", "vertebrae_L2"]),
+    ("vertebrae, not ribs, the lumbar ones", ["vertebrae_L1", "vertebrae_L2"]),
+    ("vertebrae except L1, the lumbar ones", ["vertebrae_T11", "vertebrae_T12"]),  # a subtraction goes on
+])
+def test_a_restriction_after_a_contrast_is_said_of_what_is_asked(engine, ct_evidence, prompt, expected):
+    """"not ribs" sets the kind apart (ribs are no part of the vertebrae): "the lumbar ones" after it restricts the
+    vertebrae; it had been excluded with the ribs (T11 and T12 at 0.97)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", ["all organs except the liver, the spleen",
+                                    "everything except the liver, the spleen"])
+def test_a_list_after_an_exception_from_everything_goes_on(engine, ct_evidence, prompt):
+    """The spleen, the second exception, came back alone at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert "spleen" not in spec.targets, (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("vertebrae from T12 down", ["vertebrae_T12", "vertebrae_L1", "vertebrae_L2"]),
+    ("T12 and below", ["vertebrae_T12", "vertebrae_L1", "vertebrae_L2"]),
+    ("vertebrae from L1 up", ["vertebrae_T11", "vertebrae_T12", "vertebrae_L1"]),
+    ("left ribs from 10 downwards", ["rib_left_10", "rib_left_11", "rib_left_12"]),
+    ("vertebrae from T12 down plus the spinal cord", ["vertebrae_T12", "vertebrae_L1", "vertebrae_L2", "spinal_cord"]),
+])
+def test_a_member_and_a_direction_run_to_that_end_of_the_series(engine, ct_evidence, prompt, expected):
+    """"from T12 down" gave T12 alone at 0.97: the direction word was a filler."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, (spec.targets, spec.trace.rationale)
+
+
+def test_a_direction_after_a_structure_of_no_series_is_no_range(engine, ct_evidence):
+    spec = engine.understand("the liver and below", ct_evidence)
+    assert spec.confidence < 0.9
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("T11 to L2 excluding the two thoracic ones", ["vertebrae_L1", "vertebrae_L2"]),
+    ("all vertebrae except the two lumbar vertebrae", ["vertebrae_T11", "vertebrae_T12"]),
+])
+def test_a_cardinal_before_a_plural_group_counts_it(engine, ct_evidence, prompt, expected):
+    """"the two thoracic ones" was read as T2 (not in the image): nothing was excluded, at 0.97."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, (spec.targets, spec.trace.rationale)
+
+
+def test_a_count_the_image_does_not_show_is_asked_about(engine, ct_evidence):
+    spec = engine.understand("vertebrae minus the three lumbar ones", ct_evidence)
+    assert spec.status == "clarify" and sorted(spec.candidates) == ["vertebrae_L1", "vertebrae_L2"]

@@ -250,6 +250,13 @@ def decide(reading: Reading, evidence: Evidence, ontology) -> TargetSpec:
 
     excluded: list[str] = []
     for grounding in reading.exclude:
+        count = grounding.mention.count if grounding.mention is not None else None
+        shown = [leaf for c in grounding.ids for leaf in ontology.leaves(c, vocabulary) if _present(evidence, leaf)]
+        if count and count != len(shown):
+            # "minus the three lumbar ones" where the image shows two: which are meant is not for us to pick
+            names = ", ".join(_name(ontology, c) for c in shown)
+            return ask(shown, reading, evidence, ontology, why=f"{count} excepted, {len(shown)} shown",
+                       message=f"You said {count}; the image shows {len(shown)} ({names}). Which do you mean to leave out?")
         for concept_id in grounding.ids or grounding.options:
             excluded.extend(leaf for leaf in ontology.leaves(concept_id, vocabulary) if leaf not in excluded)
     for ref in reading.exclude_refs:

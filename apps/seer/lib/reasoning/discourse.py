@@ -154,6 +154,7 @@ class DiscourseReader:
         self.trailing = {" ".join(tokenize(w)) for w in language.get("trailing_correction_markers", ())}
         self._both_words = {" ".join(tokenize(w)) for w in language.get("both_words", ())}
         self.same_side_words = {" ".join(tokenize(w)) for w in language.get("same_side_words", ())}
+        self.universal_words = {" ".join(tokenize(w)) for w in language.get("universal_words", ())}  # "everything"
         # "one lower", "eins höher": a step along a series; with a level word it is read as one (read_geometry)
         self.step_words = {" ".join(_fold(t) for t in tokenize(w)) for w in language.get("step_directions", {})} \
             | {" ".join(_fold(t) for t in tokenize(w)) for w, m in language.get("comparatives", {}).items()
@@ -476,6 +477,7 @@ class DiscourseReader:
                 # its whole list, up to the end of the section
                 stop = next((j for j in range(colon + 1, len(items)) if items[j].term.kind == "break"), len(items))
                 scope = [j for j in range(colon + 1, stop) if j not in removed]
+            scope += self._list_after_a_universal(items, k, scope, removed)
             negated = [items[j] for j in scope if items[j].term.kind in MENTION]
             if not negated and not earlier and scope and all(
                     items[j].term.kind in ("number", "filler") for j in scope) and (
@@ -1582,6 +1584,29 @@ class DiscourseReader:
             if j not in removed:
                 scope.append(j)
         return scope
+
+    def _list_after_a_universal(self, items: list[Item], k: int, scope: list[int], removed: set[int]) -> list[int]:
+        """"all organs except the liver, the spleen": after an exception from everything of a kind, a comma and one
+        more bare name go on with the list of exceptions (and so on, entry by entry). Returns the indices added."""
+        start = _clause_start(items, k)
+        # ("all organs" is read as a filler: no one structure, but still everything of a kind)
+        if not any(items[j].term.kind == "plural" or items[j].text.split(" ", 1)[0] in self.plural_words
+                   or items[j].text in self.universal_words for j in range(start, k)) \
+                or not any(items[j].term.kind in MENTION for j in scope):
+            return []
+        added: list[int] = []
+        j = max(scope) + 1
+        while j < len(items) and items[j].text == ",":
+            entry = [t for t in range(j + 1, len(items)) if items[t].term.kind != "filler"][:1]
+            if not entry or items[entry[0]].term.kind not in MENTION or entry[0] in removed:
+                break
+            end = entry[0] + 1
+            if end < len(items) and not (_is_boundary(items[end]) or items[end].text in (",", ";")
+                                         or items[end].term.kind == "conjunction"):
+                break
+            added += list(range(j, end))
+            j = end
+        return added
 
     def _negates_said(self, items: list[Item], k: int, j: int | None) -> bool:
         """Whether the item at `j`, after the correction marker at `k`, is a negation whose object is one of the

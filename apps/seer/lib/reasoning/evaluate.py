@@ -136,6 +136,12 @@ class Evaluator:
                 return geometry.Finding(why=["no member of the series is in the image"], margin="numbering")
             # "from the 10th to the last one": an end word is that end of what the image shows
             ends = [shown[0] if v == "first" else shown[-1] if v == "last" else v for v in (expr.start, expr.stop)]
+            beyond = [v for v in (expr.start, expr.stop) if isinstance(v, int) and shown and (
+                "last" in (expr.start, expr.stop) and v > shown[-1] or "first" in (expr.start, expr.stop) and v < shown[0])]
+            if beyond:
+                # "from L3 down" where L2 is the last one shown: L3 and all after it lie outside the image
+                return geometry.Finding(why=[f"member {beyond[0]} lies beyond the end of the series the image shows"],
+                                        margin="numbering")
             low, high = sorted(ends)
             ids = [c.id for k, c in enumerate(pool, start=1) if low <= k <= high]
             return geometry.Finding(ids=ids, explicit=False, confidence=T.confidence.series,

@@ -24,6 +24,7 @@ KNOWN_ONLY = ("negation_cancellers", "universal_words", "findings_words", "affec
               "neighbour_words", "list_words", "hesitation_words", "step_directions", "descriptive_adjectives",
               "norm_words")
 MAX_PHRASE_TOKENS = 10
+PAUSES = {",", ";", "-", "\u2013", "\u2014"}  # marks that end a clause's list without ending its sentence
 OTHER_SIDE = {"left": "right", "right": "left"}
 # What may stand between the two ends of a range ("T12 to L2", "the 11th thoracic to the 1st lumbar").
 RANGE_FILLING = {"range", "number", "filler", "side", "extreme"}
@@ -67,6 +68,10 @@ class TermIndex:
         self.parts: dict[str, set[str]] = {}  # group -> every structure in it
         self.pairs: set[str] = set()  # groups of one left and one right member
         self.possessives: set[str] = set()  # "its", "their"
+        self.step_words: dict[str, str] = {}  # "down" -> inferior: a direction along a series
+        self.step_relations: dict[str, str] = {}  # "below" -> inferior: a relation word along the body's axis
+        self.series_step: dict[str, int] = {}  # inferior -> +1: towards a series' last member
+        self.in_a_series: set[str] = set()  # members of a numbered series (vertebrae, ribs)
         self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
         self.language_words: dict[str, set[str]] = {}  # each language's own function words (languages.language_words)
         self.foreign_tokens: dict[str, set[str]] = {}  # a word only language files' names use -> those languages
@@ -145,9 +150,11 @@ class TermIndex:
             index.add(phrase, Term("filler", phrase, "language"), override=True)
         for word, end in language["series_extremes"].items():
             index.add(word, Term("extreme", end, "language"))
+        cardinals = {" ".join(tokenize(w)) for w in language.get("cardinals", ())}
         for key in ("ordinals", "roman_numerals"):
             for word, number in language[key].items():
-                index.add(word, Term("number", number, "language"))
+                # ("two" counts; "second" places: "the two thoracic vertebrae" is no T2)
+                index.add(word, Term("number", number, "cardinal" if word in cardinals else "language"))
         book = set(index.anatomy_tokens)
         for phrase, term in extra:  # learned from corrections: a site's own usage wins over the book
             index.add(phrase, term, override=True)
@@ -165,6 +172,11 @@ class TermIndex:
         index.parts = {c.id: set(ontology.descendants(c.id)) for c in ontology.concepts.values() if c.members}
         index.pairs = {c.id for c in ontology.concepts.values() if _is_pair(c.id, ontology)}
         index.possessives = {" ".join(tokenize(w)) for w in language.get("possessive_pronouns", ())}
+        index.step_words = {" ".join(tokenize(k)): v for k, v in language.get("step_directions", {}).items()}
+        index.step_relations = {" ".join(tokenize(k)): v for k, v in language.get("relations", {}).items()
+                                if v in ("superior", "inferior")}
+        index.series_step = language.get("series_step", {"superior": -1, "inferior": 1})
+        index.in_a_series = {c.id for c in ontology.concepts.values() if c.series}
         for key, term in index.phrases.items():
             if len(key) == 1 and term.kind in ("concept", "singular"):
                 index.one_word_names.setdefault(term.value, []).append(key[0])
@@ -191,7 +203,30 @@ class TermIndex:
                 items.append(Item(i, i + 1, term, token))
                 i += 1
         return self._fold_region_adjectives(self._share_a_head(self._adjectives_after_a_group(self._fill_pro_forms(
-            self._plural_by_pro_form(self._possessed_on_both_sides(self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens))))))))
+            self._plural_by_pro_form(self._possessed_on_both_sides(self._open_ended(self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens)))))))))
+
+    def _open_ended(self, items: list[Item]) -> list[Item]:
+        """"from T12 down", "T12 and below", "the ribs from the 9th downwards": a member of a series, then a
+        direction along the body and nothing more in its clause, runs to that end of what the image shows; it is
+        read as "to the last" (or "to the first", upwards). A relation word needs "and" before it ("L1 below"
+        places something, "L1 and below" does not)."""
+        for k, item in enumerate(items[:-1]):
+            if not (item.term.kind == "number" or item.term.value in self.in_a_series):
+                continue
+            joined = items[k + 1].term.kind == "conjunction" and items[k + 1].text not in (",", ";")
+            word = items[k + 1 + joined] if k + 1 + joined < len(items) else None
+            if word is None:
+                continue
+            direction = self.step_words.get(word.text) if word.term.kind == "filler" else \
+                self.step_relations.get(word.text) if word.term.kind == "locative" and joined else None
+            after = items[k + 2 + joined] if k + 2 + joined < len(items) else None
+            if direction not in self.series_step or after is not None and after.term.kind not in ("break", "conjunction"):
+                continue
+            end = "last" if self.series_step[direction] > 0 else "first"
+            return items[:k + 1] + [Item(word.start, word.start, Term("range", "to", "language"), "to"),
+                                    Item(word.start, word.end, Term("extreme", end, "language"), word.text)] + \
+                items[k + 2 + joined:]
+        return items
 
     def _possessed_on_both_sides(self, items: list[Item]) -> list[Item]:
         """"each kidney together with its adrenal": one of a pair said after a possessive, once a pair has been said
@@ -430,6 +465,7 @@ class Mention:
     numbers: list[int] = field(default_factory=list)
     range_end: "Mention | None" = None  # the far end of a range ("T12 to L2")
     extreme: str | None = None  # "first" or "last" member of a series ("the lowest rib")
+    count: int | None = None  # a number said before a group's plural: how many ("the two lumbar vertebrae")
 
     @property
     def side(self) -> str | None:
@@ -526,7 +562,10 @@ def _side_before(chunk: list[Item], position: int) -> int | None:
     return k if k >= 0 and chunk[k].term.kind == "side" and chunk[k].term.value in ("left", "right") else None
 
 
-def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
+def _parse_chunk(chunk: list[Item], ontology, excepted: bool = False) -> list[Mention]:
+    """The mentions a chunk names, with their sides, numbers and ends. `excepted`: the chunk is an exception, where a
+    number word before a group's plural counts it ("except the two thoracic ones"); elsewhere the count readers
+    read it ("the two lowest ribs", "T12 and the two vertebrae below")."""
     mentions: list[Mention] = []
     positions: list[int] = []  # chunk position of each mention, including the ends of ranges
     owner: list[Mention] = []  # the mention each position speaks for
@@ -599,6 +638,13 @@ def _parse_chunk(chunk: list[Item], ontology) -> list[Mention]:
         preceding = [k for k, p in enumerate(positions) if p < first]
         if following:
             target = owner[following[0]]  # "11th rib"
+            # (a number word only: "left 11 and 12 ribs" numbers them)
+            counted = excepted and chunk[first].term.source == "cardinal" \
+                and not any(i.term.kind in ("extreme", "locative") for i in chunk)
+            if counted and len(numbers) == 1 and target.form == "concept" and ontology is not None \
+                    and target.concept in ontology and ontology[target.concept].members:
+                target.count = numbers[0]  # "the two thoracic vertebrae": how many, not which
+                continue
         elif preceding:
             target = owner[preceding[-1]]  # "rib 11", "ribs 10-12"
             siblings = [_sibling_in_series(target.concept, n, ontology) for n in numbers]
@@ -845,10 +891,41 @@ def _side_headers(items: list[Item], ontology=None) -> list[Item]:
     return out
 
 
+def _restriction_after_a_contrast(items: list[Item], ontology) -> list[Item]:
+    """"vertebrae, not ribs - the lumbar ones": after an exclusion of something that is no part of what is asked (a
+    contrast, not a subtraction), a pause and a part of what is asked said with a pro-form ("ones") restricts what
+    is asked; it is read where it would be said before the exclusion ("vertebrae, the lumbar ones, not ribs").
+    ("vertebrae except L1, the lumbar ones" subtracts L1, and the lumbar ones with it.)"""
+    if ontology is None:
+        return items
+
+    def within(part: str, whole: str) -> bool:
+        return part == whole or part in ontology.descendants(whole)
+
+    for k, item in enumerate(items):
+        if item.term.kind != "exclusion":
+            continue
+        pause = next((j for j in range(k + 1, len(items)) if items[j].text in PAUSES or items[j].term.kind == "break"),
+                     None)
+        asked = [str(i.term.value) for i in items[:k] if i.term.kind in ("concept", "singular") and str(i.term.value) in ontology]
+        refused = [str(i.term.value) for i in items[k:pause or 0] if i.term.kind in ("concept", "singular")
+                   and str(i.term.value) in ontology]
+        if pause is None or not asked or not refused or any(within(r, a) or within(a, r) for r in refused for a in asked):
+            return items
+        said = [j for j in range(pause + 1, len(items)) if items[j].term.kind != "filler"]
+        if len(said) < 2 or items[said[0]].term.kind != "concept" or items[said[1]].term.kind != "anaphora" \
+                or not any(within(str(items[said[0]].term.value), a) for a in asked):
+            return items
+        stop = next((j for j in range(said[1] + 1, len(items)) if items[j].term.kind == "break"), len(items))
+        return items[:k] + items[pause + 1:stop] + [items[pause]] + items[k:pause] + items[stop:]
+    return items
+
+
 def parse_items(items: list[Item], ontology) -> ParsedRequest:
     items = _side_headers(items, ontology)
     selected, context = select_clauses(items)
     selected, landmarks = split_landmarks(selected)
+    selected = _restriction_after_a_contrast(selected, ontology)
     context = context + landmarks
     parsed = ParsedRequest(items=items, unknown=[i.text for i in items if i.term.kind == "unknown"])
     for chunk in _merge_bare_chunks(_split(context, "conjunction")):
@@ -863,7 +940,7 @@ def parse_items(items: list[Item], ontology) -> ParsedRequest:
         segment_mentions: list[Mention] = []
         for chunk in chunks:
             _apply_plural_markers(chunk, ontology)
-            mentions = _parse_chunk(chunk, ontology)
+            mentions = _parse_chunk(chunk, ontology, excepted=number > 0)
             segment_mentions.extend(mentions)
             if number == 0 and not mentions:
                 reference = _bare_reference(chunk)
