@@ -211,7 +211,10 @@ class TermIndex:
         read as "to the last" (or "to the first", upwards). A relation word needs "and" before it ("L1 below"
         places something, "L1 and below" does not)."""
         for k, item in enumerate(items[:-1]):
-            if not (item.term.kind == "number" or item.term.value in self.in_a_series):
+            # (a count is a step, not a member: "L1 - two down", "L1, 2 down")
+            counted = item.term.kind == "number" and (item.term.source == "cardinal" or k and (
+                items[k - 1].term.kind in ("range", "conjunction") or items[k - 1].text in PAUSES))
+            if not (item.term.kind == "number" or item.term.value in self.in_a_series) or counted:
                 continue
             joined = items[k + 1].term.kind == "conjunction" and items[k + 1].text not in (",", ";")
             word = items[k + 1 + joined] if k + 1 + joined < len(items) else None
