@@ -171,3 +171,26 @@ def test_a_cardinal_before_a_plural_group_counts_it(engine, ct_evidence, prompt,
 def test_a_count_the_image_does_not_show_is_asked_about(engine, ct_evidence):
     spec = engine.understand("vertebrae minus the three lumbar ones", ct_evidence)
     assert spec.status == "clarify" and sorted(spec.candidates) == ["vertebrae_L1", "vertebrae_L2"]
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the psoas, not the erector spinae, left side", ["iliopsoas_left"]),
+    ("kidneys, not the liver, the left one", ["kidney_left"]),
+])
+def test_a_side_after_a_contrast_is_the_asked_structures(engine, ct_evidence, prompt, expected):
+    """The side went to the excluded muscle, and which psoas was asked."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected, (spec.targets, spec.trace.rationale)
+
+
+@pytest.mark.parametrize("prompt", ["os vasos, menos a veia porta/esplênica", "los vasos, menos la vena porta",
+                                    "i vasi tranne la vena porta"])
+def test_the_one_word_name_of_the_vessels_in_other_languages(engine, mr_evidence, prompt):
+    """"vessels" names the blood vessels in English; "vasos" and "vasi" named nothing, so only the exception was read."""
+    spec = engine.understand(prompt, mr_evidence)
+    assert spec.status == "ok" and spec.targets == ["aorta", "inferior_vena_cava"], spec.trace.rationale
+
+
+def test_a_count_of_steps_after_a_member_is_no_open_range(engine, ct_evidence):
+    spec = engine.understand("L1 - two down", ct_evidence)
+    assert spec.status != "ok"

@@ -896,8 +896,8 @@ def _side_headers(items: list[Item], ontology=None) -> list[Item]:
 
 def _restriction_after_a_contrast(items: list[Item], ontology) -> list[Item]:
     """"vertebrae, not ribs - the lumbar ones": after an exclusion of something that is no part of what is asked (a
-    contrast, not a subtraction), a pause and a part of what is asked said with a pro-form ("ones") restricts what
-    is asked; it is read where it would be said before the exclusion ("vertebrae, the lumbar ones, not ribs").
+    contrast, not a subtraction), a pause and a part of what is asked said with a pro-form ("ones"), or a side alone,
+    restricts what is asked; it is read where it would be said before the exclusion ("vertebrae, the lumbar ones, not ribs").
     ("vertebrae except L1, the lumbar ones" subtracts L1, and the lumbar ones with it.)"""
     if ontology is None:
         return items
@@ -916,10 +916,14 @@ def _restriction_after_a_contrast(items: list[Item], ontology) -> list[Item]:
         if pause is None or not asked or not refused or any(within(r, a) or within(a, r) for r in refused for a in asked):
             return items
         said = [j for j in range(pause + 1, len(items)) if items[j].term.kind != "filler"]
-        if len(said) < 2 or items[said[0]].term.kind != "concept" or items[said[1]].term.kind != "anaphora" \
-                or not any(within(str(items[said[0]].term.value), a) for a in asked):
+        # ("the psoas, not the erector spinae, left side", "kidneys, not the liver, the left one": a side said
+        # alone after it is the asked structure's too)
+        sided = bool(said) and items[said[0]].term.kind == "side" and all(
+            items[j].term.kind in ("anaphora", "break") for j in said[1:])
+        if not sided and (len(said) < 2 or items[said[0]].term.kind != "concept" or items[said[1]].term.kind != "anaphora"
+                          or not any(within(str(items[said[0]].term.value), a) for a in asked)):
             return items
-        stop = next((j for j in range(said[1] + 1, len(items)) if items[j].term.kind == "break"), len(items))
+        stop = next((j for j in range(said[0] + 1, len(items)) if items[j].term.kind == "break"), len(items))
         return items[:k] + items[pause + 1:stop] + [items[pause]] + items[k:pause] + items[stop:]
     return items
 
