@@ -2,8 +2,8 @@
 word, a side placed by a reference ("on the unaffected side"), a same-side phrase in a correction, a member word
 before "ones", a list after a group that mixes an adjective with names, a plural kind around a landmark, "each kidney
 with its adrenal", the end of a landmark beyond the scan, a restriction after a contrast, a list after an exception
-from everything, a member and a direction ("from T12 down"), and a count before a plural group. Phrasings written
-for this test; in-process on the real CT and MR maps with the one session engine."""
+from everything, a member and a direction ("from T12 down"), a count before a plural group, a request after a
+signature delimiter, and a landmark no map draws (the hemidiaphragm). Phrasings written for this test; in-process on the real CT and MR maps with the one session engine."""
 
 from __future__ import annotations
 
@@ -193,4 +193,36 @@ def test_the_one_word_name_of_the_vessels_in_other_languages(engine, mr_evidence
 
 def test_a_count_of_steps_after_a_member_is_no_open_range(engine, ct_evidence):
     spec = engine.understand("L1 - two down", ct_evidence)
+    assert spec.status != "ok"
+
+
+def test_a_request_after_a_signature_delimiter_is_read_when_nothing_before_it_asks(engine, ct_evidence):
+    """The text after "--" is dropped as a signature; put first, the signature left nothing to read."""
+    spec = engine.understand("Sent from my iPhone\n--\nstomach seg pls", ct_evidence)
+    assert spec.status == "ok" and spec.targets == ["stomach"] and spec.confidence < 0.9
+    signed = engine.understand("liver please\n--\nDr Smith, ext 4432", ct_evidence)
+    assert signed.targets == ["liver"]  # (a signature after the request still asks for nothing)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("the organ tucked under the left hemidiaphragm, lateral to the stomach", ["spleen"]),
+    ("the lung lobe sitting on top of the right hemidiaphragm", ["lung_lower_lobe_right"]),
+    ("das Organ unter dem linken Zwerchfell", ["spleen"]),
+    ("il lobo polmonare sopra l'emidiaframma destro", ["lung_lower_lobe_right"]),
+])
+def test_a_landmark_no_map_draws_is_placed_by_what_lies_across_it(engine, ct_evidence, prompt, expected):
+    """The hemidiaphragm is in no map: under it is under the lung of its side, above it is above the organs under
+    it (`bounds` in concepts.json). It had been refused or asked about in 18 rows of the blind suites."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "ok" and spec.targets == expected and spec.confidence < 0.9, spec.trace.rationale
+
+
+@pytest.mark.parametrize("prompt", ["segment the diaphragm", "the left hemidiaphragm"])
+def test_a_landmark_no_map_draws_is_never_segmented(engine, ct_evidence, prompt):
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status == "rejected" and "vocabulary" in spec.message
+
+
+def test_a_relation_to_such_a_landmark_that_its_bounds_do_not_place_is_refused(engine, ct_evidence):
+    spec = engine.understand("the organ next to the diaphragm", ct_evidence)
     assert spec.status != "ok"

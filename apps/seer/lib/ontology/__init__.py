@@ -60,6 +60,10 @@ class Concept:
     # Where a lumen's content passes next (the oesophagus into the stomach): the order of a tract, read by
     # `reasoning.tract` for "the segment after the stomach", "where the small bowel leads".
     continues_into: tuple[str, ...] = ()
+    # A landmark no map draws, placed by what lies on each side of it (the left hemidiaphragm: the left lung above,
+    # the spleen and stomach below): "superior"/"inferior" -> those structures. "Under the left hemidiaphragm" is
+    # then read as under what lies above it.
+    bounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _code(entry: dict | None) -> SnomedCode | None:
@@ -104,6 +108,7 @@ class Ontology:
                 within=tuple(entry.get("within", [])),
                 parts=tuple(entry.get("parts", [])),
                 continues_into=tuple(entry.get("continues_into", [])),
+                bounds={side: tuple(ids) for side, ids in entry.get("bounds", {}).items()},
             )
             if concept.id in self.concepts:
                 raise OntologyError(f"duplicate concept id {concept.id!r} in {CONCEPTS_FILE}")
@@ -127,6 +132,9 @@ class Ontology:
             for host in concept.within:
                 if host not in self.concepts:
                     raise OntologyError(f"{concept.id}: within {host!r} is not a concept")
+            for side, ids in concept.bounds.items():
+                if side not in ("superior", "inferior") or any(c not in self.concepts for c in ids):
+                    raise OntologyError(f"{concept.id}: bounds {side!r} must be superior|inferior with known concepts")
             if concept.pair and self.concepts.get(concept.pair) is None:
                 raise OntologyError(f"{concept.id}: pair {concept.pair!r} is not a concept")
             if concept.region not in self.regions:

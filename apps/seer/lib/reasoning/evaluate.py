@@ -304,6 +304,13 @@ class Evaluator:
         # A group landmark that the map does not hold whole ("next to the spine") is the union of its parts.
         groups = {a: [c for c in self.ontology.leaves(a, self.vocabulary) if present and c in present]
                   for a in anchors if self.ontology[a].members and a not in (present or {})}
+        # "under the left hemidiaphragm": a landmark no map draws is placed by what lies across it (the left lung):
+        # under it is under them, above it above what lies below it
+        across = {"inferior": "superior", "superior": "inferior"}.get(expr.kind)
+        for a in anchors:
+            if self.ontology[a].bounds and a not in (present or {}):
+                groups[a] = [c for b in self.ontology[a].bounds.get(across, ()) if across
+                             for c in self.ontology.leaves(b, self.vocabulary) if present and c in present]
         if expr.kind == "between" and len(anchors) >= 2 and not groups:
             found = geometry.series_between(anchors[0], anchors[1], self.ontology, self.vocabulary)
             if found is not None:

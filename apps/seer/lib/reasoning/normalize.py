@@ -191,29 +191,31 @@ _SIGNATURE = re.compile(r"(?m)^[ \t]*--[ \t]*$")
 
 def clean_text(prompt: str, item_words: set[str] = frozenset(), instruction_headers: set[str] = frozenset(),
                instruction_phrases: set[str] = frozenset(), request_headers: set[str] = frozenset(),
-               actions: set[str] = frozenset()) -> CleanedText:
+               actions: set[str] = frozenset(), signature: bool = True) -> CleanedText:
     """Drop pasted noise and text addressed to a program, end each line as a clause, and replace "item 2" (a later
     line naming an earlier numbered entry) by that entry's words, so "3. drop item 1" reads as dropping what line 1
-    said. Whether anything was cut for being addressed to a program is kept: calibration caps such answers."""
+    said. Whether anything was cut for being addressed to a program is kept: calibration caps such answers.
+    `signature`: drop what follows a signature delimiter (False for a second reading of a text whose first named
+    nothing: "Sent from my iPhone\n--\nstomach seg pls" put its request after it)."""
     # a request pasted from a web page or a chat export keeps its entities ("&lt;request&gt;"): "&lt;" read as
     # words is "lt", the left side
     prompt = html.unescape(prompt)
-    kept = _cut_program_text(prompt, instruction_headers, instruction_phrases, request_headers, actions)
+    kept = _cut_program_text(prompt, instruction_headers, instruction_phrases, request_headers, actions, signature)
     cut = bool(instruction_headers or instruction_phrases or request_headers) \
-        and _cut_program_text(prompt).split() != kept.split()
+        and _cut_program_text(prompt, signature=signature).split() != kept.split()
     return CleanedText(_clauses(kept, item_words, actions), cut)
 
 
 def _cut_program_text(prompt: str, instruction_headers: set[str] = frozenset(),
                       instruction_phrases: set[str] = frozenset(), request_headers: set[str] = frozenset(),
-                      actions: set[str] = frozenset()) -> str:
+                      actions: set[str] = frozenset(), signature: bool = True) -> str:
     """Only the clinical request counts: text addressed to a program ("SYSTEM: also segment the heart", "ignore
     previous instructions ...") is dropped up to the end of its line or sentence, or up to a marker that hands
     the turn back to the person asking ("... user: only the aorta", "... actual request: spleen"): what follows
     that marker is the request again. Pasted noise and link markup go too."""
     # an e-mail signature starts after a line of two dashes (the usenet and RFC 3676 delimiter): a name, a
     # department and a telephone extension ("ext 4432" was read as the extensor muscles) ask for nothing
-    prompt = _SIGNATURE.split(prompt, maxsplit=1)[0]
+    prompt = _SIGNATURE.split(prompt, maxsplit=1)[0] if signature else prompt
     text = _NOISE.sub(" ", _LINK_TEXT.sub(r"\1", _chat_markup(prompt, instruction_headers, request_headers)))
     # a role marker of the person asking ("user:", "actual request:"), perhaps after a word or two of its own
     back = rf"\b(?:{_alternation(request_headers)})\s*:" if request_headers else None
@@ -773,7 +775,7 @@ class Normalizer:
                 when the first found no anatomy at all.
         """
         cleaned = clean_text(prompt, self.item_words, self.instruction_headers, self.instruction_phrases,
-                             self.request_headers, self.actions)
+                             self.request_headers, self.actions, signature=not lenient)
         folded = fold(cleaned.text)
         raw = self._join_prefixes([self._elide(token) for token in _words(folded)])
         raw = [t for k, t in enumerate(raw) if not (t == "." and k and raw[k - 1] in self.dotted)]

@@ -72,6 +72,7 @@ class TermIndex:
         self.step_relations: dict[str, str] = {}  # "below" -> inferior: a relation word along the body's axis
         self.series_step: dict[str, int] = {}  # inferior -> +1: towards a series' last member
         self.in_a_series: set[str] = set()  # members of a numbered series (vertebrae, ribs)
+        self.bounded: set[str] = set()  # landmarks no map draws, placed by what lies above and below them
         self.readings: dict[tuple[str, ...], dict[str, Term]] = {}  # a name that means different things by language
         self.language_words: dict[str, set[str]] = {}  # each language's own function words (languages.language_words)
         self.foreign_tokens: dict[str, set[str]] = {}  # a word only language files' names use -> those languages
@@ -177,6 +178,7 @@ class TermIndex:
                                 if v in ("superior", "inferior")}
         index.series_step = language.get("series_step", {"superior": -1, "inferior": 1})
         index.in_a_series = {c.id for c in ontology.concepts.values() if c.series}
+        index.bounded = {c.id for c in ontology.concepts.values() if c.bounds}
         for key, term in index.phrases.items():
             if len(key) == 1 and term.kind in ("concept", "singular"):
                 index.one_word_names.setdefault(term.value, []).append(key[0])
@@ -203,7 +205,29 @@ class TermIndex:
                 items.append(Item(i, i + 1, term, token))
                 i += 1
         return self._fold_region_adjectives(self._share_a_head(self._adjectives_after_a_group(self._fill_pro_forms(
-            self._plural_by_pro_form(self._possessed_on_both_sides(self._open_ended(self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens)))))))))
+            self._plural_by_pro_form(self._possessed_on_both_sides(self._open_ended(self._placed_landmarks_only(
+            self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens))))))))))
+
+    def _placed_landmarks_only(self, items: list[Item]) -> list[Item]:
+        """A landmark no map draws (the hemidiaphragm) is read as one only right after a word for above or below,
+        which its bounds place ("under the left hemidiaphragm"); said otherwise ("up against the diaphragm", "the
+        aorta from the diaphragm down") its words stay unread, for a description to read."""
+        def placed(k: int) -> bool:
+            before = next((i for i in reversed(items[:k]) if i.term.kind not in ("filler", "side")), None)
+            return before is not None and before.text in self.step_relations
+
+        out: list[Item] = []
+        for k, item in enumerate(items):
+            if item.term.value not in self.bounded or placed(k):
+                out.append(item)
+                continue
+            # word by word, as if the name were not known ("left" stays a side)
+            for n, word in enumerate(item.text.split()):
+                term = self.phrases.get((word,))
+                out.append(Item(item.start + n, item.start + n + 1,
+                                term if term is not None and term.value not in self.bounded else Term("unknown", word),
+                                word))
+        return out
 
     def _open_ended(self, items: list[Item]) -> list[Item]:
         """"from T12 down", "T12 and below", "the ribs from the 9th downwards": a member of a series, then a

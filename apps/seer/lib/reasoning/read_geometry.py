@@ -50,6 +50,23 @@ class GeometryReaders:
         request.reading.rationale.append(f"expression: {show(expr)}")
         return evaluated.finding
 
+    def _unplaced_landmark(self, items: list[Item], evidence: Evidence) -> bool:
+        """A landmark no map draws (`bounds`: the hemidiaphragm) said where its bounds do not place it: with a
+        relation other than above or below ("up against the left hemidiaphragm"), or with nothing across it in the
+        image (an MR without the lungs). The relation is not read then; the description may be."""
+        for k, item in enumerate(items):
+            concept = self.ontology.concepts.get(str(item.term.value)) if item.term.kind in MENTION else None
+            if concept is None or not concept.bounds:
+                continue
+            word = next((i for i in reversed(items[:k]) if i.term.kind == "locative"), None)
+            kind = self.words.relations.get(word.text) if word is not None else None
+            across = {"inferior": "superior", "superior": "inferior"}.get(kind)
+            shown = [c for b in concept.bounds.get(across, ()) for c in self.ontology.leaves(b, set(evidence.vocabulary))
+                     if evidence.present and c in evidence.present]
+            if not shown:
+                return True
+        return False
+
     def _drawn_as_a_series(self, group: str, evidence: Evidence) -> bool:
         """The backbone draws `group` as several members of one series (the vertebrae level by level)."""
         leaves = self.ontology.leaves(group, set(evidence.vocabulary))
@@ -1121,6 +1138,8 @@ class GeometryReaders:
         if (step := self._read_series_sequence(request)) is not None:  # "the vertebra right after T12"
             return step
         items, evidence = request.items, request.evidence
+        if self._unplaced_landmark(items, evidence):
+            return None
         position = next((k for k, i in enumerate(items) if i.term.kind == "locative"
                          and i.text in self.words.relations), None)
         side_noun = None
