@@ -3,7 +3,9 @@ word, a side placed by a reference ("on the unaffected side"), a same-side phras
 before "ones", a list after a group that mixes an adjective with names, a plural kind around a landmark, "each kidney
 with its adrenal", the end of a landmark beyond the scan, a restriction after a contrast, a list after an exception
 from everything, a member and a direction ("from T12 down"), a count before a plural group, a request after a
-signature delimiter, and a landmark no map draws (the hemidiaphragm). Phrasings written for this test; in-process on the real CT and MR maps with the one session engine."""
+signature delimiter, a landmark no map draws (the hemidiaphragm), and an answer placed where the report says a
+structure was removed. Phrasings written for this test; in-process on the real CT and MR maps with the one
+session engine."""
 
 from __future__ import annotations
 
@@ -226,3 +228,11 @@ def test_a_landmark_no_map_draws_is_never_segmented(engine, ct_evidence, prompt)
 def test_a_relation_to_such_a_landmark_that_its_bounds_do_not_place_is_refused(engine, ct_evidence):
     spec = engine.understand("the organ next to the diaphragm", ct_evidence)
     assert spec.status != "ok"
+
+
+@pytest.mark.parametrize("prompt", ["Splenectomy 2010. Outline the organ below the left lung.",
+                                    "Splenectomy 2010. Outline the organ under the left hemidiaphragm."])
+def test_an_answer_placed_where_the_report_says_a_structure_was_removed_is_refused(engine, ct_evidence, prompt):
+    """The relation reader gave the spleen the report says was taken out (the map of this CT still draws one)."""
+    spec = engine.understand(prompt, ct_evidence)
+    assert spec.status != "ok" and "removed" in spec.message

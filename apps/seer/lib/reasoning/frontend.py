@@ -146,6 +146,8 @@ class FrontEnd:
             return spec
         if spec.status != "ok" and (union := self._union_of_parts(request)) is not None:
             return union  # "the larger kidney and the liver": each part read on its own
+        if (removed := self._placed_where_one_was_removed(request, spec)) is not None:
+            return removed
         if spec.status == "ok" and (operator := self._later_operator(request)):
             # "the left kidney and its counterpart", "the stomach and the bowel right after it": a later part is an
             # operator on the part before; the whole reading has read it as plain words (or dropped it)

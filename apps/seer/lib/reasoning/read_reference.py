@@ -488,6 +488,30 @@ class ReferenceReaders:
                       "name the structure you want.", T.confidence.clarify, request.reading, request.evidence,
                       self.ontology, f"report reference: a description of the kind of a removed structure ({names})")
 
+    def _placed_where_one_was_removed(self, request: Request, spec: TargetSpec) -> TargetSpec | None:
+        """"Splenectomy 2010. Outline the organ under the left hemidiaphragm.": an answer placed by a relation or a
+        description (no name of its own for it in the asking clause) that is a structure the report says was taken
+        out; the map may still draw something there, but it is not what was asked. A refusal, never that mask."""
+        if spec.status != "ok" or request.items is None:
+            return None
+        clauses = self._clauses(request)
+        asking = [c for c in clauses if any(i.term.kind == "action" for i in c)]
+        if not asking or len(asking) == len(clauses) or any(self._says_removed(c, request) for c in asking):
+            return None  # ("... outline the kidney to be removed": the removal is planned, the kidney there)
+        named = {str(i.term.value) for c in asking for i in c if i.term.kind in MENTION}
+        # (a removal the report plans or says was partial leaves the structure in place, as for `_set_removed_aside`)
+        removed = [c for clause in clauses if clause not in asking for part in _split_at_commas(clause)
+                   if self._says_removed(part, request)
+                   and not {t for i in part for t in i.text.split()} & self._structure_kept_words
+                   for c in self._report_ids(part, request, [])[0]]
+        hit = [c for c in spec.targets if c in removed and c not in named]
+        if not hit:
+            return None
+        names = ", ".join(self.ontology[c].name for c in dict.fromkeys(hit))
+        return refuse(f"The report says the {names} was removed, and the structure described may be it. Please "
+                      "name the structure you want.", T.confidence.clarify, request.reading, request.evidence,
+                      self.ontology, f"report reference: the answer ({names}) is a structure the report says was removed")
+
     def _categories_said(self, items: list[Item]) -> set[str]:
         """The kinds that the nouns of kind in `items` name ("organ", "gland")."""
         return {self.words.categories[i.text] for i in items if i.term.kind == "head" and i.text in self.words.categories}
