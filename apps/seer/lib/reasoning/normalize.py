@@ -337,7 +337,7 @@ class Normalizer:
                  instruction_phrases: set[str] = frozenset(), units: set[str] = frozenset(),
                  plural_endings: dict[str, str] | None = None, request_headers: set[str] = frozenset(),
                  actions: set[str] = frozenset(), place_prefixes: set[str] = frozenset(),
-                 kept: set[str] = frozenset(), languages: tuple[dict, dict] = ({}, {}),
+                 kept: set[str] = frozenset(), languages: tuple[dict, dict, dict] = ({}, {}, {}),
                  dotted: set[str] = frozenset()):
         """
         Args:

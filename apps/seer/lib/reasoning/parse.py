@@ -204,9 +204,13 @@ class TermIndex:
                 term = Term("number", int(token), "language") if token.isdigit() else Term("unknown", token)
                 items.append(Item(i, i + 1, term, token))
                 i += 1
-        return self._fold_region_adjectives(self._share_a_head(self._adjectives_after_a_group(self._fill_pro_forms(
-            self._plural_by_pro_form(self._possessed_on_both_sides(self._open_ended(self._placed_landmarks_only(
-            self._side_pair_after(self._in_its_language(self._contraction_before_a_relation(items), tokens))))))))))
+        items = self._in_its_language(self._contraction_before_a_relation(items), tokens)
+        # each pass reads what the ones before it made of the words, in this order
+        for rereading in (self._side_pair_after, self._placed_landmarks_only, self._open_ended,
+                          self._possessed_on_both_sides, self._plural_by_pro_form, self._fill_pro_forms,
+                          self._adjectives_after_a_group, self._share_a_head, self._fold_region_adjectives):
+            items = rereading(items)
+        return items
 
     def _placed_landmarks_only(self, items: list[Item]) -> list[Item]:
         """A landmark no map draws (the hemidiaphragm) is read as one only right after a word for above or below,
