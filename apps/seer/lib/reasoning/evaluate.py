@@ -17,6 +17,16 @@ from . import tract
 from .relations import NEAR_MM
 
 EDGE_MM = 2.0  # an end this close to the farthest any structure reaches is at the scan's face
+ACROSS = {"inferior": "superior", "superior": "inferior"}  # under a landmark is under what lies above it
+
+
+def shown_across(ontology, landmark: str, relation: str, evidence: Evidence, vocabulary: set[str]) -> list[str]:
+    """What the image shows across `landmark` (a concept with `bounds`, drawn by no map) from where `relation` puts
+    the answer: for "under the left hemidiaphragm", the left lung's lobes; for "above", what lies below it. [] for
+    a relation its bounds do not place."""
+    present = evidence.present or {}
+    return [c for b in ontology[landmark].bounds.get(ACROSS.get(relation), ())
+            for c in ontology.leaves(b, vocabulary) if c in present]
 from .thresholds import T
 
 
@@ -304,13 +314,10 @@ class Evaluator:
         # A group landmark that the map does not hold whole ("next to the spine") is the union of its parts.
         groups = {a: [c for c in self.ontology.leaves(a, self.vocabulary) if present and c in present]
                   for a in anchors if self.ontology[a].members and a not in (present or {})}
-        # "under the left hemidiaphragm": a landmark no map draws is placed by what lies across it (the left lung):
-        # under it is under them, above it above what lies below it
-        across = {"inferior": "superior", "superior": "inferior"}.get(expr.kind)
+        # "under the left hemidiaphragm": a landmark no map draws is the union of what lies across it
         for a in anchors:
             if self.ontology[a].bounds and a not in (present or {}):
-                groups[a] = [c for b in self.ontology[a].bounds.get(across, ()) if across
-                             for c in self.ontology.leaves(b, self.vocabulary) if present and c in present]
+                groups[a] = shown_across(self.ontology, a, expr.kind, self.evidence, self.vocabulary)
         if expr.kind == "between" and len(anchors) >= 2 and not groups:
             found = geometry.series_between(anchors[0], anchors[1], self.ontology, self.vocabulary)
             if found is not None:

@@ -15,7 +15,7 @@ from .parse import Item, Mention, Term
 from . import readers as spatial
 from . import tract
 from .request import MENTION, Request
-from .evaluate import evaluate
+from .evaluate import evaluate, shown_across
 from .expression import (Compare, Concept, Count, Expr, First, Group, Last, Middle, Nth, Range, Relation, Side, of_ids,
                          show, to_json, union)
 from .thresholds import T
@@ -60,10 +60,7 @@ class GeometryReaders:
                 continue
             word = next((i for i in reversed(items[:k]) if i.term.kind == "locative"), None)
             kind = self.words.relations.get(word.text) if word is not None else None
-            across = {"inferior": "superior", "superior": "inferior"}.get(kind)
-            shown = [c for b in concept.bounds.get(across, ()) for c in self.ontology.leaves(b, set(evidence.vocabulary))
-                     if evidence.present and c in evidence.present]
-            if not shown:
+            if not shown_across(self.ontology, concept.id, kind, evidence, set(evidence.vocabulary)):
                 return True
         return False
 

@@ -483,10 +483,7 @@ class ReferenceReaders:
                    for c in self._report_ids(part, request, [])[0] if self._of_a_kind(c, categories)]
         if not removed:
             return None
-        names = ", ".join(self.ontology[c].name for c in dict.fromkeys(removed))
-        return refuse(f"The report says the {names} was removed, and the structure described may be it. Please "
-                      "name the structure you want.", T.confidence.clarify, request.reading, request.evidence,
-                      self.ontology, f"report reference: a description of the kind of a removed structure ({names})")
+        return self._maybe_the_removed(removed, request, "a description of the kind of a removed structure")
 
     def _placed_where_one_was_removed(self, request: Request, spec: TargetSpec) -> TargetSpec | None:
         """"Splenectomy 2010. Outline the organ under the left hemidiaphragm.": an answer placed by a relation or a
@@ -507,10 +504,14 @@ class ReferenceReaders:
         hit = [c for c in spec.targets if c in removed and c not in named]
         if not hit:
             return None
-        names = ", ".join(self.ontology[c].name for c in dict.fromkeys(hit))
+        return self._maybe_the_removed(hit, request, "the answer is a structure the report says was removed")
+
+    def _maybe_the_removed(self, removed: list[str], request: Request, why: str) -> TargetSpec:
+        """The refusal of a description that may fit a structure the report says was taken out."""
+        names = ", ".join(self.ontology[c].name for c in dict.fromkeys(removed))
         return refuse(f"The report says the {names} was removed, and the structure described may be it. Please "
                       "name the structure you want.", T.confidence.clarify, request.reading, request.evidence,
-                      self.ontology, f"report reference: the answer ({names}) is a structure the report says was removed")
+                      self.ontology, f"report reference: {why} ({names})")
 
     def _categories_said(self, items: list[Item]) -> set[str]:
         """The kinds that the nouns of kind in `items` name ("organ", "gland")."""
